@@ -1,0 +1,1 @@
+//! Benchmarks of heartwire; see the `benches` targets.

@@ -1,0 +1,47 @@
+//! # heartwire
+//!
+//! The reference codecs for heartbeat wire formats. Services prove they are alive by
+//! sending heartbeats; heartwire decodes and encodes them exactly as `spec/` says, so a
+//! Python publisher, a TypeScript Lambda and a Rust monitor can agree.
+//!
+//! This crate is the wire and nothing else: no sockets, no threads, no files. Broker
+//! adapters and the `heartwire` command live in crates of their own.
+//!
+//! ## Formats
+//!
+//! - [`text`]: the beatit convention, subject `heartbeat.<process>` with payloads
+//!   `start/60`, `beat/5`, `degraded/5` and `stop` (`spec/text.md`).
+//! - [`heart`]: the publishing side of it, beatit's `Heart` with its throttle, over a
+//!   blocking or async publisher of your choice.
+//!
+//! ## Usage
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use heartwire::text::{Message, Seconds, Signal, TextError};
+//!
+//! // Decode what a broker delivered: zero-copy, no allocation.
+//! let msg = Message::decode(b"heartbeat.billing.worker-1", b"degraded/0.5")?;
+//! assert_eq!(msg.process().as_str(), "billing.worker-1");
+//! assert_eq!(msg.signal(), Signal::Degraded { period: Seconds::from_millis(500).unwrap() });
+//!
+//! // Encode into a reused buffer.
+//! let mut payload = BytesMut::with_capacity(64);
+//! msg.encode_payload(&mut payload);
+//! assert_eq!(&payload[..], b"degraded/0.5");
+//!
+//! // Bad input is a typed error with a byte offset.
+//! assert_eq!(
+//!     Message::decode(b"heartbeat.orders.>", b"beat/5"),
+//!     Err(TextError::ForbiddenChar { offset: 17, found: '>' })
+//! );
+//! # Ok::<(), TextError>(())
+//! ```
+//!
+//! ## Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+#![forbid(unsafe_code)]
+
+pub mod heart;
+pub mod text;

@@ -1,0 +1,223 @@
+//! [`Process`] names and the [`Subject`]s built from them.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use super::grammar::{self, PREFIX};
+use super::{MAX_PROCESS_LEN, MAX_SUBJECT_LEN, Part, TextError};
+
+/// Checks the length and encoding of a raw input before any grammar runs on it.
+pub(crate) fn checked_str(bytes: &[u8], part: Part, max: usize) -> Result<&str, TextError> {
+    if bytes.len() > max {
+        return Err(TextError::TooLong {
+            part,
+            len: bytes.len(),
+            max,
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
+        part,
+        offset: e.valid_up_to(),
+    })
+}
+
+/// A process name that is safe as a subject, topic, channel or routing key on every
+/// broker heartwire speaks (`spec/text.md` §3).
+///
+/// One or more tokens of ASCII letters, digits, `_` and `-`, joined by single dots, at
+/// most [`MAX_PROCESS_LEN`] bytes: `my.process.identifier`, `billing-worker_7`. A name
+/// that decodes from a subject borrows from it; [`Process::into_owned`] detaches it.
+///
+/// ```
+/// use heartwire::text::{Process, TextError};
+///
+/// let name = Process::new("my.process.identifier")?;
+/// assert_eq!(name.as_str(), "my.process.identifier");
+/// assert_eq!(
+///     Process::new("orders.*"),
+///     Err(TextError::ForbiddenChar { offset: 7, found: '*' })
+/// );
+/// # Ok::<(), TextError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Process<'a>(Cow<'a, str>);
+
+impl<'a> Process<'a> {
+    /// Validates a name; errors count offsets from the start of `name`.
+    pub fn new(name: &'a str) -> Result<Process<'a>, TextError> {
+        Process::check(name)?;
+        Ok(Process(Cow::Borrowed(name)))
+    }
+
+    /// Validates a name given as bytes (it must be UTF-8).
+    pub fn decode(name: &'a [u8]) -> Result<Process<'a>, TextError> {
+        Process::new(checked_str(name, Part::Process, MAX_PROCESS_LEN)?)
+    }
+
+    fn check(name: &str) -> Result<(), TextError> {
+        if name.len() > MAX_PROCESS_LEN {
+            return Err(TextError::TooLong {
+                part: Part::Process,
+                len: name.len(),
+                max: MAX_PROCESS_LEN,
+            });
+        }
+        let (rest, _) = grammar::run(name, grammar::process)?;
+        match rest.chars().next() {
+            None => Ok(()),
+            Some(found) => Err(TextError::ForbiddenChar {
+                offset: name.len() - rest.len(),
+                found,
+            }),
+        }
+    }
+
+    /// A name that was validated by the grammar already.
+    pub(crate) fn from_valid(name: &'a str) -> Process<'a> {
+        Process(Cow::Borrowed(name))
+    }
+
+    /// A validated name from a string that may own its text (a JSON string with escapes).
+    pub(crate) fn from_cow(name: Cow<'a, str>) -> Result<Process<'a>, TextError> {
+        Process::check(&name)?;
+        Ok(Process(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The same name, owning its text.
+    pub fn into_owned(self) -> Process<'static> {
+        Process(Cow::Owned(self.0.into_owned()))
+    }
+
+    /// A copy of this name borrowing from `self`, so it can be passed on without cloning.
+    pub fn borrowed(&self) -> Process<'_> {
+        Process(Cow::Borrowed(&self.0))
+    }
+
+    /// The subject this process publishes on: `heartbeat.<name>`.
+    pub fn subject(&self) -> Subject<'static> {
+        Subject(Cow::Owned(format!("{PREFIX}{}", self.0)))
+    }
+}
+
+impl fmt::Display for Process<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Process<'static> {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Process::new(s).map(Process::into_owned)
+    }
+}
+
+impl AsRef<str> for Process<'_> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// A subject of the text convention: `heartbeat.` followed by a [`Process`] name, at most
+/// [`MAX_SUBJECT_LEN`] bytes (`spec/text.md` §3).
+///
+/// This is the exact text a publisher sends; [`Subject::process`] gives the name back.
+///
+/// ```
+/// use heartwire::text::{Subject, TextError};
+///
+/// let subject = Subject::decode(b"heartbeat.my.process")?;
+/// assert_eq!(subject.process().as_str(), "my.process");
+/// assert_eq!(
+///     Subject::decode(b"heartbeat.my..process"),
+///     Err(TextError::EmptyToken { offset: 13 })
+/// );
+/// # Ok::<(), TextError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject<'a>(Cow<'a, str>);
+
+impl<'a> Subject<'a> {
+    /// Validates a subject; errors count offsets from the start of `subject`.
+    pub fn new(subject: &'a str) -> Result<Subject<'a>, TextError> {
+        Subject::decode(subject.as_bytes())
+    }
+
+    /// Validates a subject given as bytes, as brokers deliver it.
+    pub fn decode(subject: &'a [u8]) -> Result<Subject<'a>, TextError> {
+        let text = checked_str(subject, Part::Subject, MAX_SUBJECT_LEN)?;
+        let (rest, _) = grammar::run(text, grammar::subject)?;
+        match rest.chars().next() {
+            None => Ok(Subject(Cow::Borrowed(text))),
+            Some(found) => Err(TextError::ForbiddenChar {
+                offset: text.len() - rest.len(),
+                found,
+            }),
+        }
+    }
+
+    /// The process name after `heartbeat.`.
+    pub fn process(&self) -> Process<'_> {
+        Process::from_valid(&self.0[PREFIX.len()..])
+    }
+
+    /// The process name after `heartbeat.`, keeping the borrow of the input the
+    /// subject was decoded from.
+    pub fn into_process(self) -> Process<'a> {
+        match self.0 {
+            Cow::Borrowed(text) => Process::from_valid(&text[PREFIX.len()..]),
+            Cow::Owned(mut text) => {
+                text.drain(..PREFIX.len());
+                Process(Cow::Owned(text))
+            }
+        }
+    }
+
+    /// The subject text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The subject text as bytes, as beatit publishes it by default.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// The same subject, owning its text.
+    pub fn into_owned(self) -> Subject<'static> {
+        Subject(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Subject<'static> {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Subject::new(s).map(Subject::into_owned)
+    }
+}
+
+impl AsRef<str> for Subject<'_> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<'a> From<&'a Subject<'a>> for Process<'a> {
+    fn from(subject: &'a Subject<'a>) -> Process<'a> {
+        subject.process()
+    }
+}
