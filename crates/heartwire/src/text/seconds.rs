@@ -156,7 +156,7 @@ impl Seconds {
         } else {
             (sig.next().unwrap_or(0), sig.any(|v| v != 0))
         };
-        if round > 5 || (round == 5 && (sticky || nanos % 2 == 1)) {
+        if round > 5 || (round == 5 && (sticky || !nanos.is_multiple_of(2))) {
             nanos += 1;
         }
         match nanos {
@@ -179,7 +179,7 @@ impl Seconds {
                 *d = b'0' + (rest % 10) as u8;
                 rest /= 10;
             }
-            let used = 9 - frac.trailing_zeros_decimal();
+            let used = 9 - trailing_decimal_zeros(frac);
             buf[len..len + used].copy_from_slice(&digits[..used]);
             len += used;
         }
@@ -204,19 +204,14 @@ fn write_u64(mut n: u64, buf: &mut [u8]) -> usize {
     len
 }
 
-trait TrailingZerosDecimal {
-    fn trailing_zeros_decimal(self) -> usize;
-}
-
-impl TrailingZerosDecimal for u64 {
-    fn trailing_zeros_decimal(mut self) -> usize {
-        let mut count = 0;
-        while self != 0 && self % 10 == 0 {
-            self /= 10;
-            count += 1;
-        }
-        count
+/// How many decimal zeros `n` ends with (none for zero).
+fn trailing_decimal_zeros(mut n: u64) -> usize {
+    let mut count = 0;
+    while n != 0 && n.is_multiple_of(10) {
+        n /= 10;
+        count += 1;
     }
+    count
 }
 
 impl fmt::Display for Seconds {
