@@ -1,1 +1,129 @@
-//! Shared helpers of the heartwire test suite.
+//! Shared pieces of the heartwire test suite: the model of the conformance vector files
+//! (`spec/vectors/README.md`) and where to find them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The root of the repository.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+/// A vector file: one suite of cases for one format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile<'a> {
+    /// The suite's name.
+    pub suite: String,
+    /// The suite's version (semver).
+    pub version: String,
+    /// The chapter of the specification the cases test.
+    pub spec: String,
+    /// The version of that chapter.
+    pub spec_version: String,
+    /// The format the cases are in (`text`).
+    pub format: String,
+    /// The cases.
+    #[serde(borrow)]
+    pub cases: Vec<Case<'a>>,
+}
+
+/// Which way a case runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// Wire input to the canonical JSON form.
+    Decode,
+    /// The canonical JSON form to wire output.
+    Encode,
+}
+
+/// One case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case<'a> {
+    /// The stable id.
+    pub id: String,
+    /// What the case shows.
+    pub description: String,
+    /// The section of the spec it tests.
+    pub section: String,
+    /// Decode or encode.
+    pub operation: Operation,
+    /// The input.
+    pub input: Input,
+    /// The expected result.
+    #[serde(borrow)]
+    pub expect: Expect<'a>,
+}
+
+/// The input of a case: text fields, or `_hex` twins for bytes that are not UTF-8.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// A subject, as text.
+    pub subject: Option<String>,
+    /// A subject, as hex bytes.
+    pub subject_hex: Option<String>,
+    /// A payload, as text.
+    pub payload: Option<String>,
+    /// A payload, as hex bytes.
+    pub payload_hex: Option<String>,
+    /// A line form message, as text.
+    pub line: Option<String>,
+    /// A line form message, as hex bytes.
+    pub line_hex: Option<String>,
+    /// A canonical JSON object, as text (encode cases).
+    pub json: Option<String>,
+}
+
+/// The input bytes of a case, from the text field or its `_hex` twin.
+fn bytes(text: &Option<String>, hex_text: &Option<String>) -> Option<Vec<u8>> {
+    match (text, hex_text) {
+        (Some(t), None) => Some(t.as_bytes().to_vec()),
+        (None, Some(h)) => hex::decode(h).ok(),
+        _ => None,
+    }
+}
+
+impl Input {
+    /// The subject bytes.
+    pub fn subject_bytes(&self) -> Option<Vec<u8>> {
+        bytes(&self.subject, &self.subject_hex)
+    }
+
+    /// The payload bytes.
+    pub fn payload_bytes(&self) -> Option<Vec<u8>> {
+        bytes(&self.payload, &self.payload_hex)
+    }
+
+    /// The line bytes.
+    pub fn line_bytes(&self) -> Option<Vec<u8>> {
+        bytes(&self.line, &self.line_hex)
+    }
+}
+
+/// The expected result: an output, or an error class with an optional offset.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect<'a> {
+    /// Decode cases: the canonical JSON form, exactly as an implementation writes it.
+    #[serde(borrow, default)]
+    pub decoded: Option<&'a RawValue>,
+    /// The canonical line form the input encodes to.
+    pub encoded: Option<String>,
+    /// The error class of a rejected input.
+    pub error: Option<String>,
+    /// The byte offset the error points at, where the spec fixes it.
+    pub offset: Option<usize>,
+}
+
+/// Reads and parses a vector file of `spec/vectors/`.
+pub fn read_vectors(name: &str) -> String {
+    let path = repo_root().join("spec/vectors").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}

@@ -125,21 +125,23 @@ impl Signal {
         let (rest, word) = grammar::run(payload, grammar::signal_word)?;
         let kind = SignalKind::from_word(word).ok_or(TextError::UnknownSignal { offset: 0 })?;
         let value_at = word.len();
-        let (rest, value) = if kind == SignalKind::Stop {
+        let value = if kind == SignalKind::Stop {
             if !rest.is_empty() {
                 return Err(TextError::UnexpectedValue { offset: value_at });
             }
-            (rest, None)
+            None
         } else {
             let (rest, decimal) =
                 grammar::run(rest, grammar::value(kind)).map_err(|e| e.shifted(value_at))?;
-            (rest, Some(Seconds::from_decimal(&decimal, value_at + 1)?))
+            // The whole payload must be well formed before its value is judged, so
+            // `beat/0x10` is junk after `0`, not a zero period.
+            if !rest.is_empty() {
+                return Err(TextError::TrailingInput {
+                    offset: payload.len() - rest.len(),
+                });
+            }
+            Some(Seconds::from_decimal(&decimal, value_at + 1)?)
         };
-        if !rest.is_empty() {
-            return Err(TextError::TrailingInput {
-                offset: payload.len() - rest.len(),
-            });
-        }
         // `kind` and `value` agree by construction of the branches above.
         kind.with_value(value)
             .ok_or(TextError::UnknownSignal { offset: 0 })
