@@ -42,10 +42,20 @@ impl fmt::Display for JsonForm<'_, '_> {
     }
 }
 
+/// The longest JSON form accepted, in bytes (`spec/text.md` §7): the canonical form of
+/// the longest message is under 320 bytes; the rest leaves room for whitespace and
+/// escapes without letting a reader buffer without bound.
+pub const MAX_JSON_LEN: usize = 1024;
+
 /// A JSON object that is not the canonical form of a text message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonError {
+    /// The JSON text is longer than [`MAX_JSON_LEN`].
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
     /// Not a JSON object with exactly the expected keys and JSON types (syntax error,
     /// missing, unknown or duplicate key, wrong type).
     Shape {
@@ -82,6 +92,7 @@ impl JsonError {
     /// The byte offset in the JSON text.
     pub fn offset(&self) -> usize {
         match self {
+            JsonError::TooLong { .. } => MAX_JSON_LEN,
             JsonError::Shape { offset, .. }
             | JsonError::Format { offset }
             | JsonError::Value { offset, .. } => *offset,
@@ -93,6 +104,7 @@ impl JsonError {
     /// `json.value`, or the class of the text error.
     pub fn class(&self) -> &'static str {
         match self {
+            JsonError::TooLong { .. } => "limit.length",
             JsonError::Shape { .. } => "json.shape",
             JsonError::Format { .. } => "json.format",
             JsonError::Value { .. } => "json.value",
@@ -104,6 +116,10 @@ impl JsonError {
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            JsonError::TooLong { len } => write!(
+                f,
+                "JSON form is {len} bytes long, expected at most {MAX_JSON_LEN} (byte {MAX_JSON_LEN})"
+            ),
             JsonError::Shape { offset, message } => write!(f, "{message} at byte {offset}"),
             JsonError::Format { offset } => {
                 write!(f, "expected \"format\":\"text\" at byte {offset}")
@@ -141,6 +157,9 @@ struct Wire<'a> {
 }
 
 pub(super) fn decode(json: &str) -> Result<Message<'_>, JsonError> {
+    if json.len() > MAX_JSON_LEN {
+        return Err(JsonError::TooLong { len: json.len() });
+    }
     let wire: Wire<'_> = serde_json::from_str(json).map_err(|e| shape_error(json, &e))?;
     let at = |raw: &RawValue| offset_in(json, raw.get());
 

@@ -33,7 +33,7 @@ use std::str::FromStr;
 use bytes::{BufMut, BytesMut};
 
 pub use error::{NumberExpected, Part, TextError};
-pub use json::{JsonError, JsonForm};
+pub use json::{JsonError, JsonForm, MAX_JSON_LEN};
 pub use name::{Process, Subject};
 pub use seconds::{MAX_SECONDS, Seconds, SecondsRangeError};
 pub use signal::{Signal, SignalKind};
