@@ -45,3 +45,8 @@
 
 pub mod heart;
 pub mod text;
+
+/// The examples of the repository's README, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
