@@ -111,6 +111,8 @@ pub enum TextError {
         offset: usize,
         /// What the grammar expected there.
         expected: NumberExpected,
+        /// The character found instead; `None` at the end of the input.
+        found: Option<char>,
     },
     /// A number with a superfluous leading zero (`05`).
     LeadingZero {
@@ -140,7 +142,8 @@ pub enum TextError {
 }
 
 impl TextError {
-    /// The byte offset the error points at, counted from the start of [`TextError::part`].
+    /// The byte offset the error points at, counted from the start of the input that was
+    /// decoded (the subject, the payload or the line; see the type's docs).
     pub const fn offset(&self) -> usize {
         match *self {
             TextError::TooLong { max, .. } => max,
@@ -209,9 +212,14 @@ impl TextError {
             TextError::UnexpectedValue { offset } => TextError::UnexpectedValue {
                 offset: offset + by,
             },
-            TextError::InvalidNumber { offset, expected } => TextError::InvalidNumber {
+            TextError::InvalidNumber {
+                offset,
+                expected,
+                found,
+            } => TextError::InvalidNumber {
                 offset: offset + by,
                 expected,
+                found,
             },
             TextError::LeadingZero { offset } => TextError::LeadingZero {
                 offset: offset + by,
@@ -286,13 +294,18 @@ impl fmt::Display for TextError {
             TextError::UnexpectedValue { .. } => {
                 write!(f, "expected the end of the payload after stop at byte {at}")
             }
-            TextError::InvalidNumber { expected, .. } => {
+            TextError::InvalidNumber {
+                expected, found, ..
+            } => {
                 let what = match expected {
                     NumberExpected::Digit => "a digit",
                     NumberExpected::FractionDigit => "a digit after the decimal point",
                     NumberExpected::ExponentDigit => "a digit in the exponent",
                 };
-                write!(f, "expected {what} at byte {at}")
+                match found {
+                    Some(c) => write!(f, "expected {what} at byte {at}, found {c:?}"),
+                    None => write!(f, "expected {what} at byte {at}, found the end"),
+                }
             }
             TextError::LeadingZero { .. } => write!(
                 f,

@@ -68,7 +68,11 @@ impl Failure<'_> {
                         .take_while(|(a, b)| a == b)
                         .count(),
             },
-            Expected::Number(expected) => TextError::InvalidNumber { offset, expected },
+            Expected::Number(expected) => TextError::InvalidNumber {
+                offset,
+                expected,
+                found: self.rest.chars().next(),
+            },
             Expected::LeadingZero => TextError::LeadingZero { offset },
             Expected::Slash(signal) => TextError::MissingValue { offset, signal },
         }

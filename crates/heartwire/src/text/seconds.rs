@@ -409,48 +409,19 @@ mod tests {
     #[test]
     fn syntax_errors_name_the_offset() {
         use super::super::NumberExpected::*;
-        assert_eq!(
-            nanos(""),
+        let syntax = |offset, expected, found| {
             Err(TextError::InvalidNumber {
-                offset: 0,
-                expected: Digit
+                offset,
+                expected,
+                found,
             })
-        );
-        assert_eq!(
-            nanos("-5"),
-            Err(TextError::InvalidNumber {
-                offset: 0,
-                expected: Digit
-            })
-        );
-        assert_eq!(
-            nanos("5."),
-            Err(TextError::InvalidNumber {
-                offset: 2,
-                expected: FractionDigit
-            })
-        );
-        assert_eq!(
-            nanos(".5"),
-            Err(TextError::InvalidNumber {
-                offset: 0,
-                expected: Digit
-            })
-        );
-        assert_eq!(
-            nanos("5e"),
-            Err(TextError::InvalidNumber {
-                offset: 2,
-                expected: ExponentDigit
-            })
-        );
-        assert_eq!(
-            nanos("5e+"),
-            Err(TextError::InvalidNumber {
-                offset: 3,
-                expected: ExponentDigit
-            })
-        );
+        };
+        assert_eq!(nanos(""), syntax(0, Digit, None));
+        assert_eq!(nanos("-5"), syntax(0, Digit, Some('-')));
+        assert_eq!(nanos("5."), syntax(2, FractionDigit, None));
+        assert_eq!(nanos(".5"), syntax(0, Digit, Some('.')));
+        assert_eq!(nanos("5e"), syntax(2, ExponentDigit, None));
+        assert_eq!(nanos("5e+x"), syntax(3, ExponentDigit, Some('x')));
         assert_eq!(nanos("05"), Err(TextError::LeadingZero { offset: 1 }));
         assert_eq!(nanos("5 "), Err(TextError::TrailingInput { offset: 1 }));
     }
