@@ -192,6 +192,7 @@ fn read_payload(reader: impl BufRead) -> io::Result<Result<Vec<u8>, TextError>> 
     }
     Ok(Err(TextError::TooLong {
         part: Part::Payload,
+        offset: MAX_PAYLOAD_LEN,
         len: bytes.len().saturating_add(extra),
         max: MAX_PAYLOAD_LEN,
     }))
@@ -209,6 +210,7 @@ fn decode_lines(input: impl BufRead, source: &str, out: &mut impl Write) -> io::
             Line::Complete(bytes) => Message::decode_line(bytes),
             Line::TooLong { len } => Err(TextError::TooLong {
                 part: Part::Line,
+                offset: MAX_LINE_LEN,
                 len: *len,
                 max: MAX_LINE_LEN,
             }),
@@ -336,6 +338,7 @@ mod tests {
             read_payload(&long[..]).ok(),
             Some(Err(TextError::TooLong {
                 part: Part::Payload,
+                offset: MAX_PAYLOAD_LEN,
                 len: 10_000,
                 max: MAX_PAYLOAD_LEN
             }))

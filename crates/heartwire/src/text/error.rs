@@ -61,10 +61,13 @@ pub enum TextError {
         /// First byte that is not part of a valid UTF-8 sequence.
         offset: usize,
     },
-    /// The input is longer than its limit; `offset` is the first byte past the limit.
+    /// The input is longer than its limit.
     TooLong {
         /// Which limit applies.
         part: Part,
+        /// The first byte past the limit: the limit itself, or more for a payload inside
+        /// a line.
+        offset: usize,
         /// The length of the input in bytes.
         len: usize,
         /// The limit in bytes.
@@ -146,8 +149,8 @@ impl TextError {
     /// decoded (the subject, the payload or the line; see the type's docs).
     pub const fn offset(&self) -> usize {
         match *self {
-            TextError::TooLong { max, .. } => max,
             TextError::NotUtf8 { offset, .. }
+            | TextError::TooLong { offset, .. }
             | TextError::MissingPrefix { offset }
             | TextError::EmptyToken { offset }
             | TextError::ForbiddenChar { offset, .. }
@@ -191,7 +194,17 @@ impl TextError {
                 part,
                 offset: offset + by,
             },
-            TextError::TooLong { part, len, max } => TextError::TooLong { part, len, max },
+            TextError::TooLong {
+                part,
+                offset,
+                len,
+                max,
+            } => TextError::TooLong {
+                part,
+                offset: offset + by,
+                len,
+                max,
+            },
             TextError::MissingPrefix { offset } => TextError::MissingPrefix {
                 offset: offset + by,
             },
@@ -262,7 +275,7 @@ impl fmt::Display for TextError {
             TextError::NotUtf8 { part, .. } => {
                 write!(f, "{} is not valid UTF-8 at byte {at}", part.as_str())
             }
-            TextError::TooLong { part, len, max } => write!(
+            TextError::TooLong { part, len, max, .. } => write!(
                 f,
                 "{} is {len} bytes long, expected at most {max} (byte {at})",
                 part.as_str()

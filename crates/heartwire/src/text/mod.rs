@@ -38,7 +38,7 @@ pub use name::{Process, Subject};
 pub use seconds::{MAX_SECONDS, Seconds, SecondsRangeError};
 pub use signal::{Signal, SignalKind};
 
-use name::checked_str;
+use name::check_len;
 
 /// The longest subject, in bytes: an AMQP routing key is a short string of at most 255
 /// bytes, the tightest limit of the brokers heartwire speaks (`spec/text.md` §7).
@@ -79,14 +79,19 @@ impl<'a> Message<'a> {
     /// Decodes the line form `<subject> <payload>` (one space, no line terminator).
     /// Errors count offsets from the start of the line.
     pub fn decode_line(line: &'a [u8]) -> Result<Message<'a>, TextError> {
-        let line = checked_str(line, Part::Line, MAX_LINE_LEN)?;
-        let Some((subject, payload)) = line.split_once(' ') else {
+        check_len(line, Part::Line, MAX_LINE_LEN)?;
+        // An encoding error anywhere in the line is reported first, as the line's.
+        Message::decode_line_parts(line).map_err(|e| grammar::reported(line, Part::Line, e))
+    }
+
+    fn decode_line_parts(line: &'a [u8]) -> Result<Message<'a>, TextError> {
+        let Some(space) = line.iter().position(|&b| b == b' ') else {
             // Report a bad subject before the missing payload: it is the first fault.
-            Subject::new(line)?;
+            Subject::decode(line)?;
             return Err(TextError::MissingSeparator { offset: line.len() });
         };
-        let subject = Subject::new(subject)?;
-        let signal = Signal::parse(payload).map_err(|e| e.shifted(subject.as_str().len() + 1))?;
+        let subject = Subject::decode(&line[..space])?;
+        let signal = Signal::decode(&line[space + 1..]).map_err(|e| e.shifted(space + 1))?;
         Ok(Message {
             process: subject.into_process(),
             signal,

@@ -7,15 +7,22 @@ use std::str::FromStr;
 use super::grammar::{self, PREFIX};
 use super::{MAX_PROCESS_LEN, MAX_SUBJECT_LEN, Part, TextError};
 
-/// Checks the length and encoding of a raw input before any grammar runs on it.
-pub(crate) fn checked_str(bytes: &[u8], part: Part, max: usize) -> Result<&str, TextError> {
+/// Checks the length of a raw input before any grammar runs on it (§7).
+pub(crate) const fn check_len(bytes: &[u8], part: Part, max: usize) -> Result<(), TextError> {
     if bytes.len() > max {
         return Err(TextError::TooLong {
             part,
+            offset: max,
             len: bytes.len(),
             max,
         });
     }
+    Ok(())
+}
+
+/// Input the grammar accepted, as text: the grammar accepts ASCII only, so this cannot
+/// fail, but it is checked rather than assumed.
+fn accepted_text(bytes: &[u8], part: Part) -> Result<&str, TextError> {
     std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
         part,
         offset: e.valid_up_to(),
@@ -46,31 +53,19 @@ pub struct Process<'a>(Cow<'a, str>);
 impl<'a> Process<'a> {
     /// Validates a name; errors count offsets from the start of `name`.
     pub fn new(name: &'a str) -> Result<Process<'a>, TextError> {
-        Process::check(name)?;
+        Process::check(name.as_bytes())?;
         Ok(Process(Cow::Borrowed(name)))
     }
 
     /// Validates a name given as bytes (it must be UTF-8).
     pub fn decode(name: &'a [u8]) -> Result<Process<'a>, TextError> {
-        Process::new(checked_str(name, Part::Process, MAX_PROCESS_LEN)?)
+        Process::check(name)?;
+        Ok(Process(Cow::Borrowed(accepted_text(name, Part::Process)?)))
     }
 
-    fn check(name: &str) -> Result<(), TextError> {
-        if name.len() > MAX_PROCESS_LEN {
-            return Err(TextError::TooLong {
-                part: Part::Process,
-                len: name.len(),
-                max: MAX_PROCESS_LEN,
-            });
-        }
-        let (rest, _) = grammar::run(name, grammar::process)?;
-        match rest.chars().next() {
-            None => Ok(()),
-            Some(found) => Err(TextError::ForbiddenChar {
-                offset: name.len() - rest.len(),
-                found,
-            }),
-        }
+    fn check(name: &[u8]) -> Result<(), TextError> {
+        check_len(name, Part::Process, MAX_PROCESS_LEN)?;
+        grammar::run_all(name, Part::Process, grammar::process).map(drop)
     }
 
     /// A name that was validated by the grammar already.
@@ -80,7 +75,7 @@ impl<'a> Process<'a> {
 
     /// A validated name from a string that may own its text (a JSON string with escapes).
     pub(crate) fn from_cow(name: Cow<'a, str>) -> Result<Process<'a>, TextError> {
-        Process::check(&name)?;
+        Process::check(name.as_bytes())?;
         Ok(Process(name))
     }
 
@@ -152,15 +147,12 @@ impl<'a> Subject<'a> {
 
     /// Validates a subject given as bytes, as brokers deliver it.
     pub fn decode(subject: &'a [u8]) -> Result<Subject<'a>, TextError> {
-        let text = checked_str(subject, Part::Subject, MAX_SUBJECT_LEN)?;
-        let (rest, _) = grammar::run(text, grammar::subject)?;
-        match rest.chars().next() {
-            None => Ok(Subject(Cow::Borrowed(text))),
-            Some(found) => Err(TextError::ForbiddenChar {
-                offset: text.len() - rest.len(),
-                found,
-            }),
-        }
+        check_len(subject, Part::Subject, MAX_SUBJECT_LEN)?;
+        grammar::run_all(subject, Part::Subject, grammar::subject)?;
+        Ok(Subject(Cow::Borrowed(accepted_text(
+            subject,
+            Part::Subject,
+        )?)))
     }
 
     /// The process name after `heartbeat.`.

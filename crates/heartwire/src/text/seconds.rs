@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::TextError;
-use super::grammar::{self, Decimal};
+use super::grammar::{self, Decimal, reported};
+use super::{Part, TextError};
 
 /// The longest duration the text convention carries, in seconds (`spec/text.md` §5.3):
 /// about 31.7 years, far beyond any useful heartbeat period, and small enough that the
@@ -110,11 +110,18 @@ impl Seconds {
     ///
     /// Errors count offsets from the start of `text`.
     pub fn parse(text: &str) -> Result<Seconds, TextError> {
-        let (rest, decimal) = grammar::run(text, grammar::number)?;
+        let bytes = text.as_bytes();
+        // A number alone is reported like the value of a payload.
+        let (rest, decimal) =
+            grammar::run(bytes, grammar::number).map_err(|f| f.into_error(bytes, Part::Payload))?;
         if !rest.is_empty() {
-            return Err(TextError::TrailingInput {
-                offset: text.len() - rest.len(),
-            });
+            return Err(reported(
+                bytes,
+                Part::Payload,
+                TextError::TrailingInput {
+                    offset: bytes.len() - rest.len(),
+                },
+            ));
         }
         Seconds::from_decimal(&decimal, 0)
     }
@@ -122,9 +129,38 @@ impl Seconds {
     /// The exact value of a parsed number, rounded to the nanosecond (half to even);
     /// `offset` is where the number starts, for the error.
     pub(crate) fn from_decimal(d: &Decimal<'_>, offset: usize) -> Result<Seconds, TextError> {
+        let nanos = match Seconds::plain_nanos(d) {
+            Some(nanos) => nanos,
+            None => Seconds::rounded_nanos(d, offset)?,
+        };
+        match nanos {
+            0 => Err(TextError::ZeroDuration { offset }),
+            n if n > MAX_NANOS => Err(TextError::OutOfRange { offset }),
+            n => Ok(Seconds(n)),
+        }
+    }
+
+    /// The fast path for what publishers write nearly always: no exponent, at most
+    /// nine fraction digits and ten integer digits, so the value is exact in a `u64`
+    /// without rounding. `None` for anything else.
+    fn plain_nanos(d: &Decimal<'_>) -> Option<u64> {
+        if !d.exp.is_empty() || d.frac.len() > 9 || d.int.len() > 10 {
+            return None;
+        }
+        let digits = |s: &[u8]| s.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        let mut frac = digits(d.frac);
+        for _ in d.frac.len()..9 {
+            frac *= 10;
+        }
+        Some(digits(d.int) * NANOS_PER_SEC + frac)
+    }
+
+    /// The general path: any exponent and any number of digits, rounded half to even at
+    /// the nanosecond. Fails early, without overflow, for values far out of range.
+    fn rounded_nanos(d: &Decimal<'_>, offset: usize) -> Result<u64, TextError> {
         // All significant digits in one sequence; the decimal point sits after
         // `point` of them (which may be negative or beyond the end).
-        let digits = || d.int.bytes().chain(d.frac.bytes()).map(|b| b - b'0');
+        let digits = || d.int.iter().chain(d.frac).map(|b| b - b'0');
         let leading_zeros = digits().take_while(|&v| v == 0).count();
         let significant = d.int.len() + d.frac.len() - leading_zeros;
         if significant == 0 {
@@ -132,7 +168,7 @@ impl Seconds {
         }
         // The exponent only matters up to a size where the result is already zero or
         // out of range, so saturating keeps the arithmetic bounded for any input.
-        let exp = d.exp.bytes().fold(0i64, |acc, b| {
+        let exp = d.exp.iter().fold(0i64, |acc, b| {
             (acc * 10 + i64::from(b - b'0')).min(1_000_000)
         });
         let exp = if d.exp_negative { -exp } else { exp };
@@ -159,11 +195,7 @@ impl Seconds {
         if round > 5 || (round == 5 && (sticky || !nanos.is_multiple_of(2))) {
             nanos += 1;
         }
-        match nanos {
-            0 => Err(TextError::ZeroDuration { offset }),
-            n if n > MAX_NANOS => Err(TextError::OutOfRange { offset }),
-            n => Ok(Seconds(n)),
-        }
+        Ok(nanos)
     }
 
     /// Writes the canonical form into `buf` and returns its length.

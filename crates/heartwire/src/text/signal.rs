@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use bytes::{BufMut, BytesMut};
 
-use super::grammar;
-use super::name::checked_str;
+use super::grammar::{self, reported};
+use super::name::check_len;
 use super::seconds::MAX_CANONICAL_LEN;
 use super::{MAX_PAYLOAD_LEN, Part, Seconds, TextError};
 
@@ -44,7 +44,17 @@ impl SignalKind {
 
     /// The kind whose word is `word` exactly (case matters).
     pub fn from_word(word: &str) -> Option<SignalKind> {
-        SignalKind::ALL.into_iter().find(|k| k.as_str() == word)
+        SignalKind::from_word_bytes(word.as_bytes())
+    }
+
+    pub(crate) const fn from_word_bytes(word: &[u8]) -> Option<SignalKind> {
+        match word {
+            b"start" => Some(SignalKind::Start),
+            b"beat" => Some(SignalKind::Beat),
+            b"degraded" => Some(SignalKind::Degraded),
+            b"stop" => Some(SignalKind::Stop),
+            _ => None,
+        }
     }
 
     /// The name of the value in the canonical JSON form: `warmup`, `period`, or none.
@@ -110,41 +120,38 @@ pub enum Signal {
 impl Signal {
     /// Decodes a payload; errors count offsets from its first byte. Never allocates.
     pub fn decode(payload: &[u8]) -> Result<Signal, TextError> {
-        Signal::parse(checked_str(payload, Part::Payload, MAX_PAYLOAD_LEN)?)
-    }
-
-    /// Decodes a payload given as text.
-    pub fn parse(payload: &str) -> Result<Signal, TextError> {
-        if payload.len() > MAX_PAYLOAD_LEN {
-            return Err(TextError::TooLong {
-                part: Part::Payload,
-                len: payload.len(),
-                max: MAX_PAYLOAD_LEN,
-            });
-        }
-        let (rest, word) = grammar::run(payload, grammar::signal_word)?;
-        let kind = SignalKind::from_word(word).ok_or(TextError::UnknownSignal { offset: 0 })?;
+        check_len(payload, Part::Payload, MAX_PAYLOAD_LEN)?;
+        let fail = |error| reported(payload, Part::Payload, error);
+        let (rest, word) = grammar::run(payload, grammar::signal_word)
+            .map_err(|f| f.into_error(payload, Part::Payload))?;
+        let kind = SignalKind::from_word_bytes(word)
+            .ok_or_else(|| fail(TextError::UnknownSignal { offset: 0 }))?;
         let value_at = word.len();
         let value = if kind == SignalKind::Stop {
             if !rest.is_empty() {
-                return Err(TextError::UnexpectedValue { offset: value_at });
+                return Err(fail(TextError::UnexpectedValue { offset: value_at }));
             }
             None
         } else {
-            let (rest, decimal) =
-                grammar::run(rest, grammar::value(kind)).map_err(|e| e.shifted(value_at))?;
+            let (rest, decimal) = grammar::run(rest, grammar::value(kind))
+                .map_err(|f| f.into_error(payload, Part::Payload))?;
             // The whole payload must be well formed before its value is judged, so
             // `beat/0x10` is junk after `0`, not a zero period.
             if !rest.is_empty() {
-                return Err(TextError::TrailingInput {
+                return Err(fail(TextError::TrailingInput {
                     offset: payload.len() - rest.len(),
-                });
+                }));
             }
             Some(Seconds::from_decimal(&decimal, value_at + 1)?)
         };
         // `kind` and `value` agree by construction of the branches above.
         kind.with_value(value)
             .ok_or(TextError::UnknownSignal { offset: 0 })
+    }
+
+    /// Decodes a payload given as text.
+    pub fn parse(payload: &str) -> Result<Signal, TextError> {
+        Signal::decode(payload.as_bytes())
     }
 
     /// The kind of signal, without its value.

@@ -1,0 +1,220 @@
+//! The text codec against two baselines, measured in the same run.
+//!
+//! - `heartwire`: [`Message::decode`] and `encode_subject` + `encode_payload` into a
+//!   reused [`BytesMut`] that has room.
+//! - `naive`: what a hand-written consumer does: `str::from_utf8`,
+//!   `strip_prefix("heartbeat.")`, `split_once('/')`, `parse::<f64>()`; encoding with
+//!   `write!` and `f64`'s `Display` into a reused `String`. It checks far less than
+//!   heartwire (no token rules, no number grammar, no limits).
+//! - `serde_json`: the equivalent JSON object
+//!   `{"process":"my.process.identifier","signal":"beat","period":5}`, borrowed
+//!   (`#[serde(borrow)] process: &str`), read with `from_slice` and written with
+//!   `to_writer` into a reused `Vec`.
+//!
+//! A third group, `decode_parts`, times heartwire's subject, payload and number parsers
+//! alone, to show where decode time goes.
+//!
+//! Run with `cargo bench -p heartwire-benches --bench text`. The issue's target:
+//! heartwire decode at least 3x faster than the `serde_json` baseline.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use heartwire::text::{Message, Seconds, Signal, Subject};
+use serde::{Deserialize, Serialize};
+
+/// The subject of every case: a realistic dotted process name.
+const SUBJECT: &[u8] = b"heartbeat.my.process.identifier";
+
+/// One benchmark case: the payload as the text convention writes it, and the same
+/// message as the JSON baseline writes it.
+struct Case {
+    /// Label of the case in benchmark ids (`beat_5`).
+    label: &'static str,
+    /// The text payload.
+    payload: &'static [u8],
+    /// The equivalent JSON object.
+    json: &'static [u8],
+}
+
+const CASES: [Case; 4] = [
+    Case {
+        label: "beat_5",
+        payload: b"beat/5",
+        json: br#"{"process":"my.process.identifier","signal":"beat","period":5}"#,
+    },
+    Case {
+        label: "degraded_0.5",
+        payload: b"degraded/0.5",
+        json: br#"{"process":"my.process.identifier","signal":"degraded","period":0.5}"#,
+    },
+    Case {
+        // The baseline struct has one value field, so `start`'s warmup travels as
+        // `period` there; the shape and the work are the same.
+        label: "start_60",
+        payload: b"start/60",
+        json: br#"{"process":"my.process.identifier","signal":"start","period":60}"#,
+    },
+    Case {
+        label: "stop",
+        payload: b"stop",
+        json: br#"{"process":"my.process.identifier","signal":"stop"}"#,
+    },
+];
+
+/// What both baselines decode into and encode from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Baseline<'a> {
+    #[serde(borrow)]
+    process: &'a str,
+    #[serde(borrow)]
+    signal: &'a str,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    period: Option<f64>,
+}
+
+/// Baseline A: the straightforward parser.
+fn naive_decode<'a>(subject: &'a [u8], payload: &'a [u8]) -> Option<Baseline<'a>> {
+    let process = std::str::from_utf8(subject)
+        .ok()?
+        .strip_prefix("heartbeat.")?;
+    let payload = std::str::from_utf8(payload).ok()?;
+    let (signal, period) = match payload.split_once('/') {
+        Some((signal, value)) => (signal, Some(value.parse::<f64>().ok()?)),
+        None => (payload, None),
+    };
+    Some(Baseline {
+        process,
+        signal,
+        period,
+    })
+}
+
+/// Baseline A: subject and payload with `write!` and `f64`'s `Display`.
+fn naive_encode(msg: &Baseline<'_>, out: &mut String) -> std::fmt::Result {
+    write!(out, "heartbeat.{}", msg.process)?;
+    match msg.period {
+        Some(period) => write!(out, "{}/{}", msg.signal, period),
+        None => out.write_str(msg.signal),
+    }
+}
+
+/// heartwire: subject then payload into one buffer.
+fn heartwire_encode(msg: &Message<'_>, buf: &mut BytesMut) {
+    msg.encode_subject(buf);
+    msg.encode_payload(buf);
+}
+
+/// Fails loudly if the three codecs do not agree on what they measure.
+fn check_cases() {
+    for case in &CASES {
+        let msg = Message::decode(SUBJECT, case.payload).expect("heartwire decodes the case");
+        let naive = naive_decode(SUBJECT, case.payload).expect("the naive parser decodes it");
+        let json: Baseline<'_> =
+            serde_json::from_slice(case.json).expect("serde_json decodes the case");
+        assert_eq!(naive, json, "{}: the baselines disagree", case.label);
+        assert_eq!(msg.process().as_str(), naive.process, "{}", case.label);
+        assert_eq!(msg.signal().kind().as_str(), naive.signal, "{}", case.label);
+
+        let mut buf = BytesMut::with_capacity(256);
+        heartwire_encode(&msg, &mut buf);
+        let mut text = String::with_capacity(256);
+        naive_encode(&naive, &mut text).expect("writing to a String");
+        assert_eq!(
+            &buf[..],
+            text.as_bytes(),
+            "{}: encoders disagree",
+            case.label
+        );
+        let mut out = Vec::with_capacity(256);
+        serde_json::to_writer(&mut out, &json).expect("serde_json encodes the case");
+        // serde_json writes `5.0` for the `f64` 5: compare what it reads back.
+        let back: Baseline<'_> = serde_json::from_slice(&out).expect("serde_json reads it");
+        assert_eq!(back, json, "{}: serde_json round trip", case.label);
+    }
+}
+
+fn decode(c: &mut Criterion) {
+    check_cases();
+    let mut group = c.benchmark_group("decode");
+    for case in &CASES {
+        group.bench_with_input(
+            BenchmarkId::new("heartwire", case.label),
+            case,
+            |b, case| b.iter(|| Message::decode(black_box(SUBJECT), black_box(case.payload))),
+        );
+        group.bench_with_input(BenchmarkId::new("naive", case.label), case, |b, case| {
+            b.iter(|| naive_decode(black_box(SUBJECT), black_box(case.payload)))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("serde_json", case.label),
+            case,
+            |b, case| b.iter(|| serde_json::from_slice::<Baseline<'_>>(black_box(case.json))),
+        );
+    }
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("encode");
+    for case in &CASES {
+        let msg = Message::decode(SUBJECT, case.payload).expect("heartwire decodes the case");
+        let naive = naive_decode(SUBJECT, case.payload).expect("the naive parser decodes it");
+
+        let mut buf = BytesMut::with_capacity(256);
+        group.bench_function(BenchmarkId::new("heartwire", case.label), |b| {
+            b.iter(|| {
+                buf.clear();
+                heartwire_encode(black_box(&msg), &mut buf);
+                black_box(&buf);
+            })
+        });
+        let mut text = String::with_capacity(256);
+        group.bench_function(BenchmarkId::new("naive", case.label), |b| {
+            b.iter(|| {
+                text.clear();
+                let result = naive_encode(black_box(&naive), &mut text);
+                black_box(&text);
+                result
+            })
+        });
+        let mut out = Vec::with_capacity(256);
+        group.bench_function(BenchmarkId::new("serde_json", case.label), |b| {
+            b.iter(|| {
+                out.clear();
+                let result = serde_json::to_writer(&mut out, black_box(&naive));
+                black_box(&out);
+                result
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Where heartwire's decode time goes: the subject, the payload and the number alone.
+fn decode_parts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode_parts");
+    group.bench_function("Subject::decode", |b| {
+        b.iter(|| Subject::decode(black_box(SUBJECT)).is_ok())
+    });
+    for case in &CASES {
+        group.bench_with_input(
+            BenchmarkId::new("Signal::decode", case.label),
+            case,
+            |b, case| b.iter(|| Signal::decode(black_box(case.payload))),
+        );
+    }
+    for number in ["5", "0.5", "60"] {
+        group.bench_with_input(
+            BenchmarkId::new("Seconds::parse", number),
+            number,
+            |b, number| b.iter(|| Seconds::parse(black_box(number))),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode, encode, decode_parts);
+criterion_main!(benches);

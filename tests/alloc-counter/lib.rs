@@ -1,0 +1,78 @@
+//! A global allocator that counts allocations, for tests that prove code does not
+//! allocate.
+//!
+//! Install it in a test binary and measure a closure:
+//!
+//! ```ignore
+//! use heartwire_alloc_counter::{CountingAlloc, count};
+//!
+//! #[global_allocator]
+//! static ALLOC: CountingAlloc = CountingAlloc;
+//!
+//! let ((), allocations) = count(|| { let _ = Vec::<u8>::with_capacity(1); });
+//! assert_eq!(allocations, 1);
+//! ```
+//!
+//! The count is process-wide: measure on one thread while no other thread runs (a test
+//! target with `harness = false`).
+//!
+//! This is the only crate of the workspace with unsafe code, and it is confined to the
+//! `GlobalAlloc` impl, which forwards every call to [`System`] unchanged.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Calls to `alloc`, `alloc_zeroed` and `realloc` since the program started.
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// [`System`], counting every allocation and reallocation; frees are not counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingAlloc;
+
+#[allow(
+    unsafe_code,
+    reason = "GlobalAlloc is an unsafe trait; every method forwards to System unchanged"
+)]
+// SAFETY: each method forwards its arguments to `System`, which upholds the contract of
+// `GlobalAlloc`; counting touches only an atomic and never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's guarantees for `layout` pass through unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`,
+        // as the caller guarantees; `new_size` passes through unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Allocations (and reallocations) counted so far, by every thread.
+pub fn allocations() -> u64 {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// Runs `f` and returns its result with the number of allocations made meanwhile.
+///
+/// Only meaningful when [`CountingAlloc`] is the global allocator and no other thread
+/// allocates during the call.
+pub fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = allocations();
+    let result = f();
+    let after = allocations();
+    (result, after - before)
+}

@@ -1,0 +1,352 @@
+//! Decoding and encoding the text convention never allocate.
+//!
+//! A counting global allocator ([`heartwire_alloc_counter`], where the workspace's only
+//! unsafe code lives) wraps `System`. This target has `harness = false`: `main` runs every
+//! check on one thread, so nothing else allocates while a check is measured. It checks:
+//!
+//! - `Message::decode`, `Message::decode_line` and `Signal::decode` of valid and invalid
+//!   inputs (errors do not allocate either): hand-written inputs for every error class,
+//!   plus every decode case of `spec/vectors/text.json`;
+//! - `encode_subject`, `encode_payload` and `encode_line` into a `BytesMut` with room;
+//! - the line and JSON forms (`Display`) into a `String` with room, and
+//!   `Message::from_json` of canonical JSON without escapes;
+//! - that the counter works: `Vec::with_capacity(1)` is counted.
+//!
+//! The last line printed is `alloc: N passed, M failed`; the exit code is non-zero when
+//! anything failed.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::Path;
+use std::process::ExitCode;
+
+use bytes::BytesMut;
+use heartwire::text::{MAX_LINE_LEN, MAX_PAYLOAD_LEN, MAX_SUBJECT_LEN, Message, Seconds, Signal};
+use heartwire_alloc_counter::{CountingAlloc, count};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// Results so far. Failures are recorded after the measurement, so recording them may
+/// allocate.
+#[derive(Default)]
+struct Report {
+    passed: usize,
+    failed: usize,
+}
+
+impl Report {
+    /// Records a check that must not have allocated.
+    fn none(&mut self, what: &str, input: &[u8], allocations: u64) {
+        if allocations == 0 {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            println!(
+                "FAIL {what} of {:?}: {allocations} allocation(s), expected none",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    /// Records a check that must pass.
+    fn assert(&mut self, what: &str, ok: bool) {
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            println!("FAIL {what}");
+        }
+    }
+}
+
+/// Subjects: valid ones and one for every subject error class.
+fn subjects() -> Vec<Vec<u8>> {
+    let mut longest = b"heartbeat.".to_vec();
+    longest.resize(MAX_SUBJECT_LEN, b'a');
+    let mut too_long = longest.clone();
+    too_long.push(b'a');
+    let mut v: Vec<Vec<u8>> = [
+        // Valid.
+        &b"heartbeat.my.process.identifier"[..],
+        b"heartbeat.worker",
+        b"heartbeat.Billing_worker-7.eu-west-1",
+        // Invalid: prefix, empty tokens, forbidden characters, encoding.
+        b"",
+        b"heartbeat",
+        b"Heartbeat.worker",
+        b"heartbeat.",
+        b"heartbeat..a",
+        b"heartbeat.a..b",
+        b"heartbeat.a.",
+        b"heartbeat.orders.>",
+        b"heartbeat.orders.*",
+        b"heartbeat.a/b",
+        b"heartbeat.a b",
+        b"heartbeat.caf\xc3\xa9",
+        b"heartbeat.a\xff",
+        b"heartbeat.a\x00",
+    ]
+    .iter()
+    .map(|s| s.to_vec())
+    .collect();
+    v.push(longest);
+    v.push(too_long);
+    v
+}
+
+/// Payloads: valid ones and one for every payload and number error class.
+fn payloads() -> Vec<Vec<u8>> {
+    let mut longest = b"beat/1.".to_vec();
+    longest.resize(MAX_PAYLOAD_LEN, b'0');
+    let mut too_long = longest.clone();
+    too_long.push(b'0');
+    let mut v: Vec<Vec<u8>> = [
+        // Valid.
+        &b"beat/5"[..],
+        b"degraded/0.5",
+        b"start/60",
+        b"stop",
+        b"beat/5.0",
+        b"beat/1e-05",
+        b"beat/5E+0",
+        b"beat/0.000000001",
+        b"beat/1000000000",
+        b"beat/0.30000000000000004",
+        // Invalid.
+        b"",
+        b"beat",
+        b"beat/",
+        b"Beat/5",
+        b"beats/5",
+        b"stop/5",
+        b"beat/-5",
+        b"beat/+5",
+        b"beat/.5",
+        b"beat/5.",
+        b"beat/5e",
+        b"beat/5e+",
+        b"beat/05",
+        b"beat/0",
+        b"beat/0.0000000001",
+        b"beat/1000000000.000000001",
+        b"beat/1e999999999999999999",
+        b"beat/5 ",
+        b"beat/5/6",
+        b"beat/0x10",
+        b"beat/inf",
+        b"beat/\xff",
+    ]
+    .iter()
+    .map(|s| s.to_vec())
+    .collect();
+    v.push(longest);
+    v.push(too_long);
+    v
+}
+
+/// Lines only the line form has: no separator, two spaces, too long.
+fn extra_lines() -> Vec<Vec<u8>> {
+    let mut too_long = b"heartbeat.a beat/".to_vec();
+    too_long.resize(MAX_LINE_LEN + 1, b'1');
+    vec![
+        b"heartbeat.a".to_vec(),
+        b"heartbeat.a  beat/5".to_vec(),
+        b"heartbeat.a beat/5\n".to_vec(),
+        b" beat/5".to_vec(),
+        too_long,
+    ]
+}
+
+/// Inputs of a decode case: `(subject, payload)` or a line.
+enum VectorInput {
+    Parts(Vec<u8>, Vec<u8>),
+    Line(Vec<u8>),
+}
+
+/// Every decode case of the conformance vectors, or `None` when the file is absent.
+fn vectors() -> Result<Option<Vec<VectorInput>>, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/text.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cases = doc
+        .get("cases")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| format!("{}: no \"cases\" array", path.display()))?;
+    let bytes = |input: &serde_json::Value, name: &str| -> Result<Option<Vec<u8>>, String> {
+        if let Some(s) = input.get(name).and_then(serde_json::Value::as_str) {
+            return Ok(Some(s.as_bytes().to_vec()));
+        }
+        match input
+            .get(format!("{name}_hex"))
+            .and_then(serde_json::Value::as_str)
+        {
+            Some(h) => hex::decode(h)
+                .map(Some)
+                .map_err(|e| format!("{name}_hex: {e}")),
+            None => Ok(None),
+        }
+    };
+    let mut out = Vec::new();
+    for case in cases {
+        if case.get("operation").and_then(serde_json::Value::as_str) != Some("decode") {
+            continue;
+        }
+        let id = case.get("id").and_then(serde_json::Value::as_str);
+        let Some(input) = case.get("input") else {
+            return Err(format!("case {id:?} has no input"));
+        };
+        let input = match (
+            bytes(input, "subject")?,
+            bytes(input, "payload")?,
+            bytes(input, "line")?,
+        ) {
+            (Some(subject), Some(payload), None) => VectorInput::Parts(subject, payload),
+            (None, None, Some(line)) => VectorInput::Line(line),
+            // Another input form (such as JSON): not a text decode.
+            _ => continue,
+        };
+        out.push(input);
+    }
+    Ok(Some(out))
+}
+
+/// Decodes subject and payload, the payload alone, and both as a line.
+fn check_parts(report: &mut Report, subject: &[u8], payload: &[u8]) {
+    let mut line = subject.to_vec();
+    line.push(b' ');
+    line.extend_from_slice(payload);
+    let (result, n) = count(|| Message::decode(black_box(subject), black_box(payload)));
+    report.none("Message::decode", &line, n);
+    let _ = black_box(result);
+    let (result, n) = count(|| Signal::decode(black_box(payload)));
+    report.none("Signal::decode", payload, n);
+    let _ = black_box(result);
+    check_line(report, &line);
+}
+
+fn check_line(report: &mut Report, line: &[u8]) {
+    let (result, n) = count(|| Message::decode_line(black_box(line)));
+    report.none("Message::decode_line", line, n);
+    let _ = black_box(result);
+}
+
+/// Encodes a valid message every way heartwire can, into buffers with room.
+fn check_encode(report: &mut Report, msg: &Message<'_>) {
+    let label = msg.to_string();
+    let label = label.as_bytes();
+    let mut buf = BytesMut::with_capacity(2 * MAX_LINE_LEN);
+    let ((), n) = count(|| black_box(msg).encode_subject(&mut buf));
+    report.none("encode_subject", label, n);
+    buf.clear();
+    let ((), n) = count(|| black_box(msg).encode_payload(&mut buf));
+    report.none("encode_payload", label, n);
+    buf.clear();
+    let ((), n) = count(|| black_box(msg).encode_line(&mut buf));
+    report.none("encode_line", label, n);
+    // Appending to what is there already, as a publisher batching messages would.
+    let ((), n) = count(|| black_box(msg).encode_line(&mut buf));
+    report.none("encode_line (appended)", label, n);
+
+    let mut text = String::with_capacity(4 * MAX_LINE_LEN);
+    let (result, n) = count(|| write!(text, "{}", black_box(msg)));
+    report.none("Display (line form)", label, n);
+    report.assert("Display (line form) writes", result.is_ok());
+    text.clear();
+    let (result, n) = count(|| write!(text, "{}", black_box(msg).json()));
+    report.none("json() Display", label, n);
+    report.assert("json() Display writes", result.is_ok());
+
+    // Canonical JSON has no escapes, so every string borrows from the input.
+    let (result, n) = count(|| Message::from_json(black_box(&text)).is_ok());
+    report.none("Message::from_json", text.as_bytes(), n);
+    report.assert("Message::from_json reads json()", result);
+}
+
+fn main() -> ExitCode {
+    let mut report = Report::default();
+
+    // The counter counts: otherwise every check below would pass vacuously.
+    let (v, n) = count(|| black_box(Vec::<u8>::with_capacity(1)));
+    drop(v);
+    report.assert(
+        &format!("the counter sees Vec::with_capacity(1) (counted {n})"),
+        n >= 1,
+    );
+    let ((), n) = count(|| black_box(()));
+    report.assert(
+        &format!("the counter is still at rest (counted {n})"),
+        n == 0,
+    );
+
+    let subjects = subjects();
+    let payloads = payloads();
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for subject in &subjects {
+        for payload in &payloads {
+            check_parts(&mut report, subject, payload);
+            match Message::decode(subject, payload) {
+                Ok(msg) => {
+                    valid += 1;
+                    check_encode(&mut report, &msg);
+                }
+                Err(_) => invalid += 1,
+            }
+        }
+    }
+    for line in extra_lines() {
+        check_line(&mut report, &line);
+    }
+    for text in ["5", "0.5", "1e-05", "", "05", "-1", "0", "1e10", "5 "] {
+        let (result, n) = count(|| Seconds::parse(black_box(text)));
+        report.none("Seconds::parse", text.as_bytes(), n);
+        let _ = black_box(result);
+    }
+    // Both outcomes were exercised, or the checks above prove less than they claim.
+    report.assert(
+        &format!("valid ({valid}) and invalid ({invalid}) hand-written pairs"),
+        valid >= 10 && invalid >= 100,
+    );
+
+    match vectors() {
+        Ok(Some(cases)) => {
+            let before = report.passed + report.failed;
+            for case in &cases {
+                match case {
+                    VectorInput::Parts(subject, payload) => {
+                        check_parts(&mut report, subject, payload);
+                        if let Ok(msg) = Message::decode(subject, payload) {
+                            check_encode(&mut report, &msg);
+                        }
+                    }
+                    VectorInput::Line(line) => {
+                        check_line(&mut report, line);
+                        if let Ok(msg) = Message::decode_line(line) {
+                            check_encode(&mut report, &msg);
+                        }
+                    }
+                }
+            }
+            println!(
+                "spec/vectors/text.json: {} decode cases, {} checks",
+                cases.len(),
+                report.passed + report.failed - before
+            );
+            report.assert("the vectors have decode cases", !cases.is_empty());
+        }
+        Ok(None) => println!("spec/vectors/text.json not found: hand-written inputs only"),
+        Err(e) => report.assert(&format!("reading the vectors: {e}"), false),
+    }
+
+    println!("alloc: {} passed, {} failed", report.passed, report.failed);
+    if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
