@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use bytes::BytesMut;
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use heartwire::text::{Message, Seconds, Signal, Subject};
 use serde::{Deserialize, Serialize};
 
@@ -216,5 +216,35 @@ fn decode_parts(c: &mut Criterion) {
     group.finish();
 }
 
+/// Decodes every case `rounds` times with one codec and nothing else, for counting
+/// instructions under `valgrind --tool=callgrind` (deterministic, unlike wall time on a
+/// shared machine). `none` runs the loop without decoding, to subtract.
+fn count_instructions(codec: &str, rounds: usize) {
+    let mut ok = 0usize;
+    for _ in 0..rounds {
+        for case in &CASES {
+            ok += match codec {
+                "heartwire" => Message::decode(black_box(SUBJECT), black_box(case.payload)).is_ok(),
+                "naive" => naive_decode(black_box(SUBJECT), black_box(case.payload)).is_some(),
+                "serde_json" => {
+                    serde_json::from_slice::<Baseline<'_>>(black_box(case.json)).is_ok()
+                }
+                "none" => black_box(case.payload).len() > 1,
+                other => panic!("unknown codec {other}: heartwire, naive, serde_json or none"),
+            } as usize;
+        }
+    }
+    assert_eq!(ok, rounds * CASES.len(), "every case decodes");
+}
+
 criterion_group!(benches, decode, encode, decode_parts);
-criterion_main!(benches);
+
+fn main() {
+    // `HEARTWIRE_COUNT=codec` selects the instruction-count mode (see README).
+    if let Ok(codec) = std::env::var("HEARTWIRE_COUNT") {
+        count_instructions(&codec, 100_000);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

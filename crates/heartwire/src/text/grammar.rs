@@ -10,11 +10,7 @@
 //! a byte test per character is all the work there is, and UTF-8 only needs checking on
 //! the error path, where an encoding error is reported before a grammar error (§8).
 
-use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::character::complete::{digit1, one_of};
-use nom::combinator::{cut, opt, recognize};
 use nom::error::{ErrorKind, ParseError};
-use nom::multi::many0_count;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
@@ -62,6 +58,7 @@ impl<'a> Failure<'a> {
     /// The public error for a failure in `input`, the bytes the failed parser was first
     /// given, whose decoding is reported as `part`. The offset counts from the start of
     /// `input`. Input that is not UTF-8 is reported as such first (§8).
+    #[cold]
     pub(crate) fn into_error(self, input: &[u8], part: Part) -> TextError {
         let offset = input.len() - self.rest.len();
         let next = char_at(self.rest);
@@ -94,6 +91,7 @@ impl<'a> Failure<'a> {
 /// The error to report for `input`, decoded as `part`, that broke a rule with `error`:
 /// an encoding error comes first (§8), so bytes that are not UTF-8 are reported as such
 /// even when the grammar failed earlier in the input.
+#[cold]
 pub(crate) fn reported(input: &[u8], part: Part, error: TextError) -> TextError {
     match std::str::from_utf8(input) {
         Ok(_) => error,
@@ -115,6 +113,7 @@ fn char_at(bytes: &[u8]) -> Option<char> {
 type PResult<'a, O> = IResult<&'a [u8], O, Failure<'a>>;
 
 /// Runs `parser` and, when it fails, says that `expected` was expected where it failed.
+#[inline]
 fn expect<'a, O>(
     expected: Expected,
     mut parser: impl Parser<&'a [u8], Output = O, Error = Failure<'a>>,
@@ -126,52 +125,112 @@ fn expect<'a, O>(
     }
 }
 
-/// `tchar`, the portable token set: ASCII letters, digits, `_` and `-` (§3.2), as a
-/// table so the test is one load per byte.
-const TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
+/// The class of each byte in a process name, as a table so the test is one load per
+/// byte: `tchar`, the portable token set (ASCII letters, digits, `_` and `-`, §3.2), the
+/// dot between tokens, or anything else.
+const NAME: [u8; 256] = {
+    let mut table = [OTHER; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            table[b] = TCHAR;
+        } else if c == b'.' {
+            table[b] = DOT;
+        }
         b += 1;
     }
     table
 };
+const OTHER: u8 = 0;
+const TCHAR: u8 = 1;
+const DOT: u8 = 2;
 
-/// Whether `b` is in the portable token set.
-pub(crate) const fn is_token_byte(b: u8) -> bool {
-    TOKEN[b as usize]
-}
-
-/// `token = 1*tchar`
-fn token(input: &[u8]) -> PResult<'_, &[u8]> {
-    expect(Expected::Token, take_while1(is_token_byte)).parse(input)
-}
-
-/// `process = token *("." token)`; stops before the first byte that cannot continue it.
+/// `process = token *("." token)` with `token = 1*tchar`: the longest run of name
+/// bytes, in which every `.` must stand between two tokens. Stops before the first byte
+/// that cannot continue the name.
+///
+/// One scan over the run, rather than a combinator per token: names are the bulk of
+/// every message (`spec/text.md` §3.1 is the grammar this implements).
+#[inline]
 pub(crate) fn process(input: &[u8]) -> PResult<'_, &[u8]> {
-    recognize((token, many0_count(preceded(tag(&b"."[..]), cut(token))))).parse(input)
+    let mut token_expected = true;
+    let mut end = 0;
+    while let Some(&b) = input.get(end) {
+        match NAME[usize::from(b)] {
+            TCHAR => token_expected = false,
+            DOT if !token_expected => token_expected = true,
+            DOT => {
+                return Err(nom::Err::Failure(Failure::at(
+                    &input[end..],
+                    Expected::Token,
+                )));
+            }
+            _ => break,
+        }
+        end += 1;
+    }
+    let (name, rest) = input.split_at(end);
+    if token_expected {
+        // Empty, or a trailing dot: a token was due where the run ended.
+        return Err(nom::Err::Failure(Failure::at(rest, Expected::Token)));
+    }
+    Ok((rest, name))
+}
+
+/// The literal bytes `lit`.
+#[inline]
+/// A fixed-size array, so the comparison compiles to a few word compares.
+fn literal<'a, const N: usize>(
+    lit: &'static [u8; N],
+) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
+    move |input| match input.split_first_chunk::<N>() {
+        Some((head, rest)) if head == lit => Ok((rest, head.as_slice())),
+        _ => Err(nom::Err::Error(Failure::at(input, Expected::Syntax))),
+    }
+}
+
+/// The longest run of bytes satisfying `pred`, possibly empty.
+#[inline]
+fn run_of<'a>(pred: impl Fn(u8) -> bool) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
+    move |input| {
+        let end = input.iter().position(|&b| !pred(b)).unwrap_or(input.len());
+        let (run, rest) = input.split_at(end);
+        Ok((rest, run))
+    }
 }
 
 /// The literal that starts every subject.
 pub(crate) const PREFIX: &str = "heartbeat.";
+const PREFIX_BYTES: &[u8; 10] = b"heartbeat.";
 
 /// `subject = "heartbeat." process`; returns the process name.
+#[inline]
 pub(crate) fn subject(input: &[u8]) -> PResult<'_, &[u8]> {
-    preceded(expect(Expected::Prefix, tag(PREFIX.as_bytes())), process).parse(input)
+    preceded(expect(Expected::Prefix, literal(PREFIX_BYTES)), process).parse(input)
 }
 
 /// The signal word of a payload, `*ALPHA`, checked against the four signals by the
 /// caller. Reading the whole word first makes `beats/5` an unknown signal rather than
 /// `beat` followed by junk.
+#[inline]
 pub(crate) fn signal_word(input: &[u8]) -> PResult<'_, &[u8]> {
-    take_while(|b: u8| b.is_ascii_alphabetic()).parse(input)
+    run_of(|b| b.is_ascii_alphabetic())(input)
 }
 
 /// `"/" number`, after a signal that takes a value.
+///
+/// Written out rather than as `preceded(tag("/"), cut(number))`: nom's generic plumbing
+/// around a one-byte literal measured as a third of the payload's cost.
 pub(crate) fn value(signal: SignalKind) -> impl Fn(&[u8]) -> PResult<'_, Decimal<'_>> {
-    move |input| preceded(expect(Expected::Slash(signal), tag(&b"/"[..])), cut(number)).parse(input)
+    move |input| match input.split_first() {
+        Some((b'/', rest)) => number(rest).map_err(|e| match e {
+            // After the slash a number is required: `cut`.
+            nom::Err::Error(f) => nom::Err::Failure(f),
+            other => other,
+        }),
+        _ => Err(nom::Err::Error(Failure::at(input, Expected::Slash(signal)))),
+    }
 }
 
 /// A number as written: `int [frac] [exp]`, split into its digit strings.
@@ -189,32 +248,66 @@ pub(crate) struct Decimal<'a> {
 
 /// `number = int [ "." 1*DIGIT ] [ ("e" / "E") [ "+" / "-" ] 1*DIGIT ]` with
 /// `int = "0" / %x31-39 *DIGIT`: JSON's number grammar without the minus sign.
+///
+/// One scan rather than a combinator per part: the number is in every payload, and
+/// the scan is as short as the grammar.
+#[inline]
 pub(crate) fn number(input: &[u8]) -> PResult<'_, Decimal<'_>> {
-    let (rest, int) = expect(Expected::Number(NumberExpected::Digit), digit1).parse(input)?;
-    if int.len() > 1 && int[0] == b'0' {
-        return Err(nom::Err::Failure(Failure::at(
-            &input[1..],
-            Expected::LeadingZero,
+    let fail = |at: usize, expected| Err(nom::Err::Failure(Failure::at(&input[at..], expected)));
+    let int_end = digit_run(input, 0);
+    if int_end == 0 {
+        return Err(nom::Err::Error(Failure::at(
+            input,
+            Expected::Number(NumberExpected::Digit),
         )));
     }
-    let fraction_digits = expect(Expected::Number(NumberExpected::FractionDigit), digit1);
-    let (rest, frac) = opt(preceded(tag(&b"."[..]), cut(fraction_digits))).parse(rest)?;
-    let exponent_digits = expect(Expected::Number(NumberExpected::ExponentDigit), digit1);
-    let (rest, exp) = opt(preceded(
-        one_of("eE"),
-        cut((opt(one_of("+-")), exponent_digits)),
-    ))
-    .parse(rest)?;
-    let (sign, exp) = exp.unwrap_or((None, &[]));
+    if int_end > 1 && input[0] == b'0' {
+        return fail(1, Expected::LeadingZero);
+    }
+    let mut end = int_end;
+    let mut frac: &[u8] = &[];
+    if input.get(end) == Some(&b'.') {
+        let frac_end = digit_run(input, end + 1);
+        if frac_end == end + 1 {
+            return fail(end + 1, Expected::Number(NumberExpected::FractionDigit));
+        }
+        frac = &input[end + 1..frac_end];
+        end = frac_end;
+    }
+    let mut exp: &[u8] = &[];
+    let mut exp_negative = false;
+    if matches!(input.get(end), Some(b'e' | b'E')) {
+        let mut start = end + 1;
+        if let Some(&sign @ (b'+' | b'-')) = input.get(start) {
+            exp_negative = sign == b'-';
+            start += 1;
+        }
+        let exp_end = digit_run(input, start);
+        if exp_end == start {
+            return fail(start, Expected::Number(NumberExpected::ExponentDigit));
+        }
+        exp = &input[start..exp_end];
+        end = exp_end;
+    }
     Ok((
-        rest,
+        &input[end..],
         Decimal {
-            int,
-            frac: frac.unwrap_or(&[]),
-            exp_negative: sign == Some('-'),
+            int: &input[..int_end],
+            frac,
+            exp_negative,
             exp,
         },
     ))
+}
+
+/// Where the run of ASCII digits starting at `from` ends.
+#[inline]
+fn digit_run(input: &[u8], from: usize) -> usize {
+    let tail = input.get(from..).unwrap_or_default();
+    from + tail
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(tail.len())
 }
 
 /// Runs `parser` over `input`: the output and what is left over, or the failure.

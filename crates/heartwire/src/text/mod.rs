@@ -68,12 +68,9 @@ impl<'a> Message<'a> {
     /// borrows from `subject`; nothing is allocated. Errors count offsets from the start
     /// of the subject or of the payload, as their [`TextError`] variant says.
     pub fn decode(subject: &'a [u8], payload: &[u8]) -> Result<Message<'a>, TextError> {
-        let subject = Subject::decode(subject)?;
+        let process = Process::from_subject(subject)?;
         let signal = Signal::decode(payload)?;
-        Ok(Message {
-            process: subject.into_process(),
-            signal,
-        })
+        Ok(Message { process, signal })
     }
 
     /// Decodes the line form `<subject> <payload>` (one space, no line terminator).
@@ -90,12 +87,9 @@ impl<'a> Message<'a> {
             Subject::decode(line)?;
             return Err(TextError::MissingSeparator { offset: line.len() });
         };
-        let subject = Subject::decode(&line[..space])?;
+        let process = Process::from_subject(&line[..space])?;
         let signal = Signal::decode(&line[space + 1..]).map_err(|e| e.shifted(space + 1))?;
-        Ok(Message {
-            process: subject.into_process(),
-            signal,
-        })
+        Ok(Message { process, signal })
     }
 
     /// The process that sent the message.

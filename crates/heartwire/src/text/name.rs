@@ -73,6 +73,17 @@ impl<'a> Process<'a> {
         Process(Cow::Borrowed(name))
     }
 
+    /// The process name of a subject given as bytes, validated as [`Subject::decode`]
+    /// does, without building the subject: what a receiver needs.
+    pub(crate) fn from_subject(subject: &'a [u8]) -> Result<Process<'a>, TextError> {
+        check_len(subject, Part::Subject, MAX_SUBJECT_LEN)?;
+        grammar::run_all(subject, Part::Subject, grammar::subject)?;
+        // Converting the whole subject rather than the name: std's UTF-8 check is much
+        // faster from an aligned start, and a subject usually starts a buffer.
+        let text = accepted_text(subject, Part::Subject)?;
+        Ok(Process(Cow::Borrowed(&text[PREFIX.len()..])))
+    }
+
     /// A validated name from a string that may own its text (a JSON string with escapes).
     pub(crate) fn from_cow(name: Cow<'a, str>) -> Result<Process<'a>, TextError> {
         Process::check(name.as_bytes())?;

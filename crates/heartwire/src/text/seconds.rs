@@ -147,16 +147,26 @@ impl Seconds {
         if !d.exp.is_empty() || d.frac.len() > 9 || d.int.len() > 10 {
             return None;
         }
+        /// 10^(9 - n): what `n` fraction digits are multiplied by to give nanoseconds.
+        const SCALE: [u64; 10] = [
+            1_000_000_000,
+            100_000_000,
+            10_000_000,
+            1_000_000,
+            100_000,
+            10_000,
+            1_000,
+            100,
+            10,
+            1,
+        ];
         let digits = |s: &[u8]| s.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-        let mut frac = digits(d.frac);
-        for _ in d.frac.len()..9 {
-            frac *= 10;
-        }
-        Some(digits(d.int) * NANOS_PER_SEC + frac)
+        Some(digits(d.int) * NANOS_PER_SEC + digits(d.frac) * SCALE[d.frac.len()])
     }
 
     /// The general path: any exponent and any number of digits, rounded half to even at
     /// the nanosecond. Fails early, without overflow, for values far out of range.
+    #[inline(never)]
     fn rounded_nanos(d: &Decimal<'_>, offset: usize) -> Result<u64, TextError> {
         // All significant digits in one sequence; the decimal point sits after
         // `point` of them (which may be negative or beyond the end).
