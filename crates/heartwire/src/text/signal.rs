@@ -44,15 +44,8 @@ impl SignalKind {
 
     /// The kind whose word is `word` exactly (case matters).
     pub fn from_word(word: &str) -> Option<SignalKind> {
-        SignalKind::from_word_bytes(word.as_bytes())
-    }
-
-    pub(crate) const fn from_word_bytes(word: &[u8]) -> Option<SignalKind> {
-        match word {
-            b"start" => Some(SignalKind::Start),
-            b"beat" => Some(SignalKind::Beat),
-            b"degraded" => Some(SignalKind::Degraded),
-            b"stop" => Some(SignalKind::Stop),
+        match grammar::run(word.as_bytes(), grammar::signal) {
+            Ok(([], kind)) => Some(kind),
             _ => None,
         }
     }
@@ -122,11 +115,9 @@ impl Signal {
     pub fn decode(payload: &[u8]) -> Result<Signal, TextError> {
         check_len(payload, Part::Payload, MAX_PAYLOAD_LEN)?;
         let fail = |error| reported(payload, Part::Payload, error);
-        let (rest, word) = grammar::run(payload, grammar::signal_word)
+        let (rest, kind) = grammar::run(payload, grammar::signal)
             .map_err(|f| f.into_error(payload, Part::Payload))?;
-        let kind = SignalKind::from_word_bytes(word)
-            .ok_or_else(|| fail(TextError::UnknownSignal { offset: 0 }))?;
-        let value_at = word.len();
+        let value_at = payload.len() - rest.len();
         let value = if kind == SignalKind::Stop {
             if !rest.is_empty() {
                 return Err(fail(TextError::UnexpectedValue { offset: value_at }));
