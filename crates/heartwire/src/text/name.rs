@@ -75,6 +75,7 @@ impl<'a> Process<'a> {
 
     /// The process name of a subject given as bytes, validated as [`Subject::decode`]
     /// does, without building the subject: what a receiver needs.
+    #[inline]
     pub(crate) fn from_subject(subject: &'a [u8]) -> Result<Process<'a>, TextError> {
         check_len(subject, Part::Subject, MAX_SUBJECT_LEN)?;
         grammar::run_all(subject, Part::Subject, grammar::subject)?;

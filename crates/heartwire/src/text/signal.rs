@@ -112,6 +112,7 @@ pub enum Signal {
 
 impl Signal {
     /// Decodes a payload; errors count offsets from its first byte. Never allocates.
+    #[inline]
     pub fn decode(payload: &[u8]) -> Result<Signal, TextError> {
         check_len(payload, Part::Payload, MAX_PAYLOAD_LEN)?;
         let fail = |error| reported(payload, Part::Payload, error);
