@@ -10,7 +10,9 @@ use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use heartwire::text::{MAX_JSON_LEN, MAX_LINE_LEN, MAX_PAYLOAD_LEN, Message, Part, TextError};
+use heartwire::text::{
+    MAX_JSON_LEN, MAX_LINE_LEN, MAX_PAYLOAD_LEN, Message, Part, Signal, Subject, TextError,
+};
 
 use lines::{BoundedLines, Line};
 
@@ -141,29 +143,18 @@ fn decode_one(
             }
         }
     };
-    match Message::decode(subject.as_encoded_bytes(), payload) {
-        Ok(message) => {
-            writeln!(out, "{}", message.json())?;
-            Ok(Outcome::AllValid)
-        }
-        Err(e) => {
-            let (what, input) = if is_subject_error(&e, subject.as_encoded_bytes()) {
-                ("subject", subject.as_encoded_bytes())
-            } else {
-                ("payload", payload)
-            };
-            Ok(report(what, &e, Some(input)))
-        }
-    }
-}
-
-/// Whether `e`, from decoding `subject` and a payload, is about the subject: the subject
-/// is decoded first, so the error is the subject's exactly when the subject is invalid.
-fn is_subject_error(e: &TextError, subject: &[u8]) -> bool {
-    match e {
-        TextError::NotUtf8 { part, .. } | TextError::TooLong { part, .. } => *part == Part::Subject,
-        _ => heartwire::text::Subject::decode(subject).is_err(),
-    }
+    // Decoded part by part, so an error is reported against the input it is about.
+    let subject = match Subject::decode(subject.as_encoded_bytes()) {
+        Ok(subject) => subject,
+        Err(e) => return Ok(report("subject", &e, Some(subject.as_encoded_bytes()))),
+    };
+    let signal = match Signal::decode(payload) {
+        Ok(signal) => signal,
+        Err(e) => return Ok(report("payload", &e, Some(payload))),
+    };
+    let message = Message::new(subject.into_process(), signal);
+    writeln!(out, "{}", message.json())?;
+    Ok(Outcome::AllValid)
 }
 
 /// A payload from stdin, at most [`MAX_PAYLOAD_LEN`] bytes after one trailing LF or
