@@ -3,14 +3,16 @@
 //!
 //! Install it in a test binary and measure a closure:
 //!
-//! ```ignore
+//! ```standalone_crate
 //! use heartwire_alloc_counter::{CountingAlloc, count};
 //!
 //! #[global_allocator]
 //! static ALLOC: CountingAlloc = CountingAlloc;
 //!
-//! let ((), allocations) = count(|| { let _ = Vec::<u8>::with_capacity(1); });
-//! assert_eq!(allocations, 1);
+//! fn main() {
+//!     let (_, allocations) = count(|| std::hint::black_box(Vec::<u8>::with_capacity(1)));
+//!     assert_eq!(allocations, 1);
+//! }
 //! ```
 //!
 //! The count is process-wide: measure on one thread while no other thread runs (a test
