@@ -28,6 +28,7 @@ fn run(case: &Case<'_>) -> Result<(Option<String>, String), (String, usize)> {
                 .map(Message::into_owned)
                 .map_err(|e| (e.class().to_owned(), e.offset()))?
         }
+        Operation::Other(ref name) => panic!("{}: the text format has no {name}", case.id),
     };
     let decoded = (case.operation == Operation::Decode).then(|| message.json().to_string());
     Ok((decoded, message.to_string()))

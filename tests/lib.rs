@@ -32,14 +32,28 @@ pub struct VectorFile<'a> {
     pub cases: Vec<Case<'a>>,
 }
 
-/// Which way a case runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Which way a case runs: `decode`, `encode`, or an operation a chapter defines
+/// (`classify`, `next`, ...), whose input is `input.args` and whose output is
+/// `expect.result`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
 pub enum Operation {
-    /// Wire input to the canonical JSON form.
+    /// Wire input to the canonical form.
     Decode,
-    /// The canonical JSON form to wire output.
+    /// The canonical form (or any accepted form) to wire output.
     Encode,
+    /// An operation a chapter defines, by name.
+    Other(String),
+}
+
+impl From<String> for Operation {
+    fn from(name: String) -> Operation {
+        match name.as_str() {
+            "decode" => Operation::Decode,
+            "encode" => Operation::Encode,
+            _ => Operation::Other(name),
+        }
+    }
 }
 
 /// One case.
@@ -77,8 +91,16 @@ pub struct Input {
     pub line: Option<String>,
     /// A line form message, as hex bytes.
     pub line_hex: Option<String>,
-    /// A canonical JSON object, as text (encode cases).
+    /// A canonical JSON object, as text (encode cases of the text format).
     pub json: Option<String>,
+    /// A JSON document of a JSON format, as text.
+    pub document: Option<String>,
+    /// A JSON document of a JSON format, as hex bytes (not UTF-8).
+    pub document_hex: Option<String>,
+    /// The dialect an encode case writes (command envelopes).
+    pub dialect: Option<String>,
+    /// The arguments of a chapter's own operation.
+    pub args: Option<serde_json::Value>,
 }
 
 /// The input bytes of a case, from the text field or its `_hex` twin.
@@ -105,6 +127,11 @@ impl Input {
     pub fn line_bytes(&self) -> Option<Vec<u8>> {
         bytes(&self.line, &self.line_hex)
     }
+
+    /// The document bytes.
+    pub fn document_bytes(&self) -> Option<Vec<u8>> {
+        bytes(&self.document, &self.document_hex)
+    }
 }
 
 /// The expected result: an output, or an error class with an optional offset.
@@ -120,6 +147,11 @@ pub struct Expect<'a> {
     pub error: Option<String>,
     /// The byte offset the error points at, where the spec fixes it.
     pub offset: Option<usize>,
+    /// The field path the error names (JSON formats), where the spec fixes it.
+    pub path: Option<String>,
+    /// The output of a chapter's own operation.
+    #[serde(borrow, default)]
+    pub result: Option<&'a RawValue>,
 }
 
 /// Reads and parses a vector file of `spec/vectors/`.

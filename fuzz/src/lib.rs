@@ -2,4 +2,7 @@
 //! `tests/fuzz_corpus.rs` can replay the corpus on stable Rust with the same code.
 #![forbid(unsafe_code)]
 
+pub mod command;
+pub mod record;
+pub mod schedule;
 pub mod text;

@@ -43,8 +43,13 @@
 //! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
 #![forbid(unsafe_code)]
 
+pub mod command;
 pub mod heart;
+pub mod json;
+pub mod record;
+pub mod schedule;
 pub mod text;
+pub mod time;
 
 /// The examples of the repository's README, compiled and run as doc tests.
 #[cfg(doctest)]
