@@ -324,6 +324,33 @@ impl UnixTime {
     }
 }
 
+/// Where the wall-clock time comes from, so that code stamping messages with the current
+/// time can be tested with a fixed one.
+pub trait WallClock {
+    /// The current instant.
+    fn now(&self) -> UnixTime;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl WallClock for SystemClock {
+    fn now(&self) -> UnixTime {
+        UnixTime::from_system_time(SystemTime::now()).unwrap_or(UnixTime::EPOCH)
+    }
+}
+
+/// A clock that always says the same instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub UnixTime);
+
+impl WallClock for FixedClock {
+    fn now(&self) -> UnixTime {
+        self.0
+    }
+}
+
 /// A civil date and time in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Civil {
