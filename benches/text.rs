@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 /// The subject of every case: a realistic dotted process name.
 const SUBJECT: &[u8] = b"heartbeat.my.process.identifier";
+const SUBJECT_STR: &str = "heartbeat.my.process.identifier";
 
 /// One benchmark case: the payload as the text convention writes it, and the same
 /// message as the JSON baseline writes it.
@@ -155,6 +156,24 @@ fn decode(c: &mut Criterion) {
         );
     }
     group.finish();
+
+    // Input that is text already, on both sides: a `&str` subject (what NATS, MQTT and
+    // AMQP clients give) against serde_json reading a `&str`, which skips its UTF-8
+    // checks the same way.
+    let mut group = c.benchmark_group("decode_str");
+    for case in &CASES {
+        let subject = std::str::from_utf8(SUBJECT).expect("ASCII");
+        let json = std::str::from_utf8(case.json).expect("ASCII");
+        group.bench_with_input(
+            BenchmarkId::new("heartwire", case.label),
+            case,
+            |b, case| b.iter(|| Message::decode_str(black_box(subject), black_box(case.payload))),
+        );
+        group.bench_with_input(BenchmarkId::new("serde_json", case.label), json, |b, json| {
+            b.iter(|| serde_json::from_str::<Baseline<'_>>(black_box(json)))
+        });
+    }
+    group.finish();
 }
 
 fn encode(c: &mut Criterion) {
@@ -220,15 +239,23 @@ fn decode_parts(c: &mut Criterion) {
 /// instructions under `valgrind --tool=callgrind` (deterministic, unlike wall time on a
 /// shared machine). `none` runs the loop without decoding, to subtract.
 fn count_instructions(codec: &str, rounds: usize) {
+    let texts: Vec<&str> = CASES
+        .iter()
+        .map(|case| std::str::from_utf8(case.json).expect("the JSON cases are ASCII"))
+        .collect();
     let mut ok = 0usize;
     for _ in 0..rounds {
-        for case in &CASES {
+        for (case, text) in CASES.iter().zip(&texts) {
             ok += match codec {
                 "heartwire" => Message::decode(black_box(SUBJECT), black_box(case.payload)).is_ok(),
                 "naive" => naive_decode(black_box(SUBJECT), black_box(case.payload)).is_some(),
                 "serde_json" => {
                     serde_json::from_slice::<Baseline<'_>>(black_box(case.json)).is_ok()
                 }
+                "heartwire_str" => {
+                    Message::decode_str(black_box(SUBJECT_STR), black_box(case.payload)).is_ok()
+                }
+                "serde_json_str" => serde_json::from_str::<Baseline<'_>>(black_box(text)).is_ok(),
                 "none" => black_box(case.payload).len() > 1,
                 other => panic!("unknown codec {other}: heartwire, naive, serde_json or none"),
             } as usize;

@@ -73,6 +73,25 @@ impl<'a> Message<'a> {
         Ok(Message { process, signal })
     }
 
+    /// Decodes a subject that is text already, and a payload: what NATS, MQTT and AMQP
+    /// clients hand over (their subjects, topics and routing keys are `str`). The same
+    /// rules and errors as [`Message::decode`], minus the UTF-8 check that `&str` has
+    /// made; a non-ASCII character is a [`TextError::ForbiddenChar`].
+    ///
+    /// ```
+    /// use heartwire::text::{Message, Signal};
+    ///
+    /// let topic: String = "heartbeat.billing.worker-1".into();
+    /// let msg = Message::decode_str(&topic, b"stop")?;
+    /// assert_eq!(msg.signal(), Signal::Stop);
+    /// # Ok::<(), heartwire::text::TextError>(())
+    /// ```
+    pub fn decode_str(subject: &'a str, payload: &[u8]) -> Result<Message<'a>, TextError> {
+        let process = Process::from_subject_str(subject)?;
+        let signal = Signal::decode(payload)?;
+        Ok(Message { process, signal })
+    }
+
     /// Decodes the line form `<subject> <payload>` (one space, no line terminator).
     /// Errors count offsets from the start of the line.
     pub fn decode_line(line: &'a [u8]) -> Result<Message<'a>, TextError> {

@@ -92,6 +92,19 @@ impl<'a> Process<'a> {
         Ok(Process(Cow::Borrowed(&text[PREFIX.len()..])))
     }
 
+    /// The process name of a subject that is text already: the same rules, without the
+    /// UTF-8 check that `&str` has made.
+    #[inline]
+    pub(crate) fn from_subject_str(subject: &'a str) -> Result<Process<'a>, TextError> {
+        check_len(subject.as_bytes(), Part::Subject, MAX_SUBJECT_LEN)?;
+        grammar::run_all(subject.as_bytes(), Part::Subject, grammar::subject)?;
+        // The grammar accepted an ASCII prefix, so this is a character boundary.
+        let name = subject.get(PREFIX.len()..).ok_or(TextError::MissingPrefix {
+            offset: subject.len(),
+        })?;
+        Ok(Process(Cow::Borrowed(name)))
+    }
+
     /// A validated name from a string that may own its text (a JSON string with escapes).
     pub(crate) fn from_cow(name: Cow<'a, str>) -> Result<Process<'a>, TextError> {
         Process::check(name.as_bytes())?;
