@@ -140,3 +140,26 @@ fn the_suite_is_well_formed() {
         );
     }
 }
+
+/// `Message::decode_str` (a subject that is text already) agrees with `Message::decode`
+/// on every decode case whose subject is text, errors included.
+#[test]
+fn decode_str_agrees_with_decode() {
+    let text = read_vectors("text.json");
+    let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
+    let mut compared = 0;
+    for case in &file.cases {
+        let (Some(subject), Some(payload)) = (&case.input.subject, case.input.payload_bytes())
+        else {
+            continue;
+        };
+        assert_eq!(
+            Message::decode_str(subject, &payload),
+            Message::decode(subject.as_bytes(), &payload),
+            "{}",
+            case.id
+        );
+        compared += 1;
+    }
+    assert!(compared >= 60, "only {compared} cases have a text subject");
+}
