@@ -108,7 +108,7 @@ impl Dialect {
 /// assert_eq!(reminder.rate().at_expression().as_deref(), Some("at(2024-12-25T14:30:00)"));
 /// # Ok::<(), heartwire::schedule::ScheduleError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Schedule<'a> {
     name: Name<'a>,
     rate: Rate,
@@ -180,6 +180,25 @@ impl<'a> Schedule<'a> {
         }
     }
 }
+
+/// Schedules are equal when their name, rate, payload and extra members (keys, and values
+/// as text, in order) are; borrowed and owned ones compare alike. (Written out because
+/// [`Extras`] makes the type invariant over its lifetime.)
+impl<'b> PartialEq<Schedule<'b>> for Schedule<'_> {
+    fn eq(&self, other: &Schedule<'b>) -> bool {
+        self.name.as_str() == other.name.as_str()
+            && self.rate == other.rate
+            && self.payload == other.payload
+            && self.extras.len() == other.extras.len()
+            && self
+                .extras
+                .iter()
+                .zip(other.extras.iter())
+                .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+    }
+}
+
+impl Eq for Schedule<'_> {}
 
 impl fmt::Display for Schedule<'_> {
     /// The canonical document.
