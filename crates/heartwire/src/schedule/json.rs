@@ -86,19 +86,17 @@ fn read_sury<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
     let mut tag: Option<&'a RawValue> = None;
     let mut args: [Option<&'a RawValue>; 5] = [None; 5];
     doc.object(raw, |key, value| {
-        let slot = match key.as_ref() {
-            "TAG" => &mut tag,
-            k => match ARG_KEYS.iter().position(|a| *a == k) {
-                Some(i) => &mut args[i],
-                None => {
-                    return Err(doc
-                        .value_error(
-                            value,
-                            "no member but \"TAG\" and the arguments \"_0\" to \"_4\"",
-                        )
-                        .in_field(&key));
-                }
-            },
+        let slot = if key == "TAG" {
+            &mut tag
+        } else if let Some((slot, _)) = args.iter_mut().zip(ARG_KEYS).find(|(_, a)| key == *a) {
+            slot
+        } else {
+            return Err(doc
+                .value_error(
+                    value,
+                    "no member but \"TAG\" and the arguments \"_0\" to \"_4\"",
+                )
+                .in_field(&key));
         };
         once(doc, slot, &key, value)?;
         *slot = Some(value);
@@ -107,23 +105,24 @@ fn read_sury<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
     let tag = required(doc, raw, tag, "TAG")?;
     let kind = read_kind(doc, tag).map_err(|e| e.in_field("TAG"))?;
     let arity = kind.arity();
-    if let Some((i, extra)) = args
+    if let Some((extra, key)) = args
         .iter()
-        .enumerate()
+        .zip(ARG_KEYS)
         .skip(arity)
-        .find_map(|(i, a)| a.map(|a| (i, a)))
+        .find_map(|(a, key)| a.map(|a| (a, key)))
     {
-        return Err(doc
-            .value_error(extra, kind.arity_expected())
-            .in_field(ARG_KEYS[i]));
+        return Err(doc.value_error(extra, kind.arity_expected()).in_field(key));
     }
     let mut values = [0u64; 5];
-    for i in 0..arity {
-        let arg = required(doc, raw, args[i], ARG_KEYS[i])?;
-        values[i] =
-            read_arg(doc, arg, kind, i, &values[..i]).map_err(|e| e.in_field(ARG_KEYS[i]))?;
+    for (i, (arg, key)) in args.iter().zip(ARG_KEYS).enumerate().take(arity) {
+        let arg = required(doc, raw, *arg, key)?;
+        let before = values.get(..i).unwrap_or_default();
+        let value = read_arg(doc, arg, kind, i, before).map_err(|e| e.in_field(key))?;
+        if let Some(slot) = values.get_mut(i) {
+            *slot = value;
+        }
     }
-    build(doc, raw, kind, &values[..arity])
+    build(doc, raw, kind, values.get(..arity).unwrap_or_default())
 }
 
 /// The decco form: `["Daily",9,0]`.
@@ -136,11 +135,15 @@ fn read_decco<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
             kind = Some(read_kind(doc, value).map_err(|e| e.in_index(index))?);
             return Ok(());
         };
-        let i = index - 1;
-        if i >= k.arity() {
-            return Err(doc.value_error(value, k.arity_expected()).in_index(index));
+        let i = index.saturating_sub(1);
+        let (before, slot) = match (values.get(..i), values.get(i)) {
+            (Some(before), Some(_)) if i < k.arity() => (before, i),
+            _ => return Err(doc.value_error(value, k.arity_expected()).in_index(index)),
+        };
+        let v = read_arg(doc, value, k, i, before).map_err(|e| e.in_index(index))?;
+        if let Some(s) = values.get_mut(slot) {
+            *s = v;
         }
-        values[i] = read_arg(doc, value, k, i, &values[..i]).map_err(|e| e.in_index(index))?;
         len = index;
         Ok(())
     })?;
@@ -150,7 +153,7 @@ fn read_decco<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
     if len < kind.arity() {
         return Err(doc.value_error(raw, kind.arity_expected()));
     }
-    build(doc, raw, kind, &values[..len])
+    build(doc, raw, kind, values.get(..len).unwrap_or_default())
 }
 
 /// The string form: `"Daily(9,0)"`.
