@@ -149,9 +149,14 @@ pub struct Expect<'a> {
     pub offset: Option<usize>,
     /// The field path the error names (JSON formats), where the spec fixes it.
     pub path: Option<String>,
-    /// The output of a chapter's own operation.
-    #[serde(borrow, default)]
+    /// The output of a chapter's own operation (`null` is a result: `Some("null")`).
+    #[serde(borrow, default, deserialize_with = "present")]
     pub result: Option<&'a RawValue>,
+}
+
+/// A member that is present, whatever its value: a JSON `null` too.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(d).map(Some)
 }
 
 /// Reads and parses a vector file of `spec/vectors/`.

@@ -186,12 +186,10 @@ fn expected(case: &Case<'_>, actual: &Outcome) -> Outcome {
                 .clone()
                 .unwrap_or_else(|| panic!("{id}: expect.encoded")),
         ),
-        // `"result": null` reaches the model as `None` (serde reads a JSON null into an
-        // `Option` as `None`), so no result is the null result.
         Operation::Other(_) => Outcome::Result(
             e.result
                 .map(|r| serde_json::from_str(r.get()).expect("a JSON result"))
-                .unwrap_or(Value::Null),
+                .unwrap_or_else(|| panic!("{id}: expect.result")),
         ),
     }
 }
