@@ -295,3 +295,114 @@ impl FromStr for Envelope<'static> {
         Envelope::decode(s.as_bytes()).map(Envelope::into_owned)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const META: &str = r#"{"service":"Platform.Plugin","time":"2025-03-01T12:00:00.000Z","ip":"","user":"Heartbeat","msgId":"m-1","correlationId":"c-1"}"#;
+
+    fn doc(command: &str) -> String {
+        format!(r#"{{"id":"orders@1.2.0","meta":{META},{command}}}"#)
+    }
+
+    fn err(text: &str) -> (&'static str, usize, String) {
+        let e = Envelope::decode(text.as_bytes()).expect_err(text);
+        (e.class(), e.offset, e.path)
+    }
+
+    #[test]
+    fn the_command_key_has_two_spellings_but_one_member() {
+        let seed = doc(r#""commandJson":"Heartbeat(10)""#);
+        let sury = doc(r#""command":{"TAG":"Heartbeat","_0":10}"#);
+        assert_eq!(
+            Envelope::decode(seed.as_bytes()),
+            Envelope::decode(sury.as_bytes())
+        );
+        let both = doc(r#""command":"Heartbeat(10)","commandJson":"Heartbeat(10)""#);
+        let at = both.find("\"commandJson\"").expect("there");
+        assert_eq!(err(&both), ("json.duplicate", at, "commandJson".into()));
+        let none = doc(r#""x":1"#);
+        assert_eq!(err(&none), ("json.missing", 0, String::new()));
+    }
+
+    #[test]
+    fn meta_rules() {
+        let with =
+            |meta: &str| format!(r#"{{"id":"p","meta":{meta},"command":"DisconnectPlugin"}}"#);
+        let text = with(
+            r#"{"service":"s","time":"2025-03-01 12:00:00Z","msgId":"m","correlationId":"c"}"#,
+        );
+        let at = text.find(" 12").expect("there");
+        assert_eq!(err(&text), ("json.timestamp", at, "meta.time".into()));
+        let text = with(r#"{"service":"s","time":"2025-03-01T12:00:00Z","msgId":"m"}"#);
+        assert_eq!(err(&text), ("json.missing", 17, "meta".into()));
+        let text =
+            with(r#"{"service":"","time":"2025-03-01T12:00:00Z","msgId":"m","correlationId":"c"}"#);
+        assert_eq!(err(&text), ("json.value", 28, "meta.service".into()));
+        let text = with(
+            r#"{"service":"s","time":"2025-03-01T12:00:00Z","ip":null,"msgId":"m","correlationId":"c"}"#,
+        );
+        assert_eq!(err(&text).0, "json.type");
+        let text = with(
+            r#"{"service":"s","time":"2025-03-01T12:00:00Z","msgId":"m","correlationId":"c","headers":{"a":"1","a":"2"}}"#,
+        );
+        assert_eq!(err(&text).2, "meta.headers.a");
+        let text = with(
+            r#"{"service":"s","time":"2025-03-01T12:00:00Z","msgId":"m","correlationId":"c","schemaVersion":true}"#,
+        );
+        assert_eq!(err(&text).2, "meta.schemaVersion");
+    }
+
+    #[test]
+    fn extras_are_kept_in_order_and_written_back() {
+        let text = format!(
+            r#"{{"z":[1, 2],"id":"p","meta":{},"command":"DisconnectPlugin","a":{{"b":null}}}}"#,
+            META.replace(r#""correlationId":"c-1""#, r#""correlationId":"c-1","x":"y","headers":{"h":"v"},"schemaVersion":2,"traceparent":"t","causationId":"k""#)
+        );
+        let envelope = Envelope::decode(text.as_bytes()).expect("valid");
+        assert_eq!(envelope.extras().len(), 2);
+        assert_eq!(
+            envelope.to_string(),
+            r#"{"id":"p","meta":{"service":"Platform.Plugin","time":"2025-03-01T12:00:00.000Z","ip":"","user":"Heartbeat","msgId":"m-1","correlationId":"c-1","causationId":"k","traceparent":"t","schemaVersion":2,"headers":{"h":"v"},"x":"y"},"command":"DisconnectPlugin","z":[1, 2],"a":{"b":null}}"#
+        );
+        let again: Envelope<'static> = envelope.to_string().parse().expect("canonical decodes");
+        assert_eq!(again, envelope);
+    }
+
+    #[test]
+    fn extras_cannot_shadow_members() {
+        let mut envelope: Envelope<'static> = doc(r#""command":"DisconnectPlugin""#)
+            .parse()
+            .expect("valid");
+        let one = || RawValue::from_string("1".to_owned()).expect("json");
+        assert_eq!(
+            envelope
+                .insert_extra("commandJson", one())
+                .map_err(|e| e.class()),
+            Err("json.duplicate")
+        );
+        assert_eq!(
+            envelope
+                .meta
+                .insert_extra("msgId", one())
+                .map_err(|e| e.class()),
+            Err("json.duplicate")
+        );
+        envelope.insert_extra("n", one()).expect("new key");
+        assert!(
+            envelope
+                .to_string()
+                .ends_with(r#""command":"DisconnectPlugin","n":1}"#)
+        );
+    }
+
+    #[test]
+    fn dialect_names() {
+        for d in Dialect::ALL {
+            assert_eq!(d.to_string().parse(), Ok(d));
+        }
+        assert_eq!("rescript".parse::<Dialect>(), Err(UnknownDialect));
+        assert_eq!(Dialect::default(), Dialect::Sury);
+    }
+}

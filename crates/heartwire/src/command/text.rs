@@ -177,7 +177,9 @@ pub(crate) fn parse(text: &str) -> Result<Parsed<'_>, (usize, &'static str)> {
 mod tests {
     use super::*;
 
-    fn args(text: &str) -> Result<(&str, Vec<(&str, usize)>), (usize, &'static str)> {
+    type Outcome<'t> = Result<(&'t str, Vec<(&'t str, usize)>), (usize, &'static str)>;
+
+    fn args(text: &str) -> Outcome<'_> {
         parse(text).map(|p| (p.name, p.args.to_vec()))
     }
 

@@ -638,7 +638,7 @@ mod tests {
 
     #[test]
     fn rejections() {
-        let err = |json| decode(json).map(|_| ()).map_err(|(c, o, p)| (c, o, p));
+        let err = |json| decode(json).map(|_| ());
         let e = |c: &str, o: usize, p: &str| Err((c.to_owned(), o, p.to_owned()));
         assert_eq!(err(r#""Heartbeat(1,2)""#), e("json.value", 13, ""));
         assert_eq!(err(r#""Heartbeat(tru)""#), e("json.value", 11, ""));

@@ -68,7 +68,8 @@ mod tests {
     #[test]
     fn escaping_writer_escapes_display_output() {
         let mut out = String::new();
-        write!(Escaping(&mut out), "{}({})", "Foo", "\"a\\b\"").expect("String");
+        let arg = "\"a\\b\"";
+        write!(Escaping(&mut out), "Foo({arg})").expect("String");
         assert_eq!(out, r#"Foo(\"a\\b\")"#);
     }
 }
