@@ -1,0 +1,1 @@
+{"id":"orders@1.2.0","meta":{"service":"Platform.Plugin","time":"2025-03-01T12:00:00.000Z","ip":"","user":"Heartbeat","msgId":"8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a","correlationId":"2f1c7a9e-4b3d-4e8f-9a6b-1c2d3e4f5a6b"},"command":{"TAG":"Heartbeat","_1":10}}
