@@ -461,6 +461,7 @@ fn from_text(text: &str, base: Option<usize>, quote: usize) -> Result<Command<'_
         };
         let (sub, raw) = Doc::parse(value.as_bytes()).map_err(shift)?;
         sub.free_form(raw, ARG_DEPTH).map_err(shift)?;
+        let raw = sub.raw_value(raw).map_err(shift)?;
         args.push(Arg {
             raw: Cow::Borrowed(raw),
             offset: pos(offset),
@@ -567,6 +568,9 @@ mod tests {
 
     fn decode(json: &str) -> Result<Command<'_>, (String, usize, String)> {
         let (doc, raw) = Doc::parse(json.as_bytes())
+            .map_err(|e| (e.class().into(), e.offset, e.path.clone()))?;
+        let raw = doc
+            .raw_value(raw)
             .map_err(|e| (e.class().into(), e.offset, e.path.clone()))?;
         Command::decode(&doc, raw).map_err(|e| (e.class().into(), e.offset, e.path))
     }
