@@ -124,7 +124,7 @@ const CPU_USAGE_PERCENT: &str = "cpu_usage_percent";
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Record<'a> {
     service_name: ServiceName<'a>,
     instance_id: InstanceId<'a>,
@@ -367,6 +367,34 @@ impl<'a> Record<'a> {
         }
     }
 }
+
+/// Records are equal when every member has the same text: the same canonical document.
+///
+/// Implemented by hand across lifetimes, so that an owned record compares with a
+/// borrowed one: [`Extras`] makes `Record<'a>` invariant in `'a`, so the derived
+/// comparison would need both to borrow for exactly as long.
+impl<'b> PartialEq<Record<'b>> for Record<'_> {
+    fn eq(&self, other: &Record<'b>) -> bool {
+        let metric = |a: Option<&Metric<'_>>, b: Option<&Metric<'_>>| {
+            a.map(Metric::as_str) == b.map(Metric::as_str)
+        };
+        self.service_name.as_str() == other.service_name.as_str()
+            && self.instance_id.as_str() == other.instance_id.as_str()
+            && self.timestamp.as_str() == other.timestamp.as_str()
+            && metric(self.uptime_seconds(), other.uptime_seconds())
+            && self.heartbeat_count == other.heartbeat_count
+            && metric(self.memory_usage_mb(), other.memory_usage_mb())
+            && metric(self.cpu_usage_percent(), other.cpu_usage_percent())
+            && self.extras.len() == other.extras.len()
+            && self
+                .extras
+                .iter()
+                .zip(other.extras.iter())
+                .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+    }
+}
+
+impl Eq for Record<'_> {}
 
 impl fmt::Display for Record<'_> {
     /// The canonical document.

@@ -61,7 +61,7 @@ fn the_seed_decodes_and_encodes_canonically() {
     assert_eq!(record.encoded_len(), SEED_CANONICAL.len());
     assert_eq!(record.to_json_string(), SEED_CANONICAL);
     let again = Record::decode(&buf).expect("canonical decodes");
-    assert_eq!(again.into_owned(), record);
+    assert_eq!(again, record);
     let owned: Record<'static> = SEED.parse().expect("FromStr");
     assert_eq!(owned, record);
 }
@@ -357,6 +357,7 @@ fn the_builder_keeps_the_invariants() {
         )
     );
     let back = Record::decode(text.as_bytes()).expect("a built record decodes");
+    assert_eq!(back, record);
     assert_eq!(back.into_owned(), record);
 }
 
