@@ -162,8 +162,6 @@ prop_compose! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     /// Encode then decode is the identity for every record a publisher can build.
     #[test]
     fn encode_then_decode_is_identity(record in record()) {

@@ -1,4 +1,4 @@
-//! [`InstanceId`]: which run of a service sent a record (`spec/record.md` §4.2).
+//! [`InstanceId`]: which run of a service sent a record (`spec/record.md` §4.3).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -94,7 +94,7 @@ fn check(id: &str) -> Result<(), InstanceIdError> {
 
 /// Which run of a service sent a record: a UUID in the lower-case text form that
 /// Python's `str(uuid.uuid4())` writes, `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
-/// (`spec/record.md` §4.2).
+/// (`spec/record.md` §4.3).
 ///
 /// Any version is accepted: the id only has to be unique per run of a service.
 ///

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Decoding is zero-copy: a [`Record`] borrows its strings, numbers and service-specific
-//! members from the document, and a typical record is decoded without a heap allocation.
+//! members from the document, and a typical record (such as the seed's) is decoded
+//! without a heap allocation.
 //! Encoding writes the canonical form (`spec/json.md` §7) into a caller's [`BytesMut`].
 //! [`Channel`] names where records travel, and [`classify`] turns the last record of a
 //! service into a [`Liveness`] verdict.
@@ -70,8 +71,8 @@ pub use name::{
     Channel, ChannelError, Convention, MAX_NAME_LEN, NameError, ServiceName, UnknownConvention,
 };
 
-/// The members a record's rules describe, in canonical order (`spec/record.md` §4-§6).
-/// Any other member is an extra (§7).
+/// The members a record's rules describe, in canonical order (`spec/record.md` §4.1).
+/// Any other member is an extra (§6).
 pub const MEMBERS: [&str; 7] = [
     SERVICE_NAME,
     INSTANCE_ID,
@@ -156,8 +157,10 @@ impl<'a> Record<'a> {
     }
 
     /// Decodes a record document. Strings, numbers and extras borrow from `bytes` (a
-    /// string with escapes is the exception); a record of up to eight extras is decoded
-    /// without a heap allocation.
+    /// string with escapes is the exception). A typical record (no escapes, up to eight
+    /// extras, none of them an array or object) is decoded without a heap allocation; an
+    /// array or object among the extras costs one, in serde_json's skipping of nested
+    /// values.
     ///
     /// Errors say what, where (byte offset) and in which member (`spec/record.md` §8):
     /// the document's limits and syntax first, then the members in document order, then
@@ -272,7 +275,7 @@ impl<'a> Record<'a> {
     /// Sets a service-specific member: replaces the value of an existing extra in place,
     /// or adds it at the end, and returns the old value.
     ///
-    /// The value follows the rules a decoder applies to extras (`spec/record.md` §7):
+    /// The value follows the rules a decoder applies to extras (`spec/record.md` §6):
     /// nested no deeper than `spec/json.md` §2.3 allows and without duplicate keys, or
     /// the error names the member and points into `value`. A key of the record's own
     /// ([`MEMBERS`]) is refused with `json.duplicate`: it has its own setter.
@@ -302,7 +305,7 @@ impl<'a> Record<'a> {
         classify(self, now, interval)
     }
 
-    /// Appends the canonical document (`spec/record.md` §8.1) to `buf`, reserving its
+    /// Appends the canonical document (`spec/record.md` §7) to `buf`, reserving its
     /// exact length first.
     pub fn encode(&self, buf: &mut BytesMut) {
         buf.reserve(self.encoded_len());

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-/// The longest service name, in bytes (`spec/record.md` §3.2).
+/// The longest service name, in bytes (`spec/record.md` §3.3).
 ///
 /// With the longer convention's 25 bytes around it, a channel stays within the 255 bytes
 /// of an AMQP routing key, the tightest limit of the brokers heartwire speaks, with room
@@ -170,7 +170,7 @@ const fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
-/// The one place the service name rule is applied (§3.2): length first, then each
+/// The one place the service name rule is applied (`spec/record.md` §3): length first, then each
 /// character. Offsets count from the start of `name`.
 fn check(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
@@ -292,6 +292,14 @@ const HEALTH_SUFFIX: &str = ":heartbeat";
 ///
 /// A publisher uses [`Convention::Heartbeat`] (the [`Default`]): it is the one the seed's
 /// admin panel subscribes to. A monitor subscribes to both patterns.
+///
+/// ```
+/// use heartwire::record::Convention;
+///
+/// let patterns: Vec<_> = Convention::ALL.iter().map(|c| c.pattern()).collect();
+/// assert_eq!(patterns, ["heartbeat:service:*", "health:service:*:heartbeat"]);
+/// assert_eq!("health".parse(), Ok(Convention::Health));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Convention {
     /// `heartbeat:service:{name}`: the seed's message flow and its admin panel's
@@ -624,6 +632,9 @@ mod tests {
             "expected a letter, digit, '_' or '-' at byte 6, found '*' (a Redis glob character)"
         );
         assert!(e.expected().contains("Redis glob"));
+        let long = "x".repeat(MAX_NAME_LEN + 1);
+        let e = ServiceName::new(&long).expect_err("long");
+        assert!(e.expected().contains(&MAX_NAME_LEN.to_string()));
         let e = ServiceName::new("caf\u{e9}").expect_err("non-ascii");
         assert!(e.to_string().ends_with("found 'é' (not ASCII)"), "{e}");
     }

@@ -145,7 +145,12 @@ fn service_name_errors_point_at_the_character() {
     let doc = r#"{"service_name":"tracker*fetcher"}"#;
     assert_eq!(err(doc), ("json.value", "service_name".into(), 24));
     let e = Record::decode(doc.as_bytes()).expect_err("glob");
-    assert!(e.to_string().contains("Redis glob"), "{e}");
+    // The message spec/record.md §8 shows.
+    assert_eq!(
+        e.to_string(),
+        "at byte 24 (service_name): expected a letter, digit, '_' or '-' in the service \
+         name, not a Redis glob character"
+    );
     assert_eq!(
         err(r#"{"service_name":""}"#),
         ("json.value", "service_name".into(), 17)
