@@ -1,0 +1,1 @@
+{"service_name":"tracker_fetcher","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2024-01-26T10:30:00.000Z"}
