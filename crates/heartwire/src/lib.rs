@@ -44,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod document;
 pub mod heart;
 pub mod json;
 pub mod record;

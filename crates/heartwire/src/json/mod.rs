@@ -461,21 +461,29 @@ impl<'a> Doc<'a> {
         let kind = if message.contains("recursion limit") || message == TOO_DEEP {
             // serde_json's position after a failed array or object depends on what
             // follows it; the bracket that is too deep is found by counting instead.
-            let at = too_deep_at(part).map_or(offset, |at| base + at);
-            return JsonError::new(JsonErrorKind::TooDeep { max: MAX_DEPTH }, at);
+            let kind = JsonErrorKind::TooDeep { max: MAX_DEPTH };
+            return match locate(part, kind.clone(), None) {
+                Some(mut e) => {
+                    e.offset += base;
+                    e
+                }
+                None => JsonError::new(kind, offset),
+            };
         } else if message.starts_with("number out of range") {
             // serde_json stops at the number's end; the error is the whole number's.
-            let bytes = self.text.as_bytes();
-            let start = bytes[..offset.min(bytes.len())]
+            let bytes = part.as_bytes();
+            let end = offset.saturating_sub(base).min(bytes.len());
+            let start = bytes[..end]
                 .iter()
                 .rposition(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                 .map_or(0, |i| i + 1);
-            return JsonError::new(
-                JsonErrorKind::Value {
-                    expected: "a number within the range of a double",
-                },
-                start,
-            );
+            let kind = JsonErrorKind::Value {
+                expected: "a number within the range of a double",
+            };
+            let mut e = locate(part, kind.clone(), Some(start))
+                .unwrap_or_else(|| JsonError::new(kind, start));
+            e.offset = base + start;
+            return e;
         } else {
             JsonErrorKind::Syntax { message }
         };
@@ -748,23 +756,75 @@ where
     }
 }
 
-/// The offset of the first bracket or brace of `text` at a depth over [`MAX_DEPTH`]
-/// (outside strings), if any.
-fn too_deep_at(text: &str) -> Option<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+/// Locates an error the syntax walk found: with `at`, the path to the value at that
+/// offset; without, the first bracket or brace of `text` at a depth over [`MAX_DEPTH`]
+/// (outside strings) and the path to it. A scan of its own: it runs only on the error
+/// path, where serde_json says neither where a value starts nor whose member it is.
+fn locate(text: &str, kind: JsonErrorKind, at: Option<usize>) -> Option<JsonError> {
+    enum Frame {
+        Object {
+            key: Option<(usize, usize)>,
+            expecting_key: bool,
+        },
+        Array {
+            index: usize,
+        },
+    }
+    let mut frames: Vec<Frame> = Vec::new();
+    let (mut in_string, mut escaped, mut string_start) = (false, false, 0);
     for (i, b) in text.bytes().enumerate() {
+        let found = match at {
+            Some(at) => i == at,
+            None => matches!(b, b'[' | b'{') && !in_string && frames.len() >= MAX_DEPTH,
+        };
+        if found {
+            let mut error = JsonError::new(kind, i);
+            for frame in frames.iter().rev() {
+                error = match frame {
+                    Frame::Array { index } => error.in_index(*index),
+                    Frame::Object { key, .. } => {
+                        let raw = key.and_then(|(a, b)| text.get(a..b)).unwrap_or("\"\"");
+                        let key: String = serde_json::from_str(raw).unwrap_or_default();
+                        error.in_field(&key)
+                    }
+                };
+            }
+            return Some(error);
+        }
         match b {
             _ if escaped => escaped = false,
             b'\\' if in_string => escaped = true,
-            b'"' => in_string = !in_string,
-            _ if in_string => {}
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
+            b'"' if in_string => {
+                in_string = false;
+                if let Some(Frame::Object {
+                    key,
+                    expecting_key: true,
+                }) = frames.last_mut()
+                {
+                    *key = Some((string_start, i + 1));
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                in_string = true;
+                string_start = i;
+            }
+            _ if in_string => {}
+            b'[' => frames.push(Frame::Array { index: 0 }),
+            b'{' => frames.push(Frame::Object {
+                key: None,
+                expecting_key: true,
+            }),
+            b']' | b'}' => drop(frames.pop()),
+            b',' => match frames.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { expecting_key, .. }) => *expecting_key = true,
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { expecting_key, .. }) = frames.last_mut() {
+                    *expecting_key = false;
+                }
+            }
             _ => {}
         }
     }

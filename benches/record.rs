@@ -1,0 +1,127 @@
+//! Liveness record decoding against two serde_json baselines in the same run: an owned
+//! struct with `String` fields and a `BTreeMap` for the service-specific members (what a
+//! typical consumer writes), and `serde_json::Value` (what a consumer that keeps
+//! everything writes). Target (issue 3): heartwire at least 2x faster than `Value`.
+//!
+//! `HEARTWIRE_COUNT=heartwire|owned|value|none` runs each codec alone for counting
+//! instructions under callgrind, as for the text benchmark.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use criterion::{BenchmarkId, Criterion, criterion_group};
+use heartwire::record::Record;
+use serde::Deserialize;
+
+/// The seed's record, as the seed's Python publisher writes it (`json.dumps`, with its
+/// default `", "` and `": "` separators).
+const SEED: &[u8] = br#"{"service_name": "tracker_fetcher", "instance_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "timestamp": "2025-01-16T08:30:00.123456+00:00", "uptime_seconds": 3600.5, "heartbeat_count": 60, "memory_usage_mb": 156.3, "cpu_usage_percent": 12.5, "queue_size": 1380, "last_successful_operation": "2025-01-16T08:29:45.123456+00:00", "api_status": "authenticated"}"#;
+
+/// The same record without service-specific members.
+const PLAIN: &[u8] = br#"{"service_name": "geofence_service", "instance_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "timestamp": "2025-01-16T08:30:00.123456+00:00", "uptime_seconds": 86400.25, "heartbeat_count": 1440, "memory_usage_mb": 98.1, "cpu_usage_percent": 3.0}"#;
+
+const CASES: [(&str, &[u8]); 2] = [("seed", SEED), ("plain", PLAIN)];
+
+/// What a consumer in Rust typically writes without heartwire.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // the fields are read only by `Debug`; decoding is what is measured
+struct Owned {
+    service_name: String,
+    instance_id: String,
+    timestamp: String,
+    uptime_seconds: f64,
+    heartbeat_count: u64,
+    memory_usage_mb: f64,
+    cpu_usage_percent: f64,
+    #[serde(flatten)]
+    extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn check_cases() {
+    for (label, doc) in CASES {
+        let record = Record::decode(doc).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let owned: Owned = serde_json::from_slice(doc).expect("the owned baseline decodes it");
+        let value: serde_json::Value = serde_json::from_slice(doc).expect("Value decodes it");
+        assert_eq!(record.service_name().as_str(), owned.service_name, "{label}");
+        assert_eq!(record.timestamp().as_str(), owned.timestamp, "{label}");
+        assert_eq!(record.extras().len(), owned.extra.len(), "{label}");
+        assert_eq!(
+            value.as_object().map(serde_json::Map::len),
+            Some(7 + record.extras().len()),
+            "{label}"
+        );
+    }
+}
+
+fn decode(c: &mut Criterion) {
+    check_cases();
+    let mut group = c.benchmark_group("record_decode");
+    for (label, doc) in CASES {
+        group.bench_with_input(BenchmarkId::new("heartwire", label), doc, |b, doc| {
+            b.iter(|| Record::decode(black_box(doc)).is_ok())
+        });
+        group.bench_with_input(BenchmarkId::new("serde_owned", label), doc, |b, doc| {
+            b.iter(|| serde_json::from_slice::<Owned>(black_box(doc)).is_ok())
+        });
+        group.bench_with_input(BenchmarkId::new("serde_value", label), doc, |b, doc| {
+            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(doc)).is_ok())
+        });
+    }
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("record_encode");
+    for (label, doc) in CASES {
+        let record = Record::decode(doc).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let value: serde_json::Value = serde_json::from_slice(doc).expect("Value decodes it");
+        let mut buf = BytesMut::with_capacity(1024);
+        group.bench_function(BenchmarkId::new("heartwire", label), |b| {
+            b.iter(|| {
+                buf.clear();
+                black_box(&record).encode(&mut buf);
+                black_box(&buf);
+            })
+        });
+        let mut out = Vec::with_capacity(1024);
+        group.bench_function(BenchmarkId::new("serde_value", label), |b| {
+            b.iter(|| {
+                out.clear();
+                let result = serde_json::to_writer(&mut out, black_box(&value));
+                black_box(&out);
+                result
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Decodes both cases `rounds` times with one codec and nothing else (see the text
+/// benchmark's `count_instructions`).
+fn count_instructions(codec: &str, rounds: usize) {
+    let mut ok = 0usize;
+    for _ in 0..rounds {
+        for (_, doc) in CASES {
+            ok += match codec {
+                "heartwire" => Record::decode(black_box(doc)).is_ok(),
+                "owned" => serde_json::from_slice::<Owned>(black_box(doc)).is_ok(),
+                "value" => serde_json::from_slice::<serde_json::Value>(black_box(doc)).is_ok(),
+                "none" => !black_box(doc).is_empty(),
+                other => panic!("unknown codec {other}: heartwire, owned, value or none"),
+            } as usize;
+        }
+    }
+    assert_eq!(ok, rounds * CASES.len(), "every case decodes");
+}
+
+criterion_group!(benches, decode, encode);
+
+fn main() {
+    if let Ok(codec) = std::env::var("HEARTWIRE_COUNT") {
+        count_instructions(&codec, 20_000);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,183 @@
+//! Any document of the JSON formats, its format detected from its keys
+//! (`spec/json.md` §8): what a reader of mixed traffic, such as the `heartwire` command,
+//! decodes.
+
+use std::fmt;
+
+use bytes::BytesMut;
+
+use crate::command::{Dialect, Envelope};
+use crate::json::{Doc, JsonError, JsonErrorKind};
+use crate::record::Record;
+use crate::schedule::Schedule;
+
+/// The wire formats heartwire knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// The beatit text convention (`spec/text.md`).
+    Text,
+    /// The JSON liveness record (`spec/record.md`).
+    Record,
+    /// The Reventless command envelope (`spec/command.md`).
+    Command,
+    /// The Reventless schedule (`spec/schedule.md`).
+    Schedule,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 4] = [
+        Format::Text,
+        Format::Record,
+        Format::Command,
+        Format::Schedule,
+    ];
+
+    /// The format's name: `text`, `record`, `command` or `schedule`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Record => "record",
+            Format::Command => "command",
+            Format::Schedule => "schedule",
+        }
+    }
+
+    /// The format of a name, as [`Format::as_str`] writes it.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The format of a JSON document, from the keys of its top-level object
+    /// (`spec/json.md` §8): `service_name` makes a record, `meta` an envelope, `rate` a
+    /// schedule, checked in that order. Checks the document's limits and syntax too.
+    pub fn detect(bytes: &[u8]) -> Result<Format, JsonError> {
+        let (doc, raw) = Doc::parse(bytes)?;
+        let (mut record, mut command, mut schedule) = (false, false, false);
+        doc.object(raw, |key, _| {
+            match key.as_ref() {
+                "service_name" => record = true,
+                "meta" => command = true,
+                "rate" => schedule = true,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        match (record, command, schedule) {
+            (true, _, _) => Ok(Format::Record),
+            (_, true, _) => Ok(Format::Command),
+            (_, _, true) => Ok(Format::Schedule),
+            _ => Err(JsonError::new(
+                JsonErrorKind::Missing {
+                    field: "service_name",
+                },
+                doc.offset(raw),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A document of one of the JSON formats.
+///
+/// ```
+/// use heartwire::document::{Document, Format};
+///
+/// let doc = Document::decode(br#"{"name":"cleanup-task","rate":"Hours(6)","payload":"{}"}"#)?;
+/// assert_eq!(doc.format(), Format::Schedule);
+/// # Ok::<(), heartwire::json::JsonError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document<'a> {
+    /// A liveness record.
+    Record(Record<'a>),
+    /// A command envelope.
+    Command(Envelope<'a>),
+    /// A schedule.
+    Schedule(Schedule<'a>),
+}
+
+impl<'a> Document<'a> {
+    /// Decodes a document of whichever JSON format its keys say (`spec/json.md` §8).
+    pub fn decode(bytes: &'a [u8]) -> Result<Document<'a>, JsonError> {
+        Document::decode_as(bytes, Format::detect(bytes)?)
+    }
+
+    /// Decodes a document of a given format. [`Format::Text`] is not a JSON format: it
+    /// is rejected as a document of no known format.
+    pub fn decode_as(bytes: &'a [u8], format: Format) -> Result<Document<'a>, JsonError> {
+        match format {
+            Format::Record => Record::decode(bytes).map(Document::Record),
+            Format::Command => Envelope::decode(bytes).map(Document::Command),
+            Format::Schedule => Schedule::decode(bytes).map(Document::Schedule),
+            Format::Text => Err(JsonError::new(
+                JsonErrorKind::Value {
+                    expected: "a JSON format (record, command or schedule)",
+                },
+                0,
+            )),
+        }
+    }
+
+    /// Which format it is.
+    pub const fn format(&self) -> Format {
+        match self {
+            Document::Record(_) => Format::Record,
+            Document::Command(_) => Format::Command,
+            Document::Schedule(_) => Format::Schedule,
+        }
+    }
+
+    /// Writes the canonical encoding (`spec/json.md` §7; envelopes in the default
+    /// dialect).
+    pub fn encode(&self, buf: &mut BytesMut) {
+        match self {
+            Document::Record(r) => r.encode(buf),
+            Document::Command(e) => e.encode(Dialect::default(), buf),
+            Document::Schedule(s) => s.encode(buf),
+        }
+    }
+
+    /// A copy that owns all its text.
+    pub fn into_owned(self) -> Document<'static> {
+        match self {
+            Document::Record(r) => Document::Record(r.into_owned()),
+            Document::Command(e) => Document::Command(e.into_owned()),
+            Document::Schedule(s) => Document::Schedule(s.into_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Document<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Document::Record(r) => r.fmt(f),
+            Document::Command(e) => e.fmt(f),
+            Document::Schedule(s) => s.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_follows_the_keys() {
+        assert_eq!(
+            Format::detect(br#"{"rate":1,"meta":{},"service_name":"x"}"#),
+            Ok(Format::Record)
+        );
+        assert_eq!(Format::detect(br#"{"rate":1,"meta":2}"#), Ok(Format::Command));
+        assert_eq!(Format::detect(br#"{"rate":1}"#), Ok(Format::Schedule));
+        let e = Format::detect(b" {\"x\":1}").expect_err("no format");
+        assert_eq!((e.class(), e.offset, e.path.as_str()), ("json.missing", 1, ""));
+        let e = Format::detect(b"[1]").expect_err("not an object");
+        assert_eq!((e.class(), e.offset), ("json.type", 0));
+    }
+}
