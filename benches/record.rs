@@ -43,7 +43,11 @@ fn check_cases() {
         let record = Record::decode(doc).unwrap_or_else(|e| panic!("{label}: {e}"));
         let owned: Owned = serde_json::from_slice(doc).expect("the owned baseline decodes it");
         let value: serde_json::Value = serde_json::from_slice(doc).expect("Value decodes it");
-        assert_eq!(record.service_name().as_str(), owned.service_name, "{label}");
+        assert_eq!(
+            record.service_name().as_str(),
+            owned.service_name,
+            "{label}"
+        );
         assert_eq!(record.timestamp().as_str(), owned.timestamp, "{label}");
         assert_eq!(record.extras().len(), owned.extra.len(), "{label}");
         assert_eq!(

@@ -169,9 +169,11 @@ fn decode(c: &mut Criterion) {
             case,
             |b, case| b.iter(|| Message::decode_str(black_box(subject), black_box(case.payload))),
         );
-        group.bench_with_input(BenchmarkId::new("serde_json", case.label), json, |b, json| {
-            b.iter(|| serde_json::from_str::<Baseline<'_>>(black_box(json)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("serde_json", case.label),
+            json,
+            |b, json| b.iter(|| serde_json::from_str::<Baseline<'_>>(black_box(json))),
+        );
     }
     group.finish();
 }

@@ -7,10 +7,12 @@ use std::io::{self, BufRead};
 pub(crate) enum Line {
     /// A line of at most the reader's limit.
     Complete(Vec<u8>),
-    /// A line longer than the limit; only its length was kept.
+    /// A line longer than the limit; only its length and first byte were kept.
     TooLong {
         /// Its length in bytes, without the terminator.
         len: usize,
+        /// Its first byte other than a space or tab: `{` starts a JSON document.
+        first: Option<u8>,
     },
 }
 
@@ -71,7 +73,12 @@ impl<R: BufRead> BoundedLines<R> {
             self.buf.truncate(len);
         }
         if len > self.max {
-            return Ok(Some(Line::TooLong { len }));
+            let first = self
+                .buf
+                .iter()
+                .copied()
+                .find(|b| !matches!(b, b' ' | b'\t'));
+            return Ok(Some(Line::TooLong { len, first }));
         }
         Ok(Some(Line::Complete(std::mem::take(&mut self.buf))))
     }
@@ -110,7 +117,10 @@ mod tests {
         assert_eq!(
             lines(&input, 8),
             [
-                Line::TooLong { len: 100_000 },
+                Line::TooLong {
+                    len: 100_000,
+                    first: Some(b'x')
+                },
                 Line::Complete(b"ok".to_vec())
             ]
         );
@@ -118,7 +128,10 @@ mod tests {
             lines(b"12345678\r\n123456789\r\n", 8),
             [
                 Line::Complete(b"12345678".to_vec()),
-                Line::TooLong { len: 9 }
+                Line::TooLong {
+                    len: 9,
+                    first: Some(b'1')
+                }
             ]
         );
     }

@@ -9,15 +9,21 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use heartwire::text::{
-    MAX_JSON_LEN, MAX_LINE_LEN, MAX_PAYLOAD_LEN, Message, Part, Signal, Subject, TextError,
-};
+use bytes::BytesMut;
+use clap::{Parser, Subcommand, ValueEnum};
+use heartwire::command::Dialect as CommandDialect;
+use heartwire::document::{Document, Format};
+use heartwire::json::{JsonError, JsonErrorKind, MAX_DOCUMENT_LEN};
+use heartwire::schedule::{Dialect as RateDialect, Rate, Schedule};
+use heartwire::text::{MAX_LINE_LEN, MAX_PAYLOAD_LEN, Message, Part, Signal, Subject, TextError};
+use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
 
 use lines::{BoundedLines, Line};
 
-/// The built-in example: a log of beatit messages from two processes, some written the
-/// way Python formats floats. `heartwire` with no command decodes it.
+/// The built-in example: a log of heartbeats of every format heartwire knows: beatit
+/// messages from two processes (some written the way Python formats floats), a liveness
+/// record as the seed's Python publisher writes it, one Reventless heartbeat envelope in
+/// its three real encodings, and a schedule. `heartwire` with no command decodes it.
 const EXAMPLE: &str = include_str!("example.log");
 
 const AFTER_HELP: &str = "\
@@ -28,9 +34,11 @@ Exit status:
   2  usage error
 
 With no command, heartwire decodes its built-in example log (see `heartwire example`).
-The wire format is specified in spec/text.md of the heartwire repository.";
+The wire formats are specified in spec/ of the heartwire repository: text.md (beatit),
+json.md (what the JSON formats share), record.md, command.md and schedule.md.";
 
-/// Decode, encode and check heartbeat messages of the beatit text convention.
+/// Decode, encode and check heartbeat messages: the beatit text convention, JSON
+/// liveness records, Reventless command envelopes and schedules.
 #[derive(Debug, Parser)]
 #[command(name = "heartwire", version, after_help = AFTER_HELP)]
 struct Cli {
@@ -40,16 +48,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decode messages into their canonical JSON form, one JSON object per line.
+    /// Decode messages into their canonical form, one per line.
     ///
-    /// With --subject, decodes one message: the subject given and the PAYLOAD argument,
-    /// or the payload read from stdin when PAYLOAD is absent (one trailing LF or CR LF,
-    /// as `echo` adds, is removed).
+    /// With --subject, decodes one beatit message: the subject given and the PAYLOAD
+    /// argument, or the payload read from stdin when PAYLOAD is absent (one trailing LF
+    /// or CR LF, as `echo` adds, is removed).
     ///
-    /// Without --subject, reads the line form `<subject> <payload>` from stdin, one
-    /// message per line (LF or CR LF terminated; empty lines are skipped), so a log can
-    /// be piped in. Invalid lines are reported on stderr as `stdin:LINE: MESSAGE` and
-    /// the rest are still decoded.
+    /// Without --subject, reads stdin one line at a time (LF or CR LF terminated; empty
+    /// lines are skipped), so a log can be piped in. A line whose first byte other than
+    /// a space is `{` is a JSON document (at most 65,536 bytes) of the format its keys
+    /// say: `service_name` a liveness record, `meta` a command envelope, `rate` a
+    /// schedule; it prints as its canonical document. Any other line is a beatit message
+    /// in the line form `<subject> <payload>`; it prints as its canonical JSON form.
+    /// --format takes one format instead of detecting it. Invalid lines are reported on
+    /// stderr as `stdin:LINE: MESSAGE` and the rest are still decoded.
     ///
     /// Example: `heartwire decode --subject heartbeat.my.process beat/5.0` prints
     /// {"format":"text","process":"my.process","signal":"beat","period":5}
@@ -61,22 +73,109 @@ enum Command {
         /// The payload, for example beat/5 (only with --subject; stdin when absent).
         #[arg(value_name = "PAYLOAD", requires = "subject")]
         payload: Option<OsString>,
+        /// The format of every line, instead of detecting it line by line.
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto, conflicts_with = "subject")]
+        format: FormatArg,
     },
-    /// Encode canonical JSON objects from stdin (one per line) into the line form.
+    /// Encode canonical forms from stdin (one JSON object per line) into wire form.
     ///
-    /// Each line holds an object such as
+    /// A line such as
     /// {"format":"text","process":"my.process","signal":"beat","period":5}
-    /// (`warmup` for start, no number for stop); the output is the canonical line form
-    /// `heartbeat.my.process beat/5`. Numbers are read exactly, never as binary floats.
-    /// Empty lines are skipped; invalid lines are reported on stderr as
-    /// `stdin:LINE: MESSAGE`.
+    /// (`warmup` for start, no number for stop) prints as the beatit line form
+    /// `heartbeat.my.process beat/5`; numbers are read exactly, never as binary floats.
+    /// A liveness record, command envelope or schedule prints as its canonical
+    /// document, envelopes in the --dialect asked for and schedules' rates in the
+    /// --rate-dialect asked for. Empty lines are skipped; invalid lines are reported on
+    /// stderr as `stdin:LINE: MESSAGE`.
     #[command(verbatim_doc_comment)]
-    Encode,
+    Encode {
+        /// How to write a command envelope's command: `sury` {"TAG":"Heartbeat","_0":10},
+        /// `decco` ["Heartbeat",10] or `seed` "commandJson":"Heartbeat(10)".
+        #[arg(long, default_value_t = CommandDialect::Sury, value_name = "DIALECT")]
+        dialect: CommandDialect,
+        /// How to write a schedule's rate: `string` "Daily(9,0)", `sury`
+        /// {"TAG":"Daily","_0":9,"_1":0} or `decco` ["Daily",9,0].
+        #[arg(long, default_value = "string", value_parser = parse_rate_dialect, value_name = "DIALECT")]
+        rate_dialect: RateDialect,
+    },
+    /// When a schedule fires, and how EventBridge says it.
+    ///
+    /// SCHEDULE is a rate in its string form (`Daily(9,0)`, `Hours(6)`,
+    /// `Single(2024,12,25,14,30)`), an EventBridge expression (`cron(0 9 * * ? *)`,
+    /// `rate(5 minutes)`, `at(2024-12-25T14:30:00)`) or a schedule document
+    /// ({"name":...,"rate":...,"payload":...}). Times are UTC.
+    #[command(verbatim_doc_comment)]
+    Schedule {
+        #[command(subcommand)]
+        action: ScheduleAction,
+    },
     /// Print the built-in example log, in the line form.
     ///
     /// `heartwire example | heartwire decode | heartwire encode` decodes it and encodes
     /// it back in canonical form.
     Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleAction {
+    /// Print the next fire times after an instant, one RFC 3339 UTC time per line.
+    ///
+    /// `Minutes`, `Hours` and `Days` count from 1970-01-01T00:00Z unless --anchor says
+    /// otherwise (EventBridge's `rate()` counts from when the rule was created).
+    #[command(verbatim_doc_comment)]
+    Next {
+        /// The schedule: a rate, an EventBridge expression or a schedule document.
+        schedule: String,
+        /// Fire times strictly after this RFC 3339 time (default: now).
+        #[arg(long, value_name = "TIME")]
+        after: Option<String>,
+        /// How many fire times to print (fewer when the schedule ends sooner).
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        count: usize,
+        /// An RFC 3339 time that `Minutes`, `Hours` and `Days` count from.
+        #[arg(long, value_name = "TIME")]
+        anchor: Option<String>,
+    },
+    /// Print the EventBridge expression that fires on the schedule.
+    Expr {
+        /// The schedule: a rate, an EventBridge expression or a schedule document.
+        schedule: String,
+        /// Print EventBridge Scheduler's one-time `at(...)` form (a `Single` rate only).
+        #[arg(long)]
+        at: bool,
+    },
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Detect the format of each line.
+    Auto,
+    /// The beatit text convention, in line form.
+    Text,
+    /// JSON liveness records.
+    Record,
+    /// Reventless command envelopes.
+    Command,
+    /// Reventless schedules.
+    Schedule,
+}
+
+impl FormatArg {
+    fn format(self) -> Option<Format> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Text => Some(Format::Text),
+            FormatArg::Record => Some(Format::Record),
+            FormatArg::Command => Some(Format::Command),
+            FormatArg::Schedule => Some(Format::Schedule),
+        }
+    }
+}
+
+fn parse_rate_dialect(name: &str) -> Result<RateDialect, String> {
+    RateDialect::from_name(name)
+        .ok_or_else(|| format!("unknown rate dialect {name:?}, expected string, sury or decco"))
 }
 
 fn main() -> ExitCode {
@@ -86,16 +185,31 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => {
             eprintln!("heartwire: decoding the built-in example (`heartwire --help` for more)");
-            decode_lines(EXAMPLE.as_bytes(), "example", &mut out)
+            decode_lines(EXAMPLE.as_bytes(), "example", None, &mut out)
         }
         Some(Command::Decode {
             subject: Some(subject),
             payload,
+            ..
         }) => decode_one(&subject, payload.as_ref(), &mut out),
-        Some(Command::Decode { subject: None, .. }) => {
-            decode_lines(io::stdin().lock(), "stdin", &mut out)
-        }
-        Some(Command::Encode) => encode_lines(io::stdin().lock(), "stdin", &mut out),
+        Some(Command::Decode {
+            subject: None,
+            format,
+            ..
+        }) => decode_lines(io::stdin().lock(), "stdin", format.format(), &mut out),
+        Some(Command::Encode {
+            dialect,
+            rate_dialect,
+        }) => encode_lines(
+            io::stdin().lock(),
+            "stdin",
+            Dialects {
+                command: dialect,
+                rate: rate_dialect,
+            },
+            &mut out,
+        ),
+        Some(Command::Schedule { action }) => schedule(action, &mut out),
         Some(Command::Example) => out
             .write_all(EXAMPLE.as_bytes())
             .map(|()| Outcome::AllValid),
@@ -189,79 +303,272 @@ fn read_payload(reader: impl BufRead) -> io::Result<Result<Vec<u8>, TextError>> 
     }))
 }
 
-/// `decode` of line form input.
-fn decode_lines(input: impl BufRead, source: &str, out: &mut impl Write) -> io::Result<Outcome> {
+/// `decode` of lines: documents of the JSON formats and beatit line forms, each
+/// detected from its first byte unless `format` says.
+fn decode_lines(
+    input: impl BufRead,
+    source: &str,
+    format: Option<Format>,
+    out: &mut impl Write,
+) -> io::Result<Outcome> {
     let mut outcome = Outcome::AllValid;
-    let mut lines = BoundedLines::new(input, MAX_LINE_LEN);
+    let mut lines = BoundedLines::new(input, MAX_DOCUMENT_LEN);
     let mut number = 0usize;
-    while let Some(line) = lines.next_line()? {
-        number += 1;
-        let result = match &line {
-            Line::Complete(bytes) if bytes.is_empty() => continue,
-            Line::Complete(bytes) => Message::decode_line(bytes),
-            Line::TooLong { len } => Err(TextError::TooLong {
-                part: Part::Line,
-                offset: MAX_LINE_LEN,
-                len: *len,
-                max: MAX_LINE_LEN,
-            }),
-        };
-        match result {
-            Ok(message) => writeln!(out, "{}", message.json())?,
-            Err(e) => {
-                let bytes = match &line {
-                    Line::Complete(bytes) => Some(bytes.as_slice()),
-                    Line::TooLong { .. } => None,
-                };
-                outcome = outcome.and(false);
-                report(&format!("{source}:{number}"), &e, bytes);
-            }
-        }
-    }
-    Ok(outcome)
-}
-
-/// `encode` of JSON lines.
-fn encode_lines(input: impl BufRead, source: &str, out: &mut impl Write) -> io::Result<Outcome> {
-    let mut outcome = Outcome::AllValid;
-    let mut lines = BoundedLines::new(input, MAX_JSON_LEN);
-    let mut number = 0usize;
+    let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
     while let Some(line) = lines.next_line()? {
         number += 1;
         let where_ = format!("{source}:{number}");
         let bytes = match line {
             Line::Complete(bytes) if bytes.is_empty() => continue,
             Line::Complete(bytes) => bytes,
-            Line::TooLong { len } => {
+            Line::TooLong { len, first } => {
                 outcome = outcome.and(false);
-                eprintln!(
-                    "{where_}: JSON form is {len} bytes long, expected at most {MAX_JSON_LEN} (byte {MAX_JSON_LEN})"
-                );
+                too_long(&where_, len, format, first);
                 continue;
             }
         };
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                outcome = outcome.and(false);
-                let error = TextError::NotUtf8 {
-                    part: Part::Line,
-                    offset: e.valid_up_to(),
-                };
-                report(&where_, &error, Some(&bytes));
-                continue;
+        let format = format.unwrap_or_else(|| line_format(&bytes));
+        if format == Format::Text {
+            match Message::decode_line(&bytes) {
+                Ok(message) => writeln!(out, "{}", message.json())?,
+                Err(e) => outcome = report(&where_, &e, Some(&bytes)),
             }
-        };
-        match Message::from_json(text) {
-            Ok(message) => writeln!(out, "{message}")?,
-            Err(e) => {
-                outcome = outcome.and(false);
-                eprintln!("{where_}: {e}");
-                caret(text.as_bytes(), e.offset());
+            continue;
+        }
+        match Document::decode_as(&bytes, format) {
+            Ok(document) => {
+                buf.clear();
+                document.encode(&mut buf);
+                buf.extend_from_slice(b"\n");
+                out.write_all(&buf)?;
             }
+            Err(e) => outcome = report_json(&where_, &e, &bytes),
         }
     }
     Ok(outcome)
+}
+
+/// The format of a line: a JSON document if it starts with `{` (after spaces), else a
+/// beatit message in line form.
+fn line_format(line: &[u8]) -> Format {
+    match line.iter().find(|b| !matches!(b, b' ' | b'\t')) {
+        Some(b'{') => match Format::detect(line) {
+            Ok(format) => format,
+            // Decoding it as a record reports why it is no document of ours.
+            Err(_) => Format::Record,
+        },
+        _ => Format::Text,
+    }
+}
+
+/// Reports a line over every limit; only its length and first byte were kept.
+fn too_long(where_: &str, len: usize, format: Option<Format>, first: Option<u8>) {
+    let json = match format {
+        Some(format) => format != Format::Text,
+        None => first == Some(b'{'),
+    };
+    if json {
+        let e = JsonError::new(
+            JsonErrorKind::TooLarge {
+                len,
+                max: MAX_DOCUMENT_LEN,
+            },
+            MAX_DOCUMENT_LEN,
+        );
+        eprintln!("{where_}: {e}");
+    } else {
+        let e = TextError::TooLong {
+            part: Part::Line,
+            offset: MAX_LINE_LEN,
+            len,
+            max: MAX_LINE_LEN,
+        };
+        eprintln!("{where_}: {e}");
+    }
+}
+
+/// The dialects `encode` writes.
+#[derive(Debug, Clone, Copy)]
+struct Dialects {
+    command: CommandDialect,
+    rate: RateDialect,
+}
+
+/// `encode` of JSON lines: canonical text forms and documents of the JSON formats.
+fn encode_lines(
+    input: impl BufRead,
+    source: &str,
+    dialects: Dialects,
+    out: &mut impl Write,
+) -> io::Result<Outcome> {
+    let mut outcome = Outcome::AllValid;
+    let mut lines = BoundedLines::new(input, MAX_DOCUMENT_LEN);
+    let mut number = 0usize;
+    let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
+    while let Some(line) = lines.next_line()? {
+        number += 1;
+        let where_ = format!("{source}:{number}");
+        let bytes = match line {
+            Line::Complete(bytes) if bytes.is_empty() => continue,
+            Line::Complete(bytes) => bytes,
+            Line::TooLong { len, .. } => {
+                outcome = outcome.and(false);
+                too_long(&where_, len, Some(Format::Record), Some(b'{'));
+                continue;
+            }
+        };
+        let document = match Format::detect(&bytes) {
+            Ok(format) => Document::decode_as(&bytes, format),
+            // No key of a document format: the JSON form of a beatit message.
+            Err(e) if matches!(e.kind, JsonErrorKind::Missing { .. }) => {
+                outcome = outcome.and(encode_text(&where_, &bytes, out)?);
+                continue;
+            }
+            Err(e) => Err(e),
+        };
+        match document {
+            Ok(document) => {
+                buf.clear();
+                match &document {
+                    Document::Command(envelope) => envelope.encode(dialects.command, &mut buf),
+                    Document::Schedule(schedule) => schedule.encode_as(&mut buf, dialects.rate),
+                    other => other.encode(&mut buf),
+                }
+                buf.extend_from_slice(b"\n");
+                out.write_all(&buf)?;
+            }
+            Err(e) => outcome = report_json(&where_, &e, &bytes),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Encodes the canonical JSON form of a beatit message; whether it was valid.
+fn encode_text(where_: &str, bytes: &[u8], out: &mut impl Write) -> io::Result<bool> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let error = TextError::NotUtf8 {
+                part: Part::Line,
+                offset: e.valid_up_to(),
+            };
+            report(where_, &error, Some(bytes));
+            return Ok(false);
+        }
+    };
+    match Message::from_json(text) {
+        Ok(message) => {
+            writeln!(out, "{message}")?;
+            Ok(true)
+        }
+        Err(e) => {
+            eprintln!("{where_}: {e}");
+            caret(text.as_bytes(), e.offset());
+            Ok(false)
+        }
+    }
+}
+
+/// `schedule next` and `schedule expr`.
+fn schedule(action: ScheduleAction, out: &mut impl Write) -> io::Result<Outcome> {
+    let given = match &action {
+        ScheduleAction::Next { schedule, .. } | ScheduleAction::Expr { schedule, .. } => schedule,
+    };
+    let Some(rate) = rate_of(given) else {
+        return Ok(Outcome::SomeInvalid);
+    };
+    match action {
+        ScheduleAction::Expr { at: false, .. } => writeln!(out, "{}", rate.expression())?,
+        ScheduleAction::Expr { at: true, .. } => match rate.at_expression() {
+            Some(at) => writeln!(out, "{at}")?,
+            None => {
+                eprintln!("schedule: {rate} repeats; only a Single rate has an at() expression");
+                return Ok(Outcome::SomeInvalid);
+            }
+        },
+        ScheduleAction::Next {
+            after,
+            count,
+            anchor,
+            ..
+        } => {
+            let after = match after {
+                Some(text) => match instant("--after", &text) {
+                    Some(at) => at,
+                    None => return Ok(Outcome::SomeInvalid),
+                },
+                None => SystemClock.now(),
+            };
+            let times = match anchor {
+                Some(text) => match instant("--anchor", &text) {
+                    Some(anchor) => rate.fire_times_anchored(after, anchor),
+                    None => return Ok(Outcome::SomeInvalid),
+                },
+                None => rate.fire_times(after),
+            };
+            for at in times.take(count) {
+                let c = at.civil();
+                writeln!(
+                    out,
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                    c.year, c.month, c.day, c.hour, c.minute, c.second
+                )?;
+            }
+        }
+    }
+    Ok(Outcome::AllValid)
+}
+
+/// The rate of a schedule given on the command line, or `None` after reporting why not.
+fn rate_of(given: &str) -> Option<Rate> {
+    let trimmed = given.trim_start();
+    if trimmed.starts_with('{') {
+        return match Schedule::decode(given.as_bytes()) {
+            Ok(schedule) => Some(schedule.rate()),
+            Err(e) => {
+                report_json("schedule", &e, given.as_bytes());
+                None
+            }
+        };
+    }
+    let expression = ["rate(", "cron(", "at("]
+        .iter()
+        .any(|p| trimmed.starts_with(p));
+    let parsed = if expression {
+        Rate::from_expression(given)
+    } else {
+        Rate::parse(given)
+    };
+    match parsed {
+        Ok(rate) => Some(rate),
+        Err(e) => {
+            eprintln!("schedule: {e}");
+            caret(given.as_bytes(), e.offset);
+            None
+        }
+    }
+}
+
+/// An RFC 3339 time of an option, or `None` after reporting why not.
+fn instant(option: &str, text: &str) -> Option<UnixTime> {
+    match Timestamp::parse(text) {
+        Ok(ts) => Some(ts.unix_time()),
+        Err(e) => {
+            eprintln!("{option}: {e}");
+            caret(text.as_bytes(), e.offset);
+            None
+        }
+    }
+}
+
+/// Prints a JSON error on stderr with a caret under its offset (when the document is
+/// printable ASCII and short enough to show). Returns [`Outcome::SomeInvalid`].
+fn report_json(what: &str, error: &JsonError, input: &[u8]) -> Outcome {
+    eprintln!("{what}: {error}");
+    if input.len() <= 200 {
+        caret(input, error.offset);
+    }
+    Outcome::SomeInvalid
 }
 
 /// Prints an error on stderr, with the input and a caret under the offset when the input
@@ -287,7 +594,7 @@ mod tests {
 
     fn decode(input: &str) -> (String, Outcome) {
         let mut out = Vec::new();
-        let outcome = decode_lines(input.as_bytes(), "test", &mut out).expect("in memory");
+        let outcome = decode_lines(input.as_bytes(), "test", None, &mut out).expect("in memory");
         (String::from_utf8(out).expect("JSON is UTF-8"), outcome)
     }
 

@@ -28,7 +28,7 @@ fn no_command_decodes_the_built_in_example() {
     let out = heartwire(&[], b"");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 9);
+    assert_eq!(stdout.lines().count(), 14);
     assert!(stdout.starts_with(
         "{\"format\":\"text\",\"process\":\"billing.worker-1\",\"signal\":\"start\",\"warmup\":60}\n"
     ));
@@ -36,6 +36,15 @@ fn no_command_decodes_the_built_in_example() {
         stdout.contains("\"period\":0.00001}"),
         "1e-05 decodes exactly"
     );
+    // The three encodings of one heartbeat command decode to one canonical command.
+    assert_eq!(
+        stdout
+            .matches(r#""command":{"TAG":"Heartbeat","_0":10}}"#)
+            .count(),
+        3
+    );
+    assert!(stdout.contains(r#""queue_size":1380,"#), "extras are kept");
+    assert!(stdout.contains(r#""rate":"Daily(9,0)""#), "{stdout}");
 }
 
 #[test]
@@ -187,4 +196,193 @@ fn usage_errors_exit_2_and_help_documents_exit_status() {
     }
     let decode_help = heartwire(&["decode", "--help"], b"");
     assert!(text(&decode_help.stdout).contains("--subject"));
+}
+
+const SEED_RECORD: &str = r#"{"service_name": "tracker_fetcher", "instance_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "timestamp": "2025-01-16T08:30:00.123456+00:00", "uptime_seconds": 3600.5, "heartbeat_count": 60, "memory_usage_mb": 156.30, "cpu_usage_percent": 12.5, "queue_size": 1380}"#;
+
+const ENVELOPE: &str = r#"{"id":"health-monitor","meta":{"service":"CorePluginExtensionPoint","time":"2024-01-26T10:30:00.000Z","ip":"","user":"Heartbeat","msgId":"7d444840-9dc0-11d1-b245-5ffdce74fad2","correlationId":"e4eaaaf2-d142-11e1-b3e4-080027620cdd"},"commandJson":"Heartbeat(10)"}"#;
+
+#[test]
+fn decode_detects_each_line_format_and_keeps_numbers_as_written() {
+    let input = format!(
+        "heartbeat.a beat/5\n{SEED_RECORD}\n{ENVELOPE}\n{{\"name\":\"cleanup-task\",\"rate\":[\"Hours\",6],\"payload\":\"{{}}\"}}\n"
+    );
+    let out = heartwire(&["decode"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<&str> = text(&out.stdout).lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0],
+        r#"{"format":"text","process":"a","signal":"beat","period":5}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"service_name":"tracker_fetcher","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00.123456+00:00","uptime_seconds":3600.5,"heartbeat_count":60,"memory_usage_mb":156.30,"cpu_usage_percent":12.5,"queue_size":1380}"#
+    );
+    assert!(lines[2].ends_with(r#""command":{"TAG":"Heartbeat","_0":10}}"#));
+    assert_eq!(
+        lines[3],
+        r#"{"name":"cleanup-task","rate":"Hours(6)","payload":"{}"}"#
+    );
+}
+
+#[test]
+fn json_errors_name_the_path_and_offset_and_exit_1() {
+    let bad = SEED_RECORD.replace(r#""heartbeat_count": 60"#, r#""heartbeat_count": -1"#);
+    let input = format!("{bad}\n{SEED_RECORD}\n");
+    let out = heartwire(&["decode"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "the good line is decoded"
+    );
+    let offset = bad.find(": -1").expect("in the document") + 2;
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("stdin:1: at byte {offset} (heartbeat_count)")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn format_option_takes_one_format() {
+    let out = heartwire(&["decode", "--format", "command"], SEED_RECORD.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("json.missing") || text(&out.stderr).contains("missing"));
+    let out = heartwire(&["decode", "--format", "text"], b"heartbeat.x stop\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn an_oversized_json_line_is_a_size_error() {
+    let mut input = b"{\"service_name\": \"".to_vec();
+    input.resize(100_000, b'a');
+    input.extend_from_slice(b"\"}\n");
+    let out = heartwire(&["decode"], &input);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("document of 100002 bytes is over the limit of 65536"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn encode_writes_the_dialect_asked_for() {
+    for (dialect, tail) in [
+        ("sury", r#""command":{"TAG":"Heartbeat","_0":10}}"#),
+        ("decco", r#""command":["Heartbeat",10]}"#),
+        ("seed", r#""commandJson":"Heartbeat(10)"}"#),
+    ] {
+        let out = heartwire(&["encode", "--dialect", dialect], ENVELOPE.as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).trim_end().ends_with(tail),
+            "{dialect}: {}",
+            text(&out.stdout)
+        );
+    }
+    let schedule = br#"{"name":"r","rate":"Daily(9,0)","payload":""}"#;
+    let out = heartwire(&["encode", "--rate-dialect", "decco"], schedule);
+    assert_eq!(
+        text(&out.stdout),
+        "{\"name\":\"r\",\"rate\":[\"Daily\",9,0],\"payload\":\"\"}\n"
+    );
+    assert_eq!(
+        heartwire(&["encode", "--dialect", "xml"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn schedule_next_prints_fire_times() {
+    let out = heartwire(
+        &[
+            "schedule",
+            "next",
+            "Weekdays(17,0)",
+            "--after",
+            "2024-02-29T18:00:00Z",
+            "--count",
+            "3",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Thursday 29 February 2024 is past 17:00: Friday, then Monday and Tuesday.
+    assert_eq!(
+        text(&out.stdout),
+        "2024-03-01T17:00:00Z\n2024-03-04T17:00:00Z\n2024-03-05T17:00:00Z\n"
+    );
+    let out = heartwire(
+        &[
+            "schedule",
+            "next",
+            "cron(30 14 25 12 ? 2024)",
+            "--after",
+            "2024-01-01T00:00:00Z",
+        ],
+        b"",
+    );
+    assert_eq!(text(&out.stdout), "2024-12-25T14:30:00Z\n");
+    let out = heartwire(
+        &[
+            "schedule",
+            "next",
+            "Minutes(15)",
+            "--after",
+            "2024-01-01T00:07:00+01:00",
+            "--count",
+            "2",
+        ],
+        b"",
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "2023-12-31T23:15:00Z\n2023-12-31T23:30:00Z\n"
+    );
+}
+
+#[test]
+fn schedule_expr_writes_valid_eventbridge_forms() {
+    let expr = |args: &[&str]| {
+        let out = heartwire(args, b"");
+        (
+            out.status.code(),
+            text(&out.stdout).to_owned(),
+            text(&out.stderr).to_owned(),
+        )
+    };
+    assert_eq!(
+        expr(&["schedule", "expr", "Daily(9,0)"]).1,
+        "cron(0 9 * * ? *)\n"
+    );
+    assert_eq!(
+        expr(&["schedule", "expr", "Minutes(1)"]).1,
+        "rate(1 minute)\n"
+    );
+    assert_eq!(
+        expr(&["schedule", "expr", "--at", "Single(2024,12,25,14,30)"]).1,
+        "at(2024-12-25T14:30:00)\n"
+    );
+    let (code, _, stderr) = expr(&["schedule", "expr", "--at", "Hours(6)"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let (code, _, stderr) = expr(&["schedule", "expr", "Daily(24,0)"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("schedule:"), "{stderr}");
+    // The framework's own Daily expression is refused with the fix.
+    let (code, _, stderr) = expr(&["schedule", "expr", "cron(0 9 * * * *)"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("?"), "{stderr}");
+    let (code, _, _) = expr(&[
+        "schedule",
+        "next",
+        "Daily(9,0)",
+        "--after",
+        "2024-01-01 09:00:00Z",
+    ]);
+    assert_eq!(code, Some(1));
 }

@@ -532,7 +532,11 @@ impl<'a> Doc<'a> {
         };
         let mut i = close;
         while let Some(q) = before[..i].iter().rposition(|&b| b == b'"') {
-            let slashes = before[..q].iter().rev().take_while(|&&b| b == b'\\').count();
+            let slashes = before[..q]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count();
             if slashes % 2 == 0 {
                 return q;
             }
@@ -1009,7 +1013,8 @@ mod tests {
         assert_eq!((e.class(), e.offset), ("json.depth", 36));
         let ok = format!("{{\"x\":{}{}}}", "[".repeat(31), "]".repeat(31));
         let (d, raw) = Doc::parse(ok.as_bytes()).expect("parses");
-        d.object(raw, |_, v| d.free_form(v, 2)).expect("32 deep is fine");
+        d.object(raw, |_, v| d.free_form(v, 2))
+            .expect("32 deep is fine");
         // Strings do not count, brackets in them neither.
         let tricky = format!("[\"[[\\\"[\",{}{}]", "[".repeat(32), "]".repeat(32));
         let e = Doc::parse(tricky.as_bytes()).expect_err("33 deep");
@@ -1024,12 +1029,7 @@ mod tests {
         let e = d
             .object(raw, |k, v| d.free_form(v, 2).map_err(|e| e.in_field(&k)))
             .expect_err("dup");
-        assert_eq!(
-            e.kind,
-            JsonErrorKind::DuplicateKey {
-                key: "b\"".into()
-            }
-        );
+        assert_eq!(e.kind, JsonErrorKind::DuplicateKey { key: "b\"".into() });
         assert_eq!(e.offset, 25);
         assert_eq!(e.path, "x.b\"");
     }

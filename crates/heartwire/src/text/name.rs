@@ -99,9 +99,11 @@ impl<'a> Process<'a> {
         check_len(subject.as_bytes(), Part::Subject, MAX_SUBJECT_LEN)?;
         grammar::run_all(subject.as_bytes(), Part::Subject, grammar::subject)?;
         // The grammar accepted an ASCII prefix, so this is a character boundary.
-        let name = subject.get(PREFIX.len()..).ok_or(TextError::MissingPrefix {
-            offset: subject.len(),
-        })?;
+        let name = subject
+            .get(PREFIX.len()..)
+            .ok_or(TextError::MissingPrefix {
+                offset: subject.len(),
+            })?;
         Ok(Process(Cow::Borrowed(name)))
     }
 
