@@ -10,6 +10,9 @@
 //! - `encode_subject`, `encode_payload` and `encode_line` into a `BytesMut` with room;
 //! - the line and JSON forms (`Display`) into a `String` with room, and
 //!   `Message::from_json` of canonical JSON without escapes;
+//! - decoding every valid document of the JSON formats' vectors without escapes (and the
+//!   seed record and a heartbeat envelope), with format detection, and encoding it back
+//!   into a buffer with room;
 //! - that the counter works: `Vec::with_capacity(1)` is counted.
 //!
 //! The last line printed is `alloc: N passed, M failed`; the exit code is non-zero when
@@ -21,6 +24,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bytes::BytesMut;
+use heartwire::command::Command;
+use heartwire::document::Document;
 use heartwire::text::{MAX_LINE_LEN, MAX_PAYLOAD_LEN, MAX_SUBJECT_LEN, Message, Seconds, Signal};
 use heartwire_alloc_counter::{CountingAlloc, count};
 
@@ -268,6 +273,120 @@ fn check_encode(report: &mut Report, msg: &Message<'_>) {
     report.assert("Message::from_json reads json()", result);
 }
 
+/// The decode inputs of a JSON vector file: every `document` of a `decode` case.
+fn json_documents(file: &str) -> Result<Vec<Vec<u8>>, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec/vectors")
+        .join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cases = doc
+        .get("cases")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| format!("{}: no \"cases\" array", path.display()))?;
+    let mut out = Vec::new();
+    for case in cases {
+        if case.get("operation").and_then(serde_json::Value::as_str) != Some("decode") {
+            continue;
+        }
+        let input = case.get("input");
+        let field = |name: &str| {
+            input
+                .and_then(|i| i.get(name))
+                .and_then(serde_json::Value::as_str)
+        };
+        match (field("document"), field("document_hex")) {
+            (Some(s), _) => out.push(s.as_bytes().to_vec()),
+            (None, Some(h)) => out.push(hex::decode(h).map_err(|e| format!("{file}: {e}"))?),
+            (None, None) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Whether decoding a document may allocate, by the promise of `spec/json.md` and the
+/// codecs: strings with escapes (which cannot borrow from the input), free-form content
+/// that nests (a `headers` object, an extra member's object, a plugin definition: their
+/// checks re-read nested values), more than eight extra members in one object, and the
+/// arguments of a command heartwire does not know (kept in a list). Everything else,
+/// which is every typical record, envelope and schedule, must not allocate.
+fn may_allocate(doc: &[u8], document: &Document<'_>) -> bool {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in doc {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => return true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let fixed_depth = match document {
+        Document::Record(record) => return max > 1 || record.extras().len() > 8,
+        Document::Schedule(_) => 2,
+        Document::Command(envelope) => {
+            if matches!(envelope.command, Command::Other(_)) || envelope.meta.headers.is_some() {
+                return true;
+            }
+            2
+        }
+    };
+    max > fixed_depth
+}
+
+/// Decodes every valid JSON document of the vectors, and the seed records, and encodes
+/// them back into a buffer with room: no allocation.
+fn check_json(report: &mut Report) {
+    let mut documents = vec![SEED_RECORD.to_vec(), SEED_ENVELOPE.to_vec()];
+    for file in ["record.json", "command.json", "schedule.json"] {
+        match json_documents(file) {
+            Ok(docs) => {
+                report.assert(&format!("{file} has decode cases"), !docs.is_empty());
+                documents.extend(docs);
+            }
+            Err(e) => report.assert(&format!("reading {file}: {e}"), false),
+        }
+    }
+    let mut checked = 0usize;
+    let mut buf = BytesMut::with_capacity(2 * heartwire::json::MAX_DOCUMENT_LEN);
+    let mut skipped = 0usize;
+    for doc in &documents {
+        match Document::decode(doc) {
+            Ok(document) if may_allocate(doc, &document) => skipped += 1,
+            Ok(document) => {
+                let (result, n) = count(|| Document::decode(black_box(doc)).is_ok());
+                report.none("Document::decode", doc, n);
+                report.assert("Document::decode twice", result);
+                buf.clear();
+                let ((), n) = count(|| black_box(&document).encode(&mut buf));
+                report.none("Document::encode", doc, n);
+                checked += 1;
+            }
+            Err(_) => {}
+        }
+    }
+    println!(
+        "JSON documents: {checked} typical valid ones decoded and encoded without allocating \
+         ({skipped} with escapes, nested free-form content or unknown commands not checked)"
+    );
+    report.assert(
+        "at least 60 valid JSON documents were checked",
+        checked >= 60,
+    );
+}
+
+/// The seed's record as its Python publisher writes it (`json.dumps` separators).
+const SEED_RECORD: &[u8] = br#"{"service_name": "tracker_fetcher", "instance_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "timestamp": "2025-01-16T08:30:00.123456+00:00", "uptime_seconds": 3600.5, "heartbeat_count": 60, "memory_usage_mb": 156.3, "cpu_usage_percent": 12.5, "queue_size": 1380, "last_successful_operation": "2025-01-16T08:29:45.123456+00:00", "api_status": "authenticated"}"#;
+
+/// A heartbeat envelope as the framework sends it today (sury dialect, nested meta).
+const SEED_ENVELOPE: &[u8] = br#"{"id":"health-monitor","meta":{"service":"Platform.Plugin","time":"2024-01-26T10:30:00.000Z","ip":"","user":"Heartbeat","msgId":"7d444840-9dc0-11d1-b245-5ffdce74fad2","correlationId":"e4eaaaf2-d142-11e1-b3e4-080027620cdd"},"command":{"TAG":"Heartbeat","_0":10}}"#;
+
 fn main() -> ExitCode {
     let mut report = Report::default();
 
@@ -342,6 +461,8 @@ fn main() -> ExitCode {
         Ok(None) => println!("spec/vectors/text.json not found: hand-written inputs only"),
         Err(e) => report.assert(&format!("reading the vectors: {e}"), false),
     }
+
+    check_json(&mut report);
 
     println!("alloc: {} passed, {} failed", report.passed, report.failed);
     if report.failed == 0 {
