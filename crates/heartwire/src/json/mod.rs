@@ -394,11 +394,12 @@ pub struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    /// Checks the limits and the syntax of a document, and gives its top-level value.
+    /// Checks the limits of a document and gives its top-level value.
     ///
-    /// The size limit comes first, then UTF-8, then JSON syntax and the nesting depth
-    /// (§2.3), all before any rule of a member, as `spec/json.md` §3 orders them. The
-    /// syntax walk does not allocate (except to unescape a key with escapes).
+    /// The size limit comes first, then UTF-8 (`spec/json.md` §3). A top-level object is
+    /// then read member by member by [`Doc::object`], which checks the syntax as it goes,
+    /// so a document is read once, front to back, and its first fault is the one
+    /// reported; any other top-level value is checked here, whole.
     pub fn parse(bytes: &'a [u8]) -> Result<(Doc<'a>, Raw<'a>), JsonError> {
         if bytes.len() > MAX_DOCUMENT_LEN {
             return Err(JsonError::new(
@@ -412,12 +413,12 @@ impl<'a> Doc<'a> {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| JsonError::new(JsonErrorKind::NotUtf8, e.valid_up_to()))?;
         let doc = Doc { text };
-        let mut de = serde_json::Deserializer::from_str(text);
-        Walk { depth: 1 }
-            .deserialize(&mut de)
-            .and_then(|()| de.end())
-            .map_err(|e| doc.serde(text, &e))?;
         let value = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        if !value.starts_with('{') {
+            // Not an object, so no format's document: its syntax is checked whole (serde
+            // skips it without recursion) so that garbage is a syntax error, not a type.
+            serde_json::from_str::<de::IgnoredAny>(text).map_err(|e| doc.serde(text, &e))?;
+        }
         Ok((doc, Raw(value)))
     }
 
@@ -458,32 +459,8 @@ impl<'a> Doc<'a> {
             Some(at) => message[..at].to_owned(),
             None => message,
         };
-        let kind = if message.contains("recursion limit") || message == TOO_DEEP {
-            // serde_json's position after a failed array or object depends on what
-            // follows it; the bracket that is too deep is found by counting instead.
-            let kind = JsonErrorKind::TooDeep { max: MAX_DEPTH };
-            return match locate(part, kind.clone(), None) {
-                Some(mut e) => {
-                    e.offset += base;
-                    e
-                }
-                None => JsonError::new(kind, offset),
-            };
-        } else if message.starts_with("number out of range") {
-            // serde_json stops at the number's end; the error is the whole number's.
-            let bytes = part.as_bytes();
-            let end = offset.saturating_sub(base).min(bytes.len());
-            let start = bytes[..end]
-                .iter()
-                .rposition(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                .map_or(0, |i| i + 1);
-            let kind = JsonErrorKind::Value {
-                expected: "a number within the range of a double",
-            };
-            let mut e = locate(part, kind.clone(), Some(start))
-                .unwrap_or_else(|| JsonError::new(kind, start));
-            e.offset = base + start;
-            return e;
+        let kind = if message.contains("recursion limit") {
+            JsonErrorKind::TooDeep { max: MAX_DEPTH }
         } else {
             JsonErrorKind::Syntax { message }
         };
@@ -563,7 +540,9 @@ impl<'a> Doc<'a> {
             failed: &mut failed,
             _marker: std::marker::PhantomData,
         };
-        let result = serde_json::Deserializer::from_str(raw.get()).deserialize_map(visitor);
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        // `end` rejects anything after the object: only the document itself can have it.
+        let result = de.deserialize_map(visitor).and_then(|()| de.end());
         match (failed, result) {
             (Some(e), _) => Err(e),
             (None, Ok(())) => Ok(()),
@@ -602,6 +581,14 @@ impl<'a> Doc<'a> {
         if raw.kind() != Kind::String {
             return Err(self.type_error(raw, "a string"));
         }
+        // A string that was read once already (every raw value was) and has no escape is
+        // its text between the quotes: no second pass through the JSON parser.
+        let text = raw.get();
+        if !text.contains('\\') {
+            if let Some(inner) = text.get(1..text.len().saturating_sub(1)) {
+                return Ok(Cow::Borrowed(inner));
+            }
+        }
         serde_json::Deserializer::from_str(raw.get())
             .deserialize_str(StrVisitor)
             .map_err(|e| self.serde(raw.get(), &e))
@@ -615,7 +602,11 @@ impl<'a> Doc<'a> {
             return Err(self.type_error(raw, "a number"));
         }
         let number = Number(Cow::Borrowed(raw.get()));
-        if number.as_f64().is_finite() {
+        // Without an exponent a number is finite unless it has over 308 digits; only the
+        // rare others are converted to find out.
+        let text = raw.get();
+        let plain = text.len() <= 300 && !text.bytes().any(|b| matches!(b, b'e' | b'E'));
+        if plain || number.as_f64().is_finite() {
             Ok(number)
         } else {
             Err(self.value_error(raw, "a number within the range of a double"))
@@ -760,169 +751,6 @@ where
     }
 }
 
-/// Locates an error the syntax walk found: with `at`, the path to the value at that
-/// offset; without, the first bracket or brace of `text` at a depth over [`MAX_DEPTH`]
-/// (outside strings) and the path to it. A scan of its own: it runs only on the error
-/// path, where serde_json says neither where a value starts nor whose member it is.
-fn locate(text: &str, kind: JsonErrorKind, at: Option<usize>) -> Option<JsonError> {
-    enum Frame {
-        Object {
-            key: Option<(usize, usize)>,
-            expecting_key: bool,
-        },
-        Array {
-            index: usize,
-        },
-    }
-    let mut frames: Vec<Frame> = Vec::new();
-    let (mut in_string, mut escaped, mut string_start) = (false, false, 0);
-    for (i, b) in text.bytes().enumerate() {
-        let found = match at {
-            Some(at) => i == at,
-            None => matches!(b, b'[' | b'{') && !in_string && frames.len() >= MAX_DEPTH,
-        };
-        if found {
-            let mut error = JsonError::new(kind, i);
-            for frame in frames.iter().rev() {
-                error = match frame {
-                    Frame::Array { index } => error.in_index(*index),
-                    Frame::Object { key, .. } => {
-                        let raw = key.and_then(|(a, b)| text.get(a..b)).unwrap_or("\"\"");
-                        let key: String = serde_json::from_str(raw).unwrap_or_default();
-                        error.in_field(&key)
-                    }
-                };
-            }
-            return Some(error);
-        }
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' if in_string => escaped = true,
-            b'"' if in_string => {
-                in_string = false;
-                if let Some(Frame::Object {
-                    key,
-                    expecting_key: true,
-                }) = frames.last_mut()
-                {
-                    *key = Some((string_start, i + 1));
-                }
-            }
-            b'"' => {
-                in_string = true;
-                string_start = i;
-            }
-            _ if in_string => {}
-            b'[' => frames.push(Frame::Array { index: 0 }),
-            b'{' => frames.push(Frame::Object {
-                key: None,
-                expecting_key: true,
-            }),
-            b']' | b'}' => drop(frames.pop()),
-            b',' => match frames.last_mut() {
-                Some(Frame::Array { index }) => *index += 1,
-                Some(Frame::Object { expecting_key, .. }) => *expecting_key = true,
-                None => {}
-            },
-            b':' => {
-                if let Some(Frame::Object { expecting_key, .. }) = frames.last_mut() {
-                    *expecting_key = false;
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The message of the walk's depth error, recognised when it is converted.
-const TOO_DEEP: &str = "nested deeper than the depth limit";
-
-/// The syntax walk of [`Doc::parse`]: visits every value with `deserialize_any`, so that
-/// serde_json checks all of the document, and counts the depth. Unlike serde_json's
-/// skipping of a value (`IgnoredAny`, `RawValue`), which keeps a heap stack of the
-/// enclosing brackets, this recursion lives on the call stack, bounded by [`MAX_DEPTH`].
-struct Walk {
-    depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Walk {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Walk {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let inner = self.nested()?;
-        while seq.next_element_seed(Walk { depth: inner })?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let inner = self.nested()?;
-        while map.next_key_seed(IgnoreKey)?.is_some() {
-            map.next_value_seed(Walk { depth: inner })?;
-        }
-        Ok(())
-    }
-}
-
-impl Walk {
-    /// The depth of the values inside this array or object, which is itself too deep
-    /// past [`MAX_DEPTH`].
-    fn nested<E: de::Error>(&self) -> Result<usize, E> {
-        if self.depth > MAX_DEPTH {
-            Err(E::custom(TOO_DEEP))
-        } else {
-            Ok(self.depth + 1)
-        }
-    }
-}
-
-/// A key of the walk: read as a string, borrowed when it can be.
-struct IgnoreKey;
-
-impl<'de> DeserializeSeed<'de> for IgnoreKey {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(Walk { depth: 0 })
-    }
-}
-
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
@@ -1006,20 +834,25 @@ mod tests {
             }
         );
         let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
-        let e = Doc::parse(deep.as_bytes()).expect_err("deep");
+        let (d, raw) = Doc::parse(deep.as_bytes()).expect("syntax is fine");
+        let e = d.free_form(raw, 1).expect_err("deep");
         assert_eq!((e.class(), e.offset), ("json.depth", 32));
         let deep = format!("{{\"x\":{}{}}}", "[".repeat(32), "]".repeat(32));
-        let e = Doc::parse(deep.as_bytes()).expect_err("33 deep");
+        let (d, raw) = Doc::parse(deep.as_bytes()).expect("read lazily");
+        let e = d
+            .object(raw, |k, v| d.free_form(v, 2).map_err(|e| e.in_field(&k)))
+            .expect_err("33 deep");
         assert_eq!((e.class(), e.offset), ("json.depth", 36));
+        assert!(e.path.starts_with("x[0][0]"), "{}", e.path);
+        let tricky = format!("[\"[[\\\"[\",{}{}]", "[".repeat(32), "]".repeat(32));
+        let (d, raw) = Doc::parse(tricky.as_bytes()).expect("syntax is fine");
+        let e = d.free_form(raw, 1).expect_err("33 deep");
+        let run = tricky.find("[[[").unwrap_or_default();
+        assert_eq!((e.class(), e.offset), ("json.depth", run + 31));
         let ok = format!("{{\"x\":{}{}}}", "[".repeat(31), "]".repeat(31));
         let (d, raw) = Doc::parse(ok.as_bytes()).expect("parses");
         d.object(raw, |_, v| d.free_form(v, 2))
             .expect("32 deep is fine");
-        // Strings do not count, brackets in them neither.
-        let tricky = format!("[\"[[\\\"[\",{}{}]", "[".repeat(32), "]".repeat(32));
-        let e = Doc::parse(tricky.as_bytes()).expect_err("33 deep");
-        let run = tricky.find("[[[").unwrap_or_default();
-        assert_eq!((e.class(), e.offset), ("json.depth", run + 31));
     }
 
     #[test]
@@ -1055,9 +888,7 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_text() {
-        let e = Doc::parse(b"[1, -1e999]").expect_err("out of range");
-        assert_eq!((e.class(), e.offset), ("json.value", 4));
-        let (d, raw) = Doc::parse(b"[1e-05, 60, 60.0, -1]").expect("parses");
+        let (d, raw) = Doc::parse(b"[1e-05, 60, 60.0, -1, -1e999]").expect("parses");
         let mut got = Vec::new();
         d.array(raw, |_, v| {
             got.push(d.number(v).map(|n| (n.as_str().to_owned(), n.as_u64())));
@@ -1068,6 +899,8 @@ mod tests {
         assert_eq!(got[1], Ok(("60".into(), Some(60))));
         assert_eq!(got[2], Ok(("60.0".into(), None)));
         assert_eq!(got[3], Ok(("-1".into(), None)));
+        let e = got[4].as_ref().expect_err("out of range");
+        assert_eq!((e.class(), e.offset), ("json.value", 22));
         assert_eq!(Number::from_f64(60.0).expect("finite").as_str(), "60.0");
         assert_eq!(Number::from_f64(f64::NAN), None);
     }

@@ -7,9 +7,6 @@ use std::str::FromStr;
 /// The length of a UUID in its text form: 32 hex digits and 4 dashes.
 const UUID_LEN: usize = 36;
 
-/// Where the dashes of a UUID's text form are.
-const DASHES: [usize; 4] = [8, 13, 18, 23];
-
 /// What the instance id grammar expected where it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -71,20 +68,27 @@ fn check(id: &str) -> Result<(), InstanceIdError> {
         expected,
         found: id.get(offset..).and_then(|rest| rest.chars().next()),
     };
-    for at in 0..UUID_LEN {
-        let expected = if DASHES.contains(&at) {
+    // One pass over the bytes, no per-byte lookup of the dash positions: this runs on
+    // every record decoded.
+    let expected_at = |at: usize| {
+        if matches!(at, 8 | 13 | 18 | 23) {
             InstanceIdExpected::Dash
         } else {
             InstanceIdExpected::HexDigit
-        };
-        let ok = matches!(
-            (bytes.get(at), expected),
-            (Some(b'-'), InstanceIdExpected::Dash)
-                | (Some(b'0'..=b'9' | b'a'..=b'f'), InstanceIdExpected::HexDigit)
-        );
-        if !ok {
-            return Err(fail(at, expected));
         }
+    };
+    for (at, &b) in bytes.iter().take(UUID_LEN).enumerate() {
+        // The dashes of the text form are at 8, 13, 18 and 23.
+        let ok = match at {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
+        };
+        if !ok {
+            return Err(fail(at, expected_at(at)));
+        }
+    }
+    if bytes.len() < UUID_LEN {
+        return Err(fail(bytes.len(), expected_at(bytes.len())));
     }
     if bytes.len() > UUID_LEN {
         return Err(fail(UUID_LEN, InstanceIdExpected::End));

@@ -277,12 +277,14 @@ fn member_errors_come_in_document_order() {
 }
 
 #[test]
-fn size_and_syntax_come_first() {
+fn size_and_encoding_come_first_then_document_order() {
     let mut big = with(&format!(r#""pad":"{}""#, "x".repeat(MAX_DOCUMENT_LEN)));
     assert_eq!(err(&big).0, "json.size");
     big.truncate(MAX_DOCUMENT_LEN - 2);
     assert_eq!(err(&big).0, "json.syntax");
-    assert_eq!(err(r#"{"service_name":"*",}"#).0, "json.syntax");
+    assert_eq!(err(r#"{"service_name":"ok",}"#).0, "json.syntax");
+    // In document order: a broken member before the syntax error is what is reported.
+    assert_eq!(err(r#"{"service_name":"*",}"#).0, "json.value");
     let e = Record::decode(b"{\"service_name\":\"\xff\"}").expect_err("utf8");
     assert_eq!((e.class(), e.offset), ("json.utf8", 17));
     // Python's json.dumps writes NaN for a float NaN: not JSON.
