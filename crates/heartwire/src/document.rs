@@ -50,11 +50,15 @@ impl Format {
 
     /// The format of a JSON document, from the keys of its top-level object
     /// (`spec/json.md` §8): `service_name` makes a record, `meta` an envelope, `rate` a
-    /// schedule, checked in that order. Checks the document's limits and syntax too.
+    /// schedule, checked in that order.
+    ///
+    /// A document broken further on still has the format of the keys before the break:
+    /// decoding it as that format then reports its first fault, in document order
+    /// (`spec/json.md` §3), which may come before the break.
     pub fn detect(bytes: &[u8]) -> Result<Format, JsonError> {
         let (doc, raw) = Doc::parse(bytes)?;
         let (mut record, mut command, mut schedule) = (false, false, false);
-        doc.object(raw, |key, _| {
+        let scanned = doc.object(raw, |key, _| {
             match key.as_ref() {
                 "service_name" => record = true,
                 "meta" => command = true,
@@ -62,12 +66,13 @@ impl Format {
                 _ => {}
             }
             Ok(())
-        })?;
-        match (record, command, schedule) {
-            (true, _, _) => Ok(Format::Record),
-            (_, true, _) => Ok(Format::Command),
-            (_, _, true) => Ok(Format::Schedule),
-            _ => Err(JsonError::new(
+        });
+        match (record, command, schedule, scanned) {
+            (true, _, _, _) => Ok(Format::Record),
+            (_, true, _, _) => Ok(Format::Command),
+            (_, _, true, _) => Ok(Format::Schedule),
+            (_, _, _, Err(e)) => Err(e),
+            (_, _, _, Ok(())) => Err(JsonError::new(
                 JsonErrorKind::Missing {
                     field: "service_name",
                 },

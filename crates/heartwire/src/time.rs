@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use nom::{IResult, Parser};
+use nom::IResult;
 
 /// What the timestamp grammar expected where it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -540,39 +540,33 @@ fn offset(input: In<'_>) -> Res<'_, i64> {
     if matches!(sign, b'Z' | b'z') {
         return Ok((rest, 0));
     }
-    let (rest, (h, _, m)) = (
-        digits(2, 0..=23, TimestampExpected::Hour),
-        literal(b':', TimestampExpected::Char(':')),
-        digits(2, 0..=59, TimestampExpected::Minute),
-    )
-        .parse(rest)?;
+    let (rest, h) = digits(2, 0..=23, TimestampExpected::Hour)(rest)?;
+    let (rest, ()) = literal(b':', TimestampExpected::Char(':'))(rest)?;
+    let (rest, m) = digits(2, 0..=59, TimestampExpected::Minute)(rest)?;
     let secs = i64::from(h * 3600 + m * 60);
     Ok((rest, if sign == b'-' { -secs } else { secs }))
 }
 
 fn date_time(input: In<'_>) -> Res<'_, UnixTime> {
     use TimestampExpected as E;
-    let (rest, (year, _, month, _)) = (
-        digits(4, 0..=9999, E::Year),
-        literal(b'-', E::Char('-')),
-        digits(2, 1..=12, E::Month),
-        literal(b'-', E::Char('-')),
-    )
-        .parse(input)?;
+    // Each step is a nom parser called in sequence: the same grammar as a tuple of
+    // parsers, without the generic dispatch of `Parser::process` for every field (this
+    // runs on every record and envelope decoded).
+    let (rest, year) = digits(4, 0..=9999, E::Year)(input)?;
+    let (rest, ()) = literal(b'-', E::Char('-'))(rest)?;
+    let (rest, month) = digits(2, 1..=12, E::Month)(rest)?;
+    let (rest, ()) = literal(b'-', E::Char('-'))(rest)?;
     let (year, month) = (year as i32, month as u8);
     let last = u32::from(days_in_month(year, month));
-    let (rest, (day, _, hour, _, minute, _, second, nanos, east)) = (
-        digits(2, 1..=last, E::Day),
-        one_of(b"Tt", E::Separator),
-        digits(2, 0..=23, E::Hour),
-        literal(b':', E::Char(':')),
-        digits(2, 0..=59, E::Minute),
-        literal(b':', E::Char(':')),
-        digits(2, 0..=59, E::Second),
-        fraction,
-        offset,
-    )
-        .parse(rest)?;
+    let (rest, day) = digits(2, 1..=last, E::Day)(rest)?;
+    let (rest, _) = one_of(b"Tt", E::Separator)(rest)?;
+    let (rest, hour) = digits(2, 0..=23, E::Hour)(rest)?;
+    let (rest, ()) = literal(b':', E::Char(':'))(rest)?;
+    let (rest, minute) = digits(2, 0..=59, E::Minute)(rest)?;
+    let (rest, ()) = literal(b':', E::Char(':'))(rest)?;
+    let (rest, second) = digits(2, 0..=59, E::Second)(rest)?;
+    let (rest, nanos) = fraction(rest)?;
+    let (rest, east) = offset(rest)?;
     if !rest.is_empty() {
         return fail(rest, E::End);
     }

@@ -459,6 +459,7 @@ impl<'a> Doc<'a> {
             Some(at) => message[..at].to_owned(),
             None => message,
         };
+        let offset = base + string_fault(&part.as_bytes()[..], offset - base, &message);
         let kind = if message.contains("recursion limit") {
             JsonErrorKind::TooDeep { max: MAX_DEPTH }
         } else {
@@ -584,10 +585,11 @@ impl<'a> Doc<'a> {
         // A string that was read once already (every raw value was) and has no escape is
         // its text between the quotes: no second pass through the JSON parser.
         let text = raw.get();
-        if !text.contains('\\') {
-            if let Some(inner) = text.get(1..text.len().saturating_sub(1)) {
-                return Ok(Cow::Borrowed(inner));
-            }
+        if let Some(inner) = text
+            .get(1..text.len().saturating_sub(1))
+            .filter(|_| !text.contains('\\'))
+        {
+            return Ok(Cow::Borrowed(inner));
         }
         serde_json::Deserializer::from_str(raw.get())
             .deserialize_str(StrVisitor)
@@ -646,6 +648,8 @@ impl<'a> Doc<'a> {
             Kind::Array => self.array(raw, |i, v| {
                 self.free_form(v, depth + 1).map_err(|e| e.in_index(i))
             }),
+            // Free-form numbers obey §5 too: no magnitude beyond a double's.
+            Kind::Number => self.number(raw).map(drop),
             Kind::Object => {
                 let mut keys: SmallVec<[Cow<'a, str>; 8]> = SmallVec::new();
                 self.object(raw, |k, v| {
@@ -749,6 +753,38 @@ where
         }
         Ok(())
     }
+}
+
+/// Where a fault inside a string really is, from where serde_json stopped (`at`): its
+/// position depends on whether it skipped or parsed the string (one byte apart for a
+/// control character) and on how far it read an escape (past all four digits of a bad
+/// `\u` escape). Other faults are where it stopped.
+fn string_fault(part: &[u8], at: usize, message: &str) -> usize {
+    let near = at.saturating_sub(1);
+    if message.starts_with("control character") {
+        // The first control character at or after the byte before the stop.
+        return part
+            .get(near..)
+            .and_then(|rest| rest.iter().position(|&b| b < 0x20))
+            .map_or(at, |i| near + i);
+    }
+    if message.starts_with("invalid escape") {
+        // A `\u` escape is read four digits at once: the fault is its first non-hex digit.
+        let from = at.saturating_sub(6);
+        if let Some(u) = part
+            .get(from..at)
+            .and_then(|w| w.windows(2).rposition(|p| p == b"\\u"))
+        {
+            let digits = from + u + 2;
+            if let Some(bad) = part
+                .get(digits..(digits + 4).min(part.len()))
+                .and_then(|d| d.iter().position(|b| !b.is_ascii_hexdigit()))
+            {
+                return digits + bad;
+            }
+        }
+    }
+    at
 }
 
 struct KeySeed;

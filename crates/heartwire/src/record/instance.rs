@@ -7,6 +7,27 @@ use std::str::FromStr;
 /// The length of a UUID in its text form: 32 hex digits and 4 dashes.
 const UUID_LEN: usize = 36;
 
+/// Where the text form of a UUID has its dashes (`true`) and its hex digits.
+const LAYOUT: [bool; UUID_LEN] = {
+    let mut layout = [false; UUID_LEN];
+    layout[8] = true;
+    layout[13] = true;
+    layout[18] = true;
+    layout[23] = true;
+    layout
+};
+
+/// Which bytes are lower-case hex digits.
+const LOWER_HEX: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'0'..=b'9' | b'a'..=b'f');
+        b += 1;
+    }
+    table
+};
+
 /// What the instance id grammar expected where it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -68,8 +89,6 @@ fn check(id: &str) -> Result<(), InstanceIdError> {
         expected,
         found: id.get(offset..).and_then(|rest| rest.chars().next()),
     };
-    // One pass over the bytes, no per-byte lookup of the dash positions: this runs on
-    // every record decoded.
     let expected_at = |at: usize| {
         if matches!(at, 8 | 13 | 18 | 23) {
             InstanceIdExpected::Dash
@@ -77,13 +96,22 @@ fn check(id: &str) -> Result<(), InstanceIdError> {
             InstanceIdExpected::HexDigit
         }
     };
+    // The common case in one comparison per byte against a mask of the layout: this runs
+    // on every record decoded. Only a failure looks for where and why.
+    let fits = bytes.len() == UUID_LEN
+        && bytes.iter().zip(LAYOUT).all(|(&b, dash)| {
+            if dash {
+                b == b'-'
+            } else {
+                LOWER_HEX[usize::from(b)]
+            }
+        });
+    if fits {
+        return Ok(());
+    }
     for (at, &b) in bytes.iter().take(UUID_LEN).enumerate() {
-        // The dashes of the text form are at 8, 13, 18 and 23.
-        let ok = match at {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
-        };
-        if !ok {
+        let dash = LAYOUT[at];
+        if (dash && b != b'-') || (!dash && !LOWER_HEX[usize::from(b)]) {
             return Err(fail(at, expected_at(at)));
         }
     }

@@ -169,10 +169,10 @@ impl<'a> Record<'a> {
         let (doc, raw) = Doc::parse(bytes)?;
         let mut members = Members::default();
         doc.object(raw, |key, value| {
-            members
+            let extra = members
                 .read(&doc, key.as_ref(), value)
                 .map_err(|e| e.in_field(&key))?;
-            if !MEMBERS.contains(&key.as_ref()) {
+            if extra {
                 members.extras.push(key, value);
             }
             Ok(())
@@ -432,31 +432,40 @@ struct Members<'a> {
 impl<'a> Members<'a> {
     /// Reads one member by the rule of its key; the error's path is added by the caller.
     /// A repeated key is reported before its value is looked at: the key comes first.
-    fn read(&mut self, doc: &Doc<'a>, key: &str, value: &'a RawValue) -> Result<(), JsonError> {
-        let seen = match key {
-            SERVICE_NAME => self.service_name.is_some(),
-            INSTANCE_ID => self.instance_id.is_some(),
-            TIMESTAMP => self.timestamp.is_some(),
-            UPTIME_SECONDS => self.uptime_seconds.is_some(),
-            HEARTBEAT_COUNT => self.heartbeat_count.is_some(),
-            MEMORY_USAGE_MB => self.memory_usage_mb.is_some(),
-            CPU_USAGE_PERCENT => self.cpu_usage_percent.is_some(),
-            _ => self.extras.contains_key(key),
-        };
-        if seen {
-            return Err(doc.duplicate(key, value));
-        }
+    /// Returns whether the member is an extra one, for the caller to keep.
+    ///
+    /// The key is matched once: this runs for every member of every record decoded.
+    fn read(&mut self, doc: &Doc<'a>, key: &str, value: &'a RawValue) -> Result<bool, JsonError> {
+        let duplicate = || doc.duplicate(key, value);
         match key {
-            SERVICE_NAME => self.service_name = Some(service_name(doc, value)?),
-            INSTANCE_ID => self.instance_id = Some(instance_id(doc, value)?),
-            TIMESTAMP => self.timestamp = Some(doc.timestamp(value)?),
-            UPTIME_SECONDS => self.uptime_seconds = Some(metric(doc, value)?),
-            HEARTBEAT_COUNT => self.heartbeat_count = Some(count(doc, value)?),
-            MEMORY_USAGE_MB => self.memory_usage_mb = Some(metric(doc, value)?),
-            CPU_USAGE_PERCENT => self.cpu_usage_percent = Some(metric(doc, value)?),
-            _ => doc.free_form(value, 2)?,
+            SERVICE_NAME if self.service_name.is_none() => {
+                self.service_name = Some(service_name(doc, value)?);
+            }
+            INSTANCE_ID if self.instance_id.is_none() => {
+                self.instance_id = Some(instance_id(doc, value)?);
+            }
+            TIMESTAMP if self.timestamp.is_none() => self.timestamp = Some(doc.timestamp(value)?),
+            UPTIME_SECONDS if self.uptime_seconds.is_none() => {
+                self.uptime_seconds = Some(metric(doc, value)?);
+            }
+            HEARTBEAT_COUNT if self.heartbeat_count.is_none() => {
+                self.heartbeat_count = Some(count(doc, value)?);
+            }
+            MEMORY_USAGE_MB if self.memory_usage_mb.is_none() => {
+                self.memory_usage_mb = Some(metric(doc, value)?);
+            }
+            CPU_USAGE_PERCENT if self.cpu_usage_percent.is_none() => {
+                self.cpu_usage_percent = Some(metric(doc, value)?);
+            }
+            SERVICE_NAME | INSTANCE_ID | TIMESTAMP | UPTIME_SECONDS | HEARTBEAT_COUNT
+            | MEMORY_USAGE_MB | CPU_USAGE_PERCENT => return Err(duplicate()),
+            _ if self.extras.contains_key(key) => return Err(duplicate()),
+            _ => {
+                doc.free_form(value, 2)?;
+                return Ok(true);
+            }
         }
-        Ok(())
+        Ok(false)
     }
 }
 
