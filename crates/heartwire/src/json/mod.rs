@@ -459,7 +459,7 @@ impl<'a> Doc<'a> {
             Some(at) => message[..at].to_owned(),
             None => message,
         };
-        let offset = base + string_fault(&part.as_bytes()[..], offset - base, &message);
+        let offset = base + string_fault(part.as_bytes(), offset - base, &message);
         let kind = if message.contains("recursion limit") {
             JsonErrorKind::TooDeep { max: MAX_DEPTH }
         } else {
