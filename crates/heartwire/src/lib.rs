@@ -13,6 +13,17 @@
 //!   `start/60`, `beat/5`, `degraded/5` and `stop` (`spec/text.md`).
 //! - [`heart`]: the publishing side of it, beatit's `Heart` with its throttle, over a
 //!   blocking or async publisher of your choice.
+//! - [`record`]: JSON liveness records on Redis/Valkey channels, their channel names and
+//!   the alive/stale/dead rule (`spec/record.md`).
+//! - [`command`]: Reventless command envelopes, `Heartbeat(10)` in its three real
+//!   encodings, and the framework's timing rules (`spec/command.md`).
+//! - [`schedule`]: Reventless schedules, their fire times and EventBridge expressions
+//!   (`spec/schedule.md`).
+//! - [`document`]: any document of the JSON formats, its format detected from its keys.
+//!
+//! What the JSON formats share is in [`json`] (limits, errors with a field path and a byte
+//! offset, zero-copy reading, numbers and extra members kept as written) and [`time`]
+//! (the RFC 3339 timestamp grammar and calendar arithmetic) (`spec/json.md`).
 //!
 //! ## Usage
 //!
