@@ -22,7 +22,7 @@ use smallvec::SmallVec;
 use crate::time::{Timestamp, TimestampError};
 
 use scan::{
-    EOF_LIST, EOF_OBJECT, EXPECTED_LIST_END, EXPECTED_OBJECT_END, Fault, KEY_NOT_STRING, Scanner,
+    EOF_LIST, EOF_OBJECT, EXPECTED_LIST_END, EXPECTED_OBJECT_END, Fault, KEY_NOT_STRING,
     TRAILING_COMMA,
 };
 
@@ -373,24 +373,46 @@ impl Eq for Extras<'_> {}
 /// One JSON value of a document being read, as its exact text: the document itself (from
 /// [`Doc::parse`]) or a member or element of it (from [`Doc::object`] and [`Doc::array`],
 /// which have checked its syntax). A `&RawValue` converts into this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raw<'a>(&'a str);
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a> {
+    text: &'a str,
+    /// Whether the value may be a string with escapes: `false` when the scanner read it
+    /// and found none, so that [`Doc::string`] borrows it without looking again.
+    escapes: bool,
+}
 
 impl<'a> Raw<'a> {
+    /// A value whose escapes are not known.
+    const fn new(text: &'a str) -> Raw<'a> {
+        Raw {
+            text,
+            escapes: true,
+        }
+    }
+
     /// The value's JSON text.
     pub const fn get(self) -> &'a str {
-        self.0
+        self.text
     }
 
     /// What kind of value it is.
     pub fn kind(self) -> Kind {
-        Kind::of_text(self.0)
+        Kind::of_text(self.text)
     }
 }
 
+/// Raw values are equal when their texts are.
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Raw<'_> {}
+
 impl<'a> From<&'a RawValue> for Raw<'a> {
     fn from(raw: &'a RawValue) -> Raw<'a> {
-        Raw(raw.get())
+        Raw::new(raw.get())
     }
 }
 
@@ -424,9 +446,9 @@ impl<'a> Doc<'a> {
         if !value.starts_with('{') {
             // Not an object, so no format's document: its syntax is checked whole so that
             // garbage is a syntax error, not a type error.
-            scan::validate(text).map_err(|f| doc.syntax(Raw(text), f))?;
+            scan::validate(text).map_err(|f| doc.syntax(Raw::new(text), f))?;
         }
-        Ok((doc, Raw(value)))
+        Ok((doc, Raw::new(value)))
     }
 
     /// A value of this document as a serde_json [`RawValue`], for keeping it verbatim:
@@ -438,7 +460,7 @@ impl<'a> Doc<'a> {
 
     /// The byte offset of a value of this document.
     pub fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
-        (raw.into().0.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
+        (raw.into().text.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
     }
 
     /// The text of the whole document.
@@ -577,49 +599,44 @@ impl<'a> Doc<'a> {
         member: &mut dyn FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
     ) -> Result<(), Stop> {
         let text = raw.get();
-        let mut s = Scanner::new(text, 1);
-        let mut next = s.skip_ws();
-        if next == Some(b'}') {
-            s.pos += 1;
-            return Ok(s.end()?);
+        let bytes = text.as_bytes();
+        let mut at = scan::skip_ws(bytes, 1);
+        if bytes.get(at) == Some(&b'}') {
+            return Ok(scan::end(bytes, at + 1)?);
         }
         loop {
-            match next {
+            match bytes.get(at) {
                 Some(b'"') => {}
-                Some(_) => return Err(s.fault(KEY_NOT_STRING).into()),
-                None => return Err(s.eof(EOF_OBJECT).into()),
+                Some(_) => return Err(Fault::new(KEY_NOT_STRING, at).into()),
+                None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
             }
-            let start = s.pos;
-            let escaped = match s.string() {
-                Ok(escaped) => escaped,
-                Err(fault) => return Err(self.key_fault(raw, start, fault)),
-            };
-            let quoted = text.get(start..s.pos).unwrap_or_default();
+            let (after, escaped) =
+                scan::string(bytes, at).map_err(|fault| self.key_fault(raw, at, fault))?;
             let key = if escaped {
-                self.unescape(quoted).map_err(Stop::Rule)?
+                self.unescape(text.get(at..after).unwrap_or_default())
+                    .map_err(Stop::Rule)?
             } else {
-                Cow::Borrowed(quoted.get(1..quoted.len() - 1).unwrap_or_default())
+                Cow::Borrowed(text.get(at + 1..after - 1).unwrap_or_default())
             };
-            s.colon()?;
-            s.skip_ws();
-            let start = s.pos;
-            s.value()?;
-            member(key, Raw(text.get(start..s.pos).unwrap_or_default())).map_err(Stop::Rule)?;
-            match s.skip_ws() {
+            let start = scan::skip_ws(bytes, scan::colon(bytes, after)?);
+            let (end, escapes) = scan::value(bytes, start)?;
+            let value = Raw {
+                text: text.get(start..end).unwrap_or_default(),
+                escapes,
+            };
+            member(key, value).map_err(Stop::Rule)?;
+            at = scan::skip_ws(bytes, end);
+            match bytes.get(at) {
                 Some(b',') => {
-                    s.pos += 1;
-                    next = s.skip_ws();
-                    if next == Some(b'}') {
-                        return Err(s.fault(TRAILING_COMMA).into());
+                    at = scan::skip_ws(bytes, at + 1);
+                    if bytes.get(at) == Some(&b'}') {
+                        return Err(Fault::new(TRAILING_COMMA, at).into());
                     }
                 }
-                Some(b'}') => {
-                    s.pos += 1;
-                    // Only the document itself can have text after its object.
-                    return Ok(s.end()?);
-                }
-                Some(_) => return Err(s.fault(EXPECTED_OBJECT_END).into()),
-                None => return Err(s.eof(EOF_OBJECT).into()),
+                // Only the document itself can have text after its object.
+                Some(b'}') => return Ok(scan::end(bytes, at + 1)?),
+                Some(_) => return Err(Fault::new(EXPECTED_OBJECT_END, at).into()),
+                None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
             }
         }
     }
@@ -678,30 +695,31 @@ impl<'a> Doc<'a> {
         element: &mut dyn FnMut(usize, Raw<'a>) -> Result<(), JsonError>,
     ) -> Result<(), Stop> {
         let text = raw.get();
-        let mut s = Scanner::new(text, 1);
-        if s.skip_ws() == Some(b']') {
-            s.pos += 1;
-            return Ok(s.end()?);
+        let bytes = text.as_bytes();
+        let mut at = scan::skip_ws(bytes, 1);
+        if bytes.get(at) == Some(&b']') {
+            return Ok(scan::end(bytes, at + 1)?);
         }
         let mut index = 0;
         loop {
-            let start = s.pos;
-            s.value()?;
-            element(index, Raw(text.get(start..s.pos).unwrap_or_default())).map_err(Stop::Rule)?;
+            let (end, escapes) = scan::value(bytes, at)?;
+            let value = Raw {
+                text: text.get(at..end).unwrap_or_default(),
+                escapes,
+            };
+            element(index, value).map_err(Stop::Rule)?;
             index += 1;
-            match s.skip_ws() {
+            at = scan::skip_ws(bytes, end);
+            match bytes.get(at) {
                 Some(b',') => {
-                    s.pos += 1;
-                    if s.skip_ws() == Some(b']') {
-                        return Err(s.fault(TRAILING_COMMA).into());
+                    at = scan::skip_ws(bytes, at + 1);
+                    if bytes.get(at) == Some(&b']') {
+                        return Err(Fault::new(TRAILING_COMMA, at).into());
                     }
                 }
-                Some(b']') => {
-                    s.pos += 1;
-                    return Ok(s.end()?);
-                }
-                Some(_) => return Err(s.fault(EXPECTED_LIST_END).into()),
-                None => return Err(s.eof(EOF_LIST).into()),
+                Some(b']') => return Ok(scan::end(bytes, at + 1)?),
+                Some(_) => return Err(Fault::new(EXPECTED_LIST_END, at).into()),
+                None => return Err(Fault::new(EOF_LIST, bytes.len()).into()),
             }
         }
     }
@@ -717,7 +735,7 @@ impl<'a> Doc<'a> {
         let text = raw.get();
         if let Some(inner) = text
             .get(1..text.len().saturating_sub(1))
-            .filter(|_| !text.contains('\\'))
+            .filter(|inner| !raw.escapes || !inner.contains('\\'))
         {
             return Ok(Cow::Borrowed(inner));
         }

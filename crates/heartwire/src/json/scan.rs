@@ -9,9 +9,9 @@
 //! `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`; and `true`, `false`, `null`,
 //! arrays and objects.
 //!
-//! The scanner does not build anything: [`Scanner::value`] skips one value and leaves
-//! the caller to slice its text, and [`Scanner::string`] says whether a string has
-//! escapes, so that a caller borrows it when it has none. Arrays and objects inside a
+//! The scanner does not build anything: [`value`] skips one value and leaves the caller
+//! to slice its text, and [`string`] says whether a string has escapes, so that a caller
+//! borrows it when it has none. Arrays and objects inside a
 //! value are skipped without recursion: their nesting is a stack of bits, one word for
 //! the first 64 levels (every JSON format rejects a document nested past 32) and a heap
 //! vector only beyond, so that any document is checked whole.
@@ -46,6 +46,12 @@ pub(crate) const KEY_NOT_STRING: &str = "key must be a string";
 pub(crate) const TRAILING_COMMA: &str = "trailing comma";
 pub(crate) const TRAILING: &str = "trailing characters";
 
+impl Fault {
+    pub(crate) const fn new(message: &'static str, at: usize) -> Fault {
+        Fault { message, at }
+    }
+}
+
 /// Eight copies of a byte, for the word-at-a-time search of a string's end.
 const fn splat(b: u8) -> u64 {
     0x0101_0101_0101_0101 * b as u64
@@ -54,13 +60,17 @@ const fn splat(b: u8) -> u64 {
 /// The high bit of every byte of `x` that is `"`, `\` or below 0x20 — exact for the
 /// lowest such byte (bytes above it may be flagged falsely, from borrows; only the lowest
 /// is used).
+///
+/// A byte `c` of `x ^ splat(q)` is zero where `x` holds `q`, and `c - 1` then has its
+/// high bit set, as `c - 1` does for no other `c` below 0x80; likewise `b - 0x20` for a
+/// byte `b` below 0x20. Bytes from 0x80 up are excluded once for all three, by `!x`: the
+/// exclusive-ors keep the high bit of `x`.
+#[inline]
 const fn specials(x: u64) -> u64 {
-    let quote = x ^ splat(b'"');
-    let slash = x ^ splat(b'\\');
-    let zero_quote = quote.wrapping_sub(splat(1)) & !quote;
-    let zero_slash = slash.wrapping_sub(splat(1)) & !slash;
-    let control = x.wrapping_sub(splat(0x20)) & !x;
-    (zero_quote | zero_slash | control) & splat(0x80)
+    let quote = (x ^ splat(b'"')).wrapping_sub(splat(1));
+    let slash = (x ^ splat(b'\\')).wrapping_sub(splat(1));
+    let control = x.wrapping_sub(splat(0x20));
+    (quote | slash | control) & !x & splat(0x80)
 }
 
 /// Whether a byte ends a run of plain string bytes.
@@ -69,17 +79,22 @@ const fn special(b: u8) -> bool {
 }
 
 /// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
-#[inline]
-fn find_special(bytes: &[u8], mut from: usize) -> usize {
-    while let Some(word) = bytes.get(from..).and_then(|rest| rest.first_chunk::<8>()) {
-        let hits = specials(u64::from_le_bytes(*word));
-        if hits != 0 {
-            return from + (hits.trailing_zeros() / 8) as usize;
-        }
-        from += 8;
-    }
+#[inline(always)]
+fn find_special(bytes: &[u8], from: usize) -> usize {
     let rest = bytes.get(from..).unwrap_or_default();
-    from + rest.iter().position(|&b| special(b)).unwrap_or(rest.len())
+    let mut words = rest.chunks_exact(8);
+    let mut at = from;
+    for word in &mut words {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(word);
+        let hits = specials(u64::from_le_bytes(eight));
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    at + tail.iter().position(|&b| special(b)).unwrap_or(tail.len())
 }
 
 const fn is_ws(b: u8) -> bool {
@@ -124,296 +139,253 @@ impl Stack {
     }
 }
 
-/// A position in a JSON text being read.
-#[derive(Debug, Clone)]
-pub(crate) struct Scanner<'a> {
-    bytes: &'a [u8],
-    /// The next byte to read.
-    pub(crate) pos: usize,
+// The readers below take the text as bytes and the offset to start at, and give the
+// offset after what they read: the position lives in a register, not in a struct.
+
+/// The offset of the first byte at or after `at` that is not white space.
+#[inline]
+pub(crate) fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).copied().is_some_and(is_ws) {
+        at += 1;
+    }
+    at
 }
 
-impl<'a> Scanner<'a> {
-    /// A scanner at offset `pos` of `text`.
-    pub(crate) const fn new(text: &'a str, pos: usize) -> Scanner<'a> {
-        Scanner {
-            bytes: text.as_bytes(),
-            pos,
-        }
+/// Reads a string whose opening quote is at `at`: gives the offset after its closing
+/// quote, and whether it has escapes.
+#[inline(always)]
+pub(crate) fn string(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
+    let end = find_special(bytes, at + 1);
+    if bytes.get(end) == Some(&b'"') {
+        Ok((end + 1, false))
+    } else {
+        string_rest(bytes, end)
     }
+}
 
-    /// A fault at the current position.
-    pub(crate) const fn fault(&self, message: &'static str) -> Fault {
-        Fault {
-            message,
-            at: self.pos,
-        }
-    }
-
-    /// A fault at the end of the text.
-    pub(crate) const fn eof(&self, message: &'static str) -> Fault {
-        Fault {
-            message,
-            at: self.bytes.len(),
-        }
-    }
-
-    /// Skips white space; gives the byte after it without consuming it.
-    #[inline]
-    pub(crate) fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if !is_ws(b) {
-                return Some(b);
-            }
-            self.pos += 1;
-        }
-        None
-    }
-
-    /// Reads a string whose opening quote is at the current position, up to and past its
-    /// closing quote. Gives whether it has escapes.
-    #[inline]
-    pub(crate) fn string(&mut self) -> Result<bool, Fault> {
-        let bytes = self.bytes;
-        let mut at = self.pos + 1;
-        let mut escaped = false;
-        loop {
-            at = find_special(bytes, at);
-            match bytes.get(at) {
-                Some(b'"') => {
-                    self.pos = at + 1;
-                    return Ok(escaped);
-                }
-                Some(b'\\') => {
-                    escaped = true;
-                    at = self.escape(at + 1)?;
-                }
-                Some(_) => {
-                    return Err(Fault {
-                        message: CONTROL,
-                        at,
-                    });
-                }
-                None => return Err(self.eof(EOF_STRING)),
-            }
-        }
-    }
-
-    /// Checks the escape whose backslash is just before `at`; gives the offset after it.
-    #[cold]
-    fn escape(&self, at: usize) -> Result<usize, Fault> {
-        match self.bytes.get(at) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
-            Some(b'u') => {
-                let Some(digits) = self.bytes.get(at + 1..at + 5) else {
-                    // Fewer than four bytes left: cut short, as serde_json says.
-                    return Err(self.eof(EOF_STRING));
-                };
-                match digits.iter().position(|b| !b.is_ascii_hexdigit()) {
-                    Some(bad) => Err(Fault {
-                        message: INVALID_ESCAPE,
-                        at: at + 1 + bad,
-                    }),
-                    None => Ok(at + 5),
-                }
-            }
-            Some(_) => Err(Fault {
-                message: INVALID_ESCAPE,
-                at,
-            }),
-            None => Err(self.eof(EOF_STRING)),
-        }
-    }
-
-    /// Reads one value starting at the current position (white space already skipped).
-    #[inline]
-    pub(crate) fn value(&mut self) -> Result<(), Fault> {
-        match self.bytes.get(self.pos) {
-            Some(b'[' | b'{') => self.nested(),
-            _ => self.scalar(),
-        }
-    }
-
-    /// Reads a value that is not an array or an object (or fails at the byte that starts
-    /// one, which the caller has handled).
-    #[inline]
-    fn scalar(&mut self) -> Result<(), Fault> {
-        match self.bytes.get(self.pos) {
-            Some(b'"') => self.string().map(drop),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
-            Some(_) => Err(self.fault(EXPECTED_VALUE)),
-            None => Err(self.eof(EOF_VALUE)),
-        }
-    }
-
-    /// Reads `true`, `false` or `null`, whose first byte is at the current position.
-    fn literal(&mut self, word: &[u8]) -> Result<(), Fault> {
-        for &expected in word.iter().skip(1) {
-            self.pos += 1;
-            match self.bytes.get(self.pos) {
-                Some(&b) if b == expected => {}
-                Some(_) => return Err(self.fault(EXPECTED_IDENT)),
-                None => return Err(self.eof(EOF_VALUE)),
-            }
-        }
-        self.pos += 1;
-        Ok(())
-    }
-
-    /// The offset of the first byte at or after `at` that is not a digit.
-    #[inline]
-    fn digits(&self, mut at: usize) -> usize {
-        while self.bytes.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
-        }
-        at
-    }
-
-    /// Reads a number, whose first byte (`-` or a digit) is at the current position.
-    #[inline]
-    fn number(&mut self) -> Result<(), Fault> {
-        let bytes = self.bytes;
-        let mut at = self.pos + usize::from(bytes.get(self.pos) == Some(&b'-'));
-        let invalid = |at: usize| Fault {
-            message: INVALID_NUMBER,
-            at,
-        };
+/// The rest of a string from its first escape, control character or end of text at `at`.
+#[inline(never)]
+fn string_rest(bytes: &[u8], mut at: usize) -> Result<(usize, bool), Fault> {
+    let mut escaped = false;
+    loop {
         match bytes.get(at) {
-            Some(b'0') => {
-                at += 1;
-                if bytes.get(at).is_some_and(u8::is_ascii_digit) {
-                    return Err(invalid(at));
+            Some(b'"') => return Ok((at + 1, escaped)),
+            Some(b'\\') => {
+                escaped = true;
+                at = find_special(bytes, escape(bytes, at + 1)?);
+            }
+            Some(_) => return Err(Fault::new(CONTROL, at)),
+            None => return Err(Fault::new(EOF_STRING, bytes.len())),
+        }
+    }
+}
+
+/// Checks the escape whose backslash is just before `at`; gives the offset after it.
+#[cold]
+fn escape(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    match bytes.get(at) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
+        Some(b'u') => {
+            let Some(digits) = bytes.get(at + 1..at + 5) else {
+                // Fewer than four bytes left: cut short, as serde_json says.
+                return Err(Fault::new(EOF_STRING, bytes.len()));
+            };
+            match digits.iter().position(|b| !b.is_ascii_hexdigit()) {
+                Some(bad) => Err(Fault::new(INVALID_ESCAPE, at + 1 + bad)),
+                None => Ok(at + 5),
+            }
+        }
+        Some(_) => Err(Fault::new(INVALID_ESCAPE, at)),
+        None => Err(Fault::new(EOF_STRING, bytes.len())),
+    }
+}
+
+/// Reads one value starting at `at` (white space already skipped): gives the offset
+/// after it, and whether it is a string with escapes.
+#[inline(always)]
+pub(crate) fn value(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
+    match bytes.get(at) {
+        Some(b'"') => string(bytes, at),
+        Some(b'-' | b'0'..=b'9') => number(bytes, at).map(|end| (end, false)),
+        Some(b'[' | b'{') => nested(bytes, at).map(|end| (end, false)),
+        _ => literal(bytes, at).map(|end| (end, false)),
+    }
+}
+
+/// Reads a value that is not an array or an object (or fails at the byte that starts
+/// one, which the caller has handled).
+#[inline]
+fn scalar(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    match bytes.get(at) {
+        Some(b'"') => string(bytes, at).map(|(end, _)| end),
+        Some(b'-' | b'0'..=b'9') => number(bytes, at),
+        _ => literal(bytes, at),
+    }
+}
+
+/// Reads `true`, `false` or `null` at `at`, or fails as nothing else can start there.
+fn literal(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    let word: &[u8] = match bytes.get(at) {
+        Some(b't') => b"true",
+        Some(b'f') => b"false",
+        Some(b'n') => b"null",
+        Some(_) => return Err(Fault::new(EXPECTED_VALUE, at)),
+        None => return Err(Fault::new(EOF_VALUE, bytes.len())),
+    };
+    if bytes.get(at..at + word.len()) == Some(word) {
+        return Ok(at + word.len());
+    }
+    for (i, &expected) in word.iter().enumerate().skip(1) {
+        match bytes.get(at + i) {
+            Some(&b) if b == expected => {}
+            Some(_) => return Err(Fault::new(EXPECTED_IDENT, at + i)),
+            None => return Err(Fault::new(EOF_VALUE, bytes.len())),
+        }
+    }
+    Ok(at + word.len())
+}
+
+/// The offset of the first byte at or after `at` that is not a digit.
+#[inline]
+fn digits(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    at
+}
+
+/// Reads a number whose first byte (`-` or a digit) is at `at`.
+#[inline(always)]
+fn number(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    let mut at = at + usize::from(bytes.get(at) == Some(&b'-'));
+    let invalid = |at: usize| Fault::new(INVALID_NUMBER, at.min(bytes.len()));
+    match bytes.get(at) {
+        Some(b'0') => {
+            at += 1;
+            if bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                return Err(invalid(at));
+            }
+        }
+        Some(b'1'..=b'9') => at = digits(bytes, at + 1),
+        _ => return Err(invalid(at)),
+    }
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        if !bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            return Err(invalid(at));
+        }
+        at = digits(bytes, at + 1);
+    }
+    if let Some(b'e' | b'E') = bytes.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = bytes.get(at) {
+            at += 1;
+        }
+        if !bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            return Err(invalid(at));
+        }
+        at = digits(bytes, at + 1);
+    }
+    Ok(at)
+}
+
+/// Reads an object's key at `at` (white space skipped) and the `:` after it; gives the
+/// offset after the colon.
+fn key(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    match bytes.get(at) {
+        Some(b'"') => {}
+        Some(_) => return Err(Fault::new(KEY_NOT_STRING, at)),
+        None => return Err(Fault::new(EOF_OBJECT, bytes.len())),
+    }
+    let (end, _) = string(bytes, at)?;
+    colon(bytes, end)
+}
+
+/// Reads the `:` after a key, white space before it skipped; gives the offset after it.
+#[inline]
+pub(crate) fn colon(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+    let at = skip_ws(bytes, at);
+    match bytes.get(at) {
+        Some(b':') => Ok(at + 1),
+        Some(_) => Err(Fault::new(EXPECTED_COLON, at)),
+        None => Err(Fault::new(EOF_OBJECT, bytes.len())),
+    }
+}
+
+/// Skips an array or object whose opening bracket is at `at`, with everything in it,
+/// without recursion; gives the offset after its closing bracket.
+fn nested(bytes: &[u8], mut at: usize) -> Result<usize, Fault> {
+    let mut stack = Stack::default();
+    // At the top of this loop `at` is at the first byte of a value.
+    loop {
+        match bytes.get(at) {
+            Some(b'[') => {
+                at = skip_ws(bytes, at + 1);
+                if bytes.get(at) == Some(&b']') {
+                    at += 1;
+                } else {
+                    stack.push(false);
+                    continue;
                 }
             }
-            Some(b'1'..=b'9') => at = self.digits(at + 1),
-            _ => return Err(invalid(at)),
-        }
-        if bytes.get(at) == Some(&b'.') {
-            at += 1;
-            if !bytes.get(at).is_some_and(u8::is_ascii_digit) {
-                return Err(invalid(at));
+            Some(b'{') => {
+                at = skip_ws(bytes, at + 1);
+                if bytes.get(at) == Some(&b'}') {
+                    at += 1;
+                } else {
+                    stack.push(true);
+                    at = skip_ws(bytes, key(bytes, at)?);
+                    continue;
+                }
             }
-            at = self.digits(at + 1);
+            _ => at = scalar(bytes, at)?,
         }
-        if let Some(b'e' | b'E') = bytes.get(at) {
-            at += 1;
-            if let Some(b'+' | b'-') = bytes.get(at) {
-                at += 1;
-            }
-            if !bytes.get(at).is_some_and(u8::is_ascii_digit) {
-                return Err(invalid(at));
-            }
-            at = self.digits(at + 1);
-        }
-        self.pos = at;
-        Ok(())
-    }
-
-    /// Reads an object's key and the `:` after it, the key's opening quote expected at the
-    /// current position; leaves the position after the colon.
-    fn key(&mut self, next: Option<u8>) -> Result<(), Fault> {
-        match next {
-            Some(b'"') => {}
-            Some(_) => return Err(self.fault(KEY_NOT_STRING)),
-            None => return Err(self.eof(EOF_OBJECT)),
-        }
-        self.string()?;
-        self.colon()
-    }
-
-    /// Reads the `:` after a key (and white space before it).
-    #[inline]
-    pub(crate) fn colon(&mut self) -> Result<(), Fault> {
-        match self.skip_ws() {
-            Some(b':') => {
-                self.pos += 1;
-                Ok(())
-            }
-            Some(_) => Err(self.fault(EXPECTED_COLON)),
-            None => Err(self.eof(EOF_OBJECT)),
-        }
-    }
-
-    /// Skips an array or object whose opening bracket is at the current position, with
-    /// everything in it, without recursion.
-    fn nested(&mut self) -> Result<(), Fault> {
-        let mut stack = Stack::default();
-        // At the top of this loop the position is at the first byte of a value.
+        // After a value: a separator, or the end of one or more containers.
         loop {
-            match self.bytes.get(self.pos) {
-                Some(b'[') => {
-                    self.pos += 1;
-                    match self.skip_ws() {
-                        Some(b']') => self.pos += 1,
-                        _ => {
-                            stack.push(false);
-                            continue;
-                        }
+            let Some(object) = stack.top() else {
+                return Ok(at);
+            };
+            at = skip_ws(bytes, at);
+            match bytes.get(at) {
+                Some(b',') => {
+                    at = skip_ws(bytes, at + 1);
+                    if object {
+                        at = skip_ws(bytes, key(bytes, at)?);
                     }
+                    break;
                 }
-                Some(b'{') => {
-                    self.pos += 1;
-                    match self.skip_ws() {
-                        Some(b'}') => self.pos += 1,
-                        next => {
-                            stack.push(true);
-                            self.key(next)?;
-                            self.skip_ws();
-                            continue;
-                        }
-                    }
+                Some(b']') if !object => {
+                    at += 1;
+                    stack.pop();
                 }
-                _ => self.scalar()?,
-            }
-            // After a value: a separator, or the end of one or more containers.
-            loop {
-                let Some(object) = stack.top() else {
-                    return Ok(());
-                };
-                match self.skip_ws() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        let next = self.skip_ws();
-                        if object {
-                            self.key(next)?;
-                            self.skip_ws();
-                        }
-                        break;
-                    }
-                    Some(b']') if !object => {
-                        self.pos += 1;
-                        stack.pop();
-                    }
-                    Some(b'}') if object => {
-                        self.pos += 1;
-                        stack.pop();
-                    }
-                    Some(_) if object => return Err(self.fault(EXPECTED_OBJECT_END)),
-                    Some(_) => return Err(self.fault(EXPECTED_LIST_END)),
-                    None if object => return Err(self.eof(EOF_OBJECT)),
-                    None => return Err(self.eof(EOF_LIST)),
+                Some(b'}') if object => {
+                    at += 1;
+                    stack.pop();
                 }
+                Some(_) if object => return Err(Fault::new(EXPECTED_OBJECT_END, at)),
+                Some(_) => return Err(Fault::new(EXPECTED_LIST_END, at)),
+                None if object => return Err(Fault::new(EOF_OBJECT, bytes.len())),
+                None => return Err(Fault::new(EOF_LIST, bytes.len())),
             }
         }
     }
+}
 
-    /// Checks that only white space is left.
-    pub(crate) fn end(&mut self) -> Result<(), Fault> {
-        match self.skip_ws() {
-            None => Ok(()),
-            Some(_) => Err(self.fault(TRAILING)),
-        }
+/// Checks that only white space is left after `at`.
+#[inline]
+pub(crate) fn end(bytes: &[u8], at: usize) -> Result<(), Fault> {
+    let at = skip_ws(bytes, at);
+    match bytes.get(at) {
+        None => Ok(()),
+        Some(_) => Err(Fault::new(TRAILING, at)),
     }
 }
 
 /// Checks that `text` is one JSON value with optional white space around it.
 pub(crate) fn validate(text: &str) -> Result<(), Fault> {
-    let mut s = Scanner::new(text, 0);
-    s.skip_ws();
-    s.value()?;
-    s.end()
+    let bytes = text.as_bytes();
+    let (at, _) = value(bytes, skip_ws(bytes, 0))?;
+    end(bytes, at)
 }
 
 #[cfg(test)]
