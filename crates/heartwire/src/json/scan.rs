@@ -79,7 +79,7 @@ const fn special(b: u8) -> bool {
 }
 
 /// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
-#[inline(always)]
+#[inline(never)]
 fn find_special(bytes: &[u8], from: usize) -> usize {
     let rest = bytes.get(from..).unwrap_or_default();
     let mut words = rest.chunks_exact(8);
