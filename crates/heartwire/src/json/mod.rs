@@ -592,11 +592,12 @@ impl<'a> Doc<'a> {
         })
     }
 
-    /// The loop of [`Doc::object`], once per object (not per closure type).
+    /// The loop of [`Doc::object`], compiled for each caller so that its rules run inline.
+    #[inline]
     fn members(
         &self,
         raw: Raw<'a>,
-        member: &mut dyn FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
+        member: &mut impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
     ) -> Result<(), Stop> {
         let text = raw.get();
         let bytes = text.as_bytes();
