@@ -485,19 +485,29 @@ fn digits(
     range: std::ops::RangeInclusive<u32>,
     expected: TimestampExpected,
 ) -> impl Fn(In<'_>) -> Res<'_, u32> {
-    move |input| {
-        let (ds, rest) = match input.split_at_checked(n) {
-            Some((ds, rest)) if ds.iter().all(u8::is_ascii_digit) => (ds, rest),
-            _ => return fail(input, expected),
-        };
-        let value = ds
-            .iter()
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-        if range.contains(&value) {
-            Ok((rest, value))
-        } else {
-            fail(input, expected)
-        }
+    move |input| digits_in(input, n, &range, expected)
+}
+
+/// The parser of [`digits`], inlined into each use: the fields are read on every
+/// timestamp decoded, and `n` is then a constant.
+#[inline(always)]
+fn digits_in<'a>(
+    input: In<'a>,
+    n: usize,
+    range: &std::ops::RangeInclusive<u32>,
+    expected: TimestampExpected,
+) -> Res<'a, u32> {
+    let (ds, rest) = match input.split_at_checked(n) {
+        Some((ds, rest)) if ds.iter().all(u8::is_ascii_digit) => (ds, rest),
+        _ => return fail(input, expected),
+    };
+    let value = ds
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    if range.contains(&value) {
+        Ok((rest, value))
+    } else {
+        fail(input, expected)
     }
 }
 
