@@ -81,20 +81,15 @@ const fn special(b: u8) -> bool {
 /// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
 #[inline(never)]
 fn find_special(bytes: &[u8], from: usize) -> usize {
-    let rest = bytes.get(from..).unwrap_or_default();
-    let mut words = rest.chunks_exact(8);
-    let mut at = from;
-    for word in &mut words {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let hits = specials(u64::from_le_bytes(eight));
+    let mut rest = bytes.get(from..).unwrap_or_default();
+    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+        let hits = specials(u64::from_le_bytes(*word));
         if hits != 0 {
-            return at + (hits.trailing_zeros() / 8) as usize;
+            return bytes.len() - rest.len() + (hits.trailing_zeros() / 8) as usize;
         }
-        at += 8;
+        rest = after;
     }
-    let tail = words.remainder();
-    at + tail.iter().position(|&b| special(b)).unwrap_or(tail.len())
+    bytes.len() - rest.len() + rest.iter().position(|&b| special(b)).unwrap_or(rest.len())
 }
 
 const fn is_ws(b: u8) -> bool {
