@@ -4,7 +4,8 @@
 //! everything writes). Target (issue 3): heartwire at least 2x faster than `Value`.
 //!
 //! `HEARTWIRE_COUNT=heartwire|owned|value|none` runs each codec alone for counting
-//! instructions under callgrind, as for the text benchmark.
+//! instructions under callgrind, as for the text benchmark; `HEARTWIRE_CASE=seed|plain`
+//! counts one case only.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -102,11 +103,20 @@ fn encode(c: &mut Criterion) {
 }
 
 /// Decodes both cases `rounds` times with one codec and nothing else (see the text
-/// benchmark's `count_instructions`).
+/// benchmark's `count_instructions`); only the case named by `HEARTWIRE_CASE` (`seed` or
+/// `plain`), twice per round, when it is set.
 fn count_instructions(codec: &str, rounds: usize) {
+    let only = std::env::var("HEARTWIRE_CASE").ok();
+    let cases = CASES.map(|(label, doc)| match &only {
+        Some(case) => CASES
+            .into_iter()
+            .find(|(l, _)| l == case)
+            .unwrap_or_else(|| panic!("unknown case {case}: seed or plain")),
+        None => (label, doc),
+    });
     let mut ok = 0usize;
     for _ in 0..rounds {
-        for (_, doc) in CASES {
+        for (_, doc) in cases {
             ok += match codec {
                 "heartwire" => Record::decode(black_box(doc)).is_ok(),
                 "owned" => serde_json::from_slice::<Owned>(black_box(doc)).is_ok(),
