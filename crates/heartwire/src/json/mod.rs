@@ -376,9 +376,11 @@ impl Eq for Extras<'_> {}
 #[derive(Debug, Clone, Copy)]
 pub struct Raw<'a> {
     text: &'a str,
-    /// Whether the value may be a string with escapes: `false` when the scanner read it
-    /// and found none, so that [`Doc::string`] borrows it without looking again.
-    escapes: bool,
+    /// Whether the value may need a second look: a string with escapes, a number with an
+    /// exponent. `false` when the scanner read it and found neither, so that
+    /// [`Doc::string`] borrows a string and [`Doc::number`] takes a number without
+    /// looking at them again.
+    unusual: bool,
 }
 
 impl<'a> Raw<'a> {
@@ -386,7 +388,7 @@ impl<'a> Raw<'a> {
     const fn new(text: &'a str) -> Raw<'a> {
         Raw {
             text,
-            escapes: true,
+            unusual: true,
         }
     }
 
@@ -620,10 +622,10 @@ impl<'a> Doc<'a> {
                 Cow::Borrowed(text.get(at + 1..after - 1).unwrap_or_default())
             };
             let start = scan::skip_ws(bytes, scan::colon(bytes, after)?);
-            let (end, escapes) = scan::value(bytes, start)?;
+            let (end, unusual) = scan::value(bytes, start)?;
             let value = Raw {
                 text: text.get(start..end).unwrap_or_default(),
-                escapes,
+                unusual,
             };
             member(key, value).map_err(Stop::Rule)?;
             at = scan::skip_ws(bytes, end);
@@ -703,10 +705,10 @@ impl<'a> Doc<'a> {
         }
         let mut index = 0;
         loop {
-            let (end, escapes) = scan::value(bytes, at)?;
+            let (end, unusual) = scan::value(bytes, at)?;
             let value = Raw {
                 text: text.get(at..end).unwrap_or_default(),
-                escapes,
+                unusual,
             };
             element(index, value).map_err(Stop::Rule)?;
             index += 1;
@@ -726,6 +728,7 @@ impl<'a> Doc<'a> {
     }
 
     /// A string member, borrowed unless it has escapes.
+    #[inline]
     pub fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::String {
@@ -736,7 +739,7 @@ impl<'a> Doc<'a> {
         let text = raw.get();
         if let Some(inner) = text
             .get(1..text.len().saturating_sub(1))
-            .filter(|inner| !raw.escapes || !inner.contains('\\'))
+            .filter(|inner| !raw.unusual || !inner.contains('\\'))
         {
             return Ok(Cow::Borrowed(inner));
         }
@@ -747,6 +750,7 @@ impl<'a> Doc<'a> {
 
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
     /// because most JSON readers cannot hold them.
+    #[inline]
     pub fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Number {
@@ -756,7 +760,8 @@ impl<'a> Doc<'a> {
         // Without an exponent a number is finite unless it has over 308 digits; only the
         // rare others are converted to find out.
         let text = raw.get();
-        let plain = text.len() <= 300 && !text.bytes().any(|b| matches!(b, b'e' | b'E'));
+        let plain = text.len() <= 300
+            && !(raw.unusual && text.bytes().any(|b| matches!(b, b'e' | b'E')));
         if plain || number.as_f64().is_finite() {
             Ok(number)
         } else {

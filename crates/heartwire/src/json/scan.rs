@@ -196,12 +196,12 @@ fn escape(bytes: &[u8], at: usize) -> Result<usize, Fault> {
 }
 
 /// Reads one value starting at `at` (white space already skipped): gives the offset
-/// after it, and whether it is a string with escapes.
+/// after it, and whether it is unusual: a string with escapes, a number with an exponent.
 #[inline(always)]
 pub(crate) fn value(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
     match bytes.get(at) {
         Some(b'"') => string(bytes, at),
-        Some(b'-' | b'0'..=b'9') => number(bytes, at).map(|end| (end, false)),
+        Some(b'-' | b'0'..=b'9') => number(bytes, at),
         Some(b'[' | b'{') => nested(bytes, at).map(|end| (end, false)),
         _ => literal(bytes, at).map(|end| (end, false)),
     }
@@ -213,7 +213,7 @@ pub(crate) fn value(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
 fn scalar(bytes: &[u8], at: usize) -> Result<usize, Fault> {
     match bytes.get(at) {
         Some(b'"') => string(bytes, at).map(|(end, _)| end),
-        Some(b'-' | b'0'..=b'9') => number(bytes, at),
+        Some(b'-' | b'0'..=b'9') => number(bytes, at).map(|(end, _)| end),
         _ => literal(bytes, at),
     }
 }
@@ -249,9 +249,10 @@ fn digits(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Reads a number whose first byte (`-` or a digit) is at `at`.
+/// Reads a number whose first byte (`-` or a digit) is at `at`: gives the offset after
+/// it, and whether it has an exponent.
 #[inline(always)]
-fn number(bytes: &[u8], at: usize) -> Result<usize, Fault> {
+fn number(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
     let mut at = at + usize::from(bytes.get(at) == Some(&b'-'));
     let invalid = |at: usize| Fault::new(INVALID_NUMBER, at.min(bytes.len()));
     match bytes.get(at) {
@@ -279,9 +280,9 @@ fn number(bytes: &[u8], at: usize) -> Result<usize, Fault> {
         if !bytes.get(at).is_some_and(u8::is_ascii_digit) {
             return Err(invalid(at));
         }
-        at = digits(bytes, at + 1);
+        return Ok((digits(bytes, at + 1), true));
     }
-    Ok(at)
+    Ok((at, false))
 }
 
 /// Reads an object's key at `at` (white space skipped) and the `:` after it; gives the

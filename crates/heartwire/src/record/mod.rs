@@ -503,6 +503,7 @@ fn instance_id<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<InstanceId<'a>, JsonEr
 }
 
 /// A measurement: `null` (not reported) or a number that is not negative.
+#[inline]
 fn metric<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Option<Metric<'a>>, JsonError> {
     match raw.kind() {
         Kind::Null => Ok(None),
@@ -514,6 +515,7 @@ fn metric<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Option<Metric<'a>>, JsonErr
 }
 
 /// The heartbeat count: `null` (not reported) or an integer from 0 to 2^64-1.
+#[inline]
 fn count<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Option<u64>, JsonError> {
     match raw.kind() {
         Kind::Null => Ok(None),
