@@ -506,7 +506,7 @@ mod tests {
             }
         }
         assert_eq!(find_special(b"abc", 3), 3);
-        assert_eq!(find_special(b"abc", 9), 9);
+        assert_eq!(find_special(b"abc", 9), 3);
     }
 
     #[test]
