@@ -1162,7 +1162,7 @@ mod differential {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(30_000))]
+        #![proptest_config(ProptestConfig::with_cases(300_000))]
         #[test]
         fn scanner_and_serde_walk_agree(text in jsonish()) {
             same(&text);
