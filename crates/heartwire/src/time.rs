@@ -557,7 +557,10 @@ fn fraction(input: In<'_>) -> Res<'_, u32> {
     match (len, after_dot.get(len..), SCALE.get(len)) {
         (0, _, _) => fail(after_dot, TimestampExpected::Fraction),
         (1..=9, Some(rest), Some(&scale)) => Ok((rest, value * scale)),
-        _ => fail(after_dot.get(9..).unwrap_or_default(), TimestampExpected::Offset),
+        _ => fail(
+            after_dot.get(9..).unwrap_or_default(),
+            TimestampExpected::Offset,
+        ),
     }
 }
 

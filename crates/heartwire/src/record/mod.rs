@@ -158,9 +158,8 @@ impl<'a> Record<'a> {
 
     /// Decodes a record document. Strings, numbers and extras borrow from `bytes` (a
     /// string with escapes is the exception). A typical record (no escapes, up to eight
-    /// extras, none of them an array or object) is decoded without a heap allocation; an
-    /// array or object among the extras costs one, in serde_json's skipping of nested
-    /// values.
+    /// extras, arrays and objects among them included) is decoded without a heap
+    /// allocation.
     ///
     /// Errors say what, where (byte offset) and in which member (`spec/record.md` §8):
     /// the document's limits and syntax first, then the members in document order, then
