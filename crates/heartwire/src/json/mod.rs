@@ -614,13 +614,13 @@ impl<'a> Doc<'a> {
                 Some(_) => return Err(Fault::new(KEY_NOT_STRING, at).into()),
                 None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
             }
-            let (after, escaped) =
-                scan::string(bytes, at).map_err(|fault| self.key_fault(raw, at, fault))?;
-            let key = if escaped {
-                self.unescape(text.get(at..after).unwrap_or_default())
-                    .map_err(Stop::Rule)?
+            // A key without escapes ends at the first quote; any other is read aside.
+            let close = scan::find_special(bytes, at + 1);
+            let (key, after) = if bytes.get(close) == Some(&b'"') {
+                let key = text.get(at + 1..close).unwrap_or_default();
+                (Cow::Borrowed(key), close + 1)
             } else {
-                Cow::Borrowed(text.get(at + 1..after - 1).unwrap_or_default())
+                self.unusual_key(raw, at, close)?
             };
             let start = scan::skip_ws(bytes, scan::colon(bytes, after)?);
             let (end, unusual) = scan::value(bytes, start)?;
@@ -643,6 +643,27 @@ impl<'a> Doc<'a> {
                 None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
             }
         }
+    }
+
+    /// A key, whose opening quote is at `start` of `raw`, that has an escape, a control
+    /// character or no end at `special`: unescaped, with the offset after it, or the error.
+    #[cold]
+    #[inline(never)]
+    fn unusual_key(
+        &self,
+        raw: Raw<'a>,
+        start: usize,
+        special: usize,
+    ) -> Result<(Cow<'a, str>, usize), Stop> {
+        let text = raw.get();
+        let after = match scan::string_rest(text.as_bytes(), special) {
+            Ok((after, _)) => after,
+            Err(fault) => return Err(self.key_fault(raw, start, fault)),
+        };
+        let key = self
+            .unescape(text.get(start..after).unwrap_or_default())
+            .map_err(Stop::Rule)?;
+        Ok((key, after))
     }
 
     /// The error of a key that is not a well-formed string, whose opening quote is at

@@ -80,7 +80,7 @@ const fn special(b: u8) -> bool {
 
 /// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
 #[inline(never)]
-fn find_special(bytes: &[u8], from: usize) -> usize {
+pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
     let mut rest = bytes.get(from..).unwrap_or_default();
     while let Some((word, after)) = rest.split_first_chunk::<8>() {
         let hits = specials(u64::from_le_bytes(*word));
@@ -160,7 +160,7 @@ pub(crate) fn string(bytes: &[u8], at: usize) -> Result<(usize, bool), Fault> {
 
 /// The rest of a string from its first escape, control character or end of text at `at`.
 #[inline(never)]
-fn string_rest(bytes: &[u8], mut at: usize) -> Result<(usize, bool), Fault> {
+pub(crate) fn string_rest(bytes: &[u8], mut at: usize) -> Result<(usize, bool), Fault> {
     let mut escaped = false;
     loop {
         match bytes.get(at) {
