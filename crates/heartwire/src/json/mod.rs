@@ -246,11 +246,17 @@ impl<'a> Number<'a> {
     /// The number as an unsigned integer, if it is written as one (no fraction, no
     /// exponent, no sign) and fits.
     pub fn as_u64(&self) -> Option<u64> {
-        if self.0.bytes().all(|b| b.is_ascii_digit()) {
-            self.0.parse().ok()
-        } else {
-            None
+        let digits = self.0.as_bytes();
+        if digits.is_empty() {
+            return None;
         }
+        digits.iter().try_fold(0u64, |value, &d| {
+            if d.is_ascii_digit() {
+                value.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            } else {
+                None
+            }
+        })
     }
 
     /// The number as the nearest `f64` (finite: JSON numbers that overflow are rejected
@@ -753,15 +759,25 @@ impl<'a> Doc<'a> {
     #[inline]
     pub fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
         let raw = raw.into();
+        // A string the scanner read and found without escapes is its text between the
+        // quotes: no second pass.
+        let text = raw.get();
+        match text.get(1..text.len().saturating_sub(1)) {
+            Some(inner) if !raw.unusual && text.starts_with('"') => Ok(Cow::Borrowed(inner)),
+            _ => self.unusual_string(raw),
+        }
+    }
+
+    /// [`Doc::string`] of a value that may not be a string, or may have escapes.
+    #[inline(never)]
+    fn unusual_string(&self, raw: Raw<'a>) -> Result<Cow<'a, str>, JsonError> {
         if raw.kind() != Kind::String {
             return Err(self.type_error(raw, "a string"));
         }
-        // A string that was read once already (every raw value was) and has no escape is
-        // its text between the quotes: no second pass through the JSON parser.
         let text = raw.get();
         if let Some(inner) = text
             .get(1..text.len().saturating_sub(1))
-            .filter(|inner| !raw.unusual || !inner.contains('\\'))
+            .filter(|inner| !inner.contains('\\'))
         {
             return Ok(Cow::Borrowed(inner));
         }
