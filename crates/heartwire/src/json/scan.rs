@@ -79,7 +79,7 @@ const fn special(b: u8) -> bool {
 }
 
 /// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
     let mut rest = bytes.get(from..).unwrap_or_default();
     while let Some((word, after)) = rest.split_first_chunk::<8>() {
