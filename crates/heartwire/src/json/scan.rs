@@ -10,11 +10,12 @@
 //! arrays and objects.
 //!
 //! The scanner does not build anything: [`value`] skips one value and leaves the caller
-//! to slice its text, and [`string`] says whether a string has escapes, so that a caller
-//! borrows it when it has none. Arrays and objects inside a
-//! value are skipped without recursion: their nesting is a stack of bits, one word for
-//! the first 64 levels (every JSON format rejects a document nested past 32) and a heap
-//! vector only beyond, so that any document is checked whole.
+//! to slice its text, and says whether it needs a second look (a string with escapes, a
+//! number with an exponent), so that a caller borrows a plain string without reading it
+//! again. Arrays and objects inside a value are skipped without recursion: their nesting
+//! is a stack of bits, one word for the first 64 levels (every JSON format rejects a
+//! document nested past 32, after reading it) and a heap vector only beyond, so that any
+//! document is checked whole. The end of a string is found eight bytes at a time.
 //!
 //! A fault is serde_json's message and the exact offset of the offending byte: the byte
 //! that cannot come where it is, the first non-hex digit of a `\u` escape, the control
