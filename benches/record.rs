@@ -4,7 +4,8 @@
 //! everything writes). Target (issue 3): heartwire at least 2x faster than `Value`.
 //!
 //! `HEARTWIRE_COUNT=heartwire|owned|value|none` runs each codec alone for counting
-//! instructions under callgrind, as for the text benchmark.
+//! instructions under callgrind, as for the text benchmark; `HEARTWIRE_CASE=seed|plain`
+//! counts one case only.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -102,11 +103,26 @@ fn encode(c: &mut Criterion) {
 }
 
 /// Decodes both cases `rounds` times with one codec and nothing else (see the text
-/// benchmark's `count_instructions`).
+/// benchmark's `count_instructions`); only the case named by `HEARTWIRE_CASE` (`seed` or
+/// `plain`), twice per round, when it is set.
 fn count_instructions(codec: &str, rounds: usize) {
+    match std::env::var("HEARTWIRE_CASE") {
+        Err(_) => count_cases(codec, rounds, CASES),
+        Ok(case) => {
+            let (label, doc) = CASES
+                .into_iter()
+                .find(|(label, _)| *label == case)
+                .unwrap_or_else(|| panic!("unknown case {case}: seed or plain"));
+            count_cases(codec, rounds, [(label, doc), (label, doc)]);
+        }
+    }
+}
+
+#[inline(always)]
+fn count_cases(codec: &str, rounds: usize, cases: [(&str, &[u8]); 2]) {
     let mut ok = 0usize;
     for _ in 0..rounds {
-        for (_, doc) in CASES {
+        for (_, doc) in cases {
             ok += match codec {
                 "heartwire" => Record::decode(black_box(doc)).is_ok(),
                 "owned" => serde_json::from_slice::<Owned>(black_box(doc)).is_ok(),
@@ -116,7 +132,7 @@ fn count_instructions(codec: &str, rounds: usize) {
             } as usize;
         }
     }
-    assert_eq!(ok, rounds * CASES.len(), "every case decodes");
+    assert_eq!(ok, rounds * cases.len(), "every case decodes");
 }
 
 criterion_group!(benches, decode, encode);

@@ -485,19 +485,29 @@ fn digits(
     range: std::ops::RangeInclusive<u32>,
     expected: TimestampExpected,
 ) -> impl Fn(In<'_>) -> Res<'_, u32> {
-    move |input| {
-        let (ds, rest) = match input.split_at_checked(n) {
-            Some((ds, rest)) if ds.iter().all(u8::is_ascii_digit) => (ds, rest),
-            _ => return fail(input, expected),
-        };
-        let value = ds
-            .iter()
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-        if range.contains(&value) {
-            Ok((rest, value))
-        } else {
-            fail(input, expected)
-        }
+    move |input| digits_in(input, n, &range, expected)
+}
+
+/// The parser of [`digits`], inlined into each use: the fields are read on every
+/// timestamp decoded, and `n` is then a constant.
+#[inline(always)]
+fn digits_in<'a>(
+    input: In<'a>,
+    n: usize,
+    range: &std::ops::RangeInclusive<u32>,
+    expected: TimestampExpected,
+) -> Res<'a, u32> {
+    let (ds, rest) = match input.split_at_checked(n) {
+        Some((ds, rest)) if ds.iter().all(u8::is_ascii_digit) => (ds, rest),
+        _ => return fail(input, expected),
+    };
+    let value = ds
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    if range.contains(&value) {
+        Ok((rest, value))
+    } else {
+        fail(input, expected)
     }
 }
 
@@ -515,23 +525,43 @@ fn one_of(cs: &'static [u8], expected: TimestampExpected) -> impl Fn(In<'_>) -> 
     }
 }
 
+/// What a fraction of `n` digits is multiplied by to make nanoseconds.
+const SCALE: [u32; 10] = [
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
 /// `.` and 1 to 9 digits, as nanoseconds; nothing at all is 0.
 fn fraction(input: In<'_>) -> Res<'_, u32> {
     let Some((b'.', after_dot)) = input.split_first() else {
         return Ok((input, 0));
     };
-    let len = after_dot.iter().take_while(|b| b.is_ascii_digit()).count();
-    if len == 0 {
-        return fail(after_dot, TimestampExpected::Fraction);
+    // One pass: the value of up to nine digits and how many there are.
+    let mut value = 0u32;
+    let mut len = 0;
+    for &d in after_dot.iter().take(10) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u32::from(d - b'0'));
+        len += 1;
     }
-    if len > 9 {
-        return fail(&after_dot[9..], TimestampExpected::Offset);
+    match (len, after_dot.get(len..), SCALE.get(len)) {
+        (0, _, _) => fail(after_dot, TimestampExpected::Fraction),
+        (1..=9, Some(rest), Some(&scale)) => Ok((rest, value * scale)),
+        _ => fail(
+            after_dot.get(9..).unwrap_or_default(),
+            TimestampExpected::Offset,
+        ),
     }
-    let nanos = after_dot[..len]
-        .iter()
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-        * 10u32.pow(9 - len as u32);
-    Ok((&after_dot[len..], nanos))
 }
 
 /// The offset east of UTC in seconds: `Z`, `z`, `+HH:MM`, `-HH:MM`.

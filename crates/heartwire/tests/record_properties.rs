@@ -141,7 +141,7 @@ prop_compose! {
         let mut order: Vec<(String, String)> = record
             .extras()
             .iter()
-            .map(|(k, v)| (spelled(k, &escape), v.get().to_owned()))
+            .map(|(k, v)| (spelled(k, &escape), v.to_owned()))
             .collect();
         let mut state = seed;
         for (key, value) in members {

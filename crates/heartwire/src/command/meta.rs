@@ -7,7 +7,7 @@ use std::fmt::{self, Write};
 use serde_json::value::RawValue;
 
 use super::write;
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, required};
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, required};
 use crate::time::Timestamp;
 
 /// The nesting depth of the members of `meta` (the document is 1, `meta` is 2).
@@ -52,7 +52,7 @@ impl<'a> NonEmptyStr<'a> {
     }
 
     /// Reads a non-empty string member.
-    pub(crate) fn read(doc: &Doc<'a>, raw: &'a RawValue) -> Result<NonEmptyStr<'a>, JsonError> {
+    pub(crate) fn read(doc: &Doc<'a>, raw: Raw<'a>) -> Result<NonEmptyStr<'a>, JsonError> {
         NonEmptyStr::new(doc.string(raw)?).map_err(|_| doc.value_error(raw, "a non-empty string"))
     }
 }
@@ -109,7 +109,7 @@ pub(crate) fn extras_eq(a: &Extras<'_>, b: &Extras<'_>) -> bool {
     a.len() == b.len()
         && a.iter()
             .zip(b.iter())
-            .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+            .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
 }
 
 impl<'a> Headers<'a> {
@@ -118,14 +118,14 @@ impl<'a> Headers<'a> {
         Headers(Extras::new())
     }
 
-    /// The raw value of a header.
-    pub fn get(&self, key: &str) -> Option<&RawValue> {
+    /// The JSON text of a header's value, exactly as given.
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key)
     }
 
     /// The value of a header that holds a string, unescaped.
     pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
-        let raw = self.0.get(key)?.get();
+        let raw = self.0.get(key)?;
         serde_json::from_str::<&str>(raw)
             .map(Cow::Borrowed)
             .or_else(|_| serde_json::from_str::<String>(raw).map(Cow::Owned))
@@ -146,8 +146,8 @@ impl<'a> Headers<'a> {
         Ok(())
     }
 
-    /// The headers in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &RawValue)> {
+    /// The headers in order: each key and its value's JSON text.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.0.iter()
     }
 
@@ -392,7 +392,7 @@ impl<'a> Meta<'a> {
     }
 
     /// Reads a meta object; error paths are relative to it.
-    pub(crate) fn decode(doc: &Doc<'a>, object: &'a RawValue) -> Result<Meta<'a>, JsonError> {
+    pub(crate) fn decode(doc: &Doc<'a>, object: Raw<'a>) -> Result<Meta<'a>, JsonError> {
         let mut service = None;
         let mut time = None;
         let mut ip = None;
@@ -439,7 +439,7 @@ impl<'a> Meta<'a> {
                     Ok(())
                 }),
                 "schemaVersion" => fresh(doc, &schema_version, &key, v).and_then(|()| {
-                    schema_version = Some(match Kind::of(v) {
+                    schema_version = Some(match v.kind() {
                         Kind::String => SchemaVersion::Text(doc.string(v)?),
                         Kind::Number => SchemaVersion::Number(doc.number(v)?),
                         _ => return Err(doc.type_error(v, "a string or a number")),
@@ -539,7 +539,7 @@ pub(crate) fn fresh<T>(
     doc: &Doc<'_>,
     slot: &Option<T>,
     key: &str,
-    value: &RawValue,
+    value: Raw<'_>,
 ) -> Result<(), JsonError> {
     match slot {
         Some(_) => Err(doc.duplicate(key, value)),
@@ -550,7 +550,7 @@ pub(crate) fn fresh<T>(
 /// Writes members as `,"key":value` (or as a whole object when `object` is set).
 pub(crate) fn write_members<'m, W: Write + ?Sized>(
     w: &mut W,
-    members: impl Iterator<Item = (&'m str, &'m RawValue)>,
+    members: impl Iterator<Item = (&'m str, &'m str)>,
     object: bool,
 ) -> fmt::Result {
     if object {
@@ -562,7 +562,7 @@ pub(crate) fn write_members<'m, W: Write + ?Sized>(
         }
         write::string(w, key)?;
         w.write_char(':')?;
-        w.write_str(value.get())?;
+        w.write_str(value)?;
     }
     if object {
         w.write_char('}')?;

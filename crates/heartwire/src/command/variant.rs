@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 use super::meta::check_free_form;
 use super::timing::Timeout;
 use super::{Dialect, text, write};
-use crate::json::{Doc, JsonError, JsonErrorKind, Kind, Number};
+use crate::json::{Doc, JsonError, JsonErrorKind, Kind, Number, Raw};
 
 /// The nesting depth of a command's arguments: the document is 1, the command member 2,
 /// the elements of `["Heartbeat",10]` and the members of `{"TAG":…,"_0":…}` 3. Arguments
@@ -248,8 +248,8 @@ impl<'a> Command<'a> {
 
     /// Reads the command member's value in any encoding; error paths are relative to
     /// the member (the caller adds its key).
-    pub(crate) fn decode(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Command<'a>, JsonError> {
-        match Kind::of(raw) {
+    pub(crate) fn decode(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError> {
+        match raw.kind() {
             Kind::String => {
                 let quote = doc.offset(raw);
                 match doc.string(raw)? {
@@ -334,6 +334,17 @@ enum Seg<'a> {
     Field(Cow<'a, str>),
 }
 
+impl Seg<'_> {
+    /// Adds the place to the path of an error inside the argument.
+    fn place(&self, e: JsonError) -> JsonError {
+        match self {
+            Seg::Text => e,
+            Seg::Index(i) => e.in_index(*i),
+            Seg::Field(k) => e.in_field(k),
+        }
+    }
+}
+
 /// One argument, whichever encoding it came from.
 #[derive(Debug)]
 struct Arg<'a> {
@@ -343,17 +354,27 @@ struct Arg<'a> {
 }
 
 impl<'a> Arg<'a> {
+    /// A free-form argument of an array or object form, checked as a decoder checks it
+    /// (nesting, duplicates) and kept as a [`RawValue`].
+    fn read(doc: &Doc<'a>, v: Raw<'a>, seg: Seg<'a>) -> Result<Arg<'a>, JsonError> {
+        let raw = doc
+            .free_form(v, ARG_DEPTH)
+            .and_then(|()| doc.raw_value(v))
+            .map_err(|e| seg.place(e))?;
+        Ok(Arg {
+            raw: Cow::Borrowed(raw),
+            offset: doc.offset(v),
+            seg,
+        })
+    }
+
     fn error(&self, kind: JsonErrorKind) -> JsonError {
         self.place(JsonError::new(kind, self.offset))
     }
 
     /// Adds the argument's place to the path of an error inside it.
     fn place(&self, e: JsonError) -> JsonError {
-        match &self.seg {
-            Seg::Text => e,
-            Seg::Index(i) => e.in_index(*i),
-            Seg::Field(k) => e.in_field(k),
-        }
+        self.seg.place(e)
     }
 
     fn into_raw(self) -> RawJson<'a> {
@@ -472,7 +493,7 @@ fn from_text(text: &str, base: Option<usize>, quote: usize) -> Result<Command<'_
 }
 
 /// A variant name from a JSON string member, checked against the name grammar.
-fn read_name<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Cow<'a, str>, JsonError> {
+fn read_name<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Cow<'a, str>, JsonError> {
     let name = doc.string(raw)?;
     if text::is_name(&name) {
         Ok(name)
@@ -485,19 +506,15 @@ fn read_name<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Cow<'a, str>, JsonE
 }
 
 /// The decco form, `["Heartbeat",10]`.
-fn from_array<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Command<'a>, JsonError> {
+fn from_array<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError> {
     let mut name = None;
     let mut args = SmallVec::new();
     doc.array(raw, |i, v| {
         if i == 0 {
             name = Some(read_name(doc, v).map_err(|e| e.in_index(0))?);
         } else {
-            let arg = Arg {
-                raw: Cow::Borrowed(v),
-                offset: doc.offset(v),
-                seg: Seg::Index(i),
-            };
-            doc.free_form(v, ARG_DEPTH).map_err(|e| arg.place(e))?;
+            let seg = Seg::Index(i);
+            let arg = Arg::read(doc, v, seg)?;
             args.push(arg);
         }
         Ok(())
@@ -519,7 +536,7 @@ fn position(key: &str) -> Option<usize> {
 }
 
 /// The sury form, `{"TAG":"Heartbeat","_0":10}`.
-fn from_object<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Command<'a>, JsonError> {
+fn from_object<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError> {
     let mut name = None;
     let mut args: SmallVec<[(usize, Arg<'a>); 2]> = SmallVec::new();
     doc.object(raw, |key, v| {
@@ -535,12 +552,7 @@ fn from_object<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Command<'a>, Json
         if args.iter().any(|(i, _)| *i == index) {
             return Err(doc.duplicate(&key, v).in_field(&key));
         }
-        let arg = Arg {
-            raw: Cow::Borrowed(v),
-            offset: doc.offset(v),
-            seg: Seg::Field(key),
-        };
-        doc.free_form(v, ARG_DEPTH).map_err(|e| arg.place(e))?;
+        let arg = Arg::read(doc, v, Seg::Field(key))?;
         args.push((index, arg));
         Ok(())
     })?;
@@ -572,7 +584,7 @@ mod tests {
         let raw = doc
             .raw_value(raw)
             .map_err(|e| (e.class().into(), e.offset, e.path.clone()))?;
-        Command::decode(&doc, raw).map_err(|e| (e.class().into(), e.offset, e.path))
+        Command::decode(&doc, raw.into()).map_err(|e| (e.class().into(), e.offset, e.path))
     }
 
     fn written(c: &Command<'_>, dialect: Dialect) -> String {

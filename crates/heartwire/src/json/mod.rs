@@ -2,20 +2,29 @@
 //! path and a byte offset, numbers kept as their text, extra members kept in order, and
 //! the zero-copy reading of a document.
 //!
-//! Every JSON format is read in two steps with one parser, serde_json: an object's members
-//! are taken as raw text ([`RawValue`], borrowed from the input), and each member is then
-//! read by the rule of its field. Raw members know where they are in the document, so
-//! every error points at a byte offset, and a member nobody knows is kept verbatim.
+//! Every JSON format is read in two steps: an object's members are taken as raw text
+//! ([`Raw`], borrowed from the input) by a validating scanner of RFC 8259, and each member
+//! is then read by the rule of its field. Raw members know where they are in the document,
+//! so every error points at a byte offset, and a member nobody knows is kept verbatim.
+//! serde_json unescapes strings that have escapes and writes strings; it does not walk
+//! documents.
+
+mod scan;
 
 use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{BufMut, BytesMut};
-use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer as _, Visitor};
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
 use crate::time::{Timestamp, TimestampError};
+
+use scan::{
+    EOF_LIST, EOF_OBJECT, EXPECTED_LIST_END, EXPECTED_OBJECT_END, Fault, KEY_NOT_STRING,
+    TRAILING_COMMA,
+};
 
 /// The largest document any JSON format accepts, in bytes: 64 KiB.
 pub const MAX_DOCUMENT_LEN: usize = 64 * 1024;
@@ -85,7 +94,8 @@ pub enum JsonErrorKind {
     },
     /// The document is not valid UTF-8.
     NotUtf8,
-    /// The document is not JSON; serde_json's message, without its position.
+    /// The document is not JSON: what is wrong, in serde_json's words (`expected `,` or
+    /// `}``, `invalid number`, `EOF while parsing an object`...), without a position.
     Syntax {
         /// What the JSON parser said.
         message: String,
@@ -236,11 +246,17 @@ impl<'a> Number<'a> {
     /// The number as an unsigned integer, if it is written as one (no fraction, no
     /// exponent, no sign) and fits.
     pub fn as_u64(&self) -> Option<u64> {
-        if self.0.bytes().all(|b| b.is_ascii_digit()) {
-            self.0.parse().ok()
-        } else {
-            None
+        let digits = self.0.as_bytes();
+        if digits.is_empty() {
+            return None;
         }
+        digits.iter().try_fold(0u64, |value, &d| {
+            if d.is_ascii_digit() {
+                value.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            } else {
+                None
+            }
+        })
     }
 
     /// The number as the nearest `f64` (finite: JSON numbers that overflow are rejected
@@ -273,10 +289,14 @@ impl fmt::Display for Number<'_> {
 }
 
 /// One member nobody has a rule for: its key, and its value as the exact JSON text given.
-pub type Extra<'a> = (Cow<'a, str>, Cow<'a, RawValue>);
+pub type Extra<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// The members of an object that no rule knows, in document order, kept verbatim so that
 /// encoding writes them back unchanged. Up to eight are held without a heap allocation.
+///
+/// A value is kept as its exact JSON text (`1380`, `"authenticated"`, `{"a": [1]}`),
+/// borrowed from the document it was decoded from, or owned when set with
+/// [`Extras::insert`]; [`Extras::get`] and [`Extras::iter`] give that text.
 #[derive(Debug, Clone, Default)]
 pub struct Extras<'a>(SmallVec<[Extra<'a>; 8]>);
 
@@ -288,29 +308,30 @@ impl<'a> Extras<'a> {
 
     /// Adds a member at the end. The caller makes sure keys stay unique (decoding
     /// rejects duplicates; [`Extras::insert`] replaces).
-    pub(crate) fn push(&mut self, key: Cow<'a, str>, value: &'a RawValue) {
-        self.0.push((key, Cow::Borrowed(value)));
+    pub(crate) fn push(&mut self, key: Cow<'a, str>, value: Raw<'a>) {
+        self.0.push((key, Cow::Borrowed(value.get())));
     }
 
     /// Sets a member: replaces the value of an existing key in place, or adds it at the
-    /// end. Returns the old value.
+    /// end. Returns the old value's JSON text.
     pub fn insert(
         &mut self,
         key: impl Into<Cow<'a, str>>,
         value: Box<RawValue>,
-    ) -> Option<Cow<'a, RawValue>> {
+    ) -> Option<Cow<'a, str>> {
         let key = key.into();
+        let value = Cow::Owned(Box::<str>::from(value).into_string());
         match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => Some(std::mem::replace(v, Cow::Owned(value))),
+            Some((_, v)) => Some(std::mem::replace(v, value)),
             None => {
-                self.0.push((key, Cow::Owned(value)));
+                self.0.push((key, value));
                 None
             }
         }
     }
 
-    /// The raw value of a key.
-    pub fn get(&self, key: &str) -> Option<&RawValue> {
+    /// The JSON text of the value of a key, exactly as given.
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == key)
@@ -322,8 +343,8 @@ impl<'a> Extras<'a> {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    /// The members in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &RawValue)> {
+    /// The members in order: each key and its value's JSON text.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
     }
 
@@ -350,40 +371,57 @@ impl<'a> Extras<'a> {
 
 impl PartialEq for Extras<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+        self.0 == other.0
     }
 }
 
 impl Eq for Extras<'_> {}
 
-/// One JSON value of a document being read, as its text: the document itself (from
-/// [`Doc::parse`]) or a member of it (a `&RawValue`, which converts into this).
-///
-/// The document is not a `&RawValue` because serde_json, skipping over a whole document
-/// to make one, allocates a stack for every level of nesting past the first; reading the
-/// top-level object member by member keeps a typical document free of allocations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raw<'a>(&'a str);
+/// One JSON value of a document being read, as its exact text: the document itself (from
+/// [`Doc::parse`]) or a member or element of it (from [`Doc::object`] and [`Doc::array`],
+/// which have checked its syntax). A `&RawValue` converts into this.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a> {
+    text: &'a str,
+    /// Whether the value may need a second look: a string with escapes, a number with an
+    /// exponent. `false` when the scanner read it and found neither, so that
+    /// [`Doc::string`] borrows a string and [`Doc::number`] takes a number without
+    /// looking at them again.
+    unusual: bool,
+}
 
 impl<'a> Raw<'a> {
+    /// A value whose escapes are not known.
+    const fn new(text: &'a str) -> Raw<'a> {
+        Raw {
+            text,
+            unusual: true,
+        }
+    }
+
     /// The value's JSON text.
     pub const fn get(self) -> &'a str {
-        self.0
+        self.text
     }
 
     /// What kind of value it is.
     pub fn kind(self) -> Kind {
-        Kind::of_text(self.0)
+        Kind::of_text(self.text)
     }
 }
 
+/// Raw values are equal when their texts are.
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Raw<'_> {}
+
 impl<'a> From<&'a RawValue> for Raw<'a> {
     fn from(raw: &'a RawValue) -> Raw<'a> {
-        Raw(raw.get())
+        Raw::new(raw.get())
     }
 }
 
@@ -415,11 +453,11 @@ impl<'a> Doc<'a> {
         let doc = Doc { text };
         let value = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
         if !value.starts_with('{') {
-            // Not an object, so no format's document: its syntax is checked whole (serde
-            // skips it without recursion) so that garbage is a syntax error, not a type.
-            serde_json::from_str::<de::IgnoredAny>(text).map_err(|e| doc.serde(text, &e))?;
+            // Not an object, so no format's document: its syntax is checked whole so that
+            // garbage is a syntax error, not a type error.
+            scan::validate(text).map_err(|f| doc.syntax(Raw::new(text), f))?;
         }
-        Ok((doc, Raw(value)))
+        Ok((doc, Raw::new(value)))
     }
 
     /// A value of this document as a serde_json [`RawValue`], for keeping it verbatim:
@@ -431,7 +469,7 @@ impl<'a> Doc<'a> {
 
     /// The byte offset of a value of this document.
     pub fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
-        (raw.into().0.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
+        (raw.into().text.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
     }
 
     /// The text of the whole document.
@@ -439,7 +477,29 @@ impl<'a> Doc<'a> {
         self.text
     }
 
-    /// An error of a serde_json parse of `part` (a slice of this document).
+    /// The error of a fault the scanner found in `raw`: at the offending byte, or at the
+    /// end of the document when it ends too early.
+    #[cold]
+    fn syntax(&self, raw: Raw<'_>, fault: Fault) -> JsonError {
+        let base = self.offset(raw);
+        let text = raw.get();
+        let offset = if fault.at >= text.len() {
+            // Only the document's own value can end early: its end, past the white space
+            // it was trimmed of, is the document's.
+            let end = base + text.len();
+            let rest = self.text.get(end..).unwrap_or_default();
+            end + rest.len() - rest.trim_start_matches([' ', '\t', '\n', '\r']).len()
+        } else {
+            base + fault.at
+        };
+        let message = fault.message.to_owned();
+        JsonError::new(JsonErrorKind::Syntax { message }, offset)
+    }
+
+    /// An error of a serde_json parse of `part` (a slice of this document whose syntax
+    /// the scanner has checked: a string with an escape serde_json refuses to unescape,
+    /// a lone surrogate).
+    #[cold]
     fn serde(&self, part: &str, e: &serde_json::Error) -> JsonError {
         let base = (part.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
         let line_start: usize = part
@@ -459,7 +519,6 @@ impl<'a> Doc<'a> {
             Some(at) => message[..at].to_owned(),
             None => message,
         };
-        let offset = base + string_fault(part.as_bytes(), offset - base, &message);
         let kind = if message.contains("recursion limit") {
             JsonErrorKind::TooDeep { max: MAX_DEPTH }
         } else {
@@ -525,69 +584,200 @@ impl<'a> Doc<'a> {
 
     /// Calls `member` for each member of an object, in order, with its key (borrowed
     /// unless it has escapes) and its raw value. Fails with a type error if `raw` is not
-    /// an object; stops at the first error `member` returns.
+    /// an object; stops at the first error `member` returns, or at the first syntax error
+    /// (a member's value is checked whole before `member` sees it).
     pub fn object(
         &self,
         raw: impl Into<Raw<'a>>,
-        mut member: impl FnMut(Cow<'a, str>, &'a RawValue) -> Result<(), JsonError>,
+        mut member: impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
     ) -> Result<(), JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Object {
             return Err(self.type_error(raw, "an object"));
         }
-        let mut failed = None;
-        let visitor = Members {
-            member: &mut member,
-            failed: &mut failed,
-            _marker: std::marker::PhantomData,
-        };
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        // `end` rejects anything after the object: only the document itself can have it.
-        let result = de.deserialize_map(visitor).and_then(|()| de.end());
-        match (failed, result) {
-            (Some(e), _) => Err(e),
-            (None, Ok(())) => Ok(()),
-            (None, Err(e)) => Err(self.serde(raw.get(), &e)),
+        self.members(raw, &mut member).map_err(|stop| match stop {
+            Stop::Syntax(fault) => self.syntax(raw, fault),
+            Stop::Rule(e) => e,
+        })
+    }
+
+    /// The loop of [`Doc::object`], compiled for each caller so that its rules run inline.
+    #[inline]
+    fn members(
+        &self,
+        raw: Raw<'a>,
+        member: &mut impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), Stop> {
+        let text = raw.get();
+        let bytes = text.as_bytes();
+        let mut at = scan::skip_ws(bytes, 1);
+        if bytes.get(at) == Some(&b'}') {
+            return Ok(scan::end(bytes, at + 1)?);
+        }
+        loop {
+            match bytes.get(at) {
+                Some(b'"') => {}
+                Some(_) => return Err(Fault::new(KEY_NOT_STRING, at).into()),
+                None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
+            }
+            // A key without escapes ends at the first quote; any other is read aside.
+            let close = scan::find_special(bytes, at + 1);
+            let (key, after) = if bytes.get(close) == Some(&b'"') {
+                let key = text.get(at + 1..close).unwrap_or_default();
+                (Cow::Borrowed(key), close + 1)
+            } else {
+                self.unusual_key(raw, at, close)?
+            };
+            let start = scan::skip_ws(bytes, scan::colon(bytes, after)?);
+            let (end, unusual) = scan::value(bytes, start)?;
+            let value = Raw {
+                text: text.get(start..end).unwrap_or_default(),
+                unusual,
+            };
+            member(key, value).map_err(Stop::Rule)?;
+            at = scan::skip_ws(bytes, end);
+            match bytes.get(at) {
+                Some(b',') => {
+                    at = scan::skip_ws(bytes, at + 1);
+                    if bytes.get(at) == Some(&b'}') {
+                        return Err(Fault::new(TRAILING_COMMA, at).into());
+                    }
+                }
+                // Only the document itself can have text after its object.
+                Some(b'}') => return Ok(scan::end(bytes, at + 1)?),
+                Some(_) => return Err(Fault::new(EXPECTED_OBJECT_END, at).into()),
+                None => return Err(Fault::new(EOF_OBJECT, bytes.len()).into()),
+            }
         }
     }
 
+    /// A key, whose opening quote is at `start` of `raw`, that has an escape, a control
+    /// character or no end at `special`: unescaped, with the offset after it, or the error.
+    #[cold]
+    #[inline(never)]
+    fn unusual_key(
+        &self,
+        raw: Raw<'a>,
+        start: usize,
+        special: usize,
+    ) -> Result<(Cow<'a, str>, usize), Stop> {
+        let text = raw.get();
+        let after = match scan::string_rest(text.as_bytes(), special) {
+            Ok((after, _)) => after,
+            Err(fault) => return Err(self.key_fault(raw, start, fault)),
+        };
+        let key = self
+            .unescape(text.get(start..after).unwrap_or_default())
+            .map_err(Stop::Rule)?;
+        Ok((key, after))
+    }
+
+    /// The error of a key that is not a well-formed string, whose opening quote is at
+    /// `start` of `raw`: the scanner's fault, unless an escape before it is one serde_json
+    /// refuses to unescape (a lone surrogate), which comes first.
+    #[cold]
+    fn key_fault(&self, raw: Raw<'a>, start: usize, fault: Fault) -> Stop {
+        let rest = raw.get().get(start..).unwrap_or_default();
+        if rest
+            .get(..fault.at.saturating_sub(start))
+            .is_some_and(|key| key.contains('\\'))
+        {
+            let mut de = serde_json::Deserializer::from_str(rest);
+            if let Err(e) = <String as serde::Deserialize>::deserialize(&mut de) {
+                let e = self.serde(rest, &e);
+                if e.offset < self.offset(raw) + fault.at {
+                    return Stop::Rule(e);
+                }
+            }
+        }
+        Stop::Syntax(fault)
+    }
+
+    /// A quoted string with escapes, unescaped (serde_json refuses lone surrogates).
+    #[cold]
+    fn unescape(&self, quoted: &str) -> Result<Cow<'a, str>, JsonError> {
+        serde_json::from_str::<String>(quoted)
+            .map(Cow::Owned)
+            .map_err(|e| self.serde(quoted, &e))
+    }
+
     /// Calls `element` for each element of an array, in order, with its index and raw
-    /// value. Fails with a type error if `raw` is not an array.
+    /// value. Fails with a type error if `raw` is not an array; stops at the first error
+    /// `element` returns, or at the first syntax error.
     pub fn array(
         &self,
         raw: impl Into<Raw<'a>>,
-        mut element: impl FnMut(usize, &'a RawValue) -> Result<(), JsonError>,
+        mut element: impl FnMut(usize, Raw<'a>) -> Result<(), JsonError>,
     ) -> Result<(), JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Array {
             return Err(self.type_error(raw, "an array"));
         }
-        let mut failed = None;
-        let visitor = Elements {
-            element: &mut element,
-            failed: &mut failed,
-            _marker: std::marker::PhantomData,
-        };
-        let result = serde_json::Deserializer::from_str(raw.get()).deserialize_seq(visitor);
-        match (failed, result) {
-            (Some(e), _) => Err(e),
-            (None, Ok(())) => Ok(()),
-            (None, Err(e)) => Err(self.serde(raw.get(), &e)),
+        self.elements(raw, &mut element).map_err(|stop| match stop {
+            Stop::Syntax(fault) => self.syntax(raw, fault),
+            Stop::Rule(e) => e,
+        })
+    }
+
+    /// The loop of [`Doc::array`].
+    fn elements(
+        &self,
+        raw: Raw<'a>,
+        element: &mut dyn FnMut(usize, Raw<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), Stop> {
+        let text = raw.get();
+        let bytes = text.as_bytes();
+        let mut at = scan::skip_ws(bytes, 1);
+        if bytes.get(at) == Some(&b']') {
+            return Ok(scan::end(bytes, at + 1)?);
+        }
+        let mut index = 0;
+        loop {
+            let (end, unusual) = scan::value(bytes, at)?;
+            let value = Raw {
+                text: text.get(at..end).unwrap_or_default(),
+                unusual,
+            };
+            element(index, value).map_err(Stop::Rule)?;
+            index += 1;
+            at = scan::skip_ws(bytes, end);
+            match bytes.get(at) {
+                Some(b',') => {
+                    at = scan::skip_ws(bytes, at + 1);
+                    if bytes.get(at) == Some(&b']') {
+                        return Err(Fault::new(TRAILING_COMMA, at).into());
+                    }
+                }
+                Some(b']') => return Ok(scan::end(bytes, at + 1)?),
+                Some(_) => return Err(Fault::new(EXPECTED_LIST_END, at).into()),
+                None => return Err(Fault::new(EOF_LIST, bytes.len()).into()),
+            }
         }
     }
 
     /// A string member, borrowed unless it has escapes.
+    #[inline]
     pub fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
         let raw = raw.into();
+        // A string the scanner read and found without escapes is its text between the
+        // quotes: no second pass.
+        let text = raw.get();
+        match text.get(1..text.len().saturating_sub(1)) {
+            Some(inner) if !raw.unusual && text.starts_with('"') => Ok(Cow::Borrowed(inner)),
+            _ => self.unusual_string(raw),
+        }
+    }
+
+    /// [`Doc::string`] of a value that may not be a string, or may have escapes.
+    #[inline(never)]
+    fn unusual_string(&self, raw: Raw<'a>) -> Result<Cow<'a, str>, JsonError> {
         if raw.kind() != Kind::String {
             return Err(self.type_error(raw, "a string"));
         }
-        // A string that was read once already (every raw value was) and has no escape is
-        // its text between the quotes: no second pass through the JSON parser.
         let text = raw.get();
         if let Some(inner) = text
             .get(1..text.len().saturating_sub(1))
-            .filter(|_| !text.contains('\\'))
+            .filter(|inner| !inner.contains('\\'))
         {
             return Ok(Cow::Borrowed(inner));
         }
@@ -598,6 +788,7 @@ impl<'a> Doc<'a> {
 
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
     /// because most JSON readers cannot hold them.
+    #[inline]
     pub fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Number {
@@ -607,7 +798,8 @@ impl<'a> Doc<'a> {
         // Without an exponent a number is finite unless it has over 308 digits; only the
         // rare others are converted to find out.
         let text = raw.get();
-        let plain = text.len() <= 300 && !text.bytes().any(|b| matches!(b, b'e' | b'E'));
+        let plain =
+            text.len() <= 300 && !(raw.unusual && text.bytes().any(|b| matches!(b, b'e' | b'E')));
         if plain || number.as_f64().is_finite() {
             Ok(number)
         } else {
@@ -698,102 +890,16 @@ pub fn write_str(buf: &mut BytesMut, s: &str) {
     let _ = serde_json::to_writer(&mut w, s);
 }
 
-struct Members<'f, 'a, F> {
-    member: &'f mut F,
-    failed: &'f mut Option<JsonError>,
-    _marker: std::marker::PhantomData<fn(&'a ())>,
+/// Why reading an object or array stopped: a syntax error of the scanner (converted to an
+/// offset in the document by the caller) or an error of a member's rule.
+enum Stop {
+    Syntax(Fault),
+    Rule(JsonError),
 }
 
-impl<'de, F> Visitor<'de> for Members<'_, 'de, F>
-where
-    F: FnMut(Cow<'de, str>, &'de RawValue) -> Result<(), JsonError>,
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            let value: &'de RawValue = map.next_value()?;
-            if let Err(e) = (self.member)(key, value) {
-                *self.failed = Some(e);
-                return Err(de::Error::custom("member rejected"));
-            }
-        }
-        Ok(())
-    }
-}
-
-struct Elements<'f, 'a, F> {
-    element: &'f mut F,
-    failed: &'f mut Option<JsonError>,
-    _marker: std::marker::PhantomData<fn(&'a ())>,
-}
-
-impl<'de, F> Visitor<'de> for Elements<'_, 'de, F>
-where
-    F: FnMut(usize, &'de RawValue) -> Result<(), JsonError>,
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        while let Some(value) = seq.next_element::<&'de RawValue>()? {
-            if let Err(e) = (self.element)(index, value) {
-                *self.failed = Some(e);
-                return Err(de::Error::custom("element rejected"));
-            }
-            index += 1;
-        }
-        Ok(())
-    }
-}
-
-/// Where a fault inside a string really is, from where serde_json stopped (`at`): its
-/// position depends on whether it skipped or parsed the string (one byte apart for a
-/// control character) and on how far it read an escape (past all four digits of a bad
-/// `\u` escape). Other faults are where it stopped.
-fn string_fault(part: &[u8], at: usize, message: &str) -> usize {
-    let near = at.saturating_sub(1);
-    if message.starts_with("control character") {
-        // The first control character at or after the byte before the stop.
-        return part
-            .get(near..)
-            .and_then(|rest| rest.iter().position(|&b| b < 0x20))
-            .map_or(at, |i| near + i);
-    }
-    if message.starts_with("invalid escape") {
-        // A `\u` escape is read four digits at once: the fault is its first non-hex digit.
-        let from = at.saturating_sub(6);
-        if let Some(u) = part
-            .get(from..at)
-            .and_then(|w| w.windows(2).rposition(|p| p == b"\\u"))
-        {
-            let digits = from + u + 2;
-            if let Some(bad) = part
-                .get(digits..(digits + 4).min(part.len()))
-                .and_then(|d| d.iter().position(|b| !b.is_ascii_hexdigit()))
-            {
-                return digits + bad;
-            }
-        }
-    }
-    at
-}
-
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(StrVisitor)
+impl From<Fault> for Stop {
+    fn from(fault: Fault) -> Stop {
+        Stop::Syntax(fault)
     }
 }
 
@@ -857,6 +963,104 @@ mod tests {
         assert_eq!(e.offset, 6);
         let e = Doc::parse(b"{\"a\":\"\xff\"}").expect_err("utf8");
         assert_eq!((e.class(), e.offset), ("json.utf8", 6));
+    }
+
+    #[test]
+    fn syntax_errors_of_objects_and_arrays() {
+        let syntax = |text: &str| {
+            let e = members(text).expect_err(text);
+            assert_eq!(e.class(), "json.syntax", "{text}: {e}");
+            assert_eq!(e.path, "", "{text}");
+            let JsonErrorKind::Syntax { message } = e.kind else {
+                unreachable!("a syntax error")
+            };
+            (message, e.offset)
+        };
+        let e = |m: &str, at: usize| (m.to_owned(), at);
+        assert_eq!(syntax(r#"{"a":1,}"#), e(scan::TRAILING_COMMA, 7));
+        assert_eq!(syntax(r#"{"a":1 , }"#), e(scan::TRAILING_COMMA, 9));
+        assert_eq!(syntax(r#"{"a":[1,]}"#), e(scan::EXPECTED_VALUE, 8));
+        assert_eq!(syntax(r#"{1:2}"#), e(scan::KEY_NOT_STRING, 1));
+        assert_eq!(syntax(r#"{"a":1,2}"#), e(scan::KEY_NOT_STRING, 7));
+        assert_eq!(syntax(r#"{"a" 1}"#), e(scan::EXPECTED_COLON, 5));
+        assert_eq!(syntax(r#"{"a":1 "b":2}"#), e(scan::EXPECTED_OBJECT_END, 7));
+        assert_eq!(syntax(r#"{"a":1]"#), e(scan::EXPECTED_OBJECT_END, 6));
+        assert_eq!(syntax(r#"{"a":}"#), e(scan::EXPECTED_VALUE, 5));
+        assert_eq!(syntax(r#"{"a":tru}"#), e(scan::EXPECTED_IDENT, 8));
+        assert_eq!(syntax(r#"{"a":01}"#), e(scan::INVALID_NUMBER, 6));
+        assert_eq!(syntax("{\"a\":\"\t\"}"), e(scan::CONTROL, 6));
+        assert_eq!(syntax("{\"a\n\":1}"), e(scan::CONTROL, 3));
+        assert_eq!(syntax(r#"{"a":"\q"}"#), e(scan::INVALID_ESCAPE, 7));
+        assert_eq!(syntax(r#"{"\u00G1":1}"#), e(scan::INVALID_ESCAPE, 6));
+        assert_eq!(syntax(r#"{"a":1} {}"#), e(scan::TRAILING, 8));
+        // Cut short: at the end of the document, white space after the cut included.
+        assert_eq!(syntax(r#"{"a":1"#), e(scan::EOF_OBJECT, 6));
+        assert_eq!(syntax("{\"a\":1 \n"), e(scan::EOF_OBJECT, 8));
+        assert_eq!(syntax(r#"{"a":"#), e(scan::EOF_VALUE, 5));
+        assert_eq!(syntax(r#"{"a":[1,"#), e(scan::EOF_VALUE, 8));
+        assert_eq!(syntax(r#"{"a":"xy"#), e(scan::EOF_STRING, 8));
+        assert_eq!(syntax(r#"{"a":-"#), e(scan::INVALID_NUMBER, 6));
+        assert_eq!(syntax(r#"{"a"#), e(scan::EOF_STRING, 3));
+        // A key serde_json refuses to unescape (a lone surrogate) fails where it says,
+        // before a later fault in the same key.
+        let (message, at) = syntax(r#"{"\uDC00\u12G4":1}"#);
+        assert_eq!(
+            (message.as_str(), at),
+            ("lone leading surrogate in hex escape", 7)
+        );
+        // In a value that is only checked, a lone surrogate is well-formed.
+        assert_eq!(members(r#"{"a":"\uD800"}"#).map(|m| m.len()), Ok(1));
+        // Top-level values that are not objects are checked whole.
+        let e = Doc::parse(b"[1, 2,]").expect_err("trailing comma");
+        assert_eq!((e.class(), e.offset), ("json.syntax", 6));
+        let e = Doc::parse(b" \"a\" x").expect_err("trailing");
+        assert_eq!((e.class(), e.offset), ("json.syntax", 5));
+        let e = Doc::parse(b"[[1] ").expect_err("cut short");
+        assert_eq!((e.class(), e.offset), ("json.syntax", 5));
+        let (d, raw) = Doc::parse(b"[1,[2]]").expect("valid");
+        let e = d.array(raw, |_, _| Ok(())).map(|()| 0);
+        assert_eq!(e, Ok(0));
+    }
+
+    #[test]
+    fn the_largest_document_is_read_whole() {
+        let mut text = String::from("{\"pad\":\"");
+        let tail = "\",\"last\":[1,{\"k\":\"\\u00e9\"}]}";
+        while text.len() + tail.len() < MAX_DOCUMENT_LEN {
+            text.push('x');
+        }
+        text.push_str(tail);
+        assert_eq!(text.len(), MAX_DOCUMENT_LEN);
+        let (d, raw) = Doc::parse(text.as_bytes()).expect("64 KiB is allowed");
+        let mut keys = Vec::new();
+        d.object(raw, |k, v| {
+            keys.push(k.into_owned());
+            d.free_form(v, 2)
+        })
+        .expect("valid");
+        assert_eq!(keys, ["pad", "last"]);
+        text.push(' ');
+        let e = Doc::parse(text.as_bytes()).expect_err("one byte more");
+        assert_eq!((e.class(), e.offset), ("json.size", MAX_DOCUMENT_LEN));
+    }
+
+    #[test]
+    fn deep_values_are_checked_then_too_deep() {
+        // Nesting past the scanner's 64 levels in a word is still read, then rejected by
+        // the rule of the member at the bracket of depth 33.
+        let deep = format!("{{\"x\":{}0{}}}", "[{\"y\":".repeat(50), "}]".repeat(50));
+        let (d, raw) = Doc::parse(deep.as_bytes()).expect("parses");
+        let e = d
+            .object(raw, |k, v| d.free_form(v, 2).map_err(|e| e.in_field(&k)))
+            .expect_err("too deep");
+        assert_eq!(e.class(), "json.depth");
+        assert_eq!(deep.get(e.offset..e.offset + 1), Some("{"));
+        assert_eq!(e.offset, 6 + 15 * 6);
+        assert_eq!(e.path, format!("x{}", "[0].y".repeat(15) + "[0]"));
+        // A syntax error deep inside a member is its first fault.
+        let broken = format!("{{\"x\":{}1}}", "[".repeat(100));
+        let e = members(&broken).expect_err("unclosed");
+        assert_eq!((e.class(), e.offset), ("json.syntax", 106));
     }
 
     #[test]

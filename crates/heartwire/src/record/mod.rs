@@ -34,7 +34,7 @@
 //! assert_eq!(record.heartbeat_count(), Some(60));
 //! // Numbers keep their text; service-specific members are kept verbatim, in order.
 //! assert_eq!(record.memory_usage_mb().map(|m| m.as_str()), Some("156.30"));
-//! assert_eq!(record.extras().get("queue_size").map(|v| v.get()), Some("1380"));
+//! assert_eq!(record.extras().get("queue_size"), Some("1380"));
 //!
 //! let mut buf = BytesMut::with_capacity(512);
 //! record.encode(&mut buf);
@@ -59,7 +59,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use serde_json::value::RawValue;
 
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, required};
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required};
 use crate::time::{Timestamp, UnixTime};
 
 pub use instance::{InstanceId, InstanceIdError, InstanceIdExpected};
@@ -158,9 +158,8 @@ impl<'a> Record<'a> {
 
     /// Decodes a record document. Strings, numbers and extras borrow from `bytes` (a
     /// string with escapes is the exception). A typical record (no escapes, up to eight
-    /// extras, none of them an array or object) is decoded without a heap allocation; an
-    /// array or object among the extras costs one, in serde_json's skipping of nested
-    /// values.
+    /// extras, arrays and objects among them included) is decoded without a heap
+    /// allocation.
     ///
     /// Errors say what, where (byte offset) and in which member (`spec/record.md` §8):
     /// the document's limits and syntax first, then the members in document order, then
@@ -283,7 +282,7 @@ impl<'a> Record<'a> {
         &mut self,
         key: impl Into<Cow<'a, str>>,
         value: Box<RawValue>,
-    ) -> Result<Option<Cow<'a, RawValue>>, JsonError> {
+    ) -> Result<Option<Cow<'a, str>>, JsonError> {
         let key = key.into();
         if MEMBERS.contains(&key.as_ref()) {
             return Err(JsonError::new(
@@ -351,7 +350,7 @@ impl<'a> Record<'a> {
             w.write_char(',')?;
             write_string(w, key)?;
             w.write_char(':')?;
-            w.write_str(value.get())?;
+            w.write_str(value)?;
         }
         w.write_char('}')
     }
@@ -393,7 +392,7 @@ impl<'b> PartialEq<Record<'b>> for Record<'_> {
                 .extras
                 .iter()
                 .zip(other.extras.iter())
-                .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+                .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
     }
 }
 
@@ -435,7 +434,7 @@ impl<'a> Members<'a> {
     /// Returns whether the member is an extra one, for the caller to keep.
     ///
     /// The key is matched once: this runs for every member of every record decoded.
-    fn read(&mut self, doc: &Doc<'a>, key: &str, value: &'a RawValue) -> Result<bool, JsonError> {
+    fn read(&mut self, doc: &Doc<'a>, key: &str, value: Raw<'a>) -> Result<bool, JsonError> {
         let duplicate = || doc.duplicate(key, value);
         match key {
             SERVICE_NAME if self.service_name.is_none() => {
@@ -472,11 +471,11 @@ impl<'a> Members<'a> {
 /// Where an error at byte `inner` of a string's decoded text points in the document:
 /// at that byte when the string is written without escapes (so the decoded text is the
 /// raw text), else at the opening quote (`spec/json.md` §3).
-fn inside(doc: &Doc<'_>, raw: &RawValue, escaped: bool, inner: usize) -> usize {
+fn inside(doc: &Doc<'_>, raw: Raw<'_>, escaped: bool, inner: usize) -> usize {
     doc.offset(raw) + if escaped { 0 } else { 1 + inner }
 }
 
-fn service_name<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<ServiceName<'a>, JsonError> {
+fn service_name<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<ServiceName<'a>, JsonError> {
     let text = doc.string(raw)?;
     let escaped = matches!(text, Cow::Owned(_));
     ServiceName::from_cow(text).map_err(|e| {
@@ -489,7 +488,7 @@ fn service_name<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<ServiceName<'a>,
     })
 }
 
-fn instance_id<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<InstanceId<'a>, JsonError> {
+fn instance_id<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<InstanceId<'a>, JsonError> {
     let text = doc.string(raw)?;
     let escaped = matches!(text, Cow::Owned(_));
     InstanceId::from_cow(text).map_err(|e| {
@@ -503,8 +502,9 @@ fn instance_id<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<InstanceId<'a>, J
 }
 
 /// A measurement: `null` (not reported) or a number that is not negative.
-fn metric<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Option<Metric<'a>>, JsonError> {
-    match Kind::of(raw) {
+#[inline]
+fn metric<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Option<Metric<'a>>, JsonError> {
+    match raw.kind() {
         Kind::Null => Ok(None),
         Kind::Number => Metric::new(doc.number(raw)?)
             .map(Some)
@@ -514,8 +514,9 @@ fn metric<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Option<Metric<'a>>, Js
 }
 
 /// The heartbeat count: `null` (not reported) or an integer from 0 to 2^64-1.
-fn count<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Option<u64>, JsonError> {
-    match Kind::of(raw) {
+#[inline]
+fn count<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Option<u64>, JsonError> {
+    match raw.kind() {
         Kind::Null => Ok(None),
         Kind::Number => doc.u64(raw).map(Some),
         _ => Err(doc.type_error(raw, "an integer or null")),

@@ -170,6 +170,18 @@ const fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// [`is_token_byte`] of every byte, looked up in one load: names are checked on every
+/// record decoded.
+const TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_token_byte(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// The one place the service name rule is applied (`spec/record.md` §3): length first, then each
 /// character. Offsets count from the start of `name`.
 fn check(name: &str) -> Result<(), NameError> {
@@ -183,7 +195,7 @@ fn check(name: &str) -> Result<(), NameError> {
             max: MAX_NAME_LEN,
         });
     }
-    match name.bytes().position(|b| !is_token_byte(b)) {
+    match name.bytes().position(|b| !TOKEN_BYTES[usize::from(b)]) {
         None => Ok(()),
         Some(offset) => Err(NameError::ForbiddenChar {
             offset,

@@ -4,10 +4,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required, write_str};
 use bytes::{BufMut, BytesMut};
-use serde_json::value::RawValue;
-
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, required, write_str};
 
 use super::error::ScheduleError;
 use super::name::Name;
@@ -25,7 +23,7 @@ const NAME_OF_RATE_EXPECTED: &str =
 /// The `json.value` error of a text-form error in a string member: it points into the
 /// string when the string has no escapes (so its text is the document's), else at its
 /// opening quote.
-fn in_string(doc: &Doc<'_>, raw: &RawValue, borrowed: bool, e: &ScheduleError) -> JsonError {
+fn in_string(doc: &Doc<'_>, raw: Raw<'_>, borrowed: bool, e: &ScheduleError) -> JsonError {
     let at = doc.offset(raw) + if borrowed { 1 + e.offset } else { 0 };
     JsonError::new(
         JsonErrorKind::Value {
@@ -36,20 +34,20 @@ fn in_string(doc: &Doc<'_>, raw: &RawValue, borrowed: bool, e: &ScheduleError) -
 }
 
 /// The error of a member that may appear once, when it appears again.
-fn once<T>(doc: &Doc<'_>, slot: &Option<T>, key: &str, raw: &RawValue) -> Result<(), JsonError> {
+fn once<T>(doc: &Doc<'_>, slot: &Option<T>, key: &str, raw: Raw<'_>) -> Result<(), JsonError> {
     match slot {
         Some(_) => Err(doc.duplicate(key, raw).in_field(key)),
         None => Ok(()),
     }
 }
 
-fn read_name<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Name<'a>, JsonError> {
+fn read_name<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Name<'a>, JsonError> {
     let text = doc.string(raw)?;
     let borrowed = matches!(text, Cow::Borrowed(_));
     Name::new(text).map_err(|e| in_string(doc, raw, borrowed, &e))
 }
 
-fn read_kind<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<RateKind, JsonError> {
+fn read_kind<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<RateKind, JsonError> {
     let name = doc.string(raw)?;
     RateKind::from_name(name.as_bytes()).ok_or_else(|| doc.value_error(raw, NAME_OF_RATE_EXPECTED))
 }
@@ -58,12 +56,12 @@ fn read_kind<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<RateKind, JsonError
 /// in the range of its field.
 fn read_arg<'a>(
     doc: &Doc<'a>,
-    raw: &'a RawValue,
+    raw: Raw<'a>,
     kind: RateKind,
     i: usize,
     before: &[u64],
 ) -> Result<u64, JsonError> {
-    if Kind::of(raw) != Kind::Number {
+    if raw.kind() != Kind::Number {
         return Err(doc.type_error(raw, "a number"));
     }
     let field = kind.fields().get(i).copied().unwrap_or(super::Field::Count);
@@ -77,14 +75,14 @@ fn read_arg<'a>(
 
 /// The rate of arguments [`read_arg`] has checked one by one (so this does not fail; if
 /// it did, the error would point at the whole rate).
-fn build(doc: &Doc<'_>, raw: &RawValue, kind: RateKind, args: &[u64]) -> Result<Rate, JsonError> {
+fn build(doc: &Doc<'_>, raw: Raw<'_>, kind: RateKind, args: &[u64]) -> Result<Rate, JsonError> {
     Rate::from_args(kind, args).map_err(|_| doc.value_error(raw, kind.arity_expected()))
 }
 
 /// The sury form: `{"TAG":"Daily","_0":9,"_1":0}`, members in any order.
-fn read_sury<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
-    let mut tag: Option<&'a RawValue> = None;
-    let mut args: [Option<&'a RawValue>; 5] = [None; 5];
+fn read_sury<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
+    let mut tag: Option<Raw<'a>> = None;
+    let mut args: [Option<Raw<'a>>; 5] = [None; 5];
     doc.object(raw, |key, value| {
         let slot = if key == "TAG" {
             &mut tag
@@ -126,7 +124,7 @@ fn read_sury<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
 }
 
 /// The decco form: `["Daily",9,0]`.
-fn read_decco<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
+fn read_decco<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
     let mut kind: Option<RateKind> = None;
     let mut values = [0u64; 5];
     let mut len = 0;
@@ -157,14 +155,14 @@ fn read_decco<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
 }
 
 /// The string form: `"Daily(9,0)"`.
-fn read_rate_string<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
+fn read_rate_string<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
     let text = doc.string(raw)?;
     let borrowed = matches!(text, Cow::Borrowed(_));
     Rate::parse(&text).map_err(|e| in_string(doc, raw, borrowed, &e))
 }
 
-fn read_rate<'a>(doc: &Doc<'a>, raw: &'a RawValue) -> Result<Rate, JsonError> {
-    match Kind::of(raw) {
+fn read_rate<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
+    match raw.kind() {
         Kind::String => read_rate_string(doc, raw),
         Kind::Object => read_sury(doc, raw),
         Kind::Array => read_decco(doc, raw),
@@ -248,7 +246,7 @@ pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut BytesMut, dialect: Diale
         buf.put_u8(b',');
         write_str(buf, key);
         buf.put_u8(b':');
-        buf.put_slice(value.get().as_bytes());
+        buf.put_slice(value.as_bytes());
     }
     buf.put_u8(b'}');
 }

@@ -194,7 +194,7 @@ impl<'b> PartialEq<Schedule<'b>> for Schedule<'_> {
                 .extras
                 .iter()
                 .zip(other.extras.iter())
-                .all(|((ka, va), (kb, vb))| ka == kb && va.get() == vb.get())
+                .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
     }
 }
 
