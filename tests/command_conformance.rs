@@ -6,7 +6,6 @@
 //! test binary: every test here takes [`SERIAL`] so that none runs beside it.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -19,7 +18,7 @@ use heartwire::command::{
 use heartwire::json::{Doc, JsonError};
 use heartwire::time::{FixedClock, UnixTime};
 use heartwire_alloc_counter::{CountingAlloc, count};
-use heartwire_tests::{Case, Operation, VectorFile, read_vectors, repo_root};
+use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
 use serde_json::Value;
 
 #[path = "../fuzz/src/command.rs"]
@@ -277,47 +276,8 @@ fn the_suite_is_well_formed() {
     let _serial = serial();
     let text = vectors();
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
-    assert!(file.cases.len() >= 45, "at least 45 cases");
     assert_eq!(file.spec, "spec/command.md");
-    let spec = std::fs::read_to_string(repo_root().join(&file.spec)).expect("chapter exists");
-    let mut ids = HashSet::new();
-    let mut by_section: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for case in &file.cases {
-        assert!(ids.insert(case.id.as_str()), "duplicate id {}", case.id);
-        let well_formed = case.id.starts_with("command.")
-            && case.id.split('.').count() >= 3
-            && case.id.split('.').all(|part| !part.is_empty())
-            && case
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-        assert!(well_formed, "malformed id {}", case.id);
-        assert!(
-            !case.description.is_empty(),
-            "{} has no description",
-            case.id
-        );
-        let heading = format!("\n## {} ", case.section);
-        let subheading = format!("\n### {} ", case.section);
-        assert!(
-            spec.contains(&heading) || spec.contains(&subheading),
-            "{} names section {} which spec/command.md does not have",
-            case.id,
-            case.section
-        );
-        let counts = by_section.entry(case.section.as_str()).or_default();
-        if case.expect.error.is_some() {
-            counts.1 += 1;
-        } else {
-            counts.0 += 1;
-        }
-    }
-    for (section, (valid, invalid)) in by_section {
-        assert!(
-            valid > 0 && invalid > 0,
-            "section {section} has {valid} valid and {invalid} invalid cases"
-        );
-    }
+    assert_well_formed(&file, "command", 45);
 }
 
 /// Replays `fuzz/corpus/command_decode/` through the checks of the fuzz target.

@@ -1,9 +1,7 @@
 //! The Rust implementation against the conformance vectors of `spec/vectors/text.json`.
 
-use std::collections::{BTreeMap, HashSet};
-
 use heartwire::text::{Message, TextError};
-use heartwire_tests::{Case, Operation, VectorFile, read_vectors, repo_root};
+use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
 
 /// What heartwire does with a case: the canonical JSON and line forms, or the error
 /// class and offset.
@@ -97,48 +95,7 @@ fn decoded_outputs_are_valid_encode_inputs() {
 fn the_suite_is_well_formed() {
     let text = read_vectors("text.json");
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
-    assert!(file.cases.len() >= 60, "at least 60 cases");
-    let spec = std::fs::read_to_string(repo_root().join(&file.spec)).expect("spec chapter exists");
-
-    let mut ids = HashSet::new();
-    let mut by_section: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for case in &file.cases {
-        assert!(ids.insert(case.id.as_str()), "duplicate id {}", case.id);
-        assert!(
-            case.id.starts_with("text.")
-                && case.id.bytes().all(|b| b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || b == b'.'
-                    || b == b'-'),
-            "malformed id {}",
-            case.id
-        );
-        assert!(
-            !case.description.is_empty(),
-            "{} has a description",
-            case.id
-        );
-        let heading = format!("## {} ", case.section);
-        let subheading = format!("### {} ", case.section);
-        assert!(
-            spec.contains(&heading) || spec.contains(&subheading),
-            "{} names section {} which spec/text.md does not have",
-            case.id,
-            case.section
-        );
-        let counts = by_section.entry(case.section.as_str()).or_default();
-        if case.expect.error.is_some() {
-            counts.1 += 1;
-        } else {
-            counts.0 += 1;
-        }
-    }
-    for (section, (valid, invalid)) in by_section {
-        assert!(
-            valid > 0 && invalid > 0,
-            "section {section} has {valid} valid and {invalid} invalid cases"
-        );
-    }
+    assert_well_formed(&file, "text", 60);
 }
 
 /// `Message::decode_str` (a subject that is text already) agrees with `Message::decode`

@@ -5,12 +5,10 @@
 //! the format's own; their canonical text is compared byte for byte (§7). The `timestamp`
 //! cases go through [`Timestamp::parse`] and write the instant as §9 says.
 
-use std::collections::{BTreeMap, HashSet};
-
 use bytes::BytesMut;
 use heartwire::document::Document;
 use heartwire::time::{Timestamp, UnixTime};
-use heartwire_tests::{Case, Operation, VectorFile, read_vectors, repo_root};
+use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
 use serde_json::{Value, json};
 
 /// What heartwire gives for a case, or what a case expects.
@@ -239,96 +237,5 @@ fn canonical_outputs_are_fixed_points() {
 fn the_suite_is_well_formed() {
     let text = read_vectors("json.json");
     let file = vectors(&text);
-    assert!(file.cases.len() >= 80, "at least 80 cases");
-    let spec = std::fs::read_to_string(repo_root().join(&file.spec)).expect("spec chapter exists");
-
-    let mut ids = HashSet::new();
-    let mut by_section: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for case in &file.cases {
-        assert!(ids.insert(case.id.as_str()), "duplicate id {}", case.id);
-        let mut parts = case.id.split('.');
-        assert!(
-            parts.next() == Some("json")
-                && parts.next().is_some_and(|area| !area.is_empty())
-                && parts.next().is_some_and(|name| !name.is_empty())
-                && parts.next().is_none()
-                && case.id.bytes().all(|b| b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || b == b'.'
-                    || b == b'-'),
-            "malformed id {}",
-            case.id
-        );
-        assert!(
-            !case.description.is_empty(),
-            "{} has a description",
-            case.id
-        );
-        let heading = format!("\n## {} ", case.section);
-        let subheading = format!("\n### {} ", case.section);
-        assert!(
-            spec.contains(&heading) || spec.contains(&subheading),
-            "{} names section {} which {} does not have",
-            case.id,
-            case.section,
-            file.spec
-        );
-        let e = &case.expect;
-        match &case.operation {
-            Operation::Decode => {
-                assert!(
-                    case.input.document_bytes().is_some()
-                        && case.input.args.is_none()
-                        && case.input.dialect.is_none(),
-                    "{}: a decode case has a document (or document_hex), and only that",
-                    case.id
-                );
-                assert!(
-                    e.result.is_none(),
-                    "{}: a decode case has no result",
-                    case.id
-                );
-                if let (Some(decoded), Some(encoded)) = (e.decoded, &e.encoded) {
-                    assert_eq!(
-                        decoded.get(),
-                        encoded,
-                        "{}: decoded is the canonical document, written as it is encoded",
-                        case.id
-                    );
-                }
-            }
-            Operation::Other(name) if name == "timestamp" => {
-                let args = case.input.args.as_ref();
-                assert!(
-                    args.and_then(Value::as_object).is_some_and(
-                        |a| a.len() == 1 && a.get("text").is_some_and(Value::is_string)
-                    ) && case.input.document_bytes().is_none(),
-                    "{}: a timestamp case has args {{\"text\": ...}}, and only that",
-                    case.id
-                );
-                assert!(
-                    e.decoded.is_none() && e.encoded.is_none() && e.path.is_none(),
-                    "{}: a timestamp case has a result or an error with an offset",
-                    case.id
-                );
-                if e.error.is_some() {
-                    assert_eq!(e.error.as_deref(), Some("json.timestamp"), "{}", case.id);
-                    assert!(e.offset.is_some(), "{}: the offset is fixed (§9)", case.id);
-                }
-            }
-            other => panic!("{}: json.json has no {other:?} cases", case.id),
-        }
-        let counts = by_section.entry(case.section.as_str()).or_default();
-        if e.error.is_some() {
-            counts.1 += 1;
-        } else {
-            counts.0 += 1;
-        }
-    }
-    for (section, (valid, invalid)) in by_section {
-        assert!(
-            valid > 0 && invalid > 0,
-            "section {section} has {valid} valid and {invalid} invalid cases"
-        );
-    }
+    assert_well_formed(&file, "json", 80);
 }

@@ -164,3 +164,60 @@ pub fn read_vectors(name: &str) -> String {
     let path = repo_root().join("spec/vectors").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// Asserts the rules every suite keeps (`spec/vectors/README.md`): the format and at
+/// least `min_cases` cases; ids unique and of the form `<format>.<area>.<name>` in
+/// lower-case ASCII letters, digits, `.` and `-`; a description; a section that is a
+/// `## N` or `### N.M` heading of the chapter; and, for every section named, at least one
+/// valid and one invalid case.
+pub fn assert_well_formed(file: &VectorFile<'_>, format: &str, min_cases: usize) {
+    use std::collections::{BTreeMap, HashSet};
+
+    assert_eq!(file.format, format, "the suite's format");
+    assert!(
+        file.cases.len() >= min_cases,
+        "{} has {} cases, expected at least {min_cases}",
+        file.suite,
+        file.cases.len()
+    );
+    let spec = std::fs::read_to_string(repo_root().join(&file.spec))
+        .unwrap_or_else(|e| panic!("{}: {e}", file.spec));
+    let prefix = format!("{format}.");
+    let mut ids = HashSet::new();
+    let mut by_section: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for case in &file.cases {
+        let id = case.id.as_str();
+        assert!(ids.insert(id), "duplicate id {id}");
+        assert!(
+            id.starts_with(&prefix)
+                && id.split('.').count() >= 3
+                && id.split('.').all(|part| !part.is_empty())
+                && id.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'.'
+                    || b == b'-'),
+            "malformed id {id}"
+        );
+        assert!(!case.description.is_empty(), "{id} has no description");
+        let heading = format!("\n## {} ", case.section);
+        let subheading = format!("\n### {} ", case.section);
+        assert!(
+            spec.contains(&heading) || spec.contains(&subheading),
+            "{id} names section {} which {} does not have",
+            case.section,
+            file.spec
+        );
+        let counts = by_section.entry(case.section.as_str()).or_default();
+        if case.expect.error.is_some() {
+            counts.1 += 1;
+        } else {
+            counts.0 += 1;
+        }
+    }
+    for (section, (valid, invalid)) in by_section {
+        assert!(
+            valid > 0 && invalid > 0,
+            "section {section} has {valid} valid and {invalid} invalid cases"
+        );
+    }
+}
