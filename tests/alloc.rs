@@ -358,10 +358,11 @@ fn may_allocate(doc: &[u8], document: &Document<'_>) -> bool {
                 || headers.is_some_and(|h| crowded_members(h.iter()))
                 || match &envelope.command {
                     Command::Other(_) => true,
-                    Command::ConnectPlugin { definition } => definition
-                        .get()
-                        .get(1..)
-                        .is_some_and(|inside| inside.contains(['[', '{'])),
+                    Command::ConnectPlugin { definition } => definition.as_ref().is_some_and(|d| {
+                        d.get()
+                            .get(1..)
+                            .is_some_and(|inside| inside.contains(['[', '{']))
+                    }),
                     _ => false,
                 }
         }

@@ -94,8 +94,11 @@ fn command() -> impl Strategy<Value = Command<'static>> {
             let members: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
             let definition = PluginDefinition::new(raw(format!("{{{}}}", members.join(","))))
                 .expect("an object");
-            Command::ConnectPlugin { definition }
+            Command::ConnectPlugin {
+                definition: Some(definition),
+            }
         }),
+        Just(Command::ConnectPlugin { definition: None }),
         Just(Command::DisconnectPlugin),
         (
             "[A-Z][A-Za-z0-9_]{0,12}",

@@ -178,10 +178,12 @@ pub enum Command<'a> {
         /// The interval in minutes (§5.1).
         minutes: Timeout<'a>,
     },
-    /// `ConnectPlugin(definition)`: a plugin connects.
+    /// `ConnectPlugin` or `ConnectPlugin(definition)`: a plugin connects. The reference
+    /// lists the variant bare and the framework's code carries a definition; both occur,
+    /// and a monitor must not reject either.
     ConnectPlugin {
         /// The plugin's definition, verbatim.
-        definition: PluginDefinition<'a>,
+        definition: Option<PluginDefinition<'a>>,
     },
     /// `DisconnectPlugin`: the plugin is gone (sent by the disconnect schedule).
     DisconnectPlugin,
@@ -223,7 +225,9 @@ impl<'a> Command<'a> {
             Command::Heartbeat { minutes } | Command::RedetectPlugin { minutes } => {
                 minutes.number().map(Number::as_str).into_iter().collect()
             }
-            Command::ConnectPlugin { definition } => SmallVec::from_iter([definition.get()]),
+            Command::ConnectPlugin { definition } => {
+                definition.iter().map(PluginDefinition::get).collect()
+            }
             Command::DisconnectPlugin => SmallVec::new(),
             Command::Other(other) => other.args.iter().map(RawJson::get).collect(),
         }
@@ -239,7 +243,7 @@ impl<'a> Command<'a> {
                 minutes: minutes.into_owned(),
             },
             Command::ConnectPlugin { definition } => Command::ConnectPlugin {
-                definition: definition.into_owned(),
+                definition: definition.map(PluginDefinition::into_owned),
             },
             Command::DisconnectPlugin => Command::DisconnectPlugin,
             Command::Other(other) => Command::Other(other.into_owned()),
@@ -407,12 +411,11 @@ fn whole(offset: usize, expected: &'static str) -> JsonError {
     JsonError::new(JsonErrorKind::Value { expected }, offset)
 }
 
-/// Builds a command from its name and arguments, by the rules of §4.5 and §4.6.
-/// `at` is the offset of the command value, for errors about it as a whole.
+/// Builds a command from its name and arguments, by the rules of §4.5 and §4.6. No
+/// known command requires an argument, so every error is at an argument.
 fn from_parts<'a>(
     name: Cow<'a, str>,
     args: SmallVec<[Arg<'a>; 2]>,
-    at: usize,
 ) -> Result<Command<'a>, JsonError> {
     let too_many = |args: &[Arg<'_>], max: usize, expected: &'static str| match args.get(max) {
         Some(extra) => Err(extra.error(JsonErrorKind::Value { expected })),
@@ -433,9 +436,9 @@ fn from_parts<'a>(
             minutes: timeout(&args)?,
         },
         "ConnectPlugin" => {
-            too_many(&args, 1, "one argument, the plugin definition")?;
+            too_many(&args, 1, "at most one argument, the plugin definition")?;
             let Some(arg) = args.into_iter().next() else {
-                return Err(whole(at, "one argument, the plugin definition"));
+                return Ok(Command::ConnectPlugin { definition: None });
             };
             let kind = Kind::of(&arg.raw);
             if kind != Kind::Object {
@@ -446,7 +449,7 @@ fn from_parts<'a>(
                 }));
             }
             Command::ConnectPlugin {
-                definition: PluginDefinition(arg.into_raw()),
+                definition: Some(PluginDefinition(arg.into_raw())),
             }
         }
         "DisconnectPlugin" => {
@@ -489,7 +492,7 @@ fn from_text(text: &str, base: Option<usize>, quote: usize) -> Result<Command<'_
             seg: Seg::Text,
         });
     }
-    from_parts(Cow::Borrowed(parsed.name), args, quote)
+    from_parts(Cow::Borrowed(parsed.name), args)
 }
 
 /// A variant name from a JSON string member, checked against the name grammar.
@@ -522,7 +525,7 @@ fn from_array<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError>
     let Some(name) = name else {
         return Err(doc.value_error(raw, "the command name as the first element"));
     };
-    from_parts(name, args, doc.offset(raw))
+    from_parts(name, args)
 }
 
 /// The index of a positional member `_0`, `_1`, ... (no leading zeros).
@@ -571,7 +574,7 @@ fn from_object<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError
         return Err(gap.error(JsonErrorKind::Value { expected }));
     }
     let args = args.into_iter().map(|(_, arg)| arg).collect();
-    from_parts(name, args, doc.offset(raw))
+    from_parts(name, args)
 }
 
 #[cfg(test)]
@@ -661,7 +664,15 @@ mod tests {
         assert_eq!(err(r#""Heartbeat(1e999)""#), e("json.value", 11, ""));
         assert_eq!(err(r#"["Heartbeat","10"]"#), e("json.type", 13, "[1]"));
         assert_eq!(err(r#"["DisconnectPlugin",1]"#), e("json.value", 20, "[1]"));
-        assert_eq!(err(r#"["ConnectPlugin"]"#), e("json.value", 0, ""));
+        assert_eq!(
+            err(r#"["ConnectPlugin"]"#),
+            Ok(()),
+            "a bare ConnectPlugin is fine"
+        );
+        assert_eq!(
+            err(r#"["ConnectPlugin",{},{}]"#),
+            e("json.value", 20, "[2]")
+        );
         assert_eq!(err(r#"["ConnectPlugin",[]]"#), e("json.type", 17, "[1]"));
         assert_eq!(err(r#"[]"#), e("json.value", 0, ""));
         assert_eq!(err(r#"[1]"#), e("json.type", 1, "[0]"));
