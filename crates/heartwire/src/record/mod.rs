@@ -304,11 +304,11 @@ impl<'a> Record<'a> {
         classify(self, now, interval)
     }
 
-    /// Appends the canonical document (`spec/record.md` §7) to `buf`, reserving its
-    /// exact length first.
+    /// Appends the canonical document (`spec/record.md` §7) to `buf`; no allocation
+    /// when `buf` has room ([`Record::encoded_len`] says how much it needs).
     pub fn encode(&self, buf: &mut BytesMut) {
-        buf.reserve(self.encoded_len());
-        // Writing into a BytesMut does not fail.
+        // One pass: a buffer without room grows as it is written (measuring the length
+        // first would write everything twice). Writing into a BytesMut does not fail.
         let _ = self.write(buf);
     }
 
@@ -548,6 +548,12 @@ fn member(w: &mut impl fmt::Write, key: &str) -> fmt::Result {
 /// `"` and `\`, the short escapes `\b \f \n \r \t`, other control characters as
 /// `\u00xx` in lower-case hex; everything else, non-ASCII included, as it is.
 fn write_string(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    // Most strings need no escape: one check, one write.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        w.write_char('"')?;
+        w.write_str(s)?;
+        return w.write_char('"');
+    }
     w.write_char('"')?;
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
