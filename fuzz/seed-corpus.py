@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpus of the text_decode fuzz target from the conformance vectors.
+"""Regenerates the seed corpora of the fuzz targets from the conformance vectors.
 
-Writes one file per decode case of spec/vectors/text.json into fuzz/corpus/text_decode/,
-named by the case id: subject, a newline and payload for cases given as subject and
-payload (text or hex), or the line itself for line cases. The fuzz target splits its
-input at the first newline or 0x00 byte, so these files reach Message::decode as the
-vectors give them, and Message::decode_line as a whole.
+One corpus per target, one file per vector case whose input the target reads, named by
+the case id:
+
+  text_decode      spec/vectors/text.json: the subject, a newline and the payload (text
+                   or hex) of a decode case, or its line. The target splits its input at
+                   the first newline or 0x00 byte, so these reach Message::decode as the
+                   vectors give them, and Message::decode_line as a whole.
+  record_decode    spec/vectors/record.json: the document of every case that has one, and
+                   the channel of every parse_channel case (the target also reads its input
+                   as a channel).
+  command_decode   spec/vectors/command.json: the document of every case that has one,
+                   in its input or in its args.
+  schedule_decode  spec/vectors/schedule.json: the document of every case that has one,
+                   and the rate or expression of every case with one in its args (the
+                   target also reads its input as both).
 
 Files that earlier runs wrote for cases that no longer exist are removed; files whose
-names do not start with "text." (hand-written seeds, crash reproducers) are kept.
+names do not start with the suite's prefix ("text.", "record.", ...: hand-written seeds,
+crash reproducers) are kept.
 
 Usage: python3 fuzz/seed-corpus.py [--check]
-  --check  write nothing; exit 1 if the corpus is out of date with the vectors
+  --check  write nothing; exit 1 if a corpus is out of date with its vectors
 """
 
 import json
@@ -20,44 +31,74 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT / "spec" / "vectors" / "text.json"
-CORPUS = ROOT / "fuzz" / "corpus" / "text_decode"
-# Vector ids are like "text.subject.single-token"; only files named so are ours to manage.
-GENERATED_PREFIX = "text."
 
 
 def field(inp, name):
     """The bytes of input field `name`, given as text or as `name_hex`; None if absent."""
-    if name in inp:
+    if isinstance(inp.get(name), str):
         return inp[name].encode("utf-8")
-    if name + "_hex" in inp:
+    if isinstance(inp.get(name + "_hex"), str):
         return bytes.fromhex(inp[name + "_hex"])
     return None
 
 
-def file_name(case_id):
+def text_seed(case):
+    if case.get("operation") != "decode":
+        return None
+    inp = case["input"]
+    subject, payload, line = field(inp, "subject"), field(inp, "payload"), field(inp, "line")
+    if subject is not None and payload is not None:
+        return subject + b"\n" + payload
+    return line
+
+
+def args(case):
+    a = case["input"].get("args")
+    return a if isinstance(a, dict) else {}
+
+
+def record_seed(case):
+    if case.get("operation") in ("decode", "encode"):
+        return field(case["input"], "document")
+    if case.get("operation") == "parse_channel":
+        return field(args(case), "channel")
+    return None
+
+
+def command_seed(case):
+    return field(case["input"], "document") or field(args(case), "document")
+
+
+def schedule_seed(case):
+    found = field(case["input"], "document")
+    if found is not None:
+        return found
+    return field(args(case), "expression") or field(args(case), "rate")
+
+
+# (vector file, corpus folder, case id prefix, the bytes a case gives its target)
+SUITES = [
+    ("text.json", "text_decode", "text.", text_seed),
+    ("record.json", "record_decode", "record.", record_seed),
+    ("command.json", "command_decode", "command.", command_seed),
+    ("schedule.json", "schedule_decode", "schedule.", schedule_seed),
+]
+
+
+def file_name(case_id, prefix):
     """A portable file name for a case id."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", case_id)
-    if not name.startswith(GENERATED_PREFIX):
-        name = GENERATED_PREFIX + name
-    return name
+    return name if name.startswith(prefix) else prefix + name
 
 
-def seeds(doc):
-    """(file name, content) for every decode case with a text input."""
+def seeds(doc, prefix, seed):
+    """(file name, content) for every case with an input the target reads."""
     out = {}
     for case in doc["cases"]:
-        if case.get("operation") != "decode":
+        content = seed(case)
+        if content is None:
             continue
-        inp = case["input"]
-        subject, payload, line = field(inp, "subject"), field(inp, "payload"), field(inp, "line")
-        if subject is not None and payload is not None:
-            content = subject + b"\n" + payload
-        elif line is not None:
-            content = line
-        else:
-            continue  # another input form, such as JSON
-        name = file_name(case["id"])
+        name = file_name(case["id"], prefix)
         if name in out:
             sys.exit(f"duplicate case id {case['id']!r}")
         out[name] = content
@@ -68,23 +109,31 @@ def main():
     check = sys.argv[1:] == ["--check"]
     if sys.argv[1:] not in ([], ["--check"]):
         sys.exit(__doc__)
-    with VECTORS.open(encoding="utf-8") as f:
-        wanted = seeds(json.load(f))
-    CORPUS.mkdir(parents=True, exist_ok=True)
-    present = {p.name for p in CORPUS.iterdir() if p.name.startswith(GENERATED_PREFIX)}
-    stale = sorted(present - wanted.keys())
-    changed = sorted(n for n, c in wanted.items() if n not in present or (CORPUS / n).read_bytes() != c)
-    if check:
+    out_of_date = False
+    for vectors, folder, prefix, seed in SUITES:
+        path = ROOT / "spec" / "vectors" / vectors
+        corpus = ROOT / "fuzz" / "corpus" / folder
+        with path.open(encoding="utf-8") as f:
+            wanted = seeds(json.load(f), prefix, seed)
+        corpus.mkdir(parents=True, exist_ok=True)
+        present = {p.name for p in corpus.iterdir() if p.name.startswith(prefix)}
+        stale = sorted(present - wanted.keys())
+        changed = sorted(
+            n for n, c in wanted.items() if n not in present or (corpus / n).read_bytes() != c
+        )
+        if check:
+            for name in stale:
+                print(f"{folder}: stale: {name}")
+            for name in changed:
+                print(f"{folder}: missing or different: {name}")
+            out_of_date |= bool(stale or changed)
+            continue
         for name in stale:
-            print(f"stale: {name}")
+            (corpus / name).unlink()
         for name in changed:
-            print(f"missing or different: {name}")
-        sys.exit(1 if stale or changed else 0)
-    for name in stale:
-        (CORPUS / name).unlink()
-    for name in changed:
-        (CORPUS / name).write_bytes(wanted[name])
-    print(f"{len(wanted)} seeds from {VECTORS.relative_to(ROOT)}: {len(changed)} written, {len(stale)} removed")
+            (corpus / name).write_bytes(wanted[name])
+        print(f"{folder}: {len(wanted)} seeds from {vectors}: {len(changed)} written, {len(stale)} removed")
+    sys.exit(1 if out_of_date else 0)
 
 
 if __name__ == "__main__":

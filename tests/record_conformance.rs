@@ -301,7 +301,7 @@ fn decoding_a_typical_record_does_not_allocate() {
 pub mod record_fuzz;
 
 /// Replays the fuzz corpus `fuzz/corpus/record_decode/` (the vectors' documents and
-/// channels, written by `fuzz/seed-record.py`, and whatever fuzzing found) through the
+/// channels, written by `fuzz/seed-corpus.py`, and whatever fuzzing found) through the
 /// checks of the `record_decode` fuzz target, on stable Rust.
 #[test]
 fn record_decode_corpus() {
