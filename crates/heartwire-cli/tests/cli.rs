@@ -328,6 +328,20 @@ fn schedule_next_prints_fire_times() {
         b"",
     );
     assert_eq!(text(&out.stdout), "2024-12-25T14:30:00Z\n");
+    // A one-time schedule that has passed: nothing to print, and a word on stderr.
+    let out = heartwire(
+        &[
+            "schedule",
+            "next",
+            "Single(2024,12,25,14,30)",
+            "--after",
+            "2025-01-01T00:00:00Z",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "");
+    assert!(text(&out.stderr).contains("fires no more"));
     let out = heartwire(
         &[
             "schedule",
