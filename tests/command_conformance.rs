@@ -18,7 +18,9 @@ use heartwire::command::{
 use heartwire::json::{Doc, JsonError};
 use heartwire::time::{FixedClock, UnixTime};
 use heartwire_alloc_counter::{CountingAlloc, count};
-use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
+use heartwire_tests::{
+    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
+};
 use serde_json::Value;
 
 #[path = "../fuzz/src/command.rs"]
@@ -216,24 +218,11 @@ fn every_vector_passes() {
     let text = vectors();
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
     assert_eq!(file.format, "command");
-    let mut failures = Vec::new();
-    for case in &file.cases {
-        let expected = expected(case);
-        let actual = run(case);
-        if !passes(&expected, &actual) {
-            failures.push(format!(
-                "{}\n    expected {expected:?}\n    actual   {actual:?}",
-                case.id
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors fail:\n{}",
-        failures.len(),
-        file.cases.len(),
-        failures.join("\n")
-    );
+    assert_every_case(&file, |case| {
+        let (expected, actual) = (expected(case), run(case));
+        (!passes(&expected, &actual))
+            .then(|| format!("expected {expected:?}\n    actual   {actual:?}"))
+    });
 }
 
 /// The outputs of the valid cases decode again to themselves: the canonical form and

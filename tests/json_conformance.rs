@@ -8,7 +8,9 @@
 use bytes::BytesMut;
 use heartwire::document::Document;
 use heartwire::time::{Timestamp, UnixTime};
-use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
+use heartwire_tests::{
+    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
+};
 use serde_json::{Value, json};
 
 /// What heartwire gives for a case, or what a case expects.
@@ -178,26 +180,16 @@ fn short(outcome: &Outcome) -> String {
 fn every_vector_passes() {
     let text = read_vectors("json.json");
     let file = vectors(&text);
-    let mut failures = Vec::new();
-    for case in &file.cases {
-        let expected = expected(case);
-        let actual = run(case);
-        if !passes(case, &expected, &actual) {
-            failures.push(format!(
-                "{}\n    expected {}\n    actual   {}",
-                case.id,
+    assert_every_case(&file, |case| {
+        let (expected, actual) = (expected(case), run(case));
+        (!passes(case, &expected, &actual)).then(|| {
+            format!(
+                "expected {}\n    actual   {}",
                 short(&expected),
                 short(&actual)
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors fail:\n{}",
-        failures.len(),
-        file.cases.len(),
-        failures.join("\n")
-    );
+            )
+        })
+    });
 }
 
 /// Every canonical document of the suite (`encoded`, and `decoded` as written in the

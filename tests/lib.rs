@@ -221,3 +221,24 @@ pub fn assert_well_formed(file: &VectorFile<'_>, format: &str, min_cases: usize)
         );
     }
 }
+
+/// Runs `check` on every case of a suite and fails listing every case it faults, each
+/// with what `check` said (what was expected and what came out), so that one run shows
+/// all that is wrong.
+pub fn assert_every_case(
+    file: &VectorFile<'_>,
+    mut check: impl FnMut(&Case<'_>) -> Option<String>,
+) {
+    let failures: Vec<String> = file
+        .cases
+        .iter()
+        .filter_map(|case| check(case).map(|why| format!("{}\n    {why}", case.id)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors fail:\n{}",
+        failures.len(),
+        file.cases.len(),
+        failures.join("\n")
+    );
+}

@@ -11,7 +11,9 @@ use bytes::BytesMut;
 use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
 use heartwire::time::Timestamp;
 use heartwire_alloc_counter::{CountingAlloc, count};
-use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors, repo_root};
+use heartwire_tests::{
+    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors, repo_root,
+};
 use serde_json::{Value, json};
 
 #[global_allocator]
@@ -183,24 +185,11 @@ fn every_vector_passes() {
     let text = read_vectors("record.json");
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
     assert_eq!(file.format, "record");
-    let mut failures = Vec::new();
-    for case in &file.cases {
-        let expected = expected(case);
-        let actual = run(case);
-        if !passes(&expected, &actual) {
-            failures.push(format!(
-                "{}\n    expected {expected:?}\n    actual   {actual:?}",
-                case.id
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors fail:\n{}",
-        failures.len(),
-        file.cases.len(),
-        failures.join("\n")
-    );
+    assert_every_case(&file, |case| {
+        let (expected, actual) = (expected(case), run(case));
+        (!passes(&expected, &actual))
+            .then(|| format!("expected {expected:?}\n    actual   {actual:?}"))
+    });
 }
 
 /// Every canonical document of the suite decodes again to a record that encodes to the

@@ -6,7 +6,9 @@ use std::path::Path;
 use bytes::BytesMut;
 use heartwire::schedule::{Dialect, Rate, Schedule, ScheduleError};
 use heartwire::time::{Timestamp, UnixTime};
-use heartwire_tests::{Case, Operation, VectorFile, assert_well_formed, read_vectors};
+use heartwire_tests::{
+    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
+};
 use serde_json::Value;
 
 #[path = "../fuzz/src/schedule.rs"]
@@ -203,24 +205,11 @@ fn vectors(text: &str) -> VectorFile<'_> {
 fn every_vector_passes() {
     let text = read_vectors("schedule.json");
     let file = vectors(&text);
-    let mut failures = Vec::new();
-    for case in &file.cases {
+    assert_every_case(&file, |case| {
         let actual = run(case);
         let expected = expected(case, &actual);
-        if actual != expected {
-            failures.push(format!(
-                "{}\n    expected {expected:?}\n    actual   {actual:?}",
-                case.id
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors fail:\n{}",
-        failures.len(),
-        file.cases.len(),
-        failures.join("\n")
-    );
+        (actual != expected).then(|| format!("expected {expected:?}\n    actual   {actual:?}"))
+    });
 }
 
 /// Every document a case expects decodes again to itself, in whichever dialect it was
