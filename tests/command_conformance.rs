@@ -1,13 +1,12 @@
 //! The Rust implementation against the conformance vectors of
-//! `spec/vectors/command.json`, plus the replay of the `command_decode` fuzz corpus and a
-//! check that decoding a typical envelope does not allocate.
+//! `spec/vectors/command.json`, and a check that decoding a typical envelope does not
+//! allocate. (The `command_decode` fuzz corpus is replayed by `tests/fuzz_corpus.rs`.)
 //!
 //! The allocation check counts with a global allocator, which sees every thread of this
 //! test binary: every test here takes [`SERIAL`] so that none runs beside it.
 
 use std::cell::RefCell;
 use std::num::NonZeroU32;
-use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::BytesMut;
@@ -267,34 +266,6 @@ fn the_suite_is_well_formed() {
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
     assert_eq!(file.spec, "spec/command.md");
     assert_well_formed(&file, "command", 45);
-}
-
-/// Replays `fuzz/corpus/command_decode/` through the checks of the fuzz target.
-#[test]
-fn command_decode_corpus() {
-    let _serial = serial();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/command_decode");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    files.retain(|path| path.is_file());
-    files.sort();
-    assert!(
-        files.len() >= 45,
-        "{} has only {} files",
-        dir.display(),
-        files.len()
-    );
-    for path in &files {
-        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let outcome = std::panic::catch_unwind(|| fuzz_command::command_decode(&data));
-        if let Err(panic) = outcome {
-            eprintln!("{} broke command_decode", path.display());
-            std::panic::resume_unwind(panic);
-        }
-    }
 }
 
 /// Decoding a typical envelope, in each dialect, allocates nothing beyond what the shared

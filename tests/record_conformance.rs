@@ -12,7 +12,7 @@ use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceNa
 use heartwire::time::Timestamp;
 use heartwire_alloc_counter::{CountingAlloc, count};
 use heartwire_tests::{
-    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors, repo_root,
+    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
 };
 use serde_json::{Value, json};
 
@@ -284,37 +284,4 @@ fn decoding_a_typical_record_does_not_allocate() {
         checked += 1;
     }
     assert!(checked > 20, "only {checked} documents checked");
-}
-
-#[path = "../fuzz/src/record.rs"]
-pub mod record_fuzz;
-
-/// Replays the fuzz corpus `fuzz/corpus/record_decode/` (the vectors' documents and
-/// channels, written by `fuzz/seed-corpus.py`, and whatever fuzzing found) through the
-/// checks of the `record_decode` fuzz target, on stable Rust.
-#[test]
-fn record_decode_corpus() {
-    let _guard = one_at_a_time();
-    let dir = repo_root().join("fuzz/corpus/record_decode");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    files.retain(|path| path.is_file());
-    files.sort();
-    assert!(
-        files.len() >= 45,
-        "{} has {} files",
-        dir.display(),
-        files.len()
-    );
-    for path in &files {
-        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let outcome = std::panic::catch_unwind(|| record_fuzz::record_decode(&data));
-        if let Err(panic) = outcome {
-            eprintln!("{} broke record_decode", path.display());
-            std::panic::resume_unwind(panic);
-        }
-    }
 }
