@@ -303,6 +303,48 @@ fn read_payload(reader: impl BufRead) -> io::Result<Result<Vec<u8>, TextError>> 
     }))
 }
 
+/// Runs `each` on every non-empty line of `input` (at most a JSON document long) with
+/// where it is (`source:LINE`) for messages; `each` says whether the line was valid. A
+/// longer line is reported by [`too_long`] as a line of `format` (detected from its
+/// first byte when `None`), without being read into memory.
+fn each_line(
+    input: impl BufRead,
+    source: &str,
+    format: Option<Format>,
+    mut each: impl FnMut(&str, &[u8]) -> io::Result<bool>,
+) -> io::Result<Outcome> {
+    let mut outcome = Outcome::AllValid;
+    let mut lines = BoundedLines::new(input, MAX_DOCUMENT_LEN);
+    let mut number = 0usize;
+    while let Some(line) = lines.next_line()? {
+        number += 1;
+        let where_ = format!("{source}:{number}");
+        let valid = match line {
+            Line::Complete(bytes) if bytes.is_empty() => continue,
+            Line::Complete(bytes) => each(&where_, &bytes)?,
+            Line::TooLong { len, first } => {
+                too_long(&where_, len, format, first);
+                false
+            }
+        };
+        outcome = outcome.and(valid);
+    }
+    Ok(outcome)
+}
+
+/// Writes a document's encoding and a line feed through a reused buffer.
+fn write_document(
+    out: &mut impl Write,
+    buf: &mut BytesMut,
+    encode: impl FnOnce(&mut BytesMut),
+) -> io::Result<bool> {
+    buf.clear();
+    encode(buf);
+    buf.extend_from_slice(b"\n");
+    out.write_all(buf)?;
+    Ok(true)
+}
+
 /// `decode` of lines: documents of the JSON formats and beatit line forms, each
 /// detected from its first byte unless `format` says.
 fn decode_lines(
@@ -311,41 +353,25 @@ fn decode_lines(
     format: Option<Format>,
     out: &mut impl Write,
 ) -> io::Result<Outcome> {
-    let mut outcome = Outcome::AllValid;
-    let mut lines = BoundedLines::new(input, MAX_DOCUMENT_LEN);
-    let mut number = 0usize;
     let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
-    while let Some(line) = lines.next_line()? {
-        number += 1;
-        let where_ = format!("{source}:{number}");
-        let bytes = match line {
-            Line::Complete(bytes) if bytes.is_empty() => continue,
-            Line::Complete(bytes) => bytes,
-            Line::TooLong { len, first } => {
-                outcome = outcome.and(false);
-                too_long(&where_, len, format, first);
-                continue;
-            }
-        };
-        let format = format.unwrap_or_else(|| line_format(&bytes));
-        if format == Format::Text {
-            match Message::decode_line(&bytes) {
-                Ok(message) => writeln!(out, "{}", message.json())?,
-                Err(e) => outcome = report(&where_, &e, Some(&bytes)),
-            }
-            continue;
+    each_line(input, source, format, |where_, bytes| {
+        match format.unwrap_or_else(|| line_format(bytes)) {
+            Format::Text => match Message::decode_line(bytes) {
+                Ok(message) => writeln!(out, "{}", message.json()).map(|()| true),
+                Err(e) => {
+                    report(where_, &e, Some(bytes));
+                    Ok(false)
+                }
+            },
+            format => match Document::decode_as(bytes, format) {
+                Ok(document) => write_document(out, &mut buf, |b| document.encode(b)),
+                Err(e) => {
+                    report_json(where_, &e, bytes);
+                    Ok(false)
+                }
+            },
         }
-        match Document::decode_as(&bytes, format) {
-            Ok(document) => {
-                buf.clear();
-                document.encode(&mut buf);
-                buf.extend_from_slice(b"\n");
-                out.write_all(&buf)?;
-            }
-            Err(e) => outcome = report_json(&where_, &e, &bytes),
-        }
-    }
-    Ok(outcome)
+    })
 }
 
 /// The format of a line: a JSON document if it starts with `{` (after spaces), else a
@@ -401,46 +427,28 @@ fn encode_lines(
     dialects: Dialects,
     out: &mut impl Write,
 ) -> io::Result<Outcome> {
-    let mut outcome = Outcome::AllValid;
-    let mut lines = BoundedLines::new(input, MAX_DOCUMENT_LEN);
-    let mut number = 0usize;
     let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
-    while let Some(line) = lines.next_line()? {
-        number += 1;
-        let where_ = format!("{source}:{number}");
-        let bytes = match line {
-            Line::Complete(bytes) if bytes.is_empty() => continue,
-            Line::Complete(bytes) => bytes,
-            Line::TooLong { len, .. } => {
-                outcome = outcome.and(false);
-                too_long(&where_, len, Some(Format::Record), Some(b'{'));
-                continue;
-            }
-        };
-        let document = match Format::detect(&bytes) {
-            Ok(format) => Document::decode_as(&bytes, format),
+    each_line(input, source, Some(Format::Record), |where_, bytes| {
+        let document = match Format::detect(bytes) {
+            Ok(format) => Document::decode_as(bytes, format),
             // No key of a document format: the JSON form of a beatit message.
             Err(e) if matches!(e.kind, JsonErrorKind::Missing { .. }) => {
-                outcome = outcome.and(encode_text(&where_, &bytes, out)?);
-                continue;
+                return encode_text(where_, bytes, out);
             }
             Err(e) => Err(e),
         };
         match document {
-            Ok(document) => {
-                buf.clear();
-                match &document {
-                    Document::Command(envelope) => envelope.encode(dialects.command, &mut buf),
-                    Document::Schedule(schedule) => schedule.encode_as(&mut buf, dialects.rate),
-                    other => other.encode(&mut buf),
-                }
-                buf.extend_from_slice(b"\n");
-                out.write_all(&buf)?;
+            Ok(document) => write_document(out, &mut buf, |b| match &document {
+                Document::Command(envelope) => envelope.encode(dialects.command, b),
+                Document::Schedule(schedule) => schedule.encode_as(b, dialects.rate),
+                other => other.encode(b),
+            }),
+            Err(e) => {
+                report_json(where_, &e, bytes);
+                Ok(false)
             }
-            Err(e) => outcome = report_json(&where_, &e, &bytes),
         }
-    }
-    Ok(outcome)
+    })
 }
 
 /// Encodes the canonical JSON form of a beatit message; whether it was valid.
