@@ -448,27 +448,11 @@ impl<'a> Meta<'a> {
                 }),
                 "headers" => fresh(doc, &headers, &key, v).and_then(|()| {
                     let mut h = Extras::new();
-                    doc.object(v, |k, value| {
-                        if h.contains_key(&k) {
-                            return Err(doc.duplicate(&k, value).in_field(&k));
-                        }
-                        doc.free_form(value, MEMBER_DEPTH + 1)
-                            .map_err(|e| e.in_field(&k))?;
-                        h.push(k, value);
-                        Ok(())
-                    })?;
+                    doc.object(v, |k, value| h.keep(doc, k, value, MEMBER_DEPTH + 1))?;
                     headers = Some(Headers(h));
                     Ok(())
                 }),
-                _ => {
-                    if extras.contains_key(&key) {
-                        return Err(doc.duplicate(&key, v).in_field(&key));
-                    }
-                    doc.free_form(v, MEMBER_DEPTH)
-                        .map_err(|e| e.in_field(&key))?;
-                    extras.push(key, v);
-                    return Ok(());
-                }
+                _ => return extras.keep(doc, key, v, MEMBER_DEPTH),
             };
             result.map_err(|e| e.in_field(&key))
         })?;

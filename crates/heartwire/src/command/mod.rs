@@ -188,15 +188,7 @@ impl<'a> Envelope<'a> {
                     command = Some(Command::decode(&doc, v)?);
                     Ok(())
                 }),
-                _ => {
-                    if extras.contains_key(&key) {
-                        return Err(doc.duplicate(&key, v).in_field(&key));
-                    }
-                    doc.free_form(v, MEMBER_DEPTH)
-                        .map_err(|e| e.in_field(&key))?;
-                    extras.push(key, v);
-                    return Ok(());
-                }
+                _ => return extras.keep(&doc, key, v, MEMBER_DEPTH),
             };
             result.map_err(|e| e.in_field(&key))
         })?;

@@ -306,10 +306,23 @@ impl<'a> Extras<'a> {
         Extras(SmallVec::new())
     }
 
-    /// Adds a member at the end. The caller makes sure keys stay unique (decoding
-    /// rejects duplicates; [`Extras::insert`] replaces).
-    pub(crate) fn push(&mut self, key: Cow<'a, str>, value: Raw<'a>) {
+    /// Keeps a member a decoder has no rule for, at nesting depth `depth`: the one place
+    /// the rules of extra members are applied (`spec/json.md` §6): a key not seen before
+    /// among them (§2.4), and free-form content within the limits (§2.3, §5). The caller
+    /// has checked that the key is none of its own members'. Errors carry the key's path.
+    pub(crate) fn keep(
+        &mut self,
+        doc: &Doc<'a>,
+        key: Cow<'a, str>,
+        value: Raw<'a>,
+        depth: usize,
+    ) -> Result<(), JsonError> {
+        if self.contains_key(&key) {
+            return Err(doc.duplicate(&key, value).in_field(&key));
+        }
+        doc.free_form(value, depth).map_err(|e| e.in_field(&key))?;
         self.0.push((key, Cow::Borrowed(value.get())));
+        Ok(())
     }
 
     /// Sets a member: replaces the value of an existing key in place, or adds it at the

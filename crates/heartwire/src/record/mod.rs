@@ -168,13 +168,14 @@ impl<'a> Record<'a> {
         let (doc, raw) = Doc::parse(bytes)?;
         let mut members = Members::default();
         doc.object(raw, |key, value| {
-            let extra = members
+            let known = members
                 .read(&doc, key.as_ref(), value)
                 .map_err(|e| e.in_field(&key))?;
-            if extra {
-                members.extras.push(key, value);
+            if known {
+                Ok(())
+            } else {
+                members.extras.keep(&doc, key, value, 2)
             }
-            Ok(())
         })?;
         Ok(Record {
             service_name: required(&doc, raw, members.service_name, SERVICE_NAME)?,
@@ -431,7 +432,8 @@ struct Members<'a> {
 impl<'a> Members<'a> {
     /// Reads one member by the rule of its key; the error's path is added by the caller.
     /// A repeated key is reported before its value is looked at: the key comes first.
-    /// Returns whether the member is an extra one, for the caller to keep.
+    /// Returns whether the key is one of the record's own members; the caller keeps the
+    /// others as extra members.
     ///
     /// The key is matched once: this runs for every member of every record decoded.
     fn read(&mut self, doc: &Doc<'a>, key: &str, value: Raw<'a>) -> Result<bool, JsonError> {
@@ -458,13 +460,9 @@ impl<'a> Members<'a> {
             }
             SERVICE_NAME | INSTANCE_ID | TIMESTAMP | UPTIME_SECONDS | HEARTBEAT_COUNT
             | MEMORY_USAGE_MB | CPU_USAGE_PERCENT => return Err(duplicate()),
-            _ if self.extras.contains_key(key) => return Err(duplicate()),
-            _ => {
-                doc.free_form(value, 2)?;
-                return Ok(true);
-            }
+            _ => return Ok(false),
         }
-        Ok(false)
+        Ok(true)
     }
 }
 

@@ -191,13 +191,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Schedule<'_>, JsonError> {
                 once(&doc, &payload, &key, value)?;
                 payload = Some(doc.string(value).map_err(|e| e.in_field("payload"))?);
             }
-            _ => {
-                if extras.contains_key(&key) {
-                    return Err(doc.duplicate(&key, value).in_field(&key));
-                }
-                doc.free_form(value, 2).map_err(|e| e.in_field(&key))?;
-                extras.push(key, value);
-            }
+            _ => extras.keep(&doc, key, value, 2)?,
         }
         Ok(())
     })?;
