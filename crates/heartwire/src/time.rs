@@ -124,39 +124,31 @@ impl<'a> Timestamp<'a> {
     /// aware UTC datetime: microseconds and `+00:00` (`2025-01-16T08:30:00.123456+00:00`).
     /// Sub-microsecond digits are truncated, as Python keeps none.
     pub fn from_unix_micros(at: UnixTime) -> Timestamp<'static> {
-        let at = UnixTime::new(at.secs, at.nanos / 1000 * 1000);
-        let c = at.civil();
-        let text = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.minute,
-            c.second,
-            at.nanos / 1000
-        );
-        Timestamp {
-            text: Cow::Owned(text),
-            at,
-        }
+        Timestamp::written(at, 6, "+00:00")
     }
 
     /// The timestamp of an instant, written the way JavaScript's `toISOString()` writes
     /// it: milliseconds and `Z` (`2024-01-26T10:30:00.000Z`). Sub-millisecond digits are
     /// truncated.
     pub fn from_unix_millis(at: UnixTime) -> Timestamp<'static> {
-        let at = UnixTime::new(at.secs, at.nanos / 1_000_000 * 1_000_000);
+        Timestamp::written(at, 3, "Z")
+    }
+
+    /// An instant in UTC with `digits` fraction digits (more are truncated) and `offset`.
+    fn written(at: UnixTime, digits: u32, offset: &str) -> Timestamp<'static> {
+        let unit = 10u32.pow(9 - digits);
+        let at = UnixTime::new(at.secs, at.nanos / unit * unit);
         let c = at.civil();
         let text = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:0width$}{offset}",
             c.year,
             c.month,
             c.day,
             c.hour,
             c.minute,
             c.second,
-            at.nanos / 1_000_000
+            at.nanos / unit,
+            width = digits as usize
         );
         Timestamp {
             text: Cow::Owned(text),

@@ -382,9 +382,16 @@ impl<'a> Extras<'a> {
     }
 }
 
-impl PartialEq for Extras<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+/// Equal when the same keys have the same JSON texts in the same order. Across
+/// lifetimes, so that owned and borrowed members compare (the `SmallVec` makes `Extras`
+/// invariant in its lifetime, which a derived comparison would require to match).
+impl<'b> PartialEq<Extras<'b>> for Extras<'_> {
+    fn eq(&self, other: &Extras<'b>) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
     }
 }
 

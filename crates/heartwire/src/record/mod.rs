@@ -388,12 +388,7 @@ impl<'b> PartialEq<Record<'b>> for Record<'_> {
             && self.heartbeat_count == other.heartbeat_count
             && metric(self.memory_usage_mb(), other.memory_usage_mb())
             && metric(self.cpu_usage_percent(), other.cpu_usage_percent())
-            && self.extras.len() == other.extras.len()
-            && self
-                .extras
-                .iter()
-                .zip(other.extras.iter())
-                .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
+            && self.extras == other.extras
     }
 }
 

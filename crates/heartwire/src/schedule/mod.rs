@@ -189,12 +189,7 @@ impl<'b> PartialEq<Schedule<'b>> for Schedule<'_> {
         self.name.as_str() == other.name.as_str()
             && self.rate == other.rate
             && self.payload == other.payload
-            && self.extras.len() == other.extras.len()
-            && self
-                .extras
-                .iter()
-                .zip(other.extras.iter())
-                .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
+            && self.extras == other.extras
     }
 }
 
