@@ -4,9 +4,11 @@
 //! `spec/`'s. Run `heartwire --help` for the commands.
 
 mod lines;
+mod schema;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bytes::BytesMut;
@@ -109,6 +111,21 @@ enum Command {
         #[command(subcommand)]
         action: ScheduleAction,
     },
+    /// Print or write the JSON Schemas (draft 2020-12) of the JSON formats.
+    ///
+    /// With no NAME, lists the schemas: text (the canonical JSON form of a beatit
+    /// message), record, command and schedule. With NAME, prints that schema. With --out
+    /// DIR, writes the one named, or all, to DIR/<name>.schema.json; the repository keeps
+    /// them in spec/schema (`heartwire schema --out spec/schema` regenerates them).
+    #[command(verbatim_doc_comment)]
+    Schema {
+        /// The schema to print or write.
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        /// Write the schemas into this folder instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Print the built-in example log, in the line form.
     ///
     /// `heartwire example | heartwire decode | heartwire encode` decodes it and encodes
@@ -210,6 +227,16 @@ fn main() -> ExitCode {
             &mut out,
         ),
         Some(Command::Schedule { action }) => schedule(action, &mut out),
+        Some(Command::Schema { name, out: dir }) => {
+            match schema::run(name.as_deref(), dir.as_deref(), &mut out) {
+                Ok(()) => Ok(Outcome::AllValid),
+                Err(schema::SchemaError::Io(e)) => Err(e),
+                Err(e @ schema::SchemaError::UnknownName(_)) => {
+                    eprintln!("heartwire schema: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Some(Command::Example) => out
             .write_all(EXAMPLE.as_bytes())
             .map(|()| Outcome::AllValid),

@@ -1,0 +1,77 @@
+//! `heartwire schema`: the JSON Schemas of the JSON formats.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Why `heartwire schema` failed.
+#[derive(Debug)]
+pub(crate) enum SchemaError {
+    /// A name that is not a schema's (a usage error).
+    UnknownName(String),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for SchemaError {
+    fn from(e: io::Error) -> SchemaError {
+        SchemaError::Io(e)
+    }
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaError::UnknownName(name) => {
+                let names: Vec<_> = heartwire_schema::names().collect();
+                write!(
+                    f,
+                    "no schema named {name:?}; the schemas are {}",
+                    names.join(", ")
+                )
+            }
+            SchemaError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+/// With `--out DIR`, writes the schema named (or every schema) to
+/// `DIR/<name>.schema.json` and prints each path. Without, prints the schema named, or
+/// lists every schema's name, `$id` and title.
+pub(crate) fn run(
+    name: Option<&str>,
+    out_dir: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<(), SchemaError> {
+    let schema_of = |name: &str| {
+        heartwire_schema::schema(name).ok_or_else(|| SchemaError::UnknownName(name.to_owned()))
+    };
+    match (name, out_dir) {
+        (Some(name), None) => {
+            out.write_all(heartwire_schema::render(&schema_of(name)?).as_bytes())?;
+        }
+        (None, None) => {
+            for name in heartwire_schema::names() {
+                let schema = schema_of(name)?;
+                let title = schema.get("title").and_then(|t| t.as_str()).unwrap_or("");
+                writeln!(out, "{name:<10} {:<70} {title}", heartwire_schema::id(name))?;
+            }
+        }
+        (name, Some(dir)) => {
+            let names: Vec<&str> = match name {
+                Some(name) => vec![name],
+                None => heartwire_schema::names().collect(),
+            };
+            let schemas = names
+                .iter()
+                .map(|name| schema_of(name).map(|schema| (*name, schema)))
+                .collect::<Result<Vec<_>, _>>()?;
+            std::fs::create_dir_all(dir)?;
+            for (name, schema) in schemas {
+                let path = dir.join(heartwire_schema::file_name(name));
+                std::fs::write(&path, heartwire_schema::render(&schema))?;
+                writeln!(out, "{}", path.display())?;
+            }
+        }
+    }
+    Ok(())
+}

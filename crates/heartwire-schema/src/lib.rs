@@ -1,0 +1,147 @@
+//! # heartwire-schema
+//!
+//! JSON Schemas (draft 2020-12) of heartwire's JSON formats, for people who write
+//! heartbeat publishers and monitors in other languages: the liveness record, the
+//! Reventless command envelope in all three of its dialects, the Reventless schedule
+//! with its three forms of rate, and the canonical JSON form of a beatit text message.
+//!
+//! Each schema is derived with `schemars` from a type of [`wire`] whose doc comments are
+//! its descriptions. The generated schemas are committed under `spec/schema/` and a test
+//! fails when they differ from what this crate generates; `heartwire schema --out
+//! spec/schema` writes them again.
+//!
+//! A schema-valid document is, as far as JSON Schema can say, a spec-valid one; what it
+//! cannot say (duplicate keys, the size and depth limits, whether a date exists in its
+//! month, ...) is listed in `spec/schema/README.md`, and the agreement tests check that
+//! list against every conformance vector.
+//!
+//! ```
+//! let schema = heartwire_schema::schema("record").expect("a known name");
+//! assert_eq!(schema.get("title").and_then(|t| t.as_str()), Some("Liveness record"));
+//! assert_eq!(
+//!     heartwire_schema::id("record"),
+//!     "https://example.invalid/heartwire/spec/schema/record.schema.json"
+//! );
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod wire;
+
+use schemars::generate::SchemaSettings;
+use schemars::transform::{Transform, transform_subschemas};
+use schemars::{JsonSchema, Schema};
+
+/// Where the schemas live: the repository's `spec/schema/` folder. Each `$id` is this
+/// followed by the schema's file name.
+pub const BASE_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/spec/schema/");
+
+/// One schema of the registry.
+struct Entry {
+    name: &'static str,
+    generate: fn(schemars::SchemaGenerator) -> Schema,
+}
+
+/// Every schema, by name, in the order `heartwire schema` lists them.
+const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "text",
+        generate: root::<wire::text::TextMessage>,
+    },
+    Entry {
+        name: "record",
+        generate: root::<wire::record::Record>,
+    },
+    Entry {
+        name: "command",
+        generate: root::<wire::command::Envelope>,
+    },
+    Entry {
+        name: "schedule",
+        generate: root::<wire::schedule::Schedule>,
+    },
+];
+
+fn root<T: JsonSchema>(generator: schemars::SchemaGenerator) -> Schema {
+    generator.into_root_schema_for::<T>()
+}
+
+/// The names of all schemas: `text`, `record`, `command`, `schedule`.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    ENTRIES.iter().map(|entry| entry.name)
+}
+
+/// The file name of a schema under `spec/schema/`: `record.schema.json`.
+pub fn file_name(name: &str) -> String {
+    format!("{name}.schema.json")
+}
+
+/// The `$id` of a schema.
+pub fn id(name: &str) -> String {
+    format!("{BASE_ID}{}", file_name(name))
+}
+
+/// The schema of that name, or `None` for a name that is not one of [`names`].
+pub fn schema(name: &str) -> Option<Schema> {
+    let entry = ENTRIES.iter().find(|entry| entry.name == name)?;
+    let settings = SchemaSettings::draft2020_12();
+    let mut schema = (entry.generate)(settings.with_transform(StandardFormats).into_generator());
+    let map = schema.ensure_object();
+    // `$schema` first, then `$id`, then what schemars wrote (title, description, ...).
+    let mut ordered = serde_json::Map::new();
+    if let Some(dialect) = map.remove("$schema") {
+        ordered.insert("$schema".to_owned(), dialect);
+    }
+    ordered.insert("$id".to_owned(), id(name).into());
+    ordered.append(map);
+    Some(Schema::from(ordered))
+}
+
+/// A schema as it is written to its file: pretty-printed with two spaces, and a final
+/// newline.
+pub fn render(schema: &Schema) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The `format`s that JSON Schema defines (draft 2020-12 §7.3). schemars also writes its
+/// own (`double`, `uint8`) for Rust types; validators ignore those, but they say nothing
+/// about the wire, so they are removed.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Removes every `format` that is not one of [`STANDARD_FORMATS`].
+#[derive(Debug, Clone)]
+struct StandardFormats;
+
+impl Transform for StandardFormats {
+    fn transform(&mut self, schema: &mut Schema) {
+        let non_standard = schema
+            .get("format")
+            .and_then(|format| format.as_str())
+            .is_some_and(|format| !STANDARD_FORMATS.contains(&format));
+        if non_standard {
+            schema.remove("format");
+        }
+        transform_subschemas(self, schema);
+    }
+}
