@@ -85,15 +85,8 @@ pub fn schema(name: &str) -> Option<Schema> {
     let entry = ENTRIES.iter().find(|entry| entry.name == name)?;
     let settings = SchemaSettings::draft2020_12();
     let mut schema = (entry.generate)(settings.with_transform(StandardFormats).into_generator());
-    let map = schema.ensure_object();
-    // `$schema` first, then `$id`, then what schemars wrote (title, description, ...).
-    let mut ordered = serde_json::Map::new();
-    if let Some(dialect) = map.remove("$schema") {
-        ordered.insert("$schema".to_owned(), dialect);
-    }
-    ordered.insert("$id".to_owned(), id(name).into());
-    ordered.append(map);
-    Some(Schema::from(ordered))
+    schema.insert("$id".to_owned(), id(name).into());
+    Some(schema)
 }
 
 /// A schema as it is written to its file: pretty-printed with two spaces, and a final

@@ -11,6 +11,9 @@ use heartwire::command::{
 use heartwire::json::{Doc, MAX_DOCUMENT_LEN};
 use heartwire::time::{Timestamp, UnixTime};
 use proptest::prelude::*;
+
+#[path = "support/schema.rs"]
+mod schema;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -214,6 +217,8 @@ proptest! {
         for dialect in Dialect::ALL {
             let buf = encoded(&envelope, dialect);
             prop_assume!(buf.len() <= MAX_DOCUMENT_LEN);
+            let text = std::str::from_utf8(&buf).unwrap_or_default();
+            prop_assert!(schema::is_valid("command", text), "the command schema rejects {}", text);
             let decoded = Envelope::decode(&buf).map(Envelope::into_owned);
             prop_assert_eq!(decoded, Ok(envelope.clone()), "{}: {}", dialect, buf.escape_ascii());
         }

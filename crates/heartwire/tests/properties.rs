@@ -4,6 +4,9 @@ use bytes::BytesMut;
 use heartwire::text::{MAX_PROCESS_LEN, Message, Process, Seconds, Signal, SignalKind};
 use proptest::prelude::*;
 
+#[path = "support/schema.rs"]
+mod schema;
+
 /// A valid process name: tokens of the portable set joined by dots, within the limit.
 fn process_name() -> impl Strategy<Value = String> {
     proptest::collection::vec("[A-Za-z0-9_-]{1,12}", 1..6)
@@ -44,6 +47,7 @@ proptest! {
         prop_assert_eq!(line.as_ref(), display.as_bytes());
 
         let json = message.json().to_string();
+        prop_assert!(schema::is_valid("text", &json), "the text schema rejects {}", json);
         prop_assert_eq!(Message::from_json(&json), Ok(message));
     }
 

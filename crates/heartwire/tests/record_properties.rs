@@ -9,6 +9,9 @@ use heartwire::record::{
 };
 use heartwire::time::{Timestamp, UnixTime};
 use proptest::prelude::*;
+
+#[path = "support/schema.rs"]
+mod schema;
 use serde_json::value::RawValue;
 
 /// A valid service name.
@@ -170,6 +173,7 @@ proptest! {
         prop_assert_eq!(buf.len(), record.encoded_len());
         let text = record.to_string();
         prop_assert_eq!(&buf[..], text.as_bytes());
+        prop_assert!(schema::is_valid("record", &text), "the record schema rejects {}", text);
         let decoded = Record::decode(&buf).map(Record::into_owned);
         prop_assert_eq!(decoded.as_ref(), Ok(&record));
         let parsed: Result<Record<'static>, _> = record.to_string().parse();

@@ -5,6 +5,9 @@ use bytes::BytesMut;
 use heartwire::schedule::{Dialect, MAX_COUNT, Name, Rate, RateKind, Schedule};
 use heartwire::time::{UnixTime, Weekday};
 use proptest::prelude::*;
+
+#[path = "support/schema.rs"]
+mod schema;
 use serde_json::value::RawValue;
 
 /// A name of the EventBridge set.
@@ -182,6 +185,8 @@ proptest! {
             schedule.extras_mut().insert(k.clone(), value);
         }
         let buf = encode(&schedule, dialect);
+        let text = std::str::from_utf8(&buf).unwrap_or_default();
+        prop_assert!(schema::is_valid("schedule", text), "the schedule schema rejects {}", text);
         let decoded = Schedule::decode(&buf)
             .map_err(|e| TestCaseError::fail(format!("{buf:?}: {e}")))?;
         prop_assert_eq!(&decoded, &schedule);

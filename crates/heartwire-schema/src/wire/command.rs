@@ -24,8 +24,9 @@ macro_rules! ws {
 pub const NAME_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_]*$";
 
 /// The string form of any command (spec/command.md §4.2): a name, and the arguments in
-/// parentheses when there are any.
-pub const COMMAND_TEXT_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_]*(\(.+\))?$";
+/// parentheses when there are any (JSON white space, line breaks included, may stand
+/// around them).
+pub const COMMAND_TEXT_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_]*(\([\s\S]+\))?$";
 
 /// `Heartbeat` and `RedetectPlugin` in the string form: the bare name or one number.
 const TIMED_TEXT_PATTERN: &str = concat!(
@@ -37,7 +38,8 @@ const TIMED_TEXT_PATTERN: &str = concat!(
 );
 
 /// `ConnectPlugin` in the string form: the bare name or one object.
-const CONNECT_TEXT_PATTERN: &str = concat!(r"^ConnectPlugin(\(", ws!(), r"\{.*\}", ws!(), r"\))?$");
+const CONNECT_TEXT_PATTERN: &str =
+    concat!(r"^ConnectPlugin(\(", ws!(), r"\{[\s\S]*\}", ws!(), r"\))?$");
 
 /// # Reventless command envelope
 ///
