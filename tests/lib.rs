@@ -242,3 +242,19 @@ pub fn assert_every_case(
         failures.join("\n")
     );
 }
+
+/// A validator of the committed schema `spec/schema/<name>.schema.json`, with format
+/// checks on (draft 2020-12 leaves them off by default).
+pub fn schema_validator(name: &str) -> jsonschema::Validator {
+    let path = repo_root()
+        .join("spec/schema")
+        .join(format!("{name}.schema.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let schema: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+}

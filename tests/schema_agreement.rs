@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use heartwire::document::Format;
-use heartwire_tests::{Operation, VectorFile, read_vectors, repo_root};
+use heartwire_tests::{Operation, VectorFile, read_vectors, repo_root, schema_validator};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -116,25 +116,10 @@ fn checks() -> Vec<Check> {
     checks
 }
 
-fn committed_schema(name: &str) -> Value {
-    let path = repo_root()
-        .join("spec/schema")
-        .join(heartwire_schema::file_name(name));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// The Rust validator's verdicts.
 fn rust_verdicts(checks: &[Check]) -> Verdicts {
     let validators: BTreeMap<&str, jsonschema::Validator> = heartwire_schema::names()
-        .map(|name| {
-            let validator = jsonschema::draft202012::options()
-                .should_validate_formats(true)
-                .build(&committed_schema(name))
-                .unwrap_or_else(|e| panic!("the {name} schema does not compile: {e}"));
-            (name, validator)
-        })
+        .map(|name| (name, schema_validator(name)))
         .collect();
     checks
         .iter()
