@@ -100,7 +100,7 @@ fn python_publisher_records_are_valid() {
 #[test]
 fn python_validator_rejects_what_the_schema_rejects() {
     let validate = repo_root().join("clients/python/validate.py");
-    let mut child = |document: &str| {
+    let child = |document: &str| {
         use std::io::Write as _;
         let mut child = Command::new(python())
             .args([validate.as_os_str(), "record".as_ref()])

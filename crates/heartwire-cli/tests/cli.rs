@@ -400,3 +400,46 @@ fn schedule_expr_writes_valid_eventbridge_forms() {
     ]);
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn schema_lists_prints_and_writes_the_committed_schemas() {
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/schema");
+
+    let list = heartwire(&["schema"], b"");
+    assert!(list.status.success());
+    let names: Vec<&str> = text(&list.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["text", "record", "command", "schedule"]);
+    assert!(text(&list.stdout).contains("record.schema.json"));
+
+    let record = heartwire(&["schema", "record"], b"");
+    assert!(record.status.success());
+    let committed = std::fs::read(spec.join("record.schema.json")).expect("committed schema");
+    assert_eq!(text(&record.stdout), text(&committed));
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_arg = dir.to_str().expect("a UTF-8 path");
+    let written = heartwire(&["schema", "--out", dir_arg], b"");
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    assert_eq!(text(&written.stdout).lines().count(), 4);
+    for name in ["text", "record", "command", "schedule"] {
+        let file = format!("{name}.schema.json");
+        assert_eq!(
+            std::fs::read(dir.join(&file)).expect("written"),
+            std::fs::read(spec.join(&file)).expect("committed"),
+            "{file}"
+        );
+    }
+
+    let unknown = heartwire(&["schema", "beats"], b"");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("no schema named \"beats\""),
+        "{}",
+        text(&unknown.stderr)
+    );
+    assert!(unknown.stdout.is_empty());
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Whether `text` is JSON that the schema `name` accepts.
-pub fn is_valid(name: &str, text: &str) -> bool {
+pub(crate) fn is_valid(name: &str, text: &str) -> bool {
     static VALIDATORS: OnceLock<HashMap<&'static str, jsonschema::Validator>> = OnceLock::new();
     let validators = VALIDATORS.get_or_init(|| {
         heartwire_schema::names()
