@@ -1,5 +1,6 @@
 //! Shared pieces of the heartwire test suite: the model of the conformance vector files
 //! (`spec/vectors/README.md`) and where to find them.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,7 @@
 //!
 //! A thin layer over the `heartwire` crate: every rule it applies is the crate's, and so
 //! `spec/`'s. Run `heartwire --help` for the commands.
+#![forbid(unsafe_code)]
 
 mod lines;
 mod schema;

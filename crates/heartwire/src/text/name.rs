@@ -31,13 +31,26 @@ fn subject_text(subject: &[u8]) -> Result<&str, TextError> {
     accepted_text(subject, Part::Subject)
 }
 
-/// Input the grammar accepted, as text: the grammar accepts ASCII only, so this cannot
-/// fail, but it is checked rather than assumed.
+/// Input the grammar accepted, as text. The grammar accepts ASCII only, so this cannot
+/// fail; it is still checked here rather than assumed, with `is_ascii`.
+///
+/// This is the crate's one `unsafe` block, for a measured win (README, Performance):
+/// `std::str::from_utf8` was about 160 of the 574 instructions of a whole text decode,
+/// because for a short slice its general UTF-8 automaton dominates. `is_ascii` reads 8
+/// bytes at a time and is all the check ASCII needs.
+#[inline]
+#[allow(unsafe_code)]
 fn accepted_text(bytes: &[u8], part: Part) -> Result<&str, TextError> {
-    std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
-        part,
-        offset: e.valid_up_to(),
-    })
+    if bytes.is_ascii() {
+        // SAFETY: every byte is ASCII (checked on the line above), and a sequence of
+        // ASCII bytes is valid UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
+            part,
+            offset: e.valid_up_to(),
+        })
+    }
 }
 
 /// A process name that is safe as a subject, topic, channel or routing key on every
