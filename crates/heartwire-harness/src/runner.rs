@@ -350,6 +350,20 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
     }
 }
 
+/// A message as one line of JSON, ending in LF. The `args` of a case are kept as
+/// written in the vector file, line breaks included; a JSON string cannot hold a raw line
+/// break, so each one in the text is white space between tokens, and becomes a space.
+pub fn json_line(message: &impl serde::Serialize) -> Vec<u8> {
+    let mut line = serde_json::to_vec(message).unwrap_or_default();
+    for b in &mut line {
+        if *b == b'\n' || *b == b'\r' {
+            *b = b' ';
+        }
+    }
+    line.push(b'\n');
+    line
+}
+
 /// A short, printable excerpt of bytes a program wrote.
 fn excerpt(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -440,8 +454,7 @@ fn exec_case(
             program: program.to_string_lossy().into_owned(),
             source,
         })?;
-    let mut input = serde_json::to_vec(&case.case.input).unwrap_or_default();
-    input.push(b'\n');
+    let input = json_line(&case.case.input);
     if let Some(mut stdin) = child.stdin.take() {
         // A program that does not read its input must not block the harness.
         thread::spawn(move || {
@@ -561,8 +574,7 @@ impl Session {
             protocol: PROTOCOL,
             suite: suite.to_owned(),
         };
-        let mut message = serde_json::to_vec(&hello).unwrap_or_default();
-        message.push(b'\n');
+        let message = json_line(&hello);
         let _ = requests.send(message);
         let startup = timeout.max(MIN_STARTUP);
         let hello = match lines.recv_timeout(startup) {
@@ -607,8 +619,7 @@ impl Session {
             operation: case.case.operation.as_str(),
             input: &case.case.input,
         };
-        let mut message = serde_json::to_vec(&request).unwrap_or_default();
-        message.push(b'\n');
+        let message = json_line(&request);
         if self.requests.send(message).is_err() {
             return Err("its stdin is closed".to_owned());
         }
@@ -645,8 +656,7 @@ impl Session {
 
     /// Says stop, and gives the program `timeout` to exit before killing it.
     fn stop(mut self, timeout: Duration) {
-        let mut message = serde_json::to_vec(&Stop { kind: "stop" }).unwrap_or_default();
-        message.push(b'\n');
+        let message = json_line(&Stop { kind: "stop" });
         let _ = self.requests.send(message);
         drop(self.requests);
         wait_until(&mut self.child, Instant::now() + timeout);
