@@ -16,6 +16,31 @@ pub fn repo_root() -> PathBuf {
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
 
+/// Makes `dir` a Python virtual environment with the real beatit installed
+/// (`interop/setup-venv.sh`, which needs `python3` and access to PyPI, and does nothing
+/// when the environment is ready), and gives its interpreter; or the script's output.
+/// Test binaries pass `$CARGO_TARGET_TMPDIR/beatit-venv`, so that they share one.
+pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
+    let script = repo_root().join("tests/interop/setup-venv.sh");
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("cannot run `bash {}`: {e}", script.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`bash {} {}` failed ({}); the beatit tests need python3 and PyPI\n\
+             --- stdout\n{}--- stderr\n{}",
+            script.display(),
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        ));
+    }
+    Ok(dir.join("bin").join("python"))
+}
+
 /// Reads and parses a vector file of `spec/vectors/`.
 pub fn read_vectors(name: &str) -> String {
     let path = repo_root().join("spec/vectors").join(name);

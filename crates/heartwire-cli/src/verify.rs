@@ -214,10 +214,15 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
 
 /// The cases that fail now, as an expected failures file.
 fn expected_failures_file(report: &Report) -> String {
+    let who = format!(
+        "{} {}",
+        report.implementation.name, report.implementation.version
+    );
     let mut out = format!(
-        "# Expected failures of {} {} against the heartwire suite {}\n\
+        "# Expected failures of {} against the heartwire suite {}\n\
          # (written by `heartwire verify --write-expected-failures`): one case id per line.\n",
-        report.implementation.name, report.implementation.version, report.suite_version
+        who.trim_end(),
+        report.suite_version
     );
     for r in &report.results {
         if matches!(

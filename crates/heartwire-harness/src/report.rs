@@ -198,11 +198,11 @@ impl Report {
                 expected_failures.join(", ")
             );
         }
+        let who = format!("{} {}", self.implementation.name, self.implementation.version);
         let _ = write!(
             out,
-            "{} {} against suite {} (spec {}), {} mode: ",
-            self.implementation.name,
-            self.implementation.version,
+            "{} against suite {} (spec {}), {} mode: ",
+            who.trim_end(),
             self.suite_version,
             self.spec_version,
             self.mode
