@@ -529,8 +529,11 @@ fn exec_answer(status: ExitStatus, stdout: &[u8]) -> Answer {
 // Session mode
 // ---------------------------------------------------------------------------------------
 
-/// A running session program.
-struct Session {
+/// A running session program: started with [`Session::start`], asked one case at a
+/// time with [`Session::ask`], ended with [`Session::stop`]. [`run`] uses it, restarting
+/// it when it breaks; benchmarks use it to time the protocol alone.
+#[derive(Debug)]
+pub struct Session {
     child: Child,
     requests: SyncSender<Vec<u8>>,
     lines: Receiver<Line>,
@@ -539,8 +542,9 @@ struct Session {
 }
 
 impl Session {
-    /// Starts the program and exchanges hellos.
-    fn start(command: &[OsString], timeout: Duration, suite: &str) -> Result<Session, HarnessError> {
+    /// Starts the program and exchanges hellos; the program has `timeout` (at least
+    /// 10 s) to say hello.
+    pub fn start(command: &[OsString], timeout: Duration, suite: &str) -> Result<Session, HarnessError> {
         let [program, args @ ..] = command else {
             return Err(HarnessError::NoCommand);
         };
@@ -609,7 +613,7 @@ impl Session {
 
     /// Sends one case and waits for its answer; `Err` says the session is broken (the
     /// case is an error and the program must be restarted).
-    fn ask(&mut self, case: &SuiteCase<'_>, timeout: Duration) -> Result<Answer, String> {
+    pub fn ask(&mut self, case: &SuiteCase<'_>, timeout: Duration) -> Result<Answer, String> {
         self.seq += 1;
         let request = Request {
             kind: "request",
@@ -654,8 +658,13 @@ impl Session {
         }
     }
 
+    /// The program's hello.
+    pub fn hello(&self) -> &ImplementationHello {
+        &self.hello
+    }
+
     /// Says stop, and gives the program `timeout` to exit before killing it.
-    fn stop(mut self, timeout: Duration) {
+    pub fn stop(mut self, timeout: Duration) {
         let message = json_line(&Stop { kind: "stop" });
         let _ = self.requests.send(message);
         drop(self.requests);
