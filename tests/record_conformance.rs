@@ -57,8 +57,18 @@ fn canonical_outputs_are_fixed_points() {
             assert_eq!(record.to_string(), output, "{}: not a fixed point", case.id);
             let mut buf = BytesMut::new();
             record.encode(&mut buf);
-            assert_eq!(&buf[..], output.as_bytes(), "{}: Display and encode", case.id);
-            assert_eq!(record.encoded_len(), output.len(), "{}: encoded_len", case.id);
+            assert_eq!(
+                &buf[..],
+                output.as_bytes(),
+                "{}: Display and encode",
+                case.id
+            );
+            assert_eq!(
+                record.encoded_len(),
+                output.len(),
+                "{}: encoded_len",
+                case.id
+            );
             checked += 1;
         }
     }

@@ -200,7 +200,10 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
         ReportArg::Junit => report.to_junit(),
     };
     let mut stdout = io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return fail(e);
         }
@@ -389,7 +392,10 @@ fn serve() -> ExitCode {
         // Extra members keep their white space, line breaks included: outside strings,
         // where they can only be, they become spaces, so that the answer is one line.
         let answer = answer.replace(['\n', '\r'], " ");
-        if writeln!(out, "{answer}").and_then(|()| out.flush()).is_err() {
+        if writeln!(out, "{answer}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             break;
         }
     }

@@ -17,7 +17,10 @@ use serde_json::Value;
 const HEARTWIRE: &str = env!("CARGO_BIN_EXE_heartwire");
 
 fn foreign(path: &str) -> OsString {
-    repo_root().join("tests/foreign").join(path).into_os_string()
+    repo_root()
+        .join("tests/foreign")
+        .join(path)
+        .into_os_string()
 }
 
 /// Runs `heartwire` with arguments: (exit status, stdout, stderr).
@@ -106,7 +109,9 @@ fn heartwire_passes_behind_both_protocols() {
     let (code, report) = verify(&["--mode", "session", "--", HEARTWIRE, "vectors", "serve"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(count(&report, "pass"), listed(None));
-    let args = ["--mode", "exec", "--format", "record", "--", HEARTWIRE, "vectors", "exec"];
+    let args = [
+        "--mode", "exec", "--format", "record", "--", HEARTWIRE, "vectors", "exec",
+    ];
     let (code, report) = verify(&args);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(count(&report, "pass"), listed(Some("record")));
@@ -118,7 +123,12 @@ fn heartwire_passes_behind_both_protocols() {
 fn the_python_beatit_implementation_passes_the_text_format() {
     let python = python().as_os_str().to_owned();
     let script = foreign("python/heartwire_session.py");
-    let args: [&OsStr; 4] = ["--mode".as_ref(), "session".as_ref(), "--".as_ref(), &python];
+    let args: [&OsStr; 4] = [
+        "--mode".as_ref(),
+        "session".as_ref(),
+        "--".as_ref(),
+        &python,
+    ];
     let mut args: Vec<&OsStr> = args.to_vec();
     args.push(&script);
     let (code, report) = verify(&args);
@@ -195,7 +205,12 @@ const INVALID: &str = "text.subject.nats-star";
 /// never a correct rejection.
 const FAULTS: [(&str, &str, &str, &str); 7] = [
     ("wrong-output", VALID, "fail", "another encoded form"),
-    ("accepts-invalid", INVALID, "fail", "accepted an invalid input"),
+    (
+        "accepts-invalid",
+        INVALID,
+        "fail",
+        "accepted an invalid input",
+    ),
     ("rejects-valid", VALID, "fail", "rejected a valid input"),
     ("crash", INVALID, "error", ""),
     ("hang", INVALID, "error", "timed out"),
@@ -207,11 +222,24 @@ const FAULTS: [(&str, &str, &str, &str); 7] = [
 fn each_broken_session_is_reported_with_the_right_status_and_case() {
     let total = listed(Some("text"));
     for (fault, case, status, words) in FAULTS {
-        let (code, report) = broken("session", fault, case, &["--format", "text", "--timeout", "2000"]);
+        let (code, report) = broken(
+            "session",
+            fault,
+            case,
+            &["--format", "text", "--timeout", "2000"],
+        );
         assert_eq!(code, Some(1), "{fault}: {report}");
         assert_eq!(ids(&report, status), [case], "{fault}");
-        assert_eq!(count(&report, "pass"), total - 1, "{fault}: every other case passes after a restart");
-        assert!(reason(&report, case).contains(words), "{fault}: {}", reason(&report, case));
+        assert_eq!(
+            count(&report, "pass"),
+            total - 1,
+            "{fault}: every other case passes after a restart"
+        );
+        assert!(
+            reason(&report, case).contains(words),
+            "{fault}: {}",
+            reason(&report, case)
+        );
     }
 }
 
@@ -232,7 +260,11 @@ fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
         assert_eq!(code, Some(1), "{fault}: {report}");
         assert_eq!(ids(&report, status), [case], "{fault}");
         let words = if fault == "crash" { "a crash?" } else { words };
-        assert!(reason(&report, case).contains(words), "{fault}: {}", reason(&report, case));
+        assert!(
+            reason(&report, case).contains(words),
+            "{fault}: {}",
+            reason(&report, case)
+        );
     }
 }
 
@@ -243,8 +275,11 @@ fn unexpected_passes_and_stale_expectations_fail_the_run() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-expectations");
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let file = dir.join("expected.txt");
-    std::fs::write(&file, format!("# comment\n{VALID}  fixed long ago\ntext.retired.case\n"))
-        .expect("written");
+    std::fs::write(
+        &file,
+        format!("# comment\n{VALID}  fixed long ago\ntext.retired.case\n"),
+    )
+    .expect("written");
     let file = file.to_string_lossy().into_owned();
     let (code, report) = broken(
         "session",
@@ -308,7 +343,10 @@ fn text_and_junit_reports_show_the_difference() {
     };
     let (code, text, _) = run("text");
     assert_eq!(code, Some(1));
-    assert!(text.contains(&format!("FAIL {VALID}: another encoded form")), "{text}");
+    assert!(
+        text.contains(&format!("FAIL {VALID}: another encoded form")),
+        "{text}"
+    );
     assert!(
         text.contains("- encoded: \"heartbeat.my.process.identifier start/60\"")
             && text.contains("+ encoded: \"heartbeat.my.process.identifier start/60 wrong\""),
@@ -318,7 +356,10 @@ fn text_and_junit_reports_show_the_difference() {
 
     let (code, xml, _) = run("junit");
     assert_eq!(code, Some(1));
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "), "{xml}");
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+        "{xml}"
+    );
     assert!(
         xml.contains(&format!(
             "<testcase classname=\"heartwire.text\" name=\"{VALID}\">\n      <failure type=\"fail\" message=\"another encoded form\">"
@@ -327,7 +368,10 @@ fn text_and_junit_reports_show_the_difference() {
     );
     // The diff is escaped: the quotes of the encoded strings never end an attribute.
     assert!(xml.contains("- encoded: &quot;heartbeat.my.process.identifier start/60&quot;"));
-    assert_eq!(xml.matches("<testcase ").count() as u64, listed(Some("text")));
+    assert_eq!(
+        xml.matches("<testcase ").count() as u64,
+        listed(Some("text"))
+    );
 }
 
 #[test]
@@ -381,8 +425,12 @@ fn exported_vectors_carry_their_checksums() {
         let (sum, name) = line.split_once("  ").expect("sha256sum format");
         let bytes = std::fs::read(dir.join(name)).expect("a listed file");
         assert_eq!(sha256_hex(&bytes), sum, "{name}");
-        let original = std::fs::read(repo_root().join("spec/vectors").join(name)).expect("in spec/vectors");
-        assert_eq!(bytes, original, "{name} is exported as it is in spec/vectors");
+        let original =
+            std::fs::read(repo_root().join("spec/vectors").join(name)).expect("in spec/vectors");
+        assert_eq!(
+            bytes, original,
+            "{name} is exported as it is in spec/vectors"
+        );
         checked += 1;
     }
     assert_eq!(checked, 6, "suite.json and the five vector files");

@@ -102,7 +102,9 @@ fn result(value: &Value) -> Step {
 }
 
 fn unsupported(format: &str, operation: &Operation) -> Step {
-    Ok(Done::Skip(format!("the {format} format has no {operation}")))
+    Ok(Done::Skip(format!(
+        "the {format} format has no {operation}"
+    )))
 }
 
 fn document(input: &Input<'_>) -> Result<Vec<u8>, Fault> {
@@ -152,8 +154,8 @@ fn text(operation: &Operation, input: &Input<'_>) -> Step {
                 .json
                 .as_deref()
                 .ok_or_else(|| bad("the case has no json"))?;
-            let message = Message::from_json(json)
-                .map_err(|e| reject(e.class(), Some(e.offset()), None))?;
+            let message =
+                Message::from_json(json).map_err(|e| reject(e.class(), Some(e.offset()), None))?;
             encoded(message.to_string())
         }
         Operation::Other(_) => unsupported("text", operation),
@@ -384,7 +386,8 @@ fn fire_time(t: UnixTime) -> String {
 
 /// The Reventless schedule (`spec/schedule.md`).
 fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
-    let schedule_err = |e: &ScheduleError, path: &str| reject(e.class(), Some(e.offset), Some(path));
+    let schedule_err =
+        |e: &ScheduleError, path: &str| reject(e.class(), Some(e.offset), Some(path));
     match operation {
         Operation::Decode | Operation::Encode => {
             let bytes = document(input)?;
@@ -392,7 +395,9 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
                 .map_err(|e| reject(e.class(), Some(e.offset), Some(&e.path)))?;
             let dialect = match input.dialect.as_deref() {
                 None => RateDialect::String,
-                Some(name) => RateDialect::from_name(name).ok_or_else(|| bad("an unknown dialect"))?,
+                Some(name) => {
+                    RateDialect::from_name(name).ok_or_else(|| bad("an unknown dialect"))?
+                }
             };
             let mut buf = BytesMut::new();
             schedule.encode_as(&mut buf, dialect);
@@ -435,7 +440,9 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
                     result(&Value::Array(times))
                 }
                 "expression" => result(&Value::String(rate()?.expression())),
-                "at_expression" => result(&rate()?.at_expression().map_or(Value::Null, Value::String)),
+                "at_expression" => {
+                    result(&rate()?.at_expression().map_or(Value::Null, Value::String))
+                }
                 "parse_expression" => {
                     let rate = Rate::from_expression(arg(&args, "expression")?)
                         .map_err(|e| schedule_err(&e, "expression"))?;

@@ -90,7 +90,9 @@ pub fn answer_text(answer: &Answer) -> String {
         Answer::Rejected(r) => {
             let mut items = vec![(
                 "error",
-                r.error.as_deref().map_or_else(|| "(no class)".to_owned(), quote),
+                r.error
+                    .as_deref()
+                    .map_or_else(|| "(no class)".to_owned(), quote),
             )];
             if let Some(offset) = r.offset {
                 items.push(("offset", offset.to_string()));

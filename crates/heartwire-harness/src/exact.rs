@@ -231,7 +231,10 @@ impl Parser<'_> {
             };
         }
         let leading = mantissa.len() - mantissa.trim_start_matches('0').len();
-        let digits = mantissa.trim_start_matches('0').trim_end_matches('0').to_owned();
+        let digits = mantissa
+            .trim_start_matches('0')
+            .trim_end_matches('0')
+            .to_owned();
         let exponent = if digits.is_empty() {
             0
         } else {
@@ -370,7 +373,11 @@ mod tests {
 
     #[test]
     fn key_order_does_not_matter_but_keys_do() {
-        assert!(same(r#"{"a":1,"b":[1,2]}"#, r#"{ "b" : [1, 2], "a" : 1 }"#, false));
+        assert!(same(
+            r#"{"a":1,"b":[1,2]}"#,
+            r#"{ "b" : [1, 2], "a" : 1 }"#,
+            false
+        ));
         assert!(!same(r#"{"a":1}"#, r#"{"a":1,"b":2}"#, false));
         assert!(!same("[1,2]", "[2,1]", false));
         assert!(Exact::parse(r#"{"a":1,"a":1}"#).is_err());
@@ -378,7 +385,10 @@ mod tests {
 
     #[test]
     fn timestamps_compare_as_instants_only_when_asked() {
-        let (a, b) = (r#""2025-01-16T09:30:00+01:00""#, r#""2025-01-16T08:30:00Z""#);
+        let (a, b) = (
+            r#""2025-01-16T09:30:00+01:00""#,
+            r#""2025-01-16T08:30:00Z""#,
+        );
         assert!(same(a, b, true));
         assert!(!same(a, b, false));
         assert!(!same(r#""2025-01-16T08:30:01Z""#, b, true));
@@ -386,7 +396,17 @@ mod tests {
 
     #[test]
     fn garbage_is_not_json() {
-        for text in ["", "{", "[1,]", "01", "1.", "\"a", "nul", "1 2", "{\"a\" 1}"] {
+        for text in [
+            "",
+            "{",
+            "[1,]",
+            "01",
+            "1.",
+            "\"a",
+            "nul",
+            "1 2",
+            "{\"a\" 1}",
+        ] {
             assert!(Exact::parse(text).is_err(), "{text}");
         }
         let deep = "[".repeat(200) + &"]".repeat(200);

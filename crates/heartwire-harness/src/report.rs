@@ -198,7 +198,10 @@ impl Report {
                 expected_failures.join(", ")
             );
         }
-        let who = format!("{} {}", self.implementation.name, self.implementation.version);
+        let who = format!(
+            "{} {}",
+            self.implementation.name, self.implementation.version
+        );
         let _ = write!(
             out,
             "{} against suite {} (spec {}), {} mode: ",
@@ -359,7 +362,10 @@ mod tests {
                 vec![result("a", Status::Pass), result("b", status)],
             );
             assert_eq!(report.conformant, conformant, "{status:?}");
-            assert_eq!(report.count(status), if status == Status::Pass { 2 } else { 1 });
+            assert_eq!(
+                report.count(status),
+                if status == Status::Pass { 2 } else { 1 }
+            );
         }
     }
 }

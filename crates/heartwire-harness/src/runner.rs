@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use crate::builtin;
 use crate::compare::{Answer, answer_text, check};
 use crate::protocol::{
-    EXIT_REJECTED, EXIT_UNSUPPORTED, HarnessHello, ImplementationHello, MAX_LINE, Output,
-    PROTOCOL, Rejection, Request, Response, Stop,
+    EXIT_REJECTED, EXIT_UNSUPPORTED, HarnessHello, ImplementationHello, MAX_LINE, Output, PROTOCOL,
+    Rejection, Request, Response, Stop,
 };
 use crate::report::{CaseResult, Implementation, Report, Status};
 use crate::select::glob;
@@ -204,7 +204,9 @@ pub fn run(
                 format: String::new(),
                 operation: String::new(),
                 status: Status::StaleExpectation,
-                reason: Some("listed as an expected failure, but the suite has no such case".to_owned()),
+                reason: Some(
+                    "listed as an expected failure, but the suite has no such case".to_owned(),
+                ),
                 expected: None,
                 actual: None,
             });
@@ -232,10 +234,20 @@ fn command_name(command: &[OsString]) -> String {
 fn result(c: &SuiteCase<'_>, answer: &Answer, expected_failures: &BTreeSet<String>) -> CaseResult {
     let (status, reason, expected, actual) = match answer {
         Answer::Skipped(why) => (Status::Skip, Some(why.clone()), None, None),
-        Answer::Errored(why) => (Status::Error, Some(why.clone()), None, Some(answer_text(answer))),
+        Answer::Errored(why) => (
+            Status::Error,
+            Some(why.clone()),
+            None,
+            Some(answer_text(answer)),
+        ),
         Answer::Accepted(_) | Answer::Rejected(_) => match check(&c.case.expect, answer) {
             Ok(()) => (Status::Pass, None, None, None),
-            Err(m) => (Status::Fail, Some(m.reason), Some(m.expected), Some(m.actual)),
+            Err(m) => (
+                Status::Fail,
+                Some(m.reason),
+                Some(m.expected),
+                Some(m.actual),
+            ),
         },
     };
     let listed = expected_failures.contains(&c.case.id);
@@ -398,7 +410,10 @@ fn run_exec(
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = cases.get(i) else { break };
-                    if send.send((i, exec_case(command, case, options.timeout))).is_err() {
+                    if send
+                        .send((i, exec_case(command, case, options.timeout)))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -544,7 +559,11 @@ pub struct Session {
 impl Session {
     /// Starts the program and exchanges hellos; the program has `timeout` (at least
     /// 10 s) to say hello.
-    pub fn start(command: &[OsString], timeout: Duration, suite: &str) -> Result<Session, HarnessError> {
+    pub fn start(
+        command: &[OsString],
+        timeout: Duration,
+        suite: &str,
+    ) -> Result<Session, HarnessError> {
         let [program, args @ ..] = command else {
             return Err(HarnessError::NoCommand);
         };
@@ -563,7 +582,11 @@ impl Session {
         if let Some(mut stdin) = child.stdin.take() {
             thread::spawn(move || {
                 for message in to_write {
-                    if stdin.write_all(&message).and_then(|()| stdin.flush()).is_err() {
+                    if stdin
+                        .write_all(&message)
+                        .and_then(|()| stdin.flush())
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -591,10 +614,9 @@ impl Session {
                     status.map_or_else(|| "still running".to_owned(), |s| s.to_string())
                 ))
             }
-            Err(RecvTimeoutError::Timeout) => Err(format!(
-                "no hello within {} ms",
-                startup.as_millis()
-            )),
+            Err(RecvTimeoutError::Timeout) => {
+                Err(format!("no hello within {} ms", startup.as_millis()))
+            }
         };
         match hello {
             Ok(hello) => Ok(Session {
@@ -713,7 +735,9 @@ fn run_session(
     let mut broken: Option<String> = None;
     for (i, case) in cases.iter().enumerate() {
         let answer = if let Some(why) = &broken {
-            Answer::Errored(format!("not run: the program could not be restarted: {why}"))
+            Answer::Errored(format!(
+                "not run: the program could not be restarted: {why}"
+            ))
         } else if !hello.supports(case.format, case.case.operation.as_str()) {
             Answer::Skipped("not supported (its hello does not list it)".to_owned())
         } else {

@@ -178,7 +178,8 @@ impl Input<'_> {
     /// The arguments as a JSON value (numbers as serde_json reads them), when present
     /// and valid JSON.
     pub fn args_value(&self) -> Option<serde_json::Value> {
-        self.args.and_then(|raw| serde_json::from_str(raw.get()).ok())
+        self.args
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 }
 
@@ -261,14 +262,29 @@ pub struct Tombstone {
 
 /// The files of the suite as embedded in this crate: name and text.
 pub const FILES: [(&str, &str); 8] = [
-    ("suite.json", include_str!("../../../spec/vectors/suite.json")),
-    ("SHA256SUMS", include_str!("../../../spec/vectors/SHA256SUMS")),
+    (
+        "suite.json",
+        include_str!("../../../spec/vectors/suite.json"),
+    ),
+    (
+        "SHA256SUMS",
+        include_str!("../../../spec/vectors/SHA256SUMS"),
+    ),
     ("README.md", include_str!("../../../spec/vectors/README.md")),
     ("text.json", include_str!("../../../spec/vectors/text.json")),
     ("json.json", include_str!("../../../spec/vectors/json.json")),
-    ("record.json", include_str!("../../../spec/vectors/record.json")),
-    ("command.json", include_str!("../../../spec/vectors/command.json")),
-    ("schedule.json", include_str!("../../../spec/vectors/schedule.json")),
+    (
+        "record.json",
+        include_str!("../../../spec/vectors/record.json"),
+    ),
+    (
+        "command.json",
+        include_str!("../../../spec/vectors/command.json"),
+    ),
+    (
+        "schedule.json",
+        include_str!("../../../spec/vectors/schedule.json"),
+    ),
 ];
 
 /// What is wrong with a suite.
@@ -454,7 +470,10 @@ impl Suite<'static> {
     /// The suite embedded in this crate, read and checked once.
     pub fn builtin() -> Result<&'static Suite<'static>, SuiteError> {
         static SUITE: OnceLock<Result<Suite<'static>, SuiteError>> = OnceLock::new();
-        SUITE.get_or_init(|| Suite::from_files(&FILES)).as_ref().map_err(Clone::clone)
+        SUITE
+            .get_or_init(|| Suite::from_files(&FILES))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -476,7 +495,11 @@ mod tests {
 
     fn with_manifest(manifest: &str) -> Result<Suite<'static>, SuiteError> {
         let manifest: &'static str = Box::leak(manifest.to_owned().into_boxed_str());
-        let sums = format!("{}  suite.json\n{}", sha256_hex(manifest.as_bytes()), FILES[1].1);
+        let sums = format!(
+            "{}  suite.json\n{}",
+            sha256_hex(manifest.as_bytes()),
+            FILES[1].1
+        );
         let sums: &'static str = Box::leak(sums.into_boxed_str());
         let mut files = FILES.to_vec();
         files[0].1 = manifest;
@@ -490,7 +513,10 @@ mod tests {
             r#""tombstones": []"#,
             r#""tombstones": [{"id": "text.subject.dotted", "retired_in": "1.0.0", "reason": "test"}]"#,
         );
-        assert_ne!(manifest, FILES[0].1, "the manifest has an empty tombstone list");
+        assert_ne!(
+            manifest, FILES[0].1,
+            "the manifest has an empty tombstone list"
+        );
         assert_eq!(
             with_manifest(&manifest).map(|_| ()),
             Err(SuiteError::Tombstoned {
@@ -502,7 +528,9 @@ mod tests {
     #[test]
     fn a_changed_file_fails_its_checksum() {
         let mut files = FILES.to_vec();
-        let changed = FILES[3].1.replacen("a process name of one token", "changed", 1);
+        let changed = FILES[3]
+            .1
+            .replacen("a process name of one token", "changed", 1);
         files[3].1 = Box::leak(changed.into_boxed_str());
         assert!(matches!(
             Suite::from_files(&files),
