@@ -189,10 +189,10 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
         Ok(report) => report,
         Err(e) => return fail(e),
     };
-    if let Some(path) = &args.write_expected_failures {
-        if let Err(e) = std::fs::write(path, expected_failures_file(&report)) {
-            return fail(format!("{}: {e}", path.display()));
-        }
+    if let Some(path) = &args.write_expected_failures
+        && let Err(e) = std::fs::write(path, expected_failures_file(&report))
+    {
+        return fail(format!("{}: {e}", path.display()));
     }
     let text = match args.report {
         ReportArg::Text => report.to_text(5),
@@ -203,10 +203,9 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
     if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
+        && e.kind() != io::ErrorKind::BrokenPipe
     {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            return fail(e);
-        }
+        return fail(e);
     }
     if report.conformant {
         ExitCode::SUCCESS
@@ -361,7 +360,7 @@ fn serve() -> ExitCode {
             "request" => {
                 let operation = Operation::from(message.operation);
                 let seq = message.seq;
-                let value = match builtin::answer(&message.format, &operation, &message.input) {
+                match builtin::answer(&message.format, &operation, &message.input) {
                     // Written by hand: through `json!` the output's numbers would become
                     // binary doubles.
                     Answer::Accepted(output) => {
@@ -383,8 +382,7 @@ fn serve() -> ExitCode {
                         serde_json::json!({"type": "errored", "seq": seq, "message": message})
                             .to_string()
                     }
-                };
-                value
+                }
             }
             "stop" => break,
             _ => return fail("stdin: an unexpected message"),

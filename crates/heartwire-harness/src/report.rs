@@ -180,12 +180,10 @@ impl Report {
                 let _ = write!(out, ": {reason}");
             }
             out.push('\n');
-            if let (Some(expected), Some(actual)) = (&r.expected, &r.actual) {
-                if shown < diffs {
-                    shown += 1;
-                    for line in diff(expected, actual).lines() {
-                        let _ = writeln!(out, "    {line}");
-                    }
+            if let (Some(expected), Some(actual), true) = (&r.expected, &r.actual, shown < diffs) {
+                shown += 1;
+                for line in diff(expected, actual).lines() {
+                    let _ = writeln!(out, "    {line}");
                 }
             }
         }

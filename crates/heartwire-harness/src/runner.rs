@@ -131,10 +131,8 @@ pub fn select<'s>(
     format: Option<&str>,
     filter: Option<&str>,
 ) -> Result<Vec<SuiteCase<'s>>, HarnessError> {
-    if let Some(format) = format {
-        if !suite.formats().any(|f| f == format) {
-            return Err(HarnessError::UnknownFormat(format.to_owned()));
-        }
+    if let Some(format) = format.filter(|f| !suite.formats().any(|g| g == *f)) {
+        return Err(HarnessError::UnknownFormat(format.to_owned()));
     }
     Ok(suite
         .cases()
