@@ -20,10 +20,10 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::{Pin, pin};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ use heartwire::text::{
     Message, NumberExpected, Process, Seconds, SecondsRangeError, Signal, SignalKind, Subject,
     TextError,
 };
-use heartwire_tests::set_up_beatit_venv;
+use heartwire_tests::beatit_python;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -51,13 +51,7 @@ const PROCESSES: [&str; 2] = ["my.process.identifier", "a.b-c.d_e"];
 /// The venv's interpreter, set up once per test binary; panics with the script's output
 /// when the venv cannot be set up, in every test that needs it.
 fn python() -> &'static Path {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(|| {
-        set_up_beatit_venv(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("beatit-venv"))
-    }) {
-        Ok(python) => python,
-        Err(why) => panic!("{why}"),
-    }
+    beatit_python(env!("CARGO_TARGET_TMPDIR"))
 }
 
 /// What the driver reports for one call.

@@ -4,6 +4,7 @@
 //! (`spec/vectors/README.md`) is the harness crate's, re-exported here.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use heartwire_harness::builtin;
 use heartwire_harness::compare::{Answer, answer_text, check};
@@ -39,6 +40,17 @@ pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
         ));
     }
     Ok(dir.join("bin").join("python"))
+}
+
+/// The interpreter of the beatit venv in `target_tmpdir` (a test binary's
+/// `CARGO_TARGET_TMPDIR`), set up once per test binary by [`set_up_beatit_venv`]; panics
+/// with the script's output, in every test that needs it, when it cannot be set up.
+pub fn beatit_python(target_tmpdir: &str) -> &'static Path {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PYTHON.get_or_init(|| set_up_beatit_venv(&Path::new(target_tmpdir).join("beatit-venv"))) {
+        Ok(python) => python,
+        Err(why) => panic!("{why}"),
+    }
 }
 
 /// Reads and parses a vector file of `spec/vectors/`.

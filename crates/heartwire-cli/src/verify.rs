@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use heartwire_harness::builtin;
 use heartwire_harness::compare::Answer;
 use heartwire_harness::protocol::{
-    EXIT_UNSUPPORTED, ImplementationHello, MAX_LINE, PROTOCOL, Rejection,
+    EXIT_UNSUPPORTED, ImplementationHello, MAX_LINE, PROTOCOL, Response,
 };
 use heartwire_harness::report::{Report, Status};
 use heartwire_harness::runner::{self, Mode, Options};
@@ -360,29 +360,13 @@ fn serve() -> ExitCode {
             "request" => {
                 let operation = Operation::from(message.operation);
                 let seq = message.seq;
-                match builtin::answer(&message.format, &operation, &message.input) {
-                    // Written by hand: through `json!` the output's numbers would become
-                    // binary doubles.
-                    Answer::Accepted(output) => {
-                        let output = serde_json::to_string(&output).unwrap_or_default();
-                        format!(r#"{{"type":"ok","seq":{seq},"output":{output}}}"#)
-                    }
-                    Answer::Rejected(Rejection {
-                        error,
-                        offset,
-                        path,
-                    }) => serde_json::json!({"type": "rejected", "seq": seq, "error": error,
-                        "offset": offset, "path": path})
-                    .to_string(),
-                    Answer::Skipped(reason) => {
-                        serde_json::json!({"type": "skipped", "seq": seq, "reason": reason})
-                            .to_string()
-                    }
-                    Answer::Errored(message) => {
-                        serde_json::json!({"type": "errored", "seq": seq, "message": message})
-                            .to_string()
-                    }
-                }
+                let response = match builtin::answer(&message.format, &operation, &message.input) {
+                    Answer::Accepted(output) => Response::Ok { seq, output },
+                    Answer::Rejected(rejection) => Response::Rejected { seq, rejection },
+                    Answer::Skipped(reason) => Response::Skipped { seq, reason },
+                    Answer::Errored(message) => Response::Errored { seq, message },
+                };
+                serde_json::to_string(&response).unwrap_or_default()
             }
             "stop" => break,
             _ => return fail("stdin: an unexpected message"),

@@ -6,12 +6,11 @@
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use heartwire_harness::suite::sha256_hex;
-use heartwire_tests::{repo_root, set_up_beatit_venv};
+use heartwire_tests::{beatit_python, repo_root};
 use serde_json::Value;
 
 const HEARTWIRE: &str = env!("CARGO_BIN_EXE_heartwire");
@@ -84,13 +83,32 @@ fn listed(format: Option<&str>) -> u64 {
 }
 
 fn python() -> &'static Path {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(|| {
-        set_up_beatit_venv(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("beatit-venv"))
-    }) {
-        Ok(python) => python,
-        Err(why) => panic!("{why}"),
-    }
+    beatit_python(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// `vectors list` lists every case of a vector file, as the file itself has them.
+#[test]
+fn vectors_list_lists_the_files_cases() {
+    let text =
+        std::fs::read_to_string(repo_root().join("spec/vectors/text.json")).expect("text.json");
+    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let ids: Vec<&str> = file["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id"))
+        .collect();
+    let (code, stdout, _) = heartwire(&["vectors", "list", "--format", "text"]);
+    assert_eq!(code, Some(0));
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    assert_eq!(listed, ids);
+    assert!(
+        stdout.starts_with("text.subject.single-token\ttext\tdecode\tvalid\n"),
+        "{stdout}"
+    );
 }
 
 #[test]

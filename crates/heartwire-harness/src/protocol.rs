@@ -111,15 +111,10 @@ pub struct Output {
     /// An operation's result, any JSON value (`null` included).
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::suite::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub result: Option<Box<RawValue>>,
-}
-
-/// A member that is present, whatever its value: a JSON `null` too.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
-    <Box<RawValue>>::deserialize(d).map(Some)
 }
 
 /// How an implementation rejected an input; every member is optional, and each one
@@ -137,8 +132,9 @@ pub struct Rejection {
     pub path: Option<String>,
 }
 
-/// An implementation's answer to a [`Request`].
-#[derive(Debug)]
+/// An implementation's answer to a [`Request`]: a JSON object whose `type` says which.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum Response {
     /// `{"type":"ok","seq":N,"output":{...}}`: the input was accepted.
     Ok {
@@ -152,7 +148,8 @@ pub enum Response {
     Rejected {
         /// The request's sequence number.
         seq: u64,
-        /// How.
+        /// How (its members are the response's own).
+        #[serde(flatten)]
         rejection: Rejection,
     },
     /// `{"type":"skipped","seq":N,"reason":".."}`: not supported.
@@ -172,7 +169,8 @@ pub enum Response {
     },
 }
 
-/// The members any response may have, as read from the wire.
+/// The members any response may have, as read from the wire (an internally tagged enum
+/// would buffer the output, and a buffered `RawValue` fails to read).
 #[derive(Deserialize)]
 struct WireResponse {
     #[serde(rename = "type")]
@@ -237,6 +235,26 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn responses_write_as_they_read() {
+        let line = r#"{"type":"ok","seq":3,"output":{"decoded":{"period":0.1000000000000000000001},"result":null}}"#;
+        let response = Response::parse(line.as_bytes()).map_err(|e| e.to_string());
+        let written = response.and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()));
+        assert_eq!(written.as_deref(), Ok(line), "numbers kept exactly");
+        let rejected = Response::Rejected {
+            seq: 4,
+            rejection: Rejection {
+                error: Some("json.value".to_owned()),
+                offset: Some(7),
+                path: None,
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&rejected).ok().as_deref(),
+            Some(r#"{"type":"rejected","seq":4,"error":"json.value","offset":7}"#)
+        );
+    }
 
     #[test]
     fn responses_parse() {

@@ -214,9 +214,14 @@ pub struct Expect<'a> {
     pub result: Option<&'a RawValue>,
 }
 
-/// A member that is present, whatever its value: a JSON `null` too.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&'de RawValue>::deserialize(d).map(Some)
+/// A member that is present, whatever its value: a JSON `null` too (`Some`), where
+/// `Option`'s own deserializer would give `None`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 impl Expect<'_> {
