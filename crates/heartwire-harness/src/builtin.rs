@@ -94,6 +94,17 @@ fn encoded(text: String) -> Step {
     }))
 }
 
+/// A document written canonically (or in a dialect): a decode case's output, whose
+/// canonical form is the document itself, or an encode case's.
+fn written(operation: &Operation, buf: &BytesMut) -> Step {
+    let text = utf8(buf)?;
+    if *operation == Operation::Decode {
+        decoded(text.clone(), text)
+    } else {
+        encoded(text)
+    }
+}
+
 fn result(value: &Value) -> Step {
     Ok(Done::Output(Output {
         result: Some(raw(value.to_string())?),
@@ -188,8 +199,7 @@ fn json_chapter(operation: &Operation, input: &Input<'_>) -> Step {
             let doc = Document::decode(&bytes).map_err(|e| json_err(&e))?;
             let mut buf = BytesMut::new();
             doc.encode(&mut buf);
-            let text = utf8(&buf)?;
-            decoded(text.clone(), text)
+            written(operation, &buf)
         }
         Operation::Other(name) if name == "timestamp" => {
             let text = arg(&args(input)?, "text")?.to_owned();
@@ -210,12 +220,7 @@ fn record(operation: &Operation, input: &Input<'_>) -> Step {
             let record = Record::decode(&bytes).map_err(|e| json_err(&e))?;
             let mut buf = BytesMut::new();
             record.encode(&mut buf);
-            let text = utf8(&buf)?;
-            if *operation == Operation::Decode {
-                decoded(text.clone(), text)
-            } else {
-                encoded(text)
-            }
+            written(operation, &buf)
         }
         Operation::Other(name) => {
             let args = args(input)?;
@@ -401,12 +406,7 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
             };
             let mut buf = BytesMut::new();
             schedule.encode_as(&mut buf, dialect);
-            let text = utf8(&buf)?;
-            if *operation == Operation::Decode {
-                decoded(text.clone(), text)
-            } else {
-                encoded(text)
-            }
+            written(operation, &buf)
         }
         Operation::Other(name) => {
             let args = args(input)?;

@@ -1,6 +1,8 @@
 //! Whether an implementation's answer to a case is the one the case expects
 //! (`spec/harness.md`, comparison).
 
+use serde_json::value::RawValue;
+
 use crate::exact::{Exact, quote};
 use crate::protocol::{Output, Rejection};
 use crate::suite::Expect;
@@ -142,18 +144,26 @@ pub fn check(expect: &Expect<'_>, answer: &Answer) -> Result<(), Mismatch> {
             Ok(())
         }
         (Answer::Accepted(output), None) => {
-            if let Some(decoded) = expect.decoded {
-                let Some(actual) = &output.decoded else {
-                    return Err(mismatch("no decoded form".to_owned()));
-                };
-                same_json(decoded.get(), actual.get(), false).map_err(|why| {
-                    mismatch(if why.is_empty() {
-                        "another decoded form".to_owned()
-                    } else {
-                        why
+            let json =
+                |what: &str, expected: Option<&RawValue>, actual: Option<&RawValue>, instants| {
+                    let Some(expected) = expected else {
+                        return Ok(());
+                    };
+                    let actual = actual.ok_or_else(|| mismatch(format!("no {what}")))?;
+                    same_json(expected.get(), actual.get(), instants).map_err(|why| {
+                        mismatch(if why.is_empty() {
+                            format!("another {what}")
+                        } else {
+                            why
+                        })
                     })
-                })?;
-            }
+                };
+            json(
+                "decoded form",
+                expect.decoded,
+                output.decoded.as_deref(),
+                false,
+            )?;
             if let Some(encoded) = &expect.encoded {
                 match &output.encoded {
                     None => return Err(mismatch("no encoded form".to_owned())),
@@ -163,19 +173,7 @@ pub fn check(expect: &Expect<'_>, answer: &Answer) -> Result<(), Mismatch> {
                     Some(_) => {}
                 }
             }
-            if let Some(result) = expect.result {
-                let Some(actual) = &output.result else {
-                    return Err(mismatch("no result".to_owned()));
-                };
-                same_json(result.get(), actual.get(), true).map_err(|why| {
-                    mismatch(if why.is_empty() {
-                        "another result".to_owned()
-                    } else {
-                        why
-                    })
-                })?;
-            }
-            Ok(())
+            json("result", expect.result, output.result.as_deref(), true)
         }
         (Answer::Skipped(_) | Answer::Errored(_), _) => Ok(()),
     }
@@ -227,6 +225,97 @@ pub fn diff(expected: &str, actual: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verdict(expect: &str, answer: &str) -> Result<(), String> {
+        let expect: Expect<'_> = serde_json::from_str(expect).map_err(|e| e.to_string())?;
+        let answer = match answer.strip_prefix("rejected ") {
+            Some(r) => Answer::Rejected(serde_json::from_str(r).map_err(|e| e.to_string())?),
+            None => Answer::Accepted(serde_json::from_str(answer).map_err(|e| e.to_string())?),
+        };
+        check(&expect, &answer).map_err(|m| m.reason)
+    }
+
+    #[test]
+    fn outputs_compare_semantically_and_wire_text_exactly() {
+        let expect = r#"{"decoded":{"a":156.30,"b":"x"},"encoded":"w 1"}"#;
+        assert_eq!(
+            verdict(
+                expect,
+                r#"{"decoded":{"b":"x","a":1.563e2},"encoded":"w 1"}"#
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(
+                expect,
+                r#"{"decoded":{"b":"x","a":156.31},"encoded":"w 1"}"#
+            ),
+            Err("another decoded form".to_owned())
+        );
+        assert_eq!(
+            verdict(
+                expect,
+                r#"{"decoded":{"a":156.3,"b":"x"},"encoded":"w 1.0"}"#
+            ),
+            Err("another encoded form".to_owned())
+        );
+        assert_eq!(
+            verdict(expect, r#"{"decoded":{"a":156.3,"b":"x"}}"#),
+            Err("no encoded form".to_owned())
+        );
+        assert_eq!(
+            verdict(expect, r#"rejected {}"#),
+            Err("rejected a valid input".to_owned())
+        );
+        let instant = r#"{"result":["2024-03-04T17:00:00Z"]}"#;
+        assert_eq!(
+            verdict(instant, r#"{"result":["2024-03-04T18:00:00+01:00"]}"#),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(instant, r#"{"result":["2024-03-04T17:00:01Z"]}"#),
+            Err("another result".to_owned())
+        );
+        assert_eq!(
+            verdict(r#"{"result":null}"#, r#"{}"#),
+            Err("no result".to_owned())
+        );
+        assert_eq!(verdict(r#"{"result":null}"#, r#"{"result":null}"#), Ok(()));
+    }
+
+    #[test]
+    fn rejections_compare_what_both_sides_give() {
+        let expect = r#"{"error":"json.value","offset":7,"path":"a"}"#;
+        assert_eq!(verdict(expect, "rejected {}"), Ok(()));
+        assert_eq!(
+            verdict(
+                expect,
+                r#"rejected {"error":"json.value","offset":7,"path":"a"}"#
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(expect, r#"rejected {"error":"json.type"}"#),
+            Err("rejected with another error class".to_owned())
+        );
+        assert_eq!(
+            verdict(expect, r#"rejected {"offset":8}"#),
+            Err("rejected at another offset".to_owned())
+        );
+        assert_eq!(
+            verdict(expect, r#"rejected {"path":"b"}"#),
+            Err("rejected in another member".to_owned())
+        );
+        assert_eq!(
+            verdict(r#"{"error":"json.shape"}"#, r#"rejected {"offset":3}"#),
+            Ok(()),
+            "an offset the case leaves open"
+        );
+        assert_eq!(
+            verdict(expect, r#"{"encoded":"x"}"#),
+            Err("accepted an invalid input".to_owned())
+        );
+    }
 
     #[test]
     fn the_diff_marks_what_changed() {

@@ -336,6 +336,19 @@ fn drain(stderr: Option<impl Read + Send + 'static>) {
     }
 }
 
+/// Starts a program with its three standard streams piped.
+fn spawn(command: &mut Command) -> Result<Child, HarnessError> {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| HarnessError::Spawn {
+            program: command.get_program().to_string_lossy().into_owned(),
+            source,
+        })
+}
+
 /// Kills a program (if it still runs) and reaps it.
 fn kill(child: &mut Child) {
     let _ = child.kill();
@@ -454,19 +467,13 @@ fn exec_case(
         return Err(HarnessError::NoCommand);
     };
     let deadline = Instant::now() + timeout;
-    let mut child = Command::new(program)
-        .args(args)
-        .arg(case.case.operation.as_str())
-        .arg(case.format)
-        .env("HEARTWIRE_CASE_ID", &case.case.id)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| HarnessError::Spawn {
-            program: program.to_string_lossy().into_owned(),
-            source,
-        })?;
+    let mut child = spawn(
+        Command::new(program)
+            .args(args)
+            .arg(case.case.operation.as_str())
+            .arg(case.format)
+            .env("HEARTWIRE_CASE_ID", &case.case.id),
+    )?;
     let input = json_line(&case.case.input);
     if let Some(mut stdin) = child.stdin.take() {
         // A program that does not read its input must not block the harness.
@@ -565,16 +572,7 @@ impl Session {
         let [program, args @ ..] = command else {
             return Err(HarnessError::NoCommand);
         };
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| HarnessError::Spawn {
-                program: program.to_string_lossy().into_owned(),
-                source,
-            })?;
+        let mut child = spawn(Command::new(program).args(args))?;
         drain(child.stderr.take());
         let (requests, to_write) = mpsc::sync_channel::<Vec<u8>>(4);
         if let Some(mut stdin) = child.stdin.take() {
