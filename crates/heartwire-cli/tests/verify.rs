@@ -221,7 +221,7 @@ const INVALID: &str = "text.subject.nats-star";
 
 /// (fault, case, status, words of the reason): a crash on an invalid input is an error,
 /// never a correct rejection.
-const FAULTS: [(&str, &str, &str, &str); 7] = [
+const FAULTS: [(&str, &str, &str, &str); 8] = [
     ("wrong-output", VALID, "fail", "another encoded form"),
     (
         "accepts-invalid",
@@ -234,6 +234,7 @@ const FAULTS: [(&str, &str, &str, &str); 7] = [
     ("hang", INVALID, "error", "timed out"),
     ("garbage", INVALID, "error", "garbage on stdout"),
     ("exit", INVALID, "error", "exited mid-session"),
+    ("flood", INVALID, "error", "4194304 bytes"),
 ];
 
 #[test]
@@ -283,6 +284,17 @@ fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
             "{fault}: {}",
             reason(&report, case)
         );
+    }
+}
+
+/// What an implementation writes on stderr means nothing, and however much it writes,
+/// it is never blocked on it.
+#[test]
+fn stderr_is_drained_and_ignored() {
+    for mode in ["session", "exec"] {
+        let (code, report) = broken(mode, "noisy", VALID, &["--filter", "text.subject.d*"]);
+        assert_eq!(code, Some(0), "{mode}: {report}");
+        assert_eq!(count(&report, "pass"), 5, "{mode}");
     }
 }
 

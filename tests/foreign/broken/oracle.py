@@ -15,6 +15,8 @@ KIND is one of:
     hang             sleeps far past any timeout
     garbage          writes a line that is not JSON
     exit             exits mid-session without answering (session mode)
+    flood            writes a 5 MiB line (more than the harness reads) instead of an answer
+    noisy            writes 8 MiB to stderr, then answers correctly (stderr means nothing)
     bad-hello        answers hello with another protocol version (session mode)
 
 Python only (no packages): the vector files are in spec/vectors of the repository.
@@ -93,6 +95,12 @@ def faulty_answer(case, fault):
         time.sleep(3600)
     elif fault == "garbage":
         return None
+    elif fault == "flood":
+        return "flood", None
+    elif fault == "noisy":
+        for _ in range(8):
+            sys.stderr.write("x" * (1 << 20))
+        sys.stderr.flush()
     elif fault == "exit":
         sys.exit(0)
     return kind, body
@@ -130,6 +138,8 @@ def session(cases, fault, target):
             answer = faulty_answer(case, fault) if case["id"] == target else expected_answer(case)
             if answer is None:
                 out.write("this is not JSON\n")
+            elif answer[0] == "flood":
+                out.write("[" * (5 << 20) + "\n")
             else:
                 kind, body = answer
                 if kind == "ok":
@@ -150,6 +160,9 @@ def exec_one(cases, fault, target):
         print("this is not JSON")
         return 0
     kind, body = answer
+    if kind == "flood":
+        print("[" * (5 << 20))
+        return 0
     print(dumps(body))
     return 0 if kind == "ok" else 1
 
