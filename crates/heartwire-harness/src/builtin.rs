@@ -226,12 +226,12 @@ fn record(operation: &Operation, input: &Input<'_>) -> Step {
             let args = args(input)?;
             match name.as_str() {
                 "classify" => {
-                    let mut instants = Vec::new();
-                    for key in ["timestamp", "now"] {
-                        let t = Timestamp::parse(arg(&args, key)?)
-                            .map_err(|e| reject("json.timestamp", Some(e.offset), Some(key)))?;
-                        instants.push(t.unix_time());
-                    }
+                    let instant = |key: &str| -> Result<UnixTime, Fault> {
+                        Timestamp::parse(arg(&args, key)?)
+                            .map(|t| t.unix_time())
+                            .map_err(|e| reject("json.timestamp", Some(e.offset), Some(key)))
+                    };
+                    let (timestamp, now) = (instant("timestamp")?, instant("now")?);
                     let interval = match args.get("interval") {
                         None => DEFAULT_INTERVAL,
                         Some(v) => v
@@ -239,7 +239,7 @@ fn record(operation: &Operation, input: &Input<'_>) -> Step {
                             .and_then(|s| Duration::try_from_secs_f64(s).ok())
                             .ok_or_else(|| bad("args.interval is not a number of seconds"))?,
                     };
-                    let verdict = classify_at(instants[0], instants[1], interval);
+                    let verdict = classify_at(timestamp, now, interval);
                     result(&json!(verdict.as_str()))
                 }
                 "channel" => {
