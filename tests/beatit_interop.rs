@@ -20,10 +20,10 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::{Pin, pin};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -32,6 +32,7 @@ use heartwire::text::{
     Message, NumberExpected, Process, Seconds, SecondsRangeError, Signal, SignalKind, Subject,
     TextError,
 };
+use heartwire_tests::beatit_python;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -50,33 +51,7 @@ const PROCESSES: [&str; 2] = ["my.process.identifier", "a.b-c.d_e"];
 /// The venv's interpreter, set up once per test binary; panics with the script's output
 /// when the venv cannot be set up, in every test that needs it.
 fn python() -> &'static Path {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(set_up_venv) {
-        Ok(python) => python,
-        Err(why) => panic!("{why}"),
-    }
-}
-
-fn set_up_venv() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("beatit-venv");
-    let script = Path::new(INTEROP).join("setup-venv.sh");
-    let output = Command::new("bash")
-        .arg(&script)
-        .arg(&dir)
-        .output()
-        .map_err(|e| format!("cannot run `bash {}`: {e}", script.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`bash {} {}` failed ({}); the beatit interop tests need python3 and PyPI\n\
-             --- stdout\n{}--- stderr\n{}",
-            script.display(),
-            dir.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-        ));
-    }
-    Ok(dir.join("bin").join("python"))
+    beatit_python(env!("CARGO_TARGET_TMPDIR"))
 }
 
 /// What the driver reports for one call.

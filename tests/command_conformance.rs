@@ -6,21 +6,15 @@
 //! test binary: every test here takes [`SERIAL`] so that none runs beside it.
 
 use std::cell::RefCell;
-use std::num::NonZeroU32;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::BytesMut;
-use heartwire::command::{
-    Dialect, Envelope, GraceRule, HeartbeatBuilder, NonEmptyStr, Timeout, TimeoutSetting,
-    deploy_rule,
-};
-use heartwire::json::{Doc, JsonError};
-use heartwire::time::{FixedClock, UnixTime};
+use heartwire::command::{Dialect, Envelope};
+use heartwire::json::Doc;
 use heartwire_alloc_counter::{CountingAlloc, count};
 use heartwire_tests::{
-    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
+    Operation, VectorFile, assert_builtin_passes, assert_well_formed, read_vectors,
 };
-use serde_json::Value;
 
 #[path = "../fuzz/src/command.rs"]
 pub mod fuzz_command;
@@ -37,191 +31,19 @@ fn serial() -> MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// What a case produced: the output text (canonical document, encoded document, or an
-/// operation's JSON result), or the error's class, offset and path.
-type Outcome = Result<String, (String, Option<usize>, Option<String>)>;
-
-fn json_err(e: &JsonError) -> (String, Option<usize>, Option<String>) {
-    (e.class().to_owned(), Some(e.offset), Some(e.path.clone()))
-}
-
-/// An operation argument that breaks its rule (no offset, no path).
-fn arg_err(class: &str) -> (String, Option<usize>, Option<String>) {
-    (class.to_owned(), None, None)
-}
-
-fn args<'c>(case: &'c Case<'_>) -> &'c serde_json::Map<String, Value> {
-    case.input
-        .args
-        .as_ref()
-        .and_then(Value::as_object)
-        .unwrap_or_else(|| panic!("{}: an operation case has args", case.id))
-}
-
-/// What heartwire does with a case.
-fn run(case: &Case<'_>) -> Outcome {
-    match &case.operation {
-        Operation::Decode => {
-            let bytes = case
-                .input
-                .document_bytes()
-                .expect("decode case has a document");
-            let envelope = Envelope::decode(&bytes).map_err(|e| json_err(&e))?;
-            Ok(envelope.to_string())
-        }
-        Operation::Encode => {
-            let bytes = case
-                .input
-                .document_bytes()
-                .expect("encode case has a document");
-            let dialect: Dialect = case
-                .input
-                .dialect
-                .as_deref()
-                .expect("encode case has a dialect")
-                .parse()
-                .unwrap_or_else(|e| panic!("{}: {e}", case.id));
-            let envelope = Envelope::decode(&bytes).map_err(|e| json_err(&e))?;
-            let mut buf = BytesMut::new();
-            envelope.encode(dialect, &mut buf);
-            Ok(String::from_utf8(buf.to_vec()).expect("encoders write UTF-8"))
-        }
-        Operation::Other(name) => run_operation(case, name).map(|v| v.to_string()),
-    }
-}
-
-/// The chapter's own operations (`spec/command.md` §10).
-fn run_operation(
-    case: &Case<'_>,
-    name: &str,
-) -> Result<Value, (String, Option<usize>, Option<String>)> {
-    let args = args(case);
-    match name {
-        "timeout" => {
-            let document = args["document"].as_str().expect("a document string");
-            let envelope = Envelope::decode(document.as_bytes()).map_err(|e| json_err(&e))?;
-            let Some(timeout) = envelope.command.timeout() else {
-                return Ok(serde_json::json!({}));
-            };
-            let setting = match timeout.setting() {
-                TimeoutSetting::Unset => "unset",
-                TimeoutSetting::Zero => "zero",
-                TimeoutSetting::Minutes(_) => "minutes",
-                TimeoutSetting::Unparsable => "unparsable",
-            };
-            Ok(serde_json::json!({"setting": setting, "minutes": timeout.minutes().get()}))
-        }
-        "grace" => {
-            let interval = &args["interval"];
-            if !interval.is_number() {
-                return Err(arg_err("json.type"));
-            }
-            // The interval is read as a heartbeat's timeout, from its JSON text.
-            let text = interval.to_string();
-            let (doc, raw) = Doc::parse(text.as_bytes()).expect("a number");
-            let number = doc.number(raw).map_err(|e| json_err(&e))?;
-            let minutes = Timeout::from_number(number).minutes();
-            let rule: GraceRule = match args.get("rule") {
-                None => GraceRule::default(),
-                Some(rule) => rule
-                    .as_str()
-                    .and_then(|r| r.parse().ok())
-                    .ok_or_else(|| arg_err("json.value"))?,
-            };
-            Ok(Value::from(rule.grace(minutes.get())))
-        }
-        "deploy_rule" => {
-            let minutes = args["minutes"]
-                .as_u64()
-                .and_then(|m| u32::try_from(m).ok())
-                .and_then(NonZeroU32::new)
-                .ok_or_else(|| arg_err("json.value"))?;
-            Ok(Value::from(deploy_rule(minutes)))
-        }
-        "heartbeat" => {
-            let id = NonEmptyStr::new(args["id"].as_str().expect("an id string"))
-                .map_err(|_| arg_err("json.value"))?;
-            let minutes = args["minutes"]
-                .as_u64()
-                .and_then(|m| u32::try_from(m).ok())
-                .and_then(NonZeroU32::new)
-                .ok_or_else(|| arg_err("json.value"))?;
-            let mut builder = HeartbeatBuilder::new(id).minutes(minutes);
-            if let Some(service) = args.get("service") {
-                let service = service.as_str().expect("a service string");
-                builder =
-                    builder.service(NonEmptyStr::new(service).map_err(|_| arg_err("json.value"))?);
-            }
-            let millis = args["now_millis"].as_i64().expect("milliseconds");
-            let nanos = u32::try_from(millis.rem_euclid(1000) * 1_000_000).expect("< 1 s");
-            let clock = FixedClock(UnixTime::new(millis.div_euclid(1000), nanos));
-            let mut ids = args["ids"]
-                .as_array()
-                .expect("an array of ids")
-                .iter()
-                .map(|v| v.as_str().expect("id strings").to_owned())
-                .collect::<Vec<_>>()
-                .into_iter();
-            let mut next = || ids.next().unwrap_or_default();
-            let envelope = builder
-                .build(&clock, &mut next)
-                .map_err(|_| arg_err("json.value"))?;
-            Ok(Value::from(envelope.to_string()))
-        }
-        other => panic!("{}: the command format has no operation {other}", case.id),
-    }
-}
-
-/// What a case expects, in the shape of [`Outcome`].
-fn expected(case: &Case<'_>) -> Outcome {
-    let e = &case.expect;
-    match (&e.error, e.decoded, &e.encoded, e.result) {
-        (Some(class), None, None, None) => Err((class.clone(), e.offset, e.path.clone())),
-        (None, Some(decoded), Some(encoded), None) => {
-            assert_eq!(
-                decoded.get(),
-                encoded,
-                "{}: decoded is written exactly as encoded",
-                case.id
-            );
-            Ok(encoded.clone())
-        }
-        (None, None, Some(encoded), None) => Ok(encoded.clone()),
-        (None, None, None, Some(result)) => {
-            let value: Value = serde_json::from_str(result.get()).expect("a JSON result");
-            Ok(value.to_string())
-        }
-        _ => panic!("{}: expect has an error or an output", case.id),
-    }
-}
-
-fn passes(expected: &Outcome, actual: &Outcome) -> bool {
-    match (expected, actual) {
-        (Ok(e), Ok(a)) => e == a,
-        (Err((class, offset, path)), Err((a_class, a_offset, a_path))) => {
-            class == a_class
-                && offset.is_none_or(|o| Some(o) == *a_offset)
-                && path.as_ref().is_none_or(|p| Some(p) == a_path.as_ref())
-        }
-        _ => false,
-    }
-}
-
 fn vectors() -> String {
     read_vectors("command.json")
 }
 
+/// Every case passes through heartwire's own implementation, as `heartwire verify` runs
+/// it.
 #[test]
 fn every_vector_passes() {
     let _serial = serial();
     let text = vectors();
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
     assert_eq!(file.format, "command");
-    assert_every_case(&file, |case| {
-        let (expected, actual) = (expected(case), run(case));
-        (!passes(&expected, &actual))
-            .then(|| format!("expected {expected:?}\n    actual   {actual:?}"))
-    });
+    assert_builtin_passes(&file);
 }
 
 /// The outputs of the valid cases decode again to themselves: the canonical form and

@@ -1,11 +1,15 @@
-//! Shared pieces of the heartwire test suite: the model of the conformance vector files
-//! (`spec/vectors/README.md`) and where to find them.
+//! Shared pieces of the heartwire test suite: where the conformance vector files are,
+//! the rules every suite keeps, and running a suite through heartwire's own
+//! implementation as `heartwire verify` does. The model of the vector files
+//! (`spec/vectors/README.md`) is the harness crate's, re-exported here.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use heartwire_harness::builtin;
+use heartwire_harness::compare::{Answer, answer_text, check};
+pub use heartwire_harness::suite::{Case, Expect, Input, Operation, VectorFile};
 
 /// The root of the repository.
 pub fn repo_root() -> PathBuf {
@@ -14,150 +18,40 @@ pub fn repo_root() -> PathBuf {
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
 
-/// A vector file: one suite of cases for one format.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VectorFile<'a> {
-    /// The suite's name.
-    pub suite: String,
-    /// The suite's version (semver).
-    pub version: String,
-    /// The chapter of the specification the cases test.
-    pub spec: String,
-    /// The version of that chapter.
-    pub spec_version: String,
-    /// The format the cases are in (`text`).
-    pub format: String,
-    /// The cases.
-    #[serde(borrow)]
-    pub cases: Vec<Case<'a>>,
-}
-
-/// Which way a case runs: `decode`, `encode`, or an operation a chapter defines
-/// (`classify`, `next`, ...), whose input is `input.args` and whose output is
-/// `expect.result`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "String")]
-pub enum Operation {
-    /// Wire input to the canonical form.
-    Decode,
-    /// The canonical form (or any accepted form) to wire output.
-    Encode,
-    /// An operation a chapter defines, by name.
-    Other(String),
-}
-
-impl From<String> for Operation {
-    fn from(name: String) -> Operation {
-        match name.as_str() {
-            "decode" => Operation::Decode,
-            "encode" => Operation::Encode,
-            _ => Operation::Other(name),
-        }
+/// Makes `dir` a Python virtual environment with the real beatit installed
+/// (`interop/setup-venv.sh`, which needs `python3` and access to PyPI, and does nothing
+/// when the environment is ready), and gives its interpreter; or the script's output.
+/// Test binaries pass `$CARGO_TARGET_TMPDIR/beatit-venv`, so that they share one.
+pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
+    let script = repo_root().join("tests/interop/setup-venv.sh");
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("cannot run `bash {}`: {e}", script.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`bash {} {}` failed ({}); the beatit tests need python3 and PyPI\n\
+             --- stdout\n{}--- stderr\n{}",
+            script.display(),
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        ));
     }
+    Ok(dir.join("bin").join("python"))
 }
 
-/// One case.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Case<'a> {
-    /// The stable id.
-    pub id: String,
-    /// What the case shows.
-    pub description: String,
-    /// The section of the spec it tests.
-    pub section: String,
-    /// Decode or encode.
-    pub operation: Operation,
-    /// The input.
-    pub input: Input,
-    /// The expected result.
-    #[serde(borrow)]
-    pub expect: Expect<'a>,
-}
-
-/// The input of a case: text fields, or `_hex` twins for bytes that are not UTF-8.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Input {
-    /// A subject, as text.
-    pub subject: Option<String>,
-    /// A subject, as hex bytes.
-    pub subject_hex: Option<String>,
-    /// A payload, as text.
-    pub payload: Option<String>,
-    /// A payload, as hex bytes.
-    pub payload_hex: Option<String>,
-    /// A line form message, as text.
-    pub line: Option<String>,
-    /// A line form message, as hex bytes.
-    pub line_hex: Option<String>,
-    /// A canonical JSON object, as text (encode cases of the text format).
-    pub json: Option<String>,
-    /// A JSON document of a JSON format, as text.
-    pub document: Option<String>,
-    /// A JSON document of a JSON format, as hex bytes (not UTF-8).
-    pub document_hex: Option<String>,
-    /// The dialect an encode case writes (command envelopes).
-    pub dialect: Option<String>,
-    /// The arguments of a chapter's own operation.
-    pub args: Option<serde_json::Value>,
-}
-
-/// The input bytes of a case, from the text field or its `_hex` twin.
-fn bytes(text: &Option<String>, hex_text: &Option<String>) -> Option<Vec<u8>> {
-    match (text, hex_text) {
-        (Some(t), None) => Some(t.as_bytes().to_vec()),
-        (None, Some(h)) => hex::decode(h).ok(),
-        _ => None,
+/// The interpreter of the beatit venv in `target_tmpdir` (a test binary's
+/// `CARGO_TARGET_TMPDIR`), set up once per test binary by [`set_up_beatit_venv`]; panics
+/// with the script's output, in every test that needs it, when it cannot be set up.
+pub fn beatit_python(target_tmpdir: &str) -> &'static Path {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PYTHON.get_or_init(|| set_up_beatit_venv(&Path::new(target_tmpdir).join("beatit-venv"))) {
+        Ok(python) => python,
+        Err(why) => panic!("{why}"),
     }
-}
-
-impl Input {
-    /// The subject bytes.
-    pub fn subject_bytes(&self) -> Option<Vec<u8>> {
-        bytes(&self.subject, &self.subject_hex)
-    }
-
-    /// The payload bytes.
-    pub fn payload_bytes(&self) -> Option<Vec<u8>> {
-        bytes(&self.payload, &self.payload_hex)
-    }
-
-    /// The line bytes.
-    pub fn line_bytes(&self) -> Option<Vec<u8>> {
-        bytes(&self.line, &self.line_hex)
-    }
-
-    /// The document bytes.
-    pub fn document_bytes(&self) -> Option<Vec<u8>> {
-        bytes(&self.document, &self.document_hex)
-    }
-}
-
-/// The expected result: an output, or an error class with an optional offset.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect<'a> {
-    /// Decode cases: the canonical JSON form, exactly as an implementation writes it.
-    #[serde(borrow, default)]
-    pub decoded: Option<&'a RawValue>,
-    /// The canonical line form the input encodes to.
-    pub encoded: Option<String>,
-    /// The error class of a rejected input.
-    pub error: Option<String>,
-    /// The byte offset the error points at, where the spec fixes it.
-    pub offset: Option<usize>,
-    /// The field path the error names (JSON formats), where the spec fixes it.
-    pub path: Option<String>,
-    /// The output of a chapter's own operation (`null` is a result: `Some("null")`).
-    #[serde(borrow, default, deserialize_with = "present")]
-    pub result: Option<&'a RawValue>,
-}
-
-/// A member that is present, whatever its value: a JSON `null` too.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&'de RawValue>::deserialize(d).map(Some)
 }
 
 /// Reads and parses a vector file of `spec/vectors/`.
@@ -258,4 +152,39 @@ pub fn schema_validator(name: &str) -> jsonschema::Validator {
         .should_validate_formats(true)
         .build(&schema)
         .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+}
+
+/// Runs every case of a suite through heartwire's own implementation, exactly as
+/// `heartwire verify` runs it ([`builtin::answer`], compared by [`check`]), and fails
+/// listing every case whose answer differs. heartwire is also held to more than the
+/// harness asks of others: it writes `decoded` byte for byte as the vector file shows it.
+pub fn assert_builtin_passes(file: &VectorFile<'_>) {
+    assert_every_case(file, |case| {
+        let answer = builtin::answer(&file.format, &case.operation, &case.input);
+        match &answer {
+            Answer::Skipped(_) | Answer::Errored(_) => Some(answer_text(&answer)),
+            Answer::Accepted(output) => {
+                if let Err(m) = check(&case.expect, &answer) {
+                    return Some(format!(
+                        "{}\n    expected {}\n    actual   {}",
+                        m.reason, m.expected, m.actual
+                    ));
+                }
+                match (case.expect.decoded, &output.decoded) {
+                    (Some(e), Some(a)) if e.get() != a.get() => Some(format!(
+                        "decoded is not written byte for byte as expected\n    expected {}\n    actual   {}",
+                        e.get(),
+                        a.get()
+                    )),
+                    _ => None,
+                }
+            }
+            Answer::Rejected(_) => check(&case.expect, &answer).err().map(|m| {
+                format!(
+                    "{}\n    expected {}\n    actual   {}",
+                    m.reason, m.expected, m.actual
+                )
+            }),
+        }
+    });
 }

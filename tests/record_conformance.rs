@@ -1,20 +1,19 @@
 //! The Rust implementation against the conformance vectors of `spec/vectors/record.json`.
 //!
-//! Decode and encode cases go through [`Record::decode`] and the canonical encoder; the
-//! chapter's own operations (`classify`, `channel`, `parse_channel`, `pattern`) through
-//! the functions of `heartwire::record` they name (`spec/record.md` §9, §10).
+//! Every case runs through heartwire's own implementation as `heartwire verify` runs it
+//! (`heartwire_harness::builtin`): decode and encode cases through `Record::decode` and
+//! the canonical encoder; the chapter's own operations (`classify`, `channel`,
+//! `parse_channel`, `pattern`) through the functions of `heartwire::record` they name
+//! (`spec/record.md` §9, §10).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use bytes::BytesMut;
-use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
-use heartwire::time::Timestamp;
+use heartwire::record::Record;
 use heartwire_alloc_counter::{CountingAlloc, count};
 use heartwire_tests::{
-    Case, Operation, VectorFile, assert_every_case, assert_well_formed, read_vectors,
+    Operation, VectorFile, assert_builtin_passes, assert_well_formed, read_vectors,
 };
-use serde_json::{Value, json};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -26,170 +25,15 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// What heartwire gives for a case.
-#[derive(Debug, PartialEq)]
-enum Outcome {
-    /// A record: its canonical text, from `Display` and from `encode` alike.
-    Document(String),
-    /// The result of a chapter operation.
-    Result(Value),
-    /// A rejection: class, offset (where there is one) and path (JSON errors).
-    Error {
-        class: String,
-        offset: Option<usize>,
-        path: Option<String>,
-    },
-}
-
-fn error(class: &str, offset: Option<usize>, path: Option<&str>) -> Outcome {
-    Outcome::Error {
-        class: class.to_owned(),
-        offset,
-        path: path.map(str::to_owned),
-    }
-}
-
-fn arg<'v>(case: &Case<'_>, args: &'v Value, key: &str) -> &'v str {
-    args.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("{}: args.{key} is a string", case.id))
-}
-
-fn run(case: &Case<'_>) -> Outcome {
-    let args = case.input.args.as_ref();
-    let args = || args.unwrap_or_else(|| panic!("{}: an operation case has args", case.id));
-    match &case.operation {
-        Operation::Decode | Operation::Encode => {
-            let bytes = case
-                .input
-                .document_bytes()
-                .unwrap_or_else(|| panic!("{}: a record case has a document", case.id));
-            match Record::decode(&bytes) {
-                Ok(record) => {
-                    let mut buf = BytesMut::new();
-                    record.encode(&mut buf);
-                    let text = String::from_utf8(buf.to_vec()).expect("UTF-8");
-                    assert_eq!(record.to_string(), text, "{}: Display and encode", case.id);
-                    assert_eq!(record.encoded_len(), text.len(), "{}: encoded_len", case.id);
-                    Outcome::Document(text)
-                }
-                Err(e) => {
-                    assert!(e.offset <= bytes.len(), "{}: {e:?} past the end", case.id);
-                    error(e.class(), Some(e.offset), Some(&e.path))
-                }
-            }
-        }
-        Operation::Other(name) if name == "classify" => {
-            let args = args();
-            let mut instants = Vec::new();
-            for key in ["timestamp", "now"] {
-                match Timestamp::parse(arg(case, args, key)) {
-                    Ok(t) => instants.push(t.unix_time()),
-                    Err(e) => return error("json.timestamp", Some(e.offset), Some(key)),
-                }
-            }
-            let interval = match args.get("interval") {
-                None => DEFAULT_INTERVAL,
-                Some(v) => Duration::from_secs_f64(
-                    v.as_f64()
-                        .unwrap_or_else(|| panic!("{}: interval is a number", case.id)),
-                ),
-            };
-            let verdict = classify_at(instants[0], instants[1], interval);
-            Outcome::Result(json!(verdict.as_str()))
-        }
-        Operation::Other(name) if name == "channel" => {
-            let args = args();
-            let Ok(convention) = arg(case, args, "convention").parse::<Convention>() else {
-                return error("convention.unknown", None, None);
-            };
-            match ServiceName::new(arg(case, args, "service")) {
-                Ok(service) => Outcome::Result(json!(service.channel(convention))),
-                Err(e) => error(e.class(), Some(e.offset()), None),
-            }
-        }
-        Operation::Other(name) if name == "parse_channel" => {
-            match Channel::parse(arg(case, args(), "channel")) {
-                Ok(channel) => {
-                    let (service, convention) = channel.into_parts();
-                    Outcome::Result(
-                        json!({"service": service.as_str(), "convention": convention.as_str()}),
-                    )
-                }
-                Err(e) => error(e.class(), Some(e.offset()), None),
-            }
-        }
-        Operation::Other(name) if name == "pattern" => {
-            match arg(case, args(), "convention").parse::<Convention>() {
-                Ok(convention) => Outcome::Result(json!(convention.pattern())),
-                Err(_) => error("convention.unknown", None, None),
-            }
-        }
-        Operation::Other(name) => panic!("{}: the record format has no {name}", case.id),
-    }
-}
-
-/// What the case expects, in the shape of [`Outcome`]; offsets and paths the case leaves
-/// out are not compared.
-fn expected(case: &Case<'_>) -> Outcome {
-    let e = &case.expect;
-    match (&e.error, e.decoded, &e.encoded, e.result) {
-        (Some(class), None, None, None) => Outcome::Error {
-            class: class.clone(),
-            offset: e.offset,
-            path: e.path.clone(),
-        },
-        (None, decoded, Some(encoded), None) => {
-            if let Some(decoded) = decoded {
-                assert_eq!(
-                    decoded.get(),
-                    encoded,
-                    "{}: decoded is the canonical document, written as it is encoded",
-                    case.id
-                );
-            }
-            Outcome::Document(encoded.clone())
-        }
-        (None, None, None, Some(result)) => {
-            Outcome::Result(serde_json::from_str(result.get()).expect("result is JSON"))
-        }
-        _ => panic!("{}: expect has an error, an output or a result", case.id),
-    }
-}
-
-fn passes(expected: &Outcome, actual: &Outcome) -> bool {
-    match (expected, actual) {
-        (
-            Outcome::Error {
-                class,
-                offset,
-                path,
-            },
-            Outcome::Error {
-                class: a_class,
-                offset: a_offset,
-                path: a_path,
-            },
-        ) => {
-            class == a_class
-                && offset.is_none_or(|o| Some(o) == *a_offset)
-                && path.as_ref().is_none_or(|p| Some(p) == a_path.as_ref())
-        }
-        _ => expected == actual,
-    }
-}
-
+/// Every case passes through heartwire's own implementation, as `heartwire verify` runs
+/// it.
 #[test]
 fn every_vector_passes() {
     let _guard = one_at_a_time();
     let text = read_vectors("record.json");
     let file: VectorFile<'_> = serde_json::from_str(&text).expect("vector file parses");
     assert_eq!(file.format, "record");
-    assert_every_case(&file, |case| {
-        let (expected, actual) = (expected(case), run(case));
-        (!passes(&expected, &actual))
-            .then(|| format!("expected {expected:?}\n    actual   {actual:?}"))
-    });
+    assert_builtin_passes(&file);
 }
 
 /// Every canonical document of the suite decodes again to a record that encodes to the
@@ -211,6 +55,20 @@ fn canonical_outputs_are_fixed_points() {
             let record = Record::decode(output.as_bytes())
                 .unwrap_or_else(|e| panic!("{}: {output} does not decode: {e}", case.id));
             assert_eq!(record.to_string(), output, "{}: not a fixed point", case.id);
+            let mut buf = BytesMut::new();
+            record.encode(&mut buf);
+            assert_eq!(
+                &buf[..],
+                output.as_bytes(),
+                "{}: Display and encode",
+                case.id
+            );
+            assert_eq!(
+                record.encoded_len(),
+                output.len(),
+                "{}: encoded_len",
+                case.id
+            );
             checked += 1;
         }
     }

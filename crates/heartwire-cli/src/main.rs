@@ -6,6 +6,7 @@
 
 mod lines;
 mod schema;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
@@ -132,6 +133,20 @@ enum Command {
     /// `heartwire example | heartwire decode | heartwire encode` decodes it and encodes
     /// it back in canonical form.
     Example,
+    /// Run the conformance suite against an implementation in any language (heartwire's
+    /// own when no COMMAND is given).
+    ///
+    /// Examples:
+    ///   heartwire verify                                   # heartwire itself
+    ///   heartwire verify --mode session -- python3 my_impl.py
+    ///   heartwire verify --format text --report junit -- ./my-impl
+    #[command(verbatim_doc_comment)]
+    Verify(verify::VerifyArgs),
+    /// The conformance suite: list its cases, or export it to run it yourself.
+    Vectors {
+        #[command(subcommand)]
+        action: verify::VectorsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +253,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Verify(args)) => return verify::verify(args),
+        Some(Command::Vectors { action }) => return verify::vectors(action),
         Some(Command::Example) => out
             .write_all(EXAMPLE.as_bytes())
             .map(|()| Outcome::AllValid),
