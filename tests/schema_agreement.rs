@@ -2,7 +2,8 @@
 //! independent validators: the Rust `jsonschema` crate and Python's `jsonschema` package,
 //! both with format checks on.
 //!
-//! From every vector a case gives the documents it holds: the input document (or, for
+//! The vector files themselves and the suite manifest must validate against the
+//! `vectors` and `suite` schemas. From every vector a case gives the documents it holds: the input document (or, for
 //! the text format's encode cases, the JSON form given), the `decoded` canonical form and
 //! the `encoded` canonical document. Each is spec-valid or not by the case. Then, for
 //! each validator:
@@ -52,9 +53,29 @@ fn schema_name(format: Format) -> &'static str {
     }
 }
 
-/// Every document of every suite.
+/// Every document of every suite, and the suite's own files.
 fn checks() -> Vec<Check> {
     let mut checks = Vec::new();
+    // The vector files and the manifest are documents of their own schemas.
+    for file in [
+        "text.json",
+        "json.json",
+        "record.json",
+        "command.json",
+        "schedule.json",
+        "suite.json",
+    ] {
+        checks.push(Check {
+            key: format!("spec/vectors/{file}"),
+            schema: if file == "suite.json" {
+                "suite"
+            } else {
+                "vectors"
+            },
+            text: read_vectors(file),
+            error: None,
+        });
+    }
     for (file, fixed) in [
         ("text.json", Some(Format::Text)),
         ("json.json", None),

@@ -50,10 +50,12 @@ pub(crate) fn run(
             out.write_all(heartwire_schema::render(&schema_of(name)?).as_bytes())?;
         }
         (None, None) => {
+            let width = heartwire_schema::names().map(str::len).max().unwrap_or(0);
             for name in heartwire_schema::names() {
                 let schema = schema_of(name)?;
                 let title = schema.get("title").and_then(|t| t.as_str()).unwrap_or("");
-                writeln!(out, "{name:<10} {:<70} {title}", heartwire_schema::id(name))?;
+                let file = heartwire_schema::file_name(name);
+                writeln!(out, "{name:<width$}  {file:<34}  {title}")?;
             }
         }
         (name, Some(dir)) => {

@@ -411,7 +411,21 @@ fn schema_lists_prints_and_writes_the_committed_schemas() {
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["text", "record", "command", "schedule"]);
+    assert_eq!(
+        names,
+        [
+            "text",
+            "record",
+            "command",
+            "schedule",
+            "vectors",
+            "suite",
+            "session-harness",
+            "session-implementation",
+            "exec-answer",
+            "report"
+        ]
+    );
     assert!(text(&list.stdout).contains("record.schema.json"));
 
     let record = heartwire(&["schema", "record"], b"");
@@ -424,8 +438,8 @@ fn schema_lists_prints_and_writes_the_committed_schemas() {
     let dir_arg = dir.to_str().expect("a UTF-8 path");
     let written = heartwire(&["schema", "--out", dir_arg], b"");
     assert!(written.status.success(), "{}", text(&written.stderr));
-    assert_eq!(text(&written.stdout).lines().count(), 4);
-    for name in ["text", "record", "command", "schedule"] {
+    assert_eq!(text(&written.stdout).lines().count(), names.len());
+    for name in names {
         let file = format!("{name}.schema.json");
         assert_eq!(
             std::fs::read(dir.join(&file)).expect("written"),

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -28,10 +29,11 @@ pub const EXIT_REJECTED: i32 = 1;
 pub const MAX_LINE: usize = 4 << 20;
 
 /// The first message of a session, from the harness.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HarnessHello {
     /// Always `"hello"`.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = "hello"))]
     pub kind: String,
     /// The protocol version the harness speaks ([`PROTOCOL`]).
     pub protocol: u32,
@@ -40,10 +42,11 @@ pub struct HarnessHello {
 }
 
 /// The implementation's answer to [`HarnessHello`]: what it is and what it supports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImplementationHello {
     /// Always `"hello"`.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = "hello"))]
     pub kind: String,
     /// The protocol version the implementation speaks; the session stops unless it is
     /// the harness's.
@@ -72,10 +75,11 @@ impl ImplementationHello {
 }
 
 /// One case, from the harness.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Request<'a> {
     /// Always `"request"`.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = "request"))]
     pub kind: &'static str,
     /// The sequence number, from 1 in each session; the answer repeats it.
     pub seq: u64,
@@ -90,17 +94,18 @@ pub struct Request<'a> {
 }
 
 /// The end of a session, from the harness: the implementation exits.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Stop {
     /// Always `"stop"`.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = "stop"))]
     pub kind: &'static str,
 }
 
 /// What an implementation produced for an accepted input. It gives the members the
 /// case's operation calls for: `decoded` and `encoded` for `decode`, `encoded` for
 /// `encode`, `result` for a chapter's own operation.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     /// The canonical form, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +124,7 @@ pub struct Output {
 
 /// How an implementation rejected an input; every member is optional, and each one
 /// given is compared with the case's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Rejection {
     /// The error class (`subject.forbidden-char`, `json.value`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,7 +138,7 @@ pub struct Rejection {
 }
 
 /// An implementation's answer to a [`Request`]: a JSON object whose `type` says which.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Response {
     /// `{"type":"ok","seq":N,"output":{...}}`: the input was accepted.

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::compare::diff;
 
 /// The status of one case (or of one listed expected failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// The answer is the one expected.
@@ -65,7 +66,7 @@ impl Status {
 }
 
 /// The result of one case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CaseResult {
     /// The case's id (for a stale expectation, the id listed).
     pub id: String,
@@ -88,7 +89,7 @@ pub struct CaseResult {
 }
 
 /// The implementation a report is about.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Implementation {
     /// Its name (from its `hello` in session mode; the command in exec mode).
     pub name: String,
@@ -99,7 +100,32 @@ pub struct Implementation {
 }
 
 /// A whole run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(
+    title = "heartwire verify report",
+    extend("examples" = [{
+        "report_version": 1,
+        "protocol": 1,
+        "suite_version": "1.0.0",
+        "spec_version": "1.0.0",
+        "mode": "session",
+        "implementation": {"name": "my-heartbeat-lib", "version": "0.3.1", "choices": {}},
+        "counts": {
+            "pass": 1, "fail": 1, "error": 0, "skip": 0, "expected-failure": 0,
+            "unexpected-pass": 0, "stale-expectation": 0
+        },
+        "conformant": false,
+        "results": [
+            {"id": "text.payload.beat.fraction", "format": "text", "operation": "decode", "status": "pass"},
+            {
+                "id": "text.number.exponent", "format": "text", "operation": "decode", "status": "fail",
+                "reason": "the output differs",
+                "expected": "encoded: \"heartbeat.p beat/0.00001\"",
+                "actual": "encoded: \"heartbeat.p beat/1e-05\""
+            }
+        ]
+    }])
+)]
 pub struct Report {
     /// The version of the JSON report format.
     pub report_version: u32,
@@ -110,6 +136,7 @@ pub struct Report {
     /// The version of the specification the suite tests.
     pub spec_version: String,
     /// `builtin`, `exec` or `session`.
+    #[schemars(extend("enum" = ["builtin", "exec", "session"]))]
     pub mode: String,
     /// The implementation.
     pub implementation: Implementation,

@@ -9,24 +9,56 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+/// A semantic version, `MAJOR.MINOR.PATCH`.
+const SEMVER: &str = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$";
+
+/// Bytes as lower-case hex, two digits per byte.
+const HEX: &str = r"^([0-9a-f]{2})*$";
+
 /// A vector file: one suite of cases for one format.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "heartwire conformance vector file",
+    extend("examples" = [{
+        "suite": "heartwire-text",
+        "version": "1.0.0",
+        "spec": "spec/text.md",
+        "spec_version": "1.0.0",
+        "format": "text",
+        "cases": [{
+            "id": "text.payload.beat.fraction",
+            "description": "Python writes 0.5 for a float period",
+            "section": "5.2",
+            "operation": "decode",
+            "input": {"subject": "heartbeat.my.process", "payload": "beat/0.5"},
+            "expect": {
+                "decoded": {"format": "text", "process": "my.process", "signal": "beat", "period": 0.5},
+                "encoded": "heartbeat.my.process beat/0.5"
+            }
+        }]
+    }])
+)]
 pub struct VectorFile<'a> {
     /// The suite's name: `heartwire-` and the format.
+    #[schemars(regex(pattern = r"^heartwire-[a-z]+$"))]
     pub suite: String,
     /// The file's version (semver): a new case is a minor change, a changed expectation a
     /// major one.
+    #[schemars(regex(pattern = SEMVER))]
     pub version: String,
     /// The chapter of the specification the cases test (`spec/text.md`).
     pub spec: String,
     /// The version of that chapter.
+    #[schemars(regex(pattern = SEMVER))]
     pub spec_version: String,
     /// The format every case is in: `text`, `json`, `record`, `command` or `schedule`.
+    #[schemars(extend("enum" = ["text", "json", "record", "command", "schedule"]))]
     pub format: String,
     /// The cases, in no particular order.
     #[serde(borrow)]
@@ -36,7 +68,7 @@ pub struct VectorFile<'a> {
 /// Which way a case runs: `decode`, `encode`, or an operation a chapter defines
 /// (`classify`, `next`, ...), whose input is `input.args` and whose output is
 /// `expect.result`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(from = "String", into = "String")]
 pub enum Operation {
     /// Wire input to the canonical form.
@@ -85,14 +117,17 @@ impl From<Operation> for String {
 }
 
 /// One case.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case<'a> {
     /// The stable id: `<format>.<area>.<name>`; never reused for another case.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+(\.[a-z0-9-]+){2,}$"))]
     pub id: String,
     /// What the case shows, in one line.
+    #[schemars(length(min = 1))]
     pub description: String,
     /// The section of the chapter it tests (`5.2`).
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?$"))]
     pub section: String,
     /// Decode, encode, or a chapter's own operation.
     pub operation: Operation,
@@ -106,7 +141,7 @@ pub struct Case<'a> {
 
 /// The input of a case: text fields, or `_hex` twins for bytes that are not UTF-8.
 /// Exactly one of each pair is present.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input<'a> {
     /// A subject, as text (text format decode cases).
@@ -114,18 +149,21 @@ pub struct Input<'a> {
     pub subject: Option<String>,
     /// A subject, as lower-case hex of its bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HEX))]
     pub subject_hex: Option<String>,
     /// A payload, as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// A payload, as hex of its bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HEX))]
     pub payload_hex: Option<String>,
     /// A line form message (`<subject> <payload>`), as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<String>,
     /// A line form message, as hex of its bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HEX))]
     pub line_hex: Option<String>,
     /// The text of a JSON object (text format encode cases).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,6 +173,7 @@ pub struct Input<'a> {
     pub document: Option<String>,
     /// A JSON document of a JSON format, as hex of its bytes (not UTF-8).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HEX))]
     pub document_hex: Option<String>,
     /// The dialect an encode case writes in (envelopes: `seed`, `decco`, `sury`;
     /// schedules: `string`, `sury`, `decco`).
@@ -184,7 +223,7 @@ impl Input<'_> {
 }
 
 /// The expected result: an output, or an error class with an optional offset and path.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect<'a> {
     /// Decode cases: the canonical form, as JSON (compared as JSON, numbers as exact
@@ -233,15 +272,29 @@ impl Expect<'_> {
 
 /// The suite manifest, `spec/vectors/suite.json`: what the suite is, which files make
 /// it, and the ids that are retired.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "heartwire conformance suite manifest",
+    extend("examples" = [{
+        "suite": "heartwire",
+        "version": "1.0.0",
+        "spec_version": "1.0.0",
+        "protocol": 1,
+        "files": ["text.json", "json.json"],
+        "checksums": "SHA256SUMS",
+        "tombstones": [{"id": "text.payload.old-case", "retired_in": "2.0.0", "reason": "the rule changed"}]
+    }])
+)]
 pub struct Manifest {
     /// The suite's name (`heartwire`).
     pub suite: String,
     /// The suite's version (semver): a new case is a minor change; a changed or retired
     /// expectation a major one.
+    #[schemars(regex(pattern = SEMVER))]
     pub version: String,
     /// The version of the specification the suite tests.
+    #[schemars(regex(pattern = SEMVER))]
     pub spec_version: String,
     /// The version of the harness protocol (`spec/harness.md`) the suite is run with.
     pub protocol: u32,
@@ -254,7 +307,7 @@ pub struct Manifest {
 }
 
 /// A retired case id.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tombstone {
     /// The id that was retired.

@@ -3,7 +3,9 @@
 //! JSON Schemas (draft 2020-12) of heartwire's JSON formats, for people who write
 //! heartbeat publishers and monitors in other languages: the liveness record, the
 //! Reventless command envelope in all three of its dialects, the Reventless schedule
-//! with its three forms of rate, and the canonical JSON form of a beatit text message.
+//! with its three forms of rate, and the canonical JSON form of a beatit text message;
+//! and the formats of the conformance suite and harness: the vector files, the suite
+//! manifest, the messages of both harness modes and the JSON report of `heartwire verify`.
 //!
 //! Each schema is derived with `schemars` from a type of [`wire`] whose doc comments are
 //! its descriptions. The generated schemas are committed under `spec/schema/` and a test
@@ -59,13 +61,39 @@ const ENTRIES: &[Entry] = &[
         name: "schedule",
         generate: root::<wire::schedule::Schedule>,
     },
+    Entry {
+        name: "vectors",
+        generate: root::<heartwire_harness::suite::VectorFile<'static>>,
+    },
+    Entry {
+        name: "suite",
+        generate: root::<heartwire_harness::suite::Manifest>,
+    },
+    Entry {
+        name: "session-harness",
+        generate: root::<wire::harness::FromHarness>,
+    },
+    Entry {
+        name: "session-implementation",
+        generate: root::<wire::harness::FromImplementation>,
+    },
+    Entry {
+        name: "exec-answer",
+        generate: root::<wire::harness::ExecAnswer>,
+    },
+    Entry {
+        name: "report",
+        generate: root::<heartwire_harness::report::Report>,
+    },
 ];
 
 fn root<T: JsonSchema>(generator: schemars::SchemaGenerator) -> Schema {
     generator.into_root_schema_for::<T>()
 }
 
-/// The names of all schemas: `text`, `record`, `command`, `schedule`.
+/// The names of all schemas: the formats (`text`, `record`, `command`, `schedule`), then
+/// the conformance suite and harness (`vectors`, `suite`, `session-harness`,
+/// `session-implementation`, `exec-answer`, `report`).
 pub fn names() -> impl Iterator<Item = &'static str> {
     ENTRIES.iter().map(|entry| entry.name)
 }

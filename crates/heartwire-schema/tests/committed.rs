@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use heartwire::document::Document;
 use heartwire::text::Message;
+use heartwire_harness::suite::{Manifest, VectorFile};
 
 fn schema_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/schema")
@@ -91,19 +92,24 @@ fn every_example_is_valid_by_its_schema_and_by_heartwire() {
                 validator.is_valid(&example),
                 "{name}: its schema rejects its example {text}"
             );
-            let decoded = match name {
+            let read = match name {
                 "text" => Message::from_json(&text)
                     .map(|_| ())
                     .map_err(|e| e.to_string()),
-                _ => Document::decode(text.as_bytes())
+                "record" | "command" | "schedule" => Document::decode(text.as_bytes())
                     .map(|_| ())
                     .map_err(|e| e.to_string()),
+                "vectors" => serde_json::from_str::<VectorFile<'_>>(&text)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                "suite" => serde_json::from_str::<Manifest>(&text)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                // Messages and reports of the harness: tests/schema_agreement.rs and the
+                // command's tests validate what the harness really writes and reads.
+                _ => Ok(()),
             };
-            assert_eq!(
-                decoded,
-                Ok(()),
-                "{name}: heartwire rejects the example {text}"
-            );
+            assert_eq!(read, Ok(()), "{name}: heartwire rejects the example {text}");
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod command;
 pub mod common;
+pub mod harness;
 pub mod record;
 pub mod schedule;
 pub mod text;
