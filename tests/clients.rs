@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 use heartwire::document::Document;
 use heartwire::text::Message;
-use heartwire_tests::{repo_root, schema_validator};
+use heartwire_tests::{repo_root, schema_validator, set_up_venv};
 
 fn run(command: &mut Command) -> Output {
     let output = command
@@ -78,10 +78,7 @@ fn typescript_client_compiles_and_its_documents_are_valid() {
 
 fn python() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-venv");
-    run(Command::new("bash")
-        .arg(repo_root().join("clients/python/setup-venv.sh"))
-        .arg(&venv));
-    venv.join("bin/python")
+    set_up_venv("clients/python/setup-venv.sh", &venv).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -18,12 +18,13 @@ pub fn repo_root() -> PathBuf {
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
 
-/// Makes `dir` a Python virtual environment with the real beatit installed
-/// (`interop/setup-venv.sh`, which needs `python3` and access to PyPI, and does nothing
-/// when the environment is ready), and gives its interpreter; or the script's output.
-/// Test binaries pass `$CARGO_TARGET_TMPDIR/beatit-venv`, so that they share one.
-pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
-    let script = repo_root().join("tests/interop/setup-venv.sh");
+/// Makes `dir` a Python virtual environment with a set-up script of the repository
+/// (`tests/interop/setup-venv.sh` for the real beatit, `clients/python/setup-venv.sh` for
+/// jsonschema; both need `python3` and access to PyPI and do nothing when the
+/// environment is ready), and gives its interpreter; or the script's output. Test
+/// binaries pass a folder under `$CARGO_TARGET_TMPDIR`, so that they share one.
+pub fn set_up_venv(script: &str, dir: &Path) -> Result<PathBuf, String> {
+    let script = repo_root().join(script);
     let output = std::process::Command::new("bash")
         .arg(&script)
         .arg(dir)
@@ -31,7 +32,7 @@ pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run `bash {}`: {e}", script.display()))?;
     if !output.status.success() {
         return Err(format!(
-            "`bash {} {}` failed ({}); the beatit tests need python3 and PyPI\n\
+            "`bash {} {}` failed ({}); these tests need python3 and PyPI\n\
              --- stdout\n{}--- stderr\n{}",
             script.display(),
             dir.display(),
@@ -41,6 +42,11 @@ pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
         ));
     }
     Ok(dir.join("bin").join("python"))
+}
+
+/// [`set_up_venv`] with the real beatit (`tests/interop/setup-venv.sh`).
+pub fn set_up_beatit_venv(dir: &Path) -> Result<PathBuf, String> {
+    set_up_venv("tests/interop/setup-venv.sh", dir)
 }
 
 /// The interpreter of the beatit venv in `target_tmpdir` (a test binary's

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use heartwire::document::Format;
-use heartwire_tests::{Operation, VectorFile, read_vectors, repo_root, schema_validator};
+use heartwire_tests::{
+    Operation, VectorFile, read_vectors, repo_root, schema_validator, set_up_venv,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -161,18 +163,7 @@ fn python_client() -> PathBuf {
 /// The venv's interpreter (`clients/python/setup-venv.sh`, once per target folder).
 fn python() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-venv");
-    let output = Command::new("bash")
-        .arg(python_client().join("setup-venv.sh"))
-        .arg(&dir)
-        .output()
-        .expect("bash runs");
-    assert!(
-        output.status.success(),
-        "clients/python/setup-venv.sh failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir.join("bin/python")
+    set_up_venv("clients/python/setup-venv.sh", &dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Python's verdicts, from `clients/python/validate.py --lines`.
