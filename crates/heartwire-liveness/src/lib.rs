@@ -67,5 +67,5 @@ mod monitor;
 mod snapshot;
 
 pub use event::{Cap, Change, Event, Reason, Source, State};
-pub use monitor::{Config, Footprint, MAX_NAME_LEN, Monitor, ProcessView, Rejected};
+pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
 pub use snapshot::{RestoreError, Snapshot};

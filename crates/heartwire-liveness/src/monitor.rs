@@ -21,6 +21,20 @@ use crate::event::{Cap, Change, Event, Reason, Source, State};
 /// The longest process name a monitor tracks, in bytes.
 pub const MAX_NAME_LEN: usize = 255;
 
+/// Bits of a process id in a deadline entry.
+const ID_BITS: u32 = 22;
+
+/// The most processes a monitor can track, whatever [`Config::max_processes`] says:
+/// 2^22 (4,194,304), so that a deadline entry is one `u64`.
+pub const MAX_PROCESSES: usize = 1 << ID_BITS;
+
+/// The latest deadline an entry holds: 2^42 ms after the epoch (the year 2109); later
+/// ones are kept there, which is never in practice.
+const MAX_ENTRY_MILLIS: u64 = (1 << (64 - ID_BITS)) - 1;
+
+/// Events kept allocated between drains: a burst of events does not keep its memory.
+const EVENTS_KEPT: usize = 256;
+
 const NANOS_PER_SEC: u64 = 1_000_000_000;
 /// `Slot::state` of a slot whose process was forgotten.
 const FREE: u8 = 0xFF;
@@ -194,8 +208,9 @@ struct Slot {
     aux: u64,
     /// The name's offset in the arena.
     name: u32,
-    /// The generation of the one live deadline entry of this process.
-    generation: u32,
+    /// The low 32 bits of the millisecond of the one live deadline entry of this
+    /// process: an entry for another millisecond is stale.
+    armed: u32,
     /// The rate window: the second (mod 2^16) in the high half, the count in the low.
     rate: u32,
     /// The name's length.
@@ -208,12 +223,32 @@ struct Slot {
     base: u8,
 }
 
-/// A deadline: at `at`, look at process `id` if its generation is still `generation`.
+/// A deadline entry in one `u64`, so that the index costs 8 bytes per process: the
+/// millisecond it is due (rounded up, so a due entry's exact deadline has passed) in the
+/// high 42 bits, the process id in the low 22. Ordered by time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Entry {
-    at: u64,
-    id: u32,
-    generation: u32,
+struct Entry(u64);
+
+impl Entry {
+    fn new(at: u64, id: u32) -> Entry {
+        let millis = at.div_ceil(1_000_000).min(MAX_ENTRY_MILLIS);
+        Entry(millis << ID_BITS | u64::from(id))
+    }
+
+    const fn millis(self) -> u64 {
+        self.0 >> ID_BITS
+    }
+
+    const fn id(self) -> u32 {
+        (self.0 & ((1 << ID_BITS) - 1)) as u32
+    }
+
+    /// Whether this is the live entry of its process, not one a deadline moved from.
+    fn is_live(self, slots: &[Slot]) -> bool {
+        slots
+            .get(self.id() as usize)
+            .is_some_and(|s| s.state < UNSEEN && s.armed == self.millis() as u32)
+    }
 }
 
 /// A ping process's schedule.
@@ -524,6 +559,7 @@ impl Monitor {
     /// Advances the monitor to `now`: every deadline due by then is handled, and every
     /// event since the last drain is returned, in order (`spec/liveness.md` §6).
     pub fn poll(&mut self, now: UnixTime) -> std::vec::Drain<'_, Event> {
+        self.shrink_events();
         let now = nanos(now);
         if let Some(previous) = self.last_poll
             && now > previous
@@ -533,16 +569,12 @@ impl Monitor {
         }
         self.last_poll = Some(self.last_poll.map_or(now, |p| p.max(now)));
         while let Some(&Reverse(top)) = self.heap.peek() {
-            if top.at > now {
+            if top.millis().saturating_mul(1_000_000) > now {
                 break;
             }
             self.heap.pop();
-            let live = self
-                .slots
-                .get(top.id as usize)
-                .is_some_and(|s| s.state < UNSEEN && s.generation == top.generation);
-            if live {
-                self.advance(top.id, now);
+            if top.is_live(&self.slots) {
+                self.advance(top.id(), now);
             }
         }
         self.events.drain(..)
@@ -550,13 +582,22 @@ impl Monitor {
 
     /// The events of observations since the last poll or drain, without polling.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.shrink_events();
         self.events.drain(..)
+    }
+
+    fn shrink_events(&mut self) {
+        if self.events.is_empty() && self.events.capacity() > EVENTS_KEPT {
+            self.events.shrink_to(EVENTS_KEPT);
+        }
     }
 
     /// No state changes with time before this instant: poll then at the latest (it may
     /// find nothing due). `None` when nothing can change without an observation.
     pub fn next_deadline(&self) -> Option<UnixTime> {
-        self.heap.peek().map(|Reverse(e)| unix(e.at))
+        self.heap
+            .peek()
+            .map(|Reverse(e)| unix(e.millis().saturating_mul(1_000_000)))
     }
 
     /// The last poll's time.
@@ -656,20 +697,13 @@ impl Monitor {
     }
 
     fn push(&mut self, id: u32, at: u64) {
-        let slot = &mut self.slots[id as usize];
-        slot.generation = slot.generation.wrapping_add(1);
-        self.heap.push(Reverse(Entry {
-            at,
-            id,
-            generation: slot.generation,
-        }));
+        let entry = Entry::new(at, id);
+        self.slots[id as usize].armed = entry.millis() as u32;
+        grow(&mut self.heap, BinaryHeap::len, BinaryHeap::capacity, BinaryHeap::reserve_exact);
+        self.heap.push(Reverse(entry));
         if self.heap.len() > 2 * self.live + 1024 {
             let slots = &self.slots;
-            self.heap.retain(|Reverse(e)| {
-                slots
-                    .get(e.id as usize)
-                    .is_some_and(|s| s.state < UNSEEN && s.generation == e.generation)
-            });
+            self.heap.retain(|Reverse(e)| e.is_live(slots));
         }
     }
 
@@ -794,7 +828,8 @@ impl Monitor {
         let offset = u32::try_from(self.names.len())
             .ok()
             .filter(|o| o.checked_add(MAX_NAME_LEN as u32).is_some());
-        let (true, Some(offset)) = (self.live < self.config.max_processes, offset) else {
+        let room = self.live < self.config.max_processes.min(MAX_PROCESSES);
+        let (true, Some(offset)) = (room, offset) else {
             if !self.full_reported {
                 self.full_reported = true;
                 self.events.push(Event::Capped {
@@ -806,6 +841,9 @@ impl Monitor {
             }
             return Err(Rejected::TooManyProcesses);
         };
+        if self.names.len() + name.len() > self.names.capacity() {
+            self.names.reserve_exact(self.names.len() / 8 + name.len() + 256);
+        }
         self.names.push_str(name);
         let second = ((at / NANOS_PER_SEC) & 0xFFFF) as u32;
         let mut slot = Slot {
@@ -815,7 +853,7 @@ impl Monitor {
                 Order::Arrival => 0,
             },
             name: offset,
-            generation: 0,
+            armed: u32::MAX,
             rate: second << 16 | 1,
             len: name.len() as u8,
             kind: source as u8,
@@ -824,11 +862,11 @@ impl Monitor {
         };
         let id = match self.free.pop() {
             Some(id) => {
-                slot.generation = self.slots[id as usize].generation.wrapping_add(1);
                 self.slots[id as usize] = slot;
                 id
             }
             None => {
+                grow(&mut self.slots, Vec::len, Vec::capacity, Vec::reserve_exact);
                 self.slots.push(slot);
                 (self.slots.len() - 1) as u32
             }
@@ -993,6 +1031,21 @@ impl Monitor {
         self.last_poll = at;
         // Restoring is not an event.
         self.events.clear();
+    }
+}
+
+/// Makes room for one more element, growing by an eighth rather than doubling: the
+/// copies stay amortized O(1), and the unused capacity is at most an eighth instead of
+/// a half, which is most of the 64-byte budget per process.
+fn grow<C>(
+    collection: &mut C,
+    len: fn(&C) -> usize,
+    capacity: fn(&C) -> usize,
+    reserve_exact: fn(&mut C, usize),
+) {
+    let n = len(collection);
+    if n == capacity(collection) {
+        reserve_exact(collection, n / 8 + 64);
     }
 }
 
