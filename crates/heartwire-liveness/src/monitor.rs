@@ -611,13 +611,12 @@ impl Monitor {
             if slot.state >= UNSEEN || State::from_u8(slot.state).is_terminal() {
                 continue;
             }
-            if slot.last < previous {
-                slot.last = slot.last.saturating_add(gap).min(now);
-                if slot.kind & ADAPTIVE != 0
-                    && let Some(detector) = self.adaptive.get_mut(&(id as u32))
-                {
-                    detector.shift(gap, now);
-                }
+            // Silence before the gap still counts, silence within it does not.
+            slot.last = slot.last.saturating_add(gap).min(now);
+            if slot.kind & ADAPTIVE != 0
+                && let Some(detector) = self.adaptive.get_mut(&(id as u32))
+            {
+                detector.shift(gap, now);
             }
         }
         self.events.push(Event::Stalled {
@@ -699,7 +698,12 @@ impl Monitor {
     fn push(&mut self, id: u32, at: u64) {
         let entry = Entry::new(at, id);
         self.slots[id as usize].armed = entry.millis() as u32;
-        grow(&mut self.heap, BinaryHeap::len, BinaryHeap::capacity, BinaryHeap::reserve_exact);
+        grow(
+            &mut self.heap,
+            BinaryHeap::len,
+            BinaryHeap::capacity,
+            BinaryHeap::reserve_exact,
+        );
         self.heap.push(Reverse(entry));
         if self.heap.len() > 2 * self.live + 1024 {
             let slots = &self.slots;
@@ -842,11 +846,12 @@ impl Monitor {
             return Err(Rejected::TooManyProcesses);
         };
         if self.names.len() + name.len() > self.names.capacity() {
-            self.names.reserve_exact(self.names.len() / 8 + name.len() + 256);
+            self.names
+                .reserve_exact(self.names.len() / 8 + name.len() + 256);
         }
         self.names.push_str(name);
         let second = ((at / NANOS_PER_SEC) & 0xFFFF) as u32;
-        let mut slot = Slot {
+        let slot = Slot {
             last: at,
             aux: match order {
                 Order::Timestamp(sent) => sent,

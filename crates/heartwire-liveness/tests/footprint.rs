@@ -53,7 +53,10 @@ fn main() -> ExitCode {
             ("names counted", footprint.names == name_bytes),
             // The event queue's capacity is counted by the footprint too, so the two
             // agree exactly: every allocation of the monitor is accounted for.
-            ("footprint is what the allocator holds", footprint.total == counted),
+            (
+                "footprint is what the allocator holds",
+                footprint.total == counted,
+            ),
             // The fixed part (256 events kept between drains) dominates small monitors.
             (
                 "at most 64 bytes per process besides its name",
