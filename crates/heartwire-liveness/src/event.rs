@@ -244,6 +244,16 @@ pub enum Event {
 }
 
 impl Event {
+    /// When it happened: the change's instant, the poll that found the stall, the
+    /// rejected observation's time.
+    pub const fn at(&self) -> UnixTime {
+        match self {
+            Event::Changed(c) => c.at,
+            Event::Stalled { to, .. } => *to,
+            Event::Capped { at, .. } => *at,
+        }
+    }
+
     /// The change, if this event is one.
     pub const fn change(&self) -> Option<&Change> {
         match self {

@@ -577,6 +577,10 @@ impl Monitor {
                 self.advance(top.id(), now);
             }
         }
+        // Entries come due by the millisecond and may have been armed early, so the
+        // changes of several processes are found out of order; per process they are in
+        // order already, and a stable sort keeps it.
+        self.events.sort_by_key(Event::at);
         self.events.drain(..)
     }
 
