@@ -26,7 +26,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 const EPOCH: i64 = 1_700_000_000;
 const MS: u64 = 1_000_000;
-const SIZES: [usize; 2] = [1_000, 1_000_000];
+const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
 fn unix(n: u64) -> UnixTime {
     let secs = EPOCH + (n / 1_000_000_000) as i64;
