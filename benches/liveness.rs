@@ -67,7 +67,8 @@ impl Baseline {
         match self.map.get_mut(message.process().as_str()) {
             Some(t) => *t = tracked,
             None => {
-                self.map.insert(message.process().as_str().to_owned(), tracked);
+                self.map
+                    .insert(message.process().as_str().to_owned(), tracked);
             }
         }
     }
@@ -161,7 +162,10 @@ fn memory() {
         footprint.per_process(),
         per(hashmap),
     );
-    assert_eq!(footprint.total as i64, engine, "the footprint is what was allocated");
+    assert_eq!(
+        footprint.total as i64, engine,
+        "the footprint is what was allocated"
+    );
     black_box((monitor, baseline));
 }
 
@@ -180,7 +184,10 @@ fn beat(c: &mut Criterion) {
                 monitor.observe_text(black_box(&messages[i]), unix(t))
             })
         });
-        assert!(monitor.poll(unix(t)).all(|e| e.change().is_none()), "all healthy");
+        assert!(
+            monitor.poll(unix(t)).all(|e| e.change().is_none()),
+            "all healthy"
+        );
         let mut baseline = fleet.baseline(&messages);
         let (mut i, mut t) = (0usize, 0u64);
         group.bench_function(BenchmarkId::new("hashmap", n), |b| {

@@ -16,6 +16,14 @@
 //! - [`detector`]: the deadline, phi accrual (Akka-compatible) and exponential
 //!   (Cassandra-style) failure detectors behind one [`Detector`](detector::Detector)
 //!   trait.
+//! - The publishing side: [`scheduler`], a runtime that fires schedules (`Daily(9,0)`,
+//!   `Minutes(15)`, ...) created and deleted while it runs, and [`publisher`], which
+//!   builds a liveness record every interval as the seed's `HeartbeatPublisher` does.
+//!
+//! ## Feature flags
+//!
+//! - `process-usage` (default): [`publisher::ProcessUsage`], this process's memory and
+//!   CPU from the `sysinfo` crate (its `system` feature only).
 //!
 //! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
 //! number of processes; a poll long after the previous one is a stall of the monitor,
@@ -64,6 +72,8 @@
 pub mod detector;
 mod event;
 mod monitor;
+pub mod publisher;
+pub mod scheduler;
 mod snapshot;
 
 pub use event::{Cap, Change, Event, Reason, Source, State};
