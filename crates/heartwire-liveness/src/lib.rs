@@ -28,7 +28,7 @@
 //! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
 //! number of processes; a poll long after the previous one is a stall of the monitor,
 //! for which nobody is convicted; processes and observations per process per second are
-//! capped; a tracked process costs about 50 bytes besides its name.
+//! capped; a tracked process costs about 55 bytes besides its name.
 //!
 //! ## Usage
 //!
