@@ -28,8 +28,8 @@ const ID_BITS: u32 = 22;
 /// 2^22 (4,194,304), so that a deadline entry is one `u64`.
 pub const MAX_PROCESSES: usize = 1 << ID_BITS;
 
-/// The latest deadline an entry holds: 2^42 ms after the epoch (the year 2109); later
-/// ones are kept there, which is never in practice.
+/// The horizon of the deadline index: 2^42 − 1 ms after the epoch (the year 2109). A
+/// change due later is not indexed: it never happens, in practice.
 const MAX_ENTRY_MILLIS: u64 = (1 << (64 - ID_BITS)) - 1;
 
 /// Events kept allocated between drains: a burst of events does not keep its memory.
@@ -437,7 +437,9 @@ impl Monitor {
         let at = nanos(at);
         let id = self.admit(Source::Command, envelope.id.as_str(), at, Order::Arrival)?;
         let before = self.next_transition(id).map(|t| t.0);
-        let grace = u64::from(self.config.grace_rule.grace(minutes)) * 60 * NANOS_PER_SEC;
+        // Up to 2^31 minutes and a half: more nanoseconds than a u64 holds.
+        let grace =
+            u64::from(self.config.grace_rule.grace(minutes)).saturating_mul(60 * NANOS_PER_SEC);
         let slot = &mut self.slots[id as usize];
         slot.last = at;
         slot.aux = grace;
@@ -700,6 +702,11 @@ impl Monitor {
     }
 
     fn push(&mut self, id: u32, at: u64) {
+        if at / 1_000_000 >= MAX_ENTRY_MILLIS {
+            // Beyond the index's horizon (the year 2109): never, in practice. Its entry
+            // would be due at the horizon and re-armed there, over and over.
+            return;
+        }
         let entry = Entry::new(at, id);
         self.slots[id as usize].armed = entry.millis() as u32;
         grow(

@@ -333,6 +333,17 @@ fn reventless_table() {
         command(&mut m, "geo@1.0.0", r#"["Frobnicate",1]"#, 31 * MINS),
         Err(Rejected::NotAHeartbeat { .. })
     ));
+    // The longest timeout there is: a grace beyond what a u64 of nanoseconds holds.
+    assert_eq!(
+        command(&mut m, "forever", r#"["Heartbeat",2147483647]"#, 0),
+        Ok(Alive)
+    );
+    let far = poll(&mut m, 100 * 365 * 24 * 60 * MINS);
+    assert_eq!(far, [change("forever", None, Alive, Reason::Heartbeat, 0)]);
+    assert_eq!(
+        m.get(Source::Command, "forever").map(|v| v.state),
+        Some(Alive)
+    );
     // The older rule: 10 -> 12.
     let mut fixed = Monitor::new(Config {
         grace_rule: GraceRule::Fixed,
