@@ -23,28 +23,51 @@ const MS: u64 = 1_000_000;
 #[derive(Debug, Clone)]
 enum Op {
     /// A signal of process `NAMES[p]`: 0 start, 1 beat, 2 degraded, 3 stop; with a
-    /// duration in ms; after `wait` ms.
+    /// duration in ns; after `wait` ns.
     Signal {
         p: usize,
         kind: u8,
-        millis: u64,
+        nanos: u64,
         wait: u64,
     },
-    /// A poll after `wait` ms.
+    /// A poll after `wait` ns.
     Poll { wait: u64 },
 }
 
+/// Durations of 1 ms to 4 s, waits up to 2 s (polls up to 5 s).
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0..NAMES.len(), 0u8..4, 1u64..4000, 0u64..2000).prop_map(|(p, kind, millis, wait)| {
             Op::Signal {
                 p,
                 kind,
-                millis,
-                wait,
+                nanos: millis * MS,
+                wait: wait * MS,
             }
         }),
-        (0u64..5000).prop_map(|wait| Op::Poll { wait }),
+        (0u64..5000).prop_map(|wait| Op::Poll { wait: wait * MS }),
+    ]
+}
+
+/// Any duration the text convention carries (1 ns to 31.7 years) and waits up to half a
+/// year: the monitor's arithmetic at its limits, over decades (and short of the year
+/// 2109, the horizon of its deadline index).
+fn extreme_op() -> impl Strategy<Value = Op> {
+    let max = Seconds::MAX.as_nanos();
+    prop_oneof![
+        (
+            0..NAMES.len(),
+            0u8..4,
+            prop_oneof![1u64..1000, 1u64..=max],
+            0u64..(1 << 54)
+        )
+            .prop_map(|(p, kind, nanos, wait)| Op::Signal {
+                p,
+                kind,
+                nanos,
+                wait
+            }),
+        (0u64..(1 << 54)).prop_map(|wait| Op::Poll { wait }),
     ]
 }
 
@@ -70,11 +93,15 @@ struct Last {
 }
 
 impl Last {
+    fn after(&self, permille: u128) -> u64 {
+        let t = u128::from(self.at) + (u128::from(self.declared) * permille).div_ceil(1000);
+        u64::try_from(t).unwrap_or(u64::MAX)
+    }
     fn late(&self) -> u64 {
-        self.at + (self.declared * 1500).div_ceil(1000)
+        self.after(1500)
     }
     fn dead(&self) -> u64 {
-        self.at + (self.declared * 3000).div_ceil(1000)
+        self.after(3000)
     }
     /// The spec's state at `now`, computed from scratch.
     fn state(&self, now: u64) -> State {
@@ -101,11 +128,11 @@ fn apply(
         Op::Signal {
             p,
             kind,
-            millis,
+            nanos,
             wait,
         } => {
-            *now += wait * MS;
-            let seconds = Seconds::from_millis(millis).unwrap_or(Seconds::MIN);
+            *now += wait;
+            let seconds = Seconds::from_nanos(nanos).unwrap_or(Seconds::MIN);
             let signal = match kind {
                 0 => Signal::Start { warmup: seconds },
                 1 => Signal::Beat { period: seconds },
@@ -136,7 +163,7 @@ fn apply(
             Vec::new()
         }
         Op::Poll { wait } => {
-            *now += wait * MS;
+            *now += wait;
             monitor.poll(unix(*now)).collect()
         }
     }
@@ -147,37 +174,12 @@ proptest! {
 
     #[test]
     fn states_match_the_model_and_events_are_emitted_once(ops in prop::collection::vec(op(), 1..80)) {
-        let mut monitor = Monitor::new(config());
-        let mut model = HashMap::new();
-        let mut now = BASE;
-        let mut last_new: HashMap<String, State> = HashMap::new();
-        for op in &ops {
-            let events = apply(&mut monitor, &mut model, &mut now, op);
-            if !matches!(op, Op::Poll { .. }) {
-                continue;
-            }
-            for event in &events {
-                let Event::Changed(c) = event else {
-                    prop_assert!(false, "unexpected {event:?}");
-                    continue;
-                };
-                prop_assert_eq!(c.old, last_new.get(&c.process).copied(), "{:?}", c);
-                prop_assert_ne!(Some(c.new), c.old);
-                last_new.insert(c.process.clone(), c.new);
-                let last = model[c.process.as_str()];
-                match c.reason {
-                    Reason::Overdue => prop_assert_eq!(c.at, unix(last.late())),
-                    Reason::Silent => prop_assert_eq!(c.at, unix(last.dead())),
-                    _ => {}
-                }
-            }
-            prop_assert_eq!(monitor.poll(unix(now)).count(), 0, "a second poll at the same instant");
-            for (name, last) in &model {
-                let state = monitor.get(Source::Text, name).map(|v| v.state);
-                prop_assert_eq!(state, Some(last.state(now)), "{} at {}", name, now - BASE);
-                prop_assert_eq!(last_new.get(*name).copied(), state, "{}: the events tell the state", name);
-            }
-        }
+        check_against_the_model(&ops)?;
+    }
+
+    #[test]
+    fn extreme_durations_and_waits(ops in prop::collection::vec(extreme_op(), 1..80)) {
+        check_against_the_model(&ops)?;
     }
 
     #[test]
@@ -203,4 +205,48 @@ proptest! {
         }
         prop_assert_eq!(monitor.snapshot(), restored.snapshot());
     }
+}
+
+fn check_against_the_model(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut monitor = Monitor::new(config());
+    let mut model = HashMap::new();
+    let mut now = BASE;
+    let mut last_new: HashMap<String, State> = HashMap::new();
+    for op in ops {
+        let events = apply(&mut monitor, &mut model, &mut now, op);
+        if !matches!(op, Op::Poll { .. }) {
+            continue;
+        }
+        for event in &events {
+            let Event::Changed(c) = event else {
+                prop_assert!(false, "unexpected {event:?}");
+                continue;
+            };
+            prop_assert_eq!(c.old, last_new.get(&c.process).copied(), "{:?}", c);
+            prop_assert_ne!(Some(c.new), c.old);
+            last_new.insert(c.process.clone(), c.new);
+            let last = model[c.process.as_str()];
+            match c.reason {
+                Reason::Overdue => prop_assert_eq!(c.at, unix(last.late())),
+                Reason::Silent => prop_assert_eq!(c.at, unix(last.dead())),
+                _ => {}
+            }
+        }
+        prop_assert_eq!(
+            monitor.poll(unix(now)).count(),
+            0,
+            "a second poll at the same instant"
+        );
+        for (name, last) in &model {
+            let state = monitor.get(Source::Text, name).map(|v| v.state);
+            prop_assert_eq!(state, Some(last.state(now)), "{} at {}", name, now - BASE);
+            prop_assert_eq!(
+                last_new.get(*name).copied(),
+                state,
+                "{}: the events tell the state",
+                name
+            );
+        }
+    }
+    Ok(())
 }
