@@ -649,3 +649,47 @@ fn snapshot_round_trip_forgets_nobody_and_convicts_nobody() {
     let broken: Snapshot = serde_json::from_str(&broken).expect("deserializes");
     assert!(Monitor::restore(Config::default(), broken).is_err());
 }
+
+#[test]
+fn exponential_for_the_whole_monitor_and_warm_up_by_deadline() {
+    use heartwire_liveness::detector::ExponentialConfig;
+    let mut m = Monitor::new(Config {
+        detector: DetectorChoice::Exponential(ExponentialConfig::default()),
+        stall_after: Duration::from_secs(1 << 40),
+        ..Config::default()
+    });
+    // The warm-up is judged by its deadline, whatever the detector.
+    assert_eq!(text(&mut m, "w", "start/10", 0), Ok(State::Starting));
+    assert_eq!(
+        poll(&mut m, 15 * SECS).last(),
+        Some(&change(
+            "w",
+            Some(State::Starting),
+            State::Late,
+            Reason::Overdue,
+            15 * SECS
+        ))
+    );
+    for t in 0..20 {
+        assert_eq!(text(&mut m, "e", "beat/1", t * SECS), Ok(State::Alive));
+    }
+    let events = poll(&mut m, 60 * SECS);
+    let e: Vec<_> = events.iter().filter(|c| c.0 == "e").collect();
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert_eq!((e[1].3, e[2].3), (Reason::Suspected, Reason::Convicted));
+    // Intervals 2 s (Cassandra's initial value), then 19 of 1 s: a mean of 1.05 s, so
+    // suspect after ln 10 × 1.05 s and convicted after 8 ln 10 × 1.05 s.
+    let mean = 21.0 / 20.0;
+    let suspected = (19.0 + std::f64::consts::LN_10 * mean) * 1000.0;
+    let convicted = (19.0 + 8.0 * std::f64::consts::LN_10 * mean) * 1000.0;
+    assert!(
+        (e[1].4 as f64 - suspected).abs() <= 1.0,
+        "{} vs {suspected}",
+        e[1].4
+    );
+    assert!(
+        (e[2].4 as f64 - convicted).abs() <= 1.0,
+        "{} vs {convicted}",
+        e[2].4
+    );
+}
