@@ -133,6 +133,24 @@ pub enum Rejected {
     NotRegistered,
 }
 
+impl Rejected {
+    /// The rejection's name in the conformance vectors (`spec/vectors/liveness.json`):
+    /// `name_too_long`, `too_many_processes`, `rate_limited`, `out_of_order`,
+    /// `duplicate`, `future_dated`, `not_a_heartbeat`, `not_registered`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Rejected::NameTooLong { .. } => "name_too_long",
+            Rejected::TooManyProcesses => "too_many_processes",
+            Rejected::RateLimited => "rate_limited",
+            Rejected::OutOfOrder { .. } => "out_of_order",
+            Rejected::Duplicate => "duplicate",
+            Rejected::FutureDated { .. } => "future_dated",
+            Rejected::NotAHeartbeat { .. } => "not_a_heartbeat",
+            Rejected::NotRegistered => "not_registered",
+        }
+    }
+}
+
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
