@@ -188,6 +188,25 @@ fn beat(c: &mut Criterion) {
             monitor.poll(unix(t)).all(|e| e.change().is_none()),
             "all healthy"
         );
+        // The same beats, 256 at a time through the batch API.
+        const BATCH: usize = 256;
+        let mut batch: Vec<(Message<'_>, UnixTime)> = Vec::with_capacity(BATCH);
+        let mut results = Vec::with_capacity(BATCH);
+        group.throughput(Throughput::Elements(BATCH as u64));
+        group.bench_function(BenchmarkId::new("heartwire_batch", n), |b| {
+            b.iter(|| {
+                batch.clear();
+                results.clear();
+                for _ in 0..BATCH {
+                    i = if i + 1 == n { 0 } else { i + 1 };
+                    t += MS;
+                    batch.push((messages[i].clone(), unix(t)));
+                }
+                monitor.observe_texts(black_box(&batch), &mut results);
+            })
+        });
+        assert!(results.iter().all(Result::is_ok), "every beat accepted");
+        group.throughput(Throughput::Elements(1));
         let mut baseline = fleet.baseline(&messages);
         let (mut i, mut t) = (0usize, 0u64);
         group.bench_function(BenchmarkId::new("hashmap", n), |b| {

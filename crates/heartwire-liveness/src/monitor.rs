@@ -375,6 +375,42 @@ impl Monitor {
 
     // ---- observations ----------------------------------------------------------------
 
+    /// Beatit messages received at their times, in order: the same as
+    /// [`Monitor::observe_text`] on each, with each result appended to `results`, but
+    /// faster when the processes are many. With a million processes the name index is
+    /// beyond the caches and a beat waits for memory; here the index entries, slots and
+    /// names of a group of messages are read first, all at once, so that their waits
+    /// overlap, and the group is then applied from the cache.
+    pub fn observe_texts(
+        &mut self,
+        batch: &[(Message<'_>, UnixTime)],
+        results: &mut Vec<Result<State, Rejected>>,
+    ) {
+        const GROUP: usize = 16;
+        results.reserve(batch.len());
+        for group in batch.chunks(GROUP) {
+            for (message, _) in group {
+                self.touch(Source::Text, message.process().as_str());
+            }
+            for (message, at) in group {
+                results.push(self.observe_text(message, *at));
+            }
+        }
+    }
+
+    /// Reads what a lookup of the name will read, for its cache lines only.
+    fn touch(&self, source: Source, name: &str) {
+        let hash = self.hasher.hash_one((source as u8, name));
+        let found = self.index.find(hash, |&id| {
+            let slot = self.slots.get(id as usize);
+            let first = slot.and_then(|s| self.names.as_bytes().get(s.name as usize));
+            // The loads must happen; the comparison never matches.
+            std::hint::black_box(first);
+            false
+        });
+        std::hint::black_box(found);
+    }
+
     /// A beatit message received at `at` (`spec/liveness.md` §3.1); the process's state
     /// after it.
     pub fn observe_text(&mut self, message: &Message<'_>, at: UnixTime) -> Result<State, Rejected> {

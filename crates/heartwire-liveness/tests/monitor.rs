@@ -693,3 +693,57 @@ fn exponential_for_the_whole_monitor_and_warm_up_by_deadline() {
         e[2].4
     );
 }
+
+#[test]
+fn a_batch_is_the_same_as_one_at_a_time() {
+    let names: Vec<String> = (0..50).map(|i| format!("batch.p-{i}")).collect();
+    let mut batch = Vec::new();
+    for round in 0..40i64 {
+        for (i, name) in names.iter().enumerate() {
+            let payload = match (round + i as i64) % 7 {
+                0 => "start/3",
+                1 => "degraded/2",
+                2 => "stop",
+                _ => "beat/2",
+            };
+            let subject = format!("heartbeat.{name}");
+            let message = Message::decode_str(&subject, payload.as_bytes())
+                .expect("a valid message")
+                .into_owned();
+            // Some out of order, and bursts beyond the rate cap.
+            let back = if i % 11 == 0 && round % 2 == 1 {
+                1000
+            } else {
+                0
+            };
+            let t = round * 700 + (i as i64 % 3) * 10 - back;
+            let copies = if i % 5 == 0 { 3 } else { 1 };
+            for _ in 0..copies {
+                batch.push((message.clone(), at(t)));
+            }
+        }
+    }
+    let config = Config {
+        max_beats_per_second: 2,
+        ..Config::default()
+    };
+    let mut one = Monitor::new(config.clone());
+    let mut many = Monitor::new(config);
+    let singles: Vec<Result<State, Rejected>> =
+        batch.iter().map(|(m, t)| one.observe_text(m, *t)).collect();
+    let mut batched = Vec::new();
+    many.observe_texts(&batch, &mut batched);
+    assert_eq!(singles, batched);
+    let rejected = |r: &Rejected| {
+        singles
+            .iter()
+            .any(|s| s.as_ref().err().map(Rejected::code) == Some(r.code()))
+    };
+    assert!(rejected(&Rejected::RateLimited) && rejected(&Rejected::OutOfOrder { last: at(0) }));
+    assert!(singles.iter().filter(|r| r.is_ok()).count() > 1000);
+    assert_eq!(
+        one.poll(at(60 * SECS)).collect::<Vec<_>>(),
+        many.poll(at(60 * SECS)).collect::<Vec<_>>()
+    );
+    assert_eq!(one.snapshot(), many.snapshot());
+}
