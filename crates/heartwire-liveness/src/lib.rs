@@ -7,7 +7,8 @@
 //! the command line feed it decoded messages with their receive time, and poll it with
 //! the current time.
 //!
-//! - [`Monitor`]: observations of beatit messages ([`Monitor::observe_text`]), liveness
+//! - [`Monitor`]: observations of beatit messages ([`Monitor::observe_text`], or
+//!   [`Monitor::observe_texts`] for a batch, faster with many processes), liveness
 //!   records ([`Monitor::observe_record`]), Reventless commands
 //!   ([`Monitor::observe_command`]) and HTTP pings on a schedule
 //!   ([`Monitor::expect_pings`], [`Monitor::observe_ping`]); [`Monitor::poll`] for the
