@@ -1,0 +1,82 @@
+//! # heartwire-liveness
+//!
+//! The receiving side of heartbeats: a sans-I/O engine that turns the beats of every
+//! heartwire format into one state per process (`starting`, `alive`, `degraded`, `late`,
+//! `dead`, `stopped`, `disconnected`) and reports every change exactly once, as
+//! `spec/liveness.md` specifies. No sockets, no threads, no clock: broker adapters and
+//! the command line feed it decoded messages with their receive time, and poll it with
+//! the current time.
+//!
+//! - [`Monitor`]: observations of beatit messages ([`Monitor::observe_text`], or
+//!   [`Monitor::observe_texts`] for a batch, faster with many processes), liveness
+//!   records ([`Monitor::observe_record`]), Reventless commands
+//!   ([`Monitor::observe_command`]) and HTTP pings on a schedule
+//!   ([`Monitor::expect_pings`], [`Monitor::observe_ping`]); [`Monitor::poll`] for the
+//!   [`Event`]s; [`Monitor::processes`] for the current states; a [`Snapshot`] to
+//!   survive a restart.
+//! - [`detector`]: the deadline, phi accrual (Akka-compatible) and exponential
+//!   (Cassandra-style) failure detectors behind one [`Detector`](detector::Detector)
+//!   trait.
+//! - The publishing side: [`scheduler`], a runtime that fires schedules (`Daily(9,0)`,
+//!   `Minutes(15)`, ...) created and deleted while it runs, and [`publisher`], which
+//!   builds a liveness record every interval as the seed's `HeartbeatPublisher` does.
+//!
+//! ## Feature flags
+//!
+//! - `process-usage` (default): [`publisher::ProcessUsage`], this process's memory and
+//!   CPU from the `sysinfo` crate (its `system` feature only).
+//!
+//! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
+//! number of processes; a poll long after the previous one is a stall of the monitor,
+//! for which nobody is convicted; processes and observations per process per second are
+//! capped; a tracked process costs about 55 bytes besides its name.
+//!
+//! ## Usage
+//!
+//! ```
+//! use heartwire::text::Message;
+//! use heartwire::time::UnixTime;
+//! use heartwire_liveness::{Event, Monitor, Reason, Source, State};
+//!
+//! let mut monitor = Monitor::default();
+//! let at = |secs: i64| UnixTime::new(1_700_000_000 + secs, 0);
+//!
+//! let beat = Message::decode(b"heartbeat.billing.worker-1", b"beat/5")?;
+//! monitor.observe_text(&beat, at(0))?;
+//! // Late at 1.5 periods, dead at 3 (the seed's ratios), each change reported once.
+//! let events: Vec<Event> = monitor.poll(at(20)).collect();
+//! let changes: Vec<(Option<State>, State, Reason)> = events
+//!     .iter()
+//!     .filter_map(Event::change)
+//!     .map(|c| (c.old, c.new, c.reason))
+//!     .collect();
+//! assert_eq!(changes, [
+//!     (None, State::Alive, Reason::Beat),
+//!     (Some(State::Alive), State::Late, Reason::Overdue),
+//!     (Some(State::Late), State::Dead, Reason::Silent),
+//! ]);
+//! assert_eq!(events[1].change().map(|c| c.at), Some(UnixTime::new(1_700_000_007, 500_000_000)));
+//! assert_eq!(monitor.poll(at(21)).count(), 0);
+//!
+//! let stop = Message::decode(b"heartbeat.billing.worker-1", b"stop")?;
+//! assert_eq!(monitor.observe_text(&stop, at(22))?, State::Stopped);
+//! let view = monitor.get(Source::Text, "billing.worker-1").map(|p| p.state);
+//! assert_eq!(view, Some(State::Stopped));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+#![forbid(unsafe_code)]
+
+pub mod detector;
+mod event;
+mod monitor;
+pub mod publisher;
+pub mod scheduler;
+mod snapshot;
+
+pub use event::{Cap, Change, Event, Reason, Source, State};
+pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
+pub use snapshot::{RestoreError, Snapshot};

@@ -1,0 +1,400 @@
+//! The publishing side of liveness records: the seed's `HeartbeatPublisher`, sans-I/O.
+//!
+//! A [`RecordPublisher`] builds a liveness record (`spec/record.md`) every interval:
+//! `uptime_seconds`, `heartbeat_count`, this process's `memory_usage_mb` and
+//! `cpu_usage_percent` from a [`Sampler`] ([`ProcessUsage`], from the `sysinfo` crate,
+//! with the default feature `process-usage`), and one member per registered
+//! [`Collector`] (the seed's service-specific `queue_size`, `api_status`, ...). It does
+//! not publish: the caller sends the record to the channel it names, when
+//! [`RecordPublisher::next_deadline`] comes.
+//!
+//! ```
+//! use std::time::Duration;
+//! use heartwire::record::{Convention, InstanceId, ServiceName};
+//! use heartwire::time::UnixTime;
+//! use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
+//! use serde_json::value::RawValue;
+//!
+//! let start = UnixTime::new(1_737_016_200, 0);
+//! let mut publisher = RecordPublisher::new(
+//!     ServiceName::new("tracker_fetcher")?.into_owned(),
+//!     InstanceId::from_u128(0xa1b2c3d4_e5f6_4890_abcd_ef1234567890),
+//!     Duration::from_secs(60),
+//!     start,
+//!     NoUsage,
+//! );
+//! publisher.register("queue_size", |_| RawValue::from_string("1380".into()).expect("JSON"))?;
+//! assert_eq!(publisher.channel(Convention::Heartbeat), "heartbeat:service:tracker_fetcher");
+//!
+//! let first = publisher.record_due(start).expect("the first record is due at once");
+//! assert_eq!(first.record.heartbeat_count(), Some(1));
+//! assert!(first.record.to_string().ends_with(r#""uptime_seconds":0.0,"heartbeat_count":1,"queue_size":1380}"#));
+//! assert!(publisher.record_due(UnixTime::new(1_737_016_259, 0)).is_none());
+//! let second = publisher.record_due(UnixTime::new(1_737_016_260, 0)).expect("due");
+//! assert_eq!(second.record.timestamp().as_str(), "2025-01-16T08:31:00.000000+00:00");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use heartwire::json::JsonError;
+use heartwire::record::{Convention, InstanceId, MEMBERS, Metric, Record, ServiceName};
+use heartwire::time::{Timestamp, UnixTime};
+use serde_json::value::RawValue;
+
+/// This process's use of memory and CPU at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Usage {
+    /// Resident memory, in MiB (the seed's `memory_usage_mb`).
+    pub memory_mb: Option<f64>,
+    /// CPU use since the previous sample, in percent of one core (the seed's
+    /// `cpu_usage_percent`, as `psutil.Process().cpu_percent()` gives it).
+    pub cpu_percent: Option<f64>,
+}
+
+/// Where a publisher's [`Usage`] comes from.
+pub trait Sampler {
+    /// The usage now.
+    fn sample(&mut self) -> Usage;
+}
+
+/// No measurements: the records carry neither memory nor CPU.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoUsage;
+
+impl Sampler for NoUsage {
+    fn sample(&mut self) -> Usage {
+        Usage::default()
+    }
+}
+
+/// This process's usage, read by the `sysinfo` crate (feature `process-usage`).
+#[cfg(feature = "process-usage")]
+pub struct ProcessUsage {
+    system: sysinfo::System,
+    pid: Option<sysinfo::Pid>,
+}
+
+#[cfg(feature = "process-usage")]
+impl fmt::Debug for ProcessUsage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessUsage")
+            .field("pid", &self.pid)
+            .finish()
+    }
+}
+
+#[cfg(feature = "process-usage")]
+impl ProcessUsage {
+    /// A sampler of the current process. Its first CPU figure is 0, as psutil's is:
+    /// CPU use is measured between two samples.
+    pub fn new() -> ProcessUsage {
+        let mut usage = ProcessUsage {
+            system: sysinfo::System::new(),
+            pid: sysinfo::get_current_pid().ok(),
+        };
+        usage.refresh();
+        usage
+    }
+
+    fn refresh(&mut self) {
+        if let Some(pid) = self.pid {
+            self.system.refresh_processes_specifics(
+                sysinfo::ProcessesToUpdate::Some(&[pid]),
+                true,
+                sysinfo::ProcessRefreshKind::nothing()
+                    .with_memory()
+                    .with_cpu(),
+            );
+        }
+    }
+}
+
+#[cfg(feature = "process-usage")]
+impl Default for ProcessUsage {
+    fn default() -> Self {
+        ProcessUsage::new()
+    }
+}
+
+#[cfg(feature = "process-usage")]
+impl Sampler for ProcessUsage {
+    fn sample(&mut self) -> Usage {
+        self.refresh();
+        match self.pid.and_then(|pid| self.system.process(pid)) {
+            None => Usage::default(),
+            Some(process) => Usage {
+                memory_mb: Some(process.memory() as f64 / (1024.0 * 1024.0)),
+                cpu_percent: Some(f64::from(process.cpu_usage())),
+            },
+        }
+    }
+}
+
+/// A service-specific member of every record: its value at the record's time, as JSON.
+pub trait Collector {
+    /// The member's value at `now`.
+    fn collect(&mut self, now: UnixTime) -> Box<RawValue>;
+}
+
+impl<F: FnMut(UnixTime) -> Box<RawValue>> Collector for F {
+    fn collect(&mut self, now: UnixTime) -> Box<RawValue> {
+        self(now)
+    }
+}
+
+/// Why a collector cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CollectorError {
+    /// The key is one of the record's own members ([`MEMBERS`]).
+    ReservedKey(String),
+    /// A collector is registered under that key already.
+    Duplicate(String),
+}
+
+impl fmt::Display for CollectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CollectorError::ReservedKey(key) => {
+                write!(f, "{key:?} is a member of the record itself")
+            }
+            CollectorError::Duplicate(key) => {
+                write!(f, "a collector for {key:?} is registered already")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CollectorError {}
+
+/// A record built by a [`RecordPublisher`], with what went wrong on the way.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The record.
+    pub record: Record<'static>,
+    /// Collectors whose value broke the rules of extra members (`spec/record.md` §6):
+    /// the record was built without them.
+    pub errors: Vec<JsonError>,
+}
+
+/// Builds a liveness record every interval; see the [module docs](self).
+pub struct RecordPublisher<S> {
+    service: ServiceName<'static>,
+    instance: InstanceId<'static>,
+    interval: Duration,
+    started: UnixTime,
+    next: Option<UnixTime>,
+    count: u64,
+    sampler: S,
+    collectors: Vec<(String, Box<dyn Collector>)>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for RecordPublisher<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordPublisher")
+            .field("service", &self.service)
+            .field("instance", &self.instance)
+            .field("interval", &self.interval)
+            .field("count", &self.count)
+            .field("sampler", &self.sampler)
+            .field(
+                "collectors",
+                &self.collectors.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl<S: Sampler> RecordPublisher<S> {
+    /// A publisher for `service` (instance `instance`) that started at `started` and
+    /// publishes every `interval` from then on, the first record at once.
+    pub fn new(
+        service: ServiceName<'static>,
+        instance: InstanceId<'static>,
+        interval: Duration,
+        started: UnixTime,
+        sampler: S,
+    ) -> RecordPublisher<S> {
+        RecordPublisher {
+            service,
+            instance,
+            interval,
+            started,
+            next: Some(started),
+            count: 0,
+            sampler,
+            collectors: Vec::new(),
+        }
+    }
+
+    /// Adds a member to every record from now on.
+    pub fn register(
+        &mut self,
+        key: &str,
+        collector: impl Collector + 'static,
+    ) -> Result<(), CollectorError> {
+        if MEMBERS.contains(&key) {
+            return Err(CollectorError::ReservedKey(key.to_owned()));
+        }
+        if self.collectors.iter().any(|(k, _)| k == key) {
+            return Err(CollectorError::Duplicate(key.to_owned()));
+        }
+        self.collectors.push((key.to_owned(), Box::new(collector)));
+        Ok(())
+    }
+
+    /// Removes a collector; `false` if none had that key.
+    pub fn unregister(&mut self, key: &str) -> bool {
+        let before = self.collectors.len();
+        self.collectors.retain(|(k, _)| k != key);
+        self.collectors.len() != before
+    }
+
+    /// The channel to publish on, in a convention of `spec/record.md` §9.
+    pub fn channel(&self, convention: Convention) -> String {
+        self.service.channel(convention)
+    }
+
+    /// When the next record is due; `None` for an interval of zero after the first.
+    pub fn next_deadline(&self) -> Option<UnixTime> {
+        self.next
+    }
+
+    /// The next record, if one is due at `now`. Intervals missed meanwhile are not made
+    /// up for: the one after is the first of the schedule after `now`.
+    pub fn record_due(&mut self, now: UnixTime) -> Option<Built> {
+        let due = self.next.is_some_and(|next| next <= now);
+        if !due {
+            return None;
+        }
+        self.next = self.after(now);
+        Some(self.build(now))
+    }
+
+    /// The first instant `started + k × interval` after `now`.
+    fn after(&self, now: UnixTime) -> Option<UnixTime> {
+        let interval = i128::try_from(self.interval.as_nanos())
+            .ok()
+            .filter(|&i| i > 0)?;
+        let elapsed = (now.as_nanos() - self.started.as_nanos()).max(0);
+        let next = self.started.as_nanos() + (elapsed / interval + 1) * interval;
+        let secs = i64::try_from(next.div_euclid(1_000_000_000)).ok()?;
+        Some(UnixTime::new(secs, next.rem_euclid(1_000_000_000) as u32))
+    }
+
+    /// A record of `now`, due or not; it counts as published.
+    pub fn build(&mut self, now: UnixTime) -> Built {
+        self.count += 1;
+        let mut record = Record::new(
+            self.service.clone(),
+            self.instance.clone(),
+            Timestamp::from_unix_micros(now),
+        );
+        let uptime = now.since(self.started).unwrap_or_default();
+        let usage = self.sampler.sample();
+        record
+            .set_uptime_seconds(Metric::from_f64(uptime.as_secs_f64()))
+            .set_heartbeat_count(Some(self.count))
+            .set_memory_usage_mb(usage.memory_mb.and_then(Metric::from_f64))
+            .set_cpu_usage_percent(usage.cpu_percent.and_then(Metric::from_f64));
+        let mut errors = Vec::new();
+        for (key, collector) in &mut self.collectors {
+            let value = collector.collect(now);
+            if let Err(e) = record.insert_extra(key.clone(), value) {
+                errors.push(e);
+            }
+        }
+        Built { record, errors }
+    }
+
+    /// How many records were built.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> Box<RawValue> {
+        RawValue::from_string(json.to_owned()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn publisher<S: Sampler>(sampler: S) -> RecordPublisher<S> {
+        RecordPublisher::new(
+            ServiceName::new("geofence_service")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_owned(),
+            InstanceId::from_u128(7),
+            Duration::from_secs(60),
+            UnixTime::new(1_700_000_000, 0),
+            sampler,
+        )
+    }
+
+    struct Fixed;
+    impl Sampler for Fixed {
+        fn sample(&mut self) -> Usage {
+            Usage {
+                memory_mb: Some(98.5),
+                cpu_percent: Some(f64::NAN),
+            }
+        }
+    }
+
+    #[test]
+    fn records_every_interval_with_collectors() {
+        let mut p = publisher(Fixed);
+        let mut calls = 0;
+        let register = p.register("active_geofences", move |_| {
+            calls += 1;
+            raw(&calls.to_string())
+        });
+        assert_eq!(register, Ok(()));
+        assert_eq!(
+            p.register("uptime_seconds", |_| raw("1")),
+            Err(CollectorError::ReservedKey("uptime_seconds".into()))
+        );
+        assert_eq!(
+            p.register("active_geofences", |_| raw("1")),
+            Err(CollectorError::Duplicate("active_geofences".into()))
+        );
+        assert_eq!(p.register("broken", |_| raw(r#"{"a":1,"a":2}"#)), Ok(()));
+        let t = |secs: i64| UnixTime::new(1_700_000_000 + secs, 0);
+        let first = p.record_due(t(0)).unwrap_or_else(|| panic!("due at once"));
+        assert_eq!(first.errors.len(), 1, "the duplicate key is refused");
+        assert_eq!(
+            first.record.to_string(),
+            r#"{"service_name":"geofence_service","instance_id":"00000000-0000-0000-0000-000000000007","timestamp":"2023-11-14T22:13:20.000000+00:00","uptime_seconds":0.0,"heartbeat_count":1,"memory_usage_mb":98.5,"active_geofences":1}"#
+        );
+        assert!(p.record_due(t(59)).is_none());
+        // Three intervals missed: one record, and the next on the schedule.
+        let late = p.record_due(t(200)).unwrap_or_else(|| panic!("due"));
+        assert_eq!(late.record.heartbeat_count(), Some(2));
+        assert_eq!(p.next_deadline(), Some(t(240)));
+        assert!(p.unregister("broken"));
+        assert!(!p.unregister("broken"));
+        assert!(p.record_due(t(240)).is_some_and(|b| b.errors.is_empty()));
+        assert_eq!(p.count(), 3);
+    }
+
+    #[cfg(feature = "process-usage")]
+    #[test]
+    fn this_process_uses_some_memory() {
+        let mut usage = ProcessUsage::new();
+        let sample = usage.sample();
+        // A test binary holds at least a megabyte and far less than a terabyte.
+        assert!(
+            sample.memory_mb.is_some_and(|mb| mb > 1.0 && mb < 1e6),
+            "{sample:?}"
+        );
+        assert!(sample.cpu_percent.is_some_and(|c| c >= 0.0), "{sample:?}");
+        let record = publisher(usage)
+            .build(UnixTime::new(1_700_000_000, 0))
+            .record;
+        assert!(record.to_string().contains("\"memory_usage_mb\":"));
+    }
+}

@@ -1,0 +1,410 @@
+//! The publishing side of schedules: a runtime that fires each schedule's payload at its
+//! fire times (`spec/schedule.md` §8), with schedules created and deleted while it runs.
+//!
+//! [`Scheduler`] is sans-I/O: [`Scheduler::next_deadline`] says when to wake up, and
+//! [`Scheduler::fire_due`] hands every schedule due by `now` to a [`Target`]. A loop of a
+//! few lines drives it, blocking ([`Scheduler::run_blocking`], with any
+//! [`WallClock`] and sleep) or on tokio:
+//!
+//! ```ignore
+//! loop {
+//!     let wake = scheduler.next_deadline().map(|t| t.system_time());
+//!     tokio::select! {
+//!         Some(command) = commands.recv() => match command {
+//!             Create(schedule) => { scheduler.create(schedule, clock.now()); }
+//!             Delete(name) => { scheduler.delete(&name); }
+//!         },
+//!         _ = sleep_until_system_time(wake) => {
+//!             let due = scheduler.take_due(clock.now());
+//!             for firing in due { target.publish(firing.name, firing.payload).await?; }
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! A schedule fires once per fire time when the runtime is driven on time. Fire times
+//! missed while nobody drove it (the host slept) are fired once, late, with the first
+//! missed time; the next fire time is then the first after `now`, as a cron daemon that
+//! was down does not catch up either. Interval rates (`Minutes(15)`) count from the
+//! epoch, as [`Rate::next_after`](heartwire::schedule::Rate::next_after) does.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use heartwire::schedule::Schedule;
+use heartwire::time::{UnixTime, WallClock};
+
+/// Where fired payloads go.
+pub trait Target {
+    /// Why a firing failed.
+    type Error;
+
+    /// Delivers the payload of `schedule`, due at `at`.
+    fn fire(&mut self, schedule: &Schedule<'_>, at: UnixTime) -> Result<(), Self::Error>;
+}
+
+/// One firing taken out of the runtime by [`Scheduler::take_due`], for an async driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firing {
+    /// The schedule's name.
+    pub name: String,
+    /// Its payload, as given.
+    pub payload: String,
+    /// The fire time it is for.
+    pub at: UnixTime,
+}
+
+#[derive(Debug, Clone)]
+struct Planned {
+    schedule: Schedule<'static>,
+    next: Option<UnixTime>,
+    version: u64,
+}
+
+/// The schedule runtime; see the [module docs](self).
+#[derive(Debug, Clone, Default)]
+pub struct Scheduler {
+    planned: HashMap<String, Planned>,
+    queue: BinaryHeap<Reverse<(UnixTime, u64, String)>>,
+    versions: u64,
+}
+
+impl Scheduler {
+    /// A runtime with no schedule.
+    pub fn new() -> Scheduler {
+        Scheduler::default()
+    }
+
+    /// Adds a schedule at `now`, or replaces the one of the same name (returned); it
+    /// fires first at its first fire time after `now`.
+    pub fn create(&mut self, schedule: Schedule<'_>, now: UnixTime) -> Option<Schedule<'static>> {
+        let schedule = schedule.into_owned();
+        let name = schedule.name().as_str().to_owned();
+        let next = schedule.rate().next_after(now);
+        self.versions += 1;
+        let version = self.versions;
+        if let Some(at) = next {
+            self.queue.push(Reverse((at, version, name.clone())));
+        }
+        self.planned
+            .insert(
+                name,
+                Planned {
+                    schedule,
+                    next,
+                    version,
+                },
+            )
+            .map(|p| p.schedule)
+    }
+
+    /// Removes a schedule; it fires no more. `None` if there was none of that name.
+    pub fn delete(&mut self, name: &str) -> Option<Schedule<'static>> {
+        // Its queue entry is dropped when it comes due: its name no longer matches.
+        self.planned.remove(name).map(|p| p.schedule)
+    }
+
+    /// The schedule of that name.
+    pub fn get(&self, name: &str) -> Option<&Schedule<'static>> {
+        self.planned.get(name).map(|p| &p.schedule)
+    }
+
+    /// Every schedule with its next fire time, in no particular order.
+    pub fn schedules(&self) -> impl Iterator<Item = (&Schedule<'static>, Option<UnixTime>)> {
+        self.planned.values().map(|p| (&p.schedule, p.next))
+    }
+
+    /// How many schedules there are.
+    pub fn len(&self) -> usize {
+        self.planned.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.planned.is_empty()
+    }
+
+    /// The earliest next fire time; `None` when nothing will fire.
+    pub fn next_deadline(&mut self) -> Option<UnixTime> {
+        self.drop_stale();
+        self.queue.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    fn drop_stale(&mut self) {
+        while let Some(Reverse((_, version, name))) = self.queue.peek() {
+            if self
+                .planned
+                .get(name)
+                .is_some_and(|p| p.version == *version)
+            {
+                return;
+            }
+            self.queue.pop();
+        }
+    }
+
+    /// The name and fire time of the next due schedule, if any is due by `now`.
+    fn due(&mut self, now: UnixTime) -> Option<(String, UnixTime)> {
+        self.drop_stale();
+        match self.queue.peek() {
+            Some(Reverse((at, _, name))) if *at <= now => Some((name.clone(), *at)),
+            _ => None,
+        }
+    }
+
+    /// Moves the schedule that fired for `at` to its next fire time after `now`.
+    fn advance(&mut self, name: &str, now: UnixTime) {
+        self.queue.pop();
+        self.versions += 1;
+        let version = self.versions;
+        if let Some(planned) = self.planned.get_mut(name) {
+            planned.next = planned.schedule.rate().next_after(now);
+            planned.version = version;
+            if let Some(at) = planned.next {
+                self.queue.push(Reverse((at, version, name.to_owned())));
+            }
+        }
+    }
+
+    /// Fires every schedule due by `now` into `target`, earliest first; the number fired.
+    ///
+    /// When the target fails, the failing schedule stays due (the next call fires it
+    /// again) and the error is returned; the schedules fired before it stay fired.
+    pub fn fire_due<T: Target>(
+        &mut self,
+        now: UnixTime,
+        target: &mut T,
+    ) -> Result<usize, T::Error> {
+        let mut fired = 0;
+        while let Some((name, at)) = self.due(now) {
+            if let Some(planned) = self.planned.get(&name) {
+                target.fire(&planned.schedule, at)?;
+            }
+            self.advance(&name, now);
+            fired += 1;
+        }
+        Ok(fired)
+    }
+
+    /// Takes every firing due by `now` out of the runtime, earliest first, for a driver
+    /// that publishes them itself (an async one). They count as fired.
+    pub fn take_due(&mut self, now: UnixTime) -> Vec<Firing> {
+        let mut firings = Vec::new();
+        while let Some((name, at)) = self.due(now) {
+            if let Some(planned) = self.planned.get(&name) {
+                firings.push(Firing {
+                    name: name.clone(),
+                    payload: planned.schedule.payload().to_owned(),
+                    at,
+                });
+            }
+            self.advance(&name, now);
+        }
+        firings
+    }
+
+    /// Drives the runtime on `clock` until `between` breaks: fires what is due, calls
+    /// `between` (where schedules may be created and deleted), then sleeps until the
+    /// next fire time, at most `max_sleep` (so `between` runs at least that often).
+    pub fn run_blocking<C: WallClock, T: Target>(
+        &mut self,
+        clock: &C,
+        target: &mut T,
+        max_sleep: Duration,
+        mut sleep: impl FnMut(Duration),
+        mut between: impl FnMut(&mut Scheduler, UnixTime) -> ControlFlow<()>,
+    ) -> Result<(), T::Error> {
+        loop {
+            let now = clock.now();
+            self.fire_due(now, target)?;
+            if between(self, now).is_break() {
+                return Ok(());
+            }
+            let wait = match self.next_deadline() {
+                Some(at) => at.since(clock.now()).unwrap_or(Duration::ZERO),
+                None => max_sleep,
+            };
+            sleep(wait.min(max_sleep));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use heartwire::schedule::{Name, Rate};
+    use heartwire::time::Timestamp;
+
+    use super::*;
+
+    fn t(text: &str) -> UnixTime {
+        Timestamp::parse(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .unix_time()
+    }
+
+    fn schedule(name: &str, rate: &str, payload: &str) -> Schedule<'static> {
+        let name = Name::new(name)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_owned();
+        let rate: Rate = rate.parse().unwrap_or_else(|e| panic!("{e}"));
+        Schedule::new(name, rate, payload.to_owned())
+    }
+
+    /// Collects what was fired; fails once when told to.
+    #[derive(Default)]
+    struct Log {
+        fired: Vec<(String, String, UnixTime)>,
+        fail_next: bool,
+    }
+
+    impl Target for Log {
+        type Error = &'static str;
+        fn fire(&mut self, schedule: &Schedule<'_>, at: UnixTime) -> Result<(), Self::Error> {
+            if std::mem::take(&mut self.fail_next) {
+                return Err("queue down");
+            }
+            let name = schedule.name().as_str().to_owned();
+            self.fired.push((name, schedule.payload().to_owned(), at));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn fires_at_fire_times_and_follows_creates_and_deletes() {
+        let mut s = Scheduler::new();
+        let mut log = Log::default();
+        s.create(
+            schedule("report", "Daily(9,0)", "{\"type\":\"Report\"}"),
+            t("2024-03-01T08:00:00Z"),
+        );
+        s.create(
+            schedule("tick", "Minutes(30)", "tick"),
+            t("2024-03-01T08:00:00Z"),
+        );
+        assert_eq!(s.next_deadline(), Some(t("2024-03-01T08:30:00Z")));
+        assert_eq!(s.fire_due(t("2024-03-01T08:29:59Z"), &mut log), Ok(0));
+        // Driven late, at 09:00: the 08:30 tick fires once, late, and stands for the
+        // 09:00 one too; the next is at 09:30.
+        assert_eq!(s.fire_due(t("2024-03-01T09:00:00Z"), &mut log), Ok(2));
+        let names: Vec<(&str, UnixTime)> = log.fired.iter().map(|f| (f.0.as_str(), f.2)).collect();
+        assert_eq!(
+            names,
+            [
+                ("tick", t("2024-03-01T08:30:00Z")),
+                ("report", t("2024-03-01T09:00:00Z"))
+            ]
+        );
+        let next: Vec<Option<UnixTime>> = ["tick", "report"]
+            .iter()
+            .map(|n| {
+                s.schedules()
+                    .find(|(s, _)| s.name().as_str() == *n)
+                    .and_then(|(_, t)| t)
+            })
+            .collect();
+        assert_eq!(
+            next,
+            [
+                Some(t("2024-03-01T09:30:00Z")),
+                Some(t("2024-03-02T09:00:00Z"))
+            ]
+        );
+        assert_eq!(s.fire_due(t("2024-03-01T09:30:00Z"), &mut log), Ok(1));
+        // Deleted while running: it fires no more; replaced: the new payload fires.
+        assert!(s.delete("report").is_some());
+        assert!(s.delete("report").is_none());
+        let replaced = s.create(
+            schedule("tick", "Hours(1)", "tock"),
+            t("2024-03-01T09:00:00Z"),
+        );
+        assert_eq!(
+            replaced.map(|r| r.payload().to_owned()),
+            Some("tick".to_owned())
+        );
+        log.fired.clear();
+        assert_eq!(s.fire_due(t("2024-03-02T09:00:00Z"), &mut log), Ok(1));
+        assert_eq!(
+            log.fired,
+            [(
+                "tick".to_owned(),
+                "tock".to_owned(),
+                t("2024-03-01T10:00:00Z")
+            )]
+        );
+        assert_eq!(s.next_deadline(), Some(t("2024-03-02T10:00:00Z")));
+    }
+
+    #[test]
+    fn a_failed_firing_stays_due() {
+        let mut s = Scheduler::new();
+        let mut log = Log {
+            fail_next: true,
+            ..Log::default()
+        };
+        s.create(
+            schedule("once", "Single(2024,12,25,14,30)", "ho"),
+            t("2024-01-01T00:00:00Z"),
+        );
+        let due = t("2024-12-25T14:30:00Z");
+        assert_eq!(s.fire_due(due, &mut log), Err("queue down"));
+        assert_eq!(s.fire_due(due, &mut log), Ok(1));
+        assert_eq!(s.fire_due(t("2025-01-01T00:00:00Z"), &mut log), Ok(0));
+        assert_eq!(s.next_deadline(), None);
+        assert_eq!(s.take_due(t("2030-01-01T00:00:00Z")), []);
+    }
+
+    /// A clock that the sleeps move.
+    struct Virtual(Cell<UnixTime>);
+
+    impl WallClock for Virtual {
+        fn now(&self) -> UnixTime {
+            self.0.get()
+        }
+    }
+
+    #[test]
+    fn a_blocking_loop_on_a_virtual_clock() {
+        let clock = Virtual(Cell::new(t("2024-03-01T08:00:00Z")));
+        let mut s = Scheduler::new();
+        let mut log = Log::default();
+        let mut round = 0;
+        let result = s.run_blocking(
+            &clock,
+            &mut log,
+            Duration::from_secs(3600),
+            |d| {
+                let now = clock.0.get();
+                let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                clock.0.set(now.checked_add_secs(secs).unwrap_or(now));
+            },
+            |s, now| {
+                round += 1;
+                match round {
+                    1 => {
+                        s.create(schedule("m", "Minutes(10)", "x"), now);
+                    }
+                    4 => {
+                        s.delete("m");
+                    }
+                    8 => return ControlFlow::Break(()),
+                    _ => {}
+                }
+                ControlFlow::Continue(())
+            },
+        );
+        assert_eq!(result, Ok(()));
+        let times: Vec<UnixTime> = log.fired.iter().map(|f| f.2).collect();
+        assert_eq!(
+            times,
+            [
+                t("2024-03-01T08:10:00Z"),
+                t("2024-03-01T08:20:00Z"),
+                t("2024-03-01T08:30:00Z")
+            ]
+        );
+    }
+}
