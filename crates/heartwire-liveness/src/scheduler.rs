@@ -6,7 +6,7 @@
 //! few lines drives it, blocking ([`Scheduler::run_blocking`], with any
 //! [`WallClock`] and sleep) or on tokio:
 //!
-//! ```ignore
+//! ```text
 //! loop {
 //!     let wake = scheduler.next_deadline().map(|t| t.system_time());
 //!     tokio::select! {
