@@ -1,0 +1,1 @@
+//! heartwire-amqp against the real broker (to come).

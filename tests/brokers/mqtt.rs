@@ -1,0 +1,1 @@
+//! heartwire-mqtt against the real broker (to come).

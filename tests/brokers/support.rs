@@ -1,0 +1,285 @@
+//! What the broker tests share: the brokers of the machine, private brokers for restart
+//! tests, unique names, bounded waits.
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest any single wait of a broker test may take before the test fails.
+pub const BOUND: Duration = Duration::from_secs(30);
+
+/// A token unique to this test run and call: letters, digits and `_` only, so it is a
+/// valid name on every broker.
+pub fn unique(label: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{label}_{}_{nanos}_{n}", std::process::id())
+}
+
+/// The broker of this machine at `port`, or a panic that says how to start it.
+pub fn require(name: &str, port: u16, start: &str) {
+    if TcpStream::connect(("127.0.0.1", port)).is_err() {
+        panic!(
+            "{name} is not running on 127.0.0.1:{port}; the broker tests need it \
+             (README, \"Broker adapters\"). Start it with:\n    {start}"
+        );
+    }
+}
+
+pub fn require_nats() {
+    require(
+        "NATS",
+        4222,
+        "nats-server -a 127.0.0.1 -p 4222 &",
+    );
+}
+
+pub fn require_redis() {
+    require(
+        "Redis",
+        6379,
+        "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    );
+}
+
+pub fn require_mosquitto() {
+    require("Mosquitto", 1883, "mosquitto -d -p 1883");
+}
+
+pub fn require_rabbitmq() {
+    require("RabbitMQ", 5672, "rabbitmq-server -detached");
+}
+
+/// Waits for `future`, failing the test (not hanging it) after [`BOUND`].
+pub async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(BOUND, future).await {
+        Ok(t) => t,
+        Err(_) => panic!("{what}: nothing within {BOUND:?}"),
+    }
+}
+
+/// Retries `attempt` every 100 ms until it gives `Some`, failing the test after
+/// [`BOUND`].
+pub async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(t) = attempt().await {
+            return t;
+        }
+        if started.elapsed() > BOUND {
+            panic!("{what}: not within {BOUND:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A bound on a retry loop: [`Deadline::check`] fails the test once [`BOUND`] has
+/// passed since [`Deadline::start`].
+pub struct Deadline(Instant);
+
+impl Deadline {
+    pub fn start() -> Deadline {
+        Deadline(Instant::now())
+    }
+
+    /// Fails the test when the bound has passed; otherwise waits 100 ms, the pace of a
+    /// retry loop.
+    pub async fn check(&self, what: &str) {
+        if self.0.elapsed() > BOUND {
+            panic!("{what}: not within {BOUND:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    match TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()) {
+        Ok(addr) => addr.port(),
+        Err(e) => panic!("no free port: {e}"),
+    }
+}
+
+/// A broker process of the test's own, on its own port, killed on drop; it can be
+/// stopped and started again on the same port.
+pub struct PrivateBroker {
+    program: &'static str,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    pub port: u16,
+    child: Option<Child>,
+    pub dir: PathBuf,
+    boot: Duration,
+}
+
+impl PrivateBroker {
+    /// A private `nats-server`.
+    pub fn nats() -> PrivateBroker {
+        let port = free_port();
+        PrivateBroker::start(
+            "nats-server",
+            vec!["-a".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+            vec![],
+            port,
+            Duration::from_secs(10),
+        )
+    }
+
+    /// A private `redis-server`, keeping nothing on disk.
+    pub fn redis() -> PrivateBroker {
+        let port = free_port();
+        PrivateBroker::start(
+            "redis-server",
+            ["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"]
+                .map(String::from)
+                .to_vec(),
+            vec![],
+            port,
+            Duration::from_secs(10),
+        )
+    }
+
+    /// A private `mosquitto` (anonymous clients on loopback).
+    pub fn mosquitto() -> PrivateBroker {
+        let port = free_port();
+        let dir = temp_dir("mosquitto");
+        let conf = dir.join("mosquitto.conf");
+        let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        if let Err(e) = std::fs::write(&conf, text) {
+            panic!("cannot write {}: {e}", conf.display());
+        }
+        PrivateBroker::start(
+            "mosquitto",
+            vec!["-c".into(), conf.display().to_string()],
+            vec![],
+            port,
+            Duration::from_secs(10),
+        )
+    }
+
+    /// A private `rabbitmq-server` node: its own name, ports and directories.
+    pub fn rabbitmq() -> PrivateBroker {
+        let port = free_port();
+        let dist = free_port();
+        let dir = temp_dir("rabbitmq");
+        let node = format!("hw{}_{port}@localhost", std::process::id());
+        let conf = dir.join("rabbitmq.conf");
+        let text = format!(
+            "listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"
+        );
+        if let Err(e) = std::fs::write(&conf, text) {
+            panic!("cannot write {}: {e}", conf.display());
+        }
+        let path = |p: &str| dir.join(p).display().to_string();
+        let env = vec![
+            ("RABBITMQ_NODE_PORT".into(), port.to_string()),
+            ("RABBITMQ_NODENAME".into(), node),
+            ("RABBITMQ_DIST_PORT".into(), dist.to_string()),
+            ("RABBITMQ_MNESIA_BASE".into(), path("mnesia")),
+            ("RABBITMQ_LOG_BASE".into(), path("log")),
+            ("RABBITMQ_CONFIG_FILE".into(), path("rabbitmq")),
+            ("RABBITMQ_ENABLED_PLUGINS_FILE".into(), path("enabled_plugins")),
+            ("RABBITMQ_PID_FILE".into(), path("rabbit.pid")),
+            ("RABBITMQ_ENABLED_PLUGINS".into(), String::new()),
+        ];
+        PrivateBroker::start("rabbitmq-server", vec![], env, port, Duration::from_secs(90))
+    }
+
+    fn start(
+        program: &'static str,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        port: u16,
+        boot: Duration,
+    ) -> PrivateBroker {
+        let mut broker = PrivateBroker {
+            program,
+            args,
+            env,
+            port,
+            child: None,
+            dir: temp_dir(program),
+            boot,
+        };
+        broker.resume();
+        broker
+    }
+
+    /// Starts the broker again on its port and waits until it accepts connections.
+    pub fn resume(&mut self) {
+        let log = match std::fs::File::create(self.dir.join("broker.log")) {
+            Ok(f) => f,
+            Err(e) => panic!("cannot create the broker log in {}: {e}", self.dir.display()),
+        };
+        let child = Command::new(self.program)
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_or_else(|_| Stdio::null(), Stdio::from))
+            .stderr(Stdio::from(log))
+            .spawn();
+        match child {
+            Ok(child) => self.child = Some(child),
+            Err(e) => panic!("cannot start {} (is it installed?): {e}", self.program),
+        }
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if started.elapsed() > self.boot {
+                let log = std::fs::read_to_string(self.dir.join("broker.log")).unwrap_or_default();
+                panic!("{} did not listen on {} within {:?}:\n{log}", self.program, self.port, self.boot);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the broker (SIGKILL: no goodbye to its clients) and waits for it to exit.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // RabbitMQ's launcher script may leave the Erlang VM behind; stop it by node.
+        if self.program == "rabbitmq-server" {
+            let _ = Command::new("rabbitmqctl")
+                .arg("stop")
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() && started.elapsed() < BOUND {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `host:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateBroker {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique(&format!("heartwire-{label}")));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {e}", dir.display());
+    }
+    dir
+}
