@@ -131,6 +131,7 @@ impl PrivateBroker {
             vec!["-a".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
             vec![],
             port,
+            temp_dir("broker"),
             Duration::from_secs(10),
         )
     }
@@ -145,6 +146,7 @@ impl PrivateBroker {
                 .to_vec(),
             vec![],
             port,
+            temp_dir("broker"),
             Duration::from_secs(10),
         )
     }
@@ -163,23 +165,34 @@ impl PrivateBroker {
             vec!["-c".into(), conf.display().to_string()],
             vec![],
             port,
+            dir,
             Duration::from_secs(10),
         )
     }
 
-    /// A private `rabbitmq-server` node: its own name, ports and directories.
+    /// A private `rabbitmq-server` node: its own name, ports and directories. The
+    /// server script runs the node as the `rabbitmq` user when started as root, so the
+    /// directory is open to it.
     pub fn rabbitmq() -> PrivateBroker {
         let port = free_port();
         let dist = free_port();
         let dir = temp_dir("rabbitmq");
         let node = format!("hw{}_{port}@localhost", std::process::id());
-        let conf = dir.join("rabbitmq.conf");
-        let text = format!(
-            "listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"
-        );
-        if let Err(e) = std::fs::write(&conf, text) {
-            panic!("cannot write {}: {e}", conf.display());
+        let files = [
+            ("rabbitmq.conf", format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n")),
+            ("enabled_plugins", "[].\n".to_owned()),
+        ];
+        for (name, text) in files {
+            if let Err(e) = std::fs::write(dir.join(name), text) {
+                panic!("cannot write {name} in {}: {e}", dir.display());
+            }
         }
+        for sub in ["mnesia", "log"] {
+            if let Err(e) = std::fs::create_dir_all(dir.join(sub)) {
+                panic!("cannot create {sub} in {}: {e}", dir.display());
+            }
+        }
+        open_to_all(&dir);
         let path = |p: &str| dir.join(p).display().to_string();
         let env = vec![
             ("RABBITMQ_NODE_PORT".into(), port.to_string()),
@@ -189,10 +202,10 @@ impl PrivateBroker {
             ("RABBITMQ_LOG_BASE".into(), path("log")),
             ("RABBITMQ_CONFIG_FILE".into(), path("rabbitmq")),
             ("RABBITMQ_ENABLED_PLUGINS_FILE".into(), path("enabled_plugins")),
+            ("RABBITMQ_FEATURE_FLAGS_FILE".into(), path("feature_flags")),
             ("RABBITMQ_PID_FILE".into(), path("rabbit.pid")),
-            ("RABBITMQ_ENABLED_PLUGINS".into(), String::new()),
         ];
-        PrivateBroker::start("rabbitmq-server", vec![], env, port, Duration::from_secs(90))
+        PrivateBroker::start("rabbitmq-server", vec![], env, port, dir, Duration::from_secs(120))
     }
 
     fn start(
@@ -200,6 +213,7 @@ impl PrivateBroker {
         args: Vec<String>,
         env: Vec<(String, String)>,
         port: u16,
+        dir: PathBuf,
         boot: Duration,
     ) -> PrivateBroker {
         let mut broker = PrivateBroker {
@@ -208,7 +222,7 @@ impl PrivateBroker {
             env,
             port,
             child: None,
-            dir: temp_dir(program),
+            dir,
             boot,
         };
         broker.resume();
@@ -224,6 +238,7 @@ impl PrivateBroker {
         let child = Command::new(self.program)
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_or_else(|_| Stdio::null(), Stdio::from))
             .stderr(Stdio::from(log))
@@ -248,14 +263,15 @@ impl PrivateBroker {
             let _ = child.kill();
             let _ = child.wait();
         }
-        // RabbitMQ's launcher script may leave the Erlang VM behind; stop it by node.
-        if self.program == "rabbitmq-server" {
-            let _ = Command::new("rabbitmqctl")
-                .arg("stop")
-                .envs(self.env.iter().map(|(k, v)| (k, v)))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+        // RabbitMQ's server script runs the Erlang VM as a process of its own, which
+        // writes its id to the pid file: kill that one too.
+        let pid_file = self.dir.join("rabbit.pid");
+        if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+            let pid = pid.trim();
+            if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+            let _ = std::fs::remove_file(&pid_file);
         }
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", self.port)).is_ok() && started.elapsed() < BOUND {
@@ -273,6 +289,22 @@ impl Drop for PrivateBroker {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Opens a directory tree to every user (for a server that drops to a user of its own).
+fn open_to_all(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                open_to_all(&path);
+            } else {
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));
+            }
+        }
     }
 }
 
