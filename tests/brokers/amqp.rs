@@ -48,7 +48,10 @@ async fn a_heart_publishes_with_confirms_and_the_subscriber_decodes() {
     let config = AmqpConfig::new(URL);
     let mut sub = ok(bounded("subscribe", AmqpSubscriber::connect(&config)).await);
     let process = ok(Process::new(&name));
-    let mut heart = AsyncHeart::new(&process, ok(bounded("connect", AmqpPublisher::connect(&config)).await));
+    let mut heart = AsyncHeart::new(
+        &process,
+        ok(bounded("connect", AmqpPublisher::connect(&config)).await),
+    );
 
     assert_eq!(heart.start(secs(60)).await, Ok(Outcome::Published));
     assert_eq!(heart.beat(secs(5)).await, Ok(Outcome::Published));
@@ -67,15 +70,25 @@ async fn a_heart_publishes_with_confirms_and_the_subscriber_decodes() {
             }) => {
                 assert_eq!(origin.transport, Transport::Amqp);
                 assert_eq!(origin.address, format!("heartbeat.{name}"));
-                assert_eq!((m.process().as_str(), m.signal()), (name.as_str(), expected));
+                assert_eq!(
+                    (m.process().as_str(), m.signal()),
+                    (name.as_str(), expected)
+                );
             }
             other => panic!("expected beatit text, got {other:?}"),
         }
     }
 
-    ok(heart.publisher_mut().send(&format!("heartbeat.{token}.bad"), b"beat/0").await);
+    ok(heart
+        .publisher_mut()
+        .send(&format!("heartbeat.{token}.bad"), b"beat/0")
+        .await);
     match next_about(&mut sub, &token).await {
-        Err(Invalid { raw, error: DecodeError::Text(_), .. }) => assert_eq!(raw, b"beat/0"),
+        Err(Invalid {
+            raw,
+            error: DecodeError::Text(_),
+            ..
+        }) => assert_eq!(raw, b"beat/0"),
         other => panic!("expected invalid text, got {other:?}"),
     }
 }
@@ -88,8 +101,11 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
     let token = unique("amqprestart");
     let process = ok(Process::new(&token));
     let mut sub = ok(bounded("subscribe", AmqpSubscriber::connect(&config)).await);
-    let mut heart = AsyncHeart::new(&process, ok(bounded("connect", AmqpPublisher::connect(&config)).await))
-        .max_frequency(std::time::Duration::ZERO);
+    let mut heart = AsyncHeart::new(
+        &process,
+        ok(bounded("connect", AmqpPublisher::connect(&config)).await),
+    )
+    .max_frequency(std::time::Duration::ZERO);
     ok(heart.beat(secs(1)).await);
     assert!(next_about(&mut sub, &token).await.is_ok());
 
@@ -99,10 +115,15 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
         if let Err(e) = heart.beat(secs(2)).await {
             break e;
         }
-        deadline.check("a publish to fail while the broker is down").await;
+        deadline
+            .check("a publish to fail while the broker is down")
+            .await;
     };
     assert!(
-        matches!(error, AmqpError::Amqp { .. } | AmqpError::Connect { .. } | AmqpError::Timeout { .. }),
+        matches!(
+            error,
+            AmqpError::Amqp { .. } | AmqpError::Connect { .. } | AmqpError::Timeout { .. }
+        ),
         "{error:?}"
     );
 
@@ -115,12 +136,14 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
         if heart.beat(secs(3)).await.is_err() {
             continue;
         }
-        match tokio::time::timeout(std::time::Duration::from_secs(1), sub.next()).await {
-            Ok(Some(Ok(Delivery { content: Content::Text(m), .. }))) => {
-                assert_eq!(m.signal(), Signal::Beat { period: secs(3) });
-                break;
-            }
-            _ => {}
+        let next = tokio::time::timeout(std::time::Duration::from_secs(1), sub.next()).await;
+        if let Ok(Some(Ok(Delivery {
+            content: Content::Text(m),
+            ..
+        }))) = next
+        {
+            assert_eq!(m.signal(), Signal::Beat { period: secs(3) });
+            break;
         }
     }
 }
@@ -129,7 +152,10 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
 async fn credentials_never_reach_errors_or_debug() {
     require_rabbitmq();
     let config = AmqpConfig::new("amqp://guest:wr0ngpassword@127.0.0.1:5672/%2f");
-    assert!(!format!("{config:?}").contains("wr0ngpassword"), "{config:?}");
+    assert!(
+        !format!("{config:?}").contains("wr0ngpassword"),
+        "{config:?}"
+    );
     match bounded("connect", AmqpPublisher::connect(&config)).await {
         Err(e) => {
             for shown in [e.to_string(), format!("{e:?}")] {

@@ -94,7 +94,10 @@ async fn birth_beats_and_a_clean_goodbye() {
     let mut sub = ok(bounded("subscribe", MqttSubscriber::connect(&config)).await);
     let process = ok(Process::new(&name));
     let publisher = ok(bounded("connect", MqttPublisher::connect(&config, &process)).await);
-    assert_eq!(presence(next_about(&mut sub, &token).await, &name), (Presence::Online, false));
+    assert_eq!(
+        presence(next_about(&mut sub, &token).await, &name),
+        (Presence::Online, false)
+    );
 
     let mut heart = AsyncHeart::new(&process, publisher);
     assert_eq!(heart.start(secs(60)).await, Ok(Outcome::Published));
@@ -113,27 +116,44 @@ async fn birth_beats_and_a_clean_goodbye() {
 
     // Invalid input is a typed error with the raw bytes, offsets in the topic.
     let publisher = heart.publisher_mut();
-    ok(publisher.send(&format!("heartbeat/{token}/a.b"), b"stop", false).await);
+    ok(publisher
+        .send(&format!("heartbeat/{token}/a.b"), b"stop", false)
+        .await);
     match next_about(&mut sub, &token).await {
         Err(Invalid { raw, error, origin }) => {
             assert_eq!(raw, b"stop");
             let offset = origin.address.len() - 2;
-            assert_eq!(error, DecodeError::Text(TextError::ForbiddenChar { offset, found: '.' }));
+            assert_eq!(
+                error,
+                DecodeError::Text(TextError::ForbiddenChar { offset, found: '.' })
+            );
         }
         other => panic!("expected an invalid topic, got {other:?}"),
     }
-    ok(publisher.send(&format!("heartbeat-presence/{token}"), b"dead", false).await);
+    ok(publisher
+        .send(&format!("heartbeat-presence/{token}"), b"dead", false)
+        .await);
     match next_about(&mut sub, &token).await {
-        Err(Invalid { raw, error: DecodeError::Presence(_), .. }) => assert_eq!(raw, b"dead"),
+        Err(Invalid {
+            raw,
+            error: DecodeError::Presence(_),
+            ..
+        }) => assert_eq!(raw, b"dead"),
         other => panic!("expected an invalid presence, got {other:?}"),
     }
 
     ok(bounded("disconnect", heart.into_publisher().disconnect()).await);
-    assert_eq!(presence(next_about(&mut sub, &token).await, &name), (Presence::Stopped, false));
+    assert_eq!(
+        presence(next_about(&mut sub, &token).await, &name),
+        (Presence::Stopped, false)
+    );
 
     // A subscriber that comes later gets the last presence, retained.
     let mut late = ok(bounded("subscribe", MqttSubscriber::connect(&config)).await);
-    assert_eq!(presence(next_about(&mut late, &token).await, &name), (Presence::Stopped, true));
+    assert_eq!(
+        presence(next_about(&mut late, &token).await, &name),
+        (Presence::Stopped, true)
+    );
     clear(&config, &name).await;
 }
 
@@ -144,10 +164,12 @@ async fn a_killed_publisher_is_seen_through_its_will() {
     let config = MqttConfig::new(URL);
     let mut sub = ok(bounded("subscribe", MqttSubscriber::connect(&config)).await);
 
-    let mut child = ok(Command::new(env!("CARGO_BIN_EXE_heartwire-mqtt-crash-publisher"))
-        .args([URL, &token])
-        .stdout(Stdio::piped())
-        .spawn());
+    let mut child = ok(
+        Command::new(env!("CARGO_BIN_EXE_heartwire-mqtt-crash-publisher"))
+            .args([URL, &token])
+            .stdout(Stdio::piped())
+            .spawn(),
+    );
     let ready = tokio::task::spawn_blocking({
         let stdout = child.stdout.take();
         move || {
@@ -160,14 +182,23 @@ async fn a_killed_publisher_is_seen_through_its_will() {
     });
     let line = ok(bounded("the publisher to be ready", ready).await);
     assert_eq!(line.trim(), "ready");
-    assert_eq!(presence(next_about(&mut sub, &token).await, &token), (Presence::Online, false));
-    assert_eq!(signal(next_about(&mut sub, &token).await, &token), Signal::Start { warmup: secs(60) });
+    assert_eq!(
+        presence(next_about(&mut sub, &token).await, &token),
+        (Presence::Online, false)
+    );
+    assert_eq!(
+        signal(next_about(&mut sub, &token).await, &token),
+        Signal::Start { warmup: secs(60) }
+    );
 
     ok(child.kill()); // SIGKILL: no DISCONNECT, no goodbye
     ok(child.wait());
     // The broker publishes the will at once (the socket closed), not after a timeout;
     // a crash is `offline`, never a `stop`.
-    assert_eq!(presence(next_about(&mut sub, &token).await, &token), (Presence::Offline, false));
+    assert_eq!(
+        presence(next_about(&mut sub, &token).await, &token),
+        (Presence::Offline, false)
+    );
     clear(&config, &token).await;
 }
 
@@ -179,11 +210,20 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
     let token = unique("mqttrestart");
     let process = ok(Process::new(&token));
     let mut sub = ok(bounded("subscribe", MqttSubscriber::connect(&config)).await);
-    let mut heart = AsyncHeart::new(&process, ok(bounded("connect", MqttPublisher::connect(&config, &process)).await))
-        .max_frequency(std::time::Duration::ZERO);
-    assert_eq!(presence(next_about(&mut sub, &token).await, &token).0, Presence::Online);
+    let mut heart = AsyncHeart::new(
+        &process,
+        ok(bounded("connect", MqttPublisher::connect(&config, &process)).await),
+    )
+    .max_frequency(std::time::Duration::ZERO);
+    assert_eq!(
+        presence(next_about(&mut sub, &token).await, &token).0,
+        Presence::Online
+    );
     ok(heart.beat(secs(1)).await);
-    assert_eq!(signal(next_about(&mut sub, &token).await, &token), Signal::Beat { period: secs(1) });
+    assert_eq!(
+        signal(next_about(&mut sub, &token).await, &token),
+        Signal::Beat { period: secs(1) }
+    );
 
     broker.kill();
     let deadline = Deadline::start();
@@ -191,9 +231,14 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
         if let Err(e) = heart.beat(secs(2)).await {
             break e;
         }
-        deadline.check("a publish to fail while the broker is down").await;
+        deadline
+            .check("a publish to fail while the broker is down")
+            .await;
     };
-    assert!(matches!(error, MqttError::Disconnected | MqttError::Timeout(_)), "{error:?}");
+    assert!(
+        matches!(error, MqttError::Disconnected | MqttError::Timeout(_)),
+        "{error:?}"
+    );
 
     broker.resume();
     let deadline = Deadline::start();
@@ -202,12 +247,14 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
         if heart.beat(secs(3)).await.is_err() {
             continue;
         }
-        match tokio::time::timeout(std::time::Duration::from_millis(300), sub.next()).await {
-            Ok(Some(Ok(Delivery { content: Content::Text(m), .. }))) => {
-                assert_eq!(m.signal(), Signal::Beat { period: secs(3) });
-                break;
-            }
-            _ => {}
+        let next = tokio::time::timeout(std::time::Duration::from_millis(300), sub.next()).await;
+        if let Ok(Some(Ok(Delivery {
+            content: Content::Text(m),
+            ..
+        }))) = next
+        {
+            assert_eq!(m.signal(), Signal::Beat { period: secs(3) });
+            break;
         }
     }
 }

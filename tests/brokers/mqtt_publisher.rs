@@ -33,7 +33,10 @@ async fn main() -> ExitCode {
         }
     };
     let mut heart = AsyncHeart::new(&process, publisher);
-    if let Err(e) = heart.start(Seconds::from_secs(60).unwrap_or(Seconds::MAX)).await {
+    if let Err(e) = heart
+        .start(Seconds::from_secs(60).unwrap_or(Seconds::MAX))
+        .await
+    {
         eprintln!("{e}");
         return ExitCode::FAILURE;
     }

@@ -56,8 +56,12 @@ async fn a_heart_publishes_and_the_subscriber_decodes() {
     let token = unique("nats");
     let name = format!("hwtest.{token}.worker-1");
     let config = NatsConfig::new(URL);
-    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config)).await.unwrap_or_else(|e| panic!("{e}"));
-    let publisher = bounded("connect", NatsPublisher::connect(&config)).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publisher = bounded("connect", NatsPublisher::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let process = Process::new(&name).unwrap_or_else(|e| panic!("{e}"));
     let mut heart = AsyncHeart::new(&process, publisher.clone());
 
@@ -73,12 +77,18 @@ async fn a_heart_publishes_and_the_subscriber_decodes() {
         Signal::Stop,
     ];
     for signal in expected {
-        assert_eq!(text(next_about(&mut sub, &token).await), (name.clone(), signal));
+        assert_eq!(
+            text(next_about(&mut sub, &token).await),
+            (name.clone(), signal)
+        );
     }
 
     // Invalid input comes out as a typed error with the raw bytes, not dropped.
     publisher
-        .send(&format!("heartbeat.{token}.bad"), Bytes::from_static(b"beat/-1"))
+        .send(
+            &format!("heartbeat.{token}.bad"),
+            Bytes::from_static(b"beat/-1"),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     match next_about(&mut sub, &token).await {
@@ -98,19 +108,37 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     let token = unique("natsrestart");
     let process = Process::new(&token).unwrap_or_else(|e| panic!("{e}"));
     let subject = process.subject().to_string();
-    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config)).await.unwrap_or_else(|e| panic!("{e}"));
-    let publisher = bounded("connect", NatsPublisher::connect(&config)).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publisher = bounded("connect", NatsPublisher::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
-    bounded("publish", publisher.send(&subject, Bytes::from_static(b"beat/1"))).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(text(next_about(&mut sub, &token).await).1, Signal::Beat { period: secs(1) });
+    bounded(
+        "publish",
+        publisher.send(&subject, Bytes::from_static(b"beat/1")),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        text(next_about(&mut sub, &token).await).1,
+        Signal::Beat { period: secs(1) }
+    );
 
     broker.kill();
     let error = eventually("a publish to fail while the server is down", || async {
-        publisher.send(&subject, Bytes::from_static(b"beat/2")).await.err()
+        publisher
+            .send(&subject, Bytes::from_static(b"beat/2"))
+            .await
+            .err()
     })
     .await;
     assert!(
-        matches!(error, NatsError::Disconnected | NatsError::Timeout(_) | NatsError::Publish(_)),
+        matches!(
+            error,
+            NatsError::Disconnected | NatsError::Timeout(_) | NatsError::Publish(_)
+        ),
         "{error:?}"
     );
 
@@ -119,14 +147,18 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     let deadline = Deadline::start();
     let seen = loop {
         deadline.check("a beat after the restart").await;
-        if publisher.send(&subject, Bytes::from_static(b"beat/3")).await.is_err() {
+        if publisher
+            .send(&subject, Bytes::from_static(b"beat/3"))
+            .await
+            .is_err()
+        {
             continue;
         }
         let next = tokio::time::timeout(std::time::Duration::from_millis(300), sub.next()).await;
-        if let Ok(Some(Ok(d))) = next {
-            if d.origin.address == subject {
-                break d;
-            }
+        if let Ok(Some(Ok(d))) = next
+            && d.origin.address == subject
+        {
+            break d;
         }
     };
     assert_eq!(text(Ok(seen)).1, Signal::Beat { period: secs(3) });
@@ -141,7 +173,10 @@ async fn credentials_never_reach_errors_or_debug() {
     match bounded("connect", NatsPublisher::connect(&config)).await {
         Err(e) => {
             for shown in [e.to_string(), format!("{e:?}")] {
-                assert!(!shown.contains("s3cretpw") && !shown.contains("alice"), "{shown}");
+                assert!(
+                    !shown.contains("s3cretpw") && !shown.contains("alice"),
+                    "{shown}"
+                );
                 assert!(shown.contains(&format!("127.0.0.1:{port}")), "{shown}");
             }
         }

@@ -85,11 +85,15 @@ async fn text_and_records_in_both_conventions_are_decoded() {
     for _ in Convention::ALL {
         match next_about(&mut sub, &token).await {
             Ok(Delivery {
-                content: Content::Record { channel, record: got },
+                content:
+                    Content::Record {
+                        channel,
+                        record: got,
+                    },
                 ..
             }) => {
                 assert_eq!(channel.service().as_str(), token);
-                assert_eq!(got, record);
+                assert_eq!(*got, record);
                 conventions.push(channel.convention());
             }
             other => panic!("expected a record, got {other:?}"),
@@ -99,19 +103,40 @@ async fn text_and_records_in_both_conventions_are_decoded() {
     assert_eq!(conventions, Convention::ALL);
 
     // Invalid input, on a channel or in a payload, is a typed error with the raw bytes.
-    ok(publisher.publish_raw(&format!("heartbeat:service:{token}:x"), json.as_bytes()).await);
+    ok(publisher
+        .publish_raw(&format!("heartbeat:service:{token}:x"), json.as_bytes())
+        .await);
     match next_about(&mut sub, &token).await {
-        Err(Invalid { raw, error: DecodeError::Channel(_), .. }) => assert_eq!(raw, json.as_bytes()),
+        Err(Invalid {
+            raw,
+            error: DecodeError::Channel(_),
+            ..
+        }) => assert_eq!(raw, json.as_bytes()),
         other => panic!("expected a channel error, got {other:?}"),
     }
-    ok(publisher.publish_raw(&format!("heartbeat:service:{token}"), b"{\"service_name\":1}").await);
+    ok(publisher
+        .publish_raw(
+            &format!("heartbeat:service:{token}"),
+            b"{\"service_name\":1}",
+        )
+        .await);
     match next_about(&mut sub, &token).await {
-        Err(Invalid { raw, error: DecodeError::Record(_), .. }) => assert_eq!(raw, b"{\"service_name\":1}"),
+        Err(Invalid {
+            raw,
+            error: DecodeError::Record(_),
+            ..
+        }) => assert_eq!(raw, b"{\"service_name\":1}"),
         other => panic!("expected a record error, got {other:?}"),
     }
-    ok(publisher.publish_raw(&format!("heartbeat.{token}"), b"beat/").await);
+    ok(publisher
+        .publish_raw(&format!("heartbeat.{token}"), b"beat/")
+        .await);
     match next_about(&mut sub, &token).await {
-        Err(Invalid { raw, error: DecodeError::Text(_), .. }) => assert_eq!(raw, b"beat/"),
+        Err(Invalid {
+            raw,
+            error: DecodeError::Text(_),
+            ..
+        }) => assert_eq!(raw, b"beat/"),
         other => panic!("expected a text error, got {other:?}"),
     }
 }
@@ -135,16 +160,30 @@ async fn presence_keys_say_who_is_alive_and_stop_removes_them() {
         .filter(|item| origin(item).address.contains(&token))
         .collect();
     assert_eq!(ours.len(), 2, "{ours:?}");
-    assert!(ours.iter().any(|d| matches!(d, Ok(Delivery { content: Content::Text(m), .. })
-        if m.signal() == Signal::Beat { period: secs(30) })), "{ours:?}");
-    assert!(ours.iter().any(|d| matches!(d, Ok(Delivery { content: Content::Record { record: r, .. }, .. })
-        if *r == record)), "{ours:?}");
+    assert!(
+        ours.iter().any(
+            |d| matches!(d, Ok(Delivery { content: Content::Text(m), .. })
+        if m.signal() == Signal::Beat { period: secs(30) })
+        ),
+        "{ours:?}"
+    );
+    assert!(
+        ours.iter().any(
+            |d| matches!(d, Ok(Delivery { content: Content::Record { record: r, .. }, .. })
+        if **r == record)
+        ),
+        "{ours:?}"
+    );
 
     ok(publisher.publish(&process.subject(), b"stop").await);
     let present = ok(bounded("read", sub.present()).await);
     let left: Vec<_> = present
         .iter()
-        .filter(|item| origin(item).address.starts_with(&format!("heartbeat.{token}")))
+        .filter(|item| {
+            origin(item)
+                .address
+                .starts_with(&format!("heartbeat.{token}"))
+        })
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
@@ -163,9 +202,16 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     assert!(next_about(&mut sub, &token).await.is_ok());
 
     broker.kill();
-    let error = bounded("publish while down", publisher.publish(&process.subject(), b"beat/2")).await;
+    let error = bounded(
+        "publish while down",
+        publisher.publish(&process.subject(), b"beat/2"),
+    )
+    .await;
     assert!(
-        matches!(error, Err(RedisError::Redis { .. } | RedisError::Timeout { .. })),
+        matches!(
+            error,
+            Err(RedisError::Redis { .. } | RedisError::Timeout { .. })
+        ),
         "{error:?}"
     );
 
@@ -173,7 +219,11 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     let deadline = Deadline::start();
     let seen = loop {
         deadline.check("a beat after the restart").await;
-        if publisher.publish(&process.subject(), b"beat/3").await.is_err() {
+        if publisher
+            .publish(&process.subject(), b"beat/3")
+            .await
+            .is_err()
+        {
             continue;
         }
         let next = tokio::time::timeout(std::time::Duration::from_millis(300), sub.next()).await;

@@ -33,11 +33,7 @@ pub fn require(name: &str, port: u16, start: &str) {
 }
 
 pub fn require_nats() {
-    require(
-        "NATS",
-        4222,
-        "nats-server -a 127.0.0.1 -p 4222 &",
-    );
+    require("NATS", 4222, "nats-server -a 127.0.0.1 -p 4222 &");
 }
 
 pub fn require_redis() {
@@ -128,7 +124,12 @@ impl PrivateBroker {
         let port = free_port();
         PrivateBroker::start(
             "nats-server",
-            vec!["-a".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+            vec![
+                "-a".into(),
+                "127.0.0.1".into(),
+                "-p".into(),
+                port.to_string(),
+            ],
             vec![],
             port,
             temp_dir("broker"),
@@ -141,9 +142,18 @@ impl PrivateBroker {
         let port = free_port();
         PrivateBroker::start(
             "redis-server",
-            ["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ]
+            .map(String::from)
+            .to_vec(),
             vec![],
             port,
             temp_dir("broker"),
@@ -179,7 +189,10 @@ impl PrivateBroker {
         let dir = temp_dir("rabbitmq");
         let node = format!("hw{}_{port}@localhost", std::process::id());
         let files = [
-            ("rabbitmq.conf", format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n")),
+            (
+                "rabbitmq.conf",
+                format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"),
+            ),
             ("enabled_plugins", "[].\n".to_owned()),
         ];
         for (name, text) in files {
@@ -201,11 +214,21 @@ impl PrivateBroker {
             ("RABBITMQ_MNESIA_BASE".into(), path("mnesia")),
             ("RABBITMQ_LOG_BASE".into(), path("log")),
             ("RABBITMQ_CONFIG_FILE".into(), path("rabbitmq")),
-            ("RABBITMQ_ENABLED_PLUGINS_FILE".into(), path("enabled_plugins")),
+            (
+                "RABBITMQ_ENABLED_PLUGINS_FILE".into(),
+                path("enabled_plugins"),
+            ),
             ("RABBITMQ_FEATURE_FLAGS_FILE".into(), path("feature_flags")),
             ("RABBITMQ_PID_FILE".into(), path("rabbit.pid")),
         ];
-        PrivateBroker::start("rabbitmq-server", vec![], env, port, dir, Duration::from_secs(120))
+        PrivateBroker::start(
+            "rabbitmq-server",
+            vec![],
+            env,
+            port,
+            dir,
+            Duration::from_secs(120),
+        )
     }
 
     fn start(
@@ -233,7 +256,10 @@ impl PrivateBroker {
     pub fn resume(&mut self) {
         let log = match std::fs::File::create(self.dir.join("broker.log")) {
             Ok(f) => f,
-            Err(e) => panic!("cannot create the broker log in {}: {e}", self.dir.display()),
+            Err(e) => panic!(
+                "cannot create the broker log in {}: {e}",
+                self.dir.display()
+            ),
         };
         let child = Command::new(self.program)
             .args(&self.args)
@@ -251,7 +277,10 @@ impl PrivateBroker {
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             if started.elapsed() > self.boot {
                 let log = std::fs::read_to_string(self.dir.join("broker.log")).unwrap_or_default();
-                panic!("{} did not listen on {} within {:?}:\n{log}", self.program, self.port, self.boot);
+                panic!(
+                    "{} did not listen on {} within {:?}:\n{log}",
+                    self.program, self.port, self.boot
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -59,7 +59,8 @@ use lapin::options::{
 
 use lapin::types::FieldTable;
 use lapin::{
-    BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, Consumer, ExchangeKind,
+    BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, Consumer,
+    ExchangeKind,
 };
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
@@ -264,10 +265,11 @@ impl AmqpPublisher {
     }
 
     async fn channel(&mut self) -> Result<Channel, AmqpError> {
-        if let Some((connection, channel)) = &self.link {
-            if connection.status().connected() && channel.status().connected() {
-                return Ok(channel.clone());
-            }
+        if let Some((connection, channel)) = &self.link
+            && connection.status().connected()
+            && channel.status().connected()
+        {
+            return Ok(channel.clone());
         }
         self.link = None;
         let (connection, channel) = self.config.open().await?;

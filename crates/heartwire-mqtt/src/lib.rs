@@ -251,7 +251,10 @@ fn spawn_loop<F>(
     mut on_event: F,
 ) -> JoinHandle<()>
 where
-    F: FnMut(Event, &watch::Sender<Link>) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>
+    F: FnMut(
+            Event,
+            &watch::Sender<Link>,
+        ) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>
         + Send
         + 'static,
 {
@@ -364,7 +367,12 @@ impl MqttPublisher {
     }
 
     /// Publishes `payload` on `topic` at QoS 1 and waits for its `PUBACK`.
-    pub async fn send(&mut self, topic: &str, payload: &[u8], retain: bool) -> Result<(), MqttError> {
+    pub async fn send(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        retain: bool,
+    ) -> Result<(), MqttError> {
         if *self.link.borrow() != Link::Up {
             return Err(MqttError::Disconnected);
         }
@@ -451,7 +459,8 @@ impl MqttSubscriber {
                     // Back-pressure: the loop waits while the reader is behind.
                     Some(Box::pin(async move {
                         let _ = tx.send(item).await;
-                    }) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                    })
+                        as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
                 }
                 _ => None,
             }

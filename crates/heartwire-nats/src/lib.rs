@@ -183,7 +183,10 @@ pub struct NatsPublisher {
 impl NatsPublisher {
     /// Connects.
     pub async fn connect(config: &NatsConfig) -> Result<NatsPublisher, NatsError> {
-        Ok(NatsPublisher::from_client(config.connect().await?, config.timeout))
+        Ok(NatsPublisher::from_client(
+            config.connect().await?,
+            config.timeout,
+        ))
     }
 
     /// A publisher over a client the caller connected.

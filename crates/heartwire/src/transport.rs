@@ -189,8 +189,9 @@ pub enum Content {
     Record {
         /// The channel, parsed: the service it names and its convention.
         channel: Channel<'static>,
-        /// The record.
-        record: Record<'static>,
+        /// The record (boxed: a record holds its extra members inline, and a delivery
+        /// owns its text anyway).
+        record: Box<Record<'static>>,
     },
     /// An MQTT presence message: birth, Last Will or goodbye.
     Presence {
@@ -435,7 +436,7 @@ pub fn decode_redis(channel: &[u8], payload: &[u8]) -> Result<Delivery, Invalid>
         origin: Origin::new(Transport::Redis, text),
         content: Content::Record {
             channel: parsed.into_owned(),
-            record: record.into_owned(),
+            record: Box::new(record.into_owned()),
         },
     })
 }
@@ -588,11 +589,12 @@ mod tests {
             assert_eq!(m.process().as_str(), name);
             let presence = mqtt_presence_topic(&process(name));
             let Ok(Delivery {
-                content: Content::Presence {
-                    process: p,
-                    presence: Presence::Offline,
-                    retained: true,
-                },
+                content:
+                    Content::Presence {
+                        process: p,
+                        presence: Presence::Offline,
+                        retained: true,
+                    },
                 ..
             }) = decode_mqtt_retained(&presence, b"offline", true)
             else {
@@ -611,11 +613,15 @@ mod tests {
             }
             Ok(d) => panic!("{topic} decoded as {d:?}"),
         };
-        let forbidden = |offset, found| DecodeError::Text(TextError::ForbiddenChar { offset, found });
+        let forbidden =
+            |offset, found| DecodeError::Text(TextError::ForbiddenChar { offset, found });
         assert_eq!(error("heartbeat/a.b", b"stop"), forbidden(11, '.'));
         assert_eq!(error("heartbeat.a", b"stop"), forbidden(9, '.'));
         assert_eq!(error("heartbeat/a/+", b"stop"), forbidden(12, '+'));
-        assert_eq!(error("heartbeat-presence/a/+", b"online"), forbidden(21, '+'));
+        assert_eq!(
+            error("heartbeat-presence/a/+", b"online"),
+            forbidden(21, '+')
+        );
         assert_eq!(
             error("heartbeat/a//b", b"stop"),
             DecodeError::Text(TextError::EmptyToken { offset: 12 })
@@ -632,17 +638,33 @@ mod tests {
             error("heartbeat-presence/a", b"dead"),
             DecodeError::Presence(PresenceError)
         );
-        assert!(matches!(error("heartbeat/a", b"beat/x"), DecodeError::Text(_)));
+        assert!(matches!(
+            error("heartbeat/a", b"beat/x"),
+            DecodeError::Text(_)
+        ));
     }
 
     #[test]
     fn redis_channels() {
         let ok = decode_redis(b"heartbeat.a.b", b"beat/5");
-        assert!(matches!(ok, Ok(Delivery { content: Content::Text(_), .. })), "{ok:?}");
+        assert!(
+            matches!(
+                ok,
+                Ok(Delivery {
+                    content: Content::Text(_),
+                    ..
+                })
+            ),
+            "{ok:?}"
+        );
         let record = br#"{"service_name":"svc","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00.123456+00:00"}"#;
         for channel in ["heartbeat:service:svc", "health:service:svc:heartbeat"] {
             let Ok(Delivery {
-                content: Content::Record { channel: c, record: r },
+                content:
+                    Content::Record {
+                        channel: c,
+                        record: r,
+                    },
                 ..
             }) = decode_redis(channel.as_bytes(), record)
             else {
@@ -653,22 +675,34 @@ mod tests {
         }
         assert!(matches!(
             decode_redis(b"heartbeat:service:a:b", record),
-            Err(Invalid { error: DecodeError::Channel(_), .. })
+            Err(Invalid {
+                error: DecodeError::Channel(_),
+                ..
+            })
         ));
         assert!(matches!(
             decode_redis(b"heartbeat:service:a", b"{}"),
-            Err(Invalid { error: DecodeError::Record(_), .. })
+            Err(Invalid {
+                error: DecodeError::Record(_),
+                ..
+            })
         ));
         assert!(matches!(
             decode_redis(b"heartbeat:service:\xff", record),
-            Err(Invalid { error: DecodeError::Text(TextError::NotUtf8 { offset: 18, .. }), .. })
+            Err(Invalid {
+                error: DecodeError::Text(TextError::NotUtf8 { offset: 18, .. }),
+                ..
+            })
         ));
     }
 
     #[test]
     fn ttl() {
         let five = crate::text::Seconds::from_secs(5).map(|period| Signal::Beat { period });
-        assert_eq!(five.and_then(|s| key_ttl(s, 2)), Some(Duration::from_secs(10)));
+        assert_eq!(
+            five.and_then(|s| key_ttl(s, 2)),
+            Some(Duration::from_secs(10))
+        );
         assert_eq!(key_ttl(Signal::Stop, 2), None);
     }
 
