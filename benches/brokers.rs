@@ -13,7 +13,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group};
 use futures_util::StreamExt;
 use heartwire::heart::AsyncPublish;
 use heartwire::record::Convention;
@@ -39,6 +40,25 @@ fn ok<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> T {
     })
 }
 
+/// The two sides of a comparison.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Heartwire,
+    Baseline,
+}
+
+/// The order the sides run in: heartwire first, or the baseline first with
+/// `HEARTWIRE_BASELINE_FIRST=1`, to see what order alone does on a busy machine. Each
+/// side connects, measures and disconnects before the other starts, so that no
+/// subscriber of one side receives the other's messages.
+fn order() -> [Side; 2] {
+    if std::env::var_os("HEARTWIRE_BASELINE_FIRST").is_some() {
+        [Side::Baseline, Side::Heartwire]
+    } else {
+        [Side::Heartwire, Side::Baseline]
+    }
+}
+
 fn subject() -> Subject<'static> {
     let name = format!("bench.p{}", std::process::id());
     ok("process name", Process::new(&name)).subject()
@@ -59,10 +79,20 @@ macro_rules! timed {
 
 fn nats(c: &mut Criterion) {
     let rt = runtime();
-    let url = "nats://127.0.0.1:4222";
-    let subject = subject();
     let mut group = c.benchmark_group("brokers/nats");
     group.throughput(Throughput::Elements(1));
+    for side in order() {
+        match side {
+            Side::Heartwire => nats_heartwire(&mut group, &rt),
+            Side::Baseline => nats_baseline(&mut group, &rt),
+        }
+    }
+    group.finish();
+}
+
+fn nats_heartwire(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let url = "nats://127.0.0.1:4222";
+    let subject = subject();
 
     let config = heartwire_nats::NatsConfig::new(url);
     let (mut publisher, mut subscriber) = rt.block_on(async {
@@ -85,6 +115,11 @@ fn nats(c: &mut Criterion) {
             })
         })
     });
+}
+
+fn nats_baseline(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let url = "nats://127.0.0.1:4222";
+    let subject = subject();
 
     let (client, mut raw_sub) = rt.block_on(async {
         let publisher = ok("connect", async_nats::connect(url).await);
@@ -111,15 +146,24 @@ fn nats(c: &mut Criterion) {
             })
         })
     });
-    group.finish();
 }
 
 fn redis(c: &mut Criterion) {
     let rt = runtime();
-    let url = "redis://127.0.0.1:6379";
-    let subject = subject();
     let mut group = c.benchmark_group("brokers/redis");
     group.throughput(Throughput::Elements(1));
+    for side in order() {
+        match side {
+            Side::Heartwire => redis_heartwire(&mut group, &rt),
+            Side::Baseline => redis_baseline(&mut group, &rt),
+        }
+    }
+    group.finish();
+}
+
+fn redis_heartwire(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let url = "redis://127.0.0.1:6379";
+    let subject = subject();
 
     let config = heartwire_redis::RedisConfig::new(url);
     let (mut publisher, mut subscriber) = rt.block_on(async {
@@ -142,6 +186,11 @@ fn redis(c: &mut Criterion) {
             })
         })
     });
+}
+
+fn redis_baseline(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let url = "redis://127.0.0.1:6379";
+    let subject = subject();
 
     let client = ok("url", redis::Client::open(url));
     let (mut connection, mut stream) = rt.block_on(async {
@@ -170,17 +219,24 @@ fn redis(c: &mut Criterion) {
             })
         })
     });
-    group.finish();
 }
 
 fn mqtt(c: &mut Criterion) {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-
     let rt = runtime();
-    let subject = subject();
-    let process = subject.process().into_owned();
     let mut group = c.benchmark_group("brokers/mqtt");
     group.throughput(Throughput::Elements(1));
+    for side in order() {
+        match side {
+            Side::Heartwire => mqtt_heartwire(&mut group, &rt),
+            Side::Baseline => mqtt_baseline(&mut group, &rt),
+        }
+    }
+    group.finish();
+}
+
+fn mqtt_heartwire(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let subject = subject();
+    let process = subject.process().into_owned();
 
     let config = heartwire_mqtt::MqttConfig::new("mqtt://127.0.0.1:1883");
     let (mut publisher, mut subscriber) = rt.block_on(async {
@@ -210,16 +266,23 @@ fn mqtt(c: &mut Criterion) {
     });
     drop(publisher);
     drop(subscriber);
+}
+
+fn mqtt_baseline(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+
+    let subject = subject();
+    let process = subject.process().into_owned();
 
     // The baseline: the same two connections, each event loop polled by a task, QoS 1
     // publishes awaiting their PUBACK.
     let topic = transport::mqtt_topic(&process);
-    let (client, mut acks, mut messages) = rt.block_on(async {
+    let (client, mut acks, mut messages, tasks) = rt.block_on(async {
         let id = std::process::id();
         let (client, mut events) =
             AsyncClient::new(MqttOptions::new(format!("rawp{id}"), "127.0.0.1", 1883), 64);
         let (ack_tx, acks) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
+        let publishing = tokio::spawn(async move {
             loop {
                 match events.poll().await {
                     Ok(Event::Incoming(Packet::PubAck(a))) => {
@@ -237,7 +300,7 @@ fn mqtt(c: &mut Criterion) {
         let filters = [transport::MQTT_FILTER, transport::MQTT_PRESENCE_FILTER]
             .map(|f| rumqttc::SubscribeFilter::new(f.to_owned(), QoS::AtLeastOnce));
         ok("subscribe", sub_client.subscribe_many(filters).await);
-        tokio::spawn(async move {
+        let subscribing = tokio::spawn(async move {
             let _keep = sub_client;
             let mut ready = Some(ready_tx);
             loop {
@@ -256,7 +319,7 @@ fn mqtt(c: &mut Criterion) {
             }
         });
         ok("subscribed", ready.await);
-        (client, acks, messages)
+        (client, acks, messages, [publishing, subscribing])
     });
     group.bench_function("rumqttc", |b| {
         b.iter_custom(|iters| {
@@ -272,22 +335,28 @@ fn mqtt(c: &mut Criterion) {
             })
         })
     });
-    group.finish();
+    // Neither connection may go on receiving the other side's messages.
+    for task in tasks {
+        task.abort();
+    }
 }
 
 fn amqp(c: &mut Criterion) {
-    use lapin::options::{
-        BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
-        QueueBindOptions, QueueDeclareOptions,
-    };
-    use lapin::types::FieldTable;
-    use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
-
     let rt = runtime();
-    let url = "amqp://guest:guest@127.0.0.1:5672/%2f";
-    let subject = subject();
     let mut group = c.benchmark_group("brokers/amqp");
     group.throughput(Throughput::Elements(1));
+    for side in order() {
+        match side {
+            Side::Heartwire => amqp_heartwire(&mut group, &rt),
+            Side::Baseline => amqp_baseline(&mut group, &rt),
+        }
+    }
+    group.finish();
+}
+
+fn amqp_heartwire(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    let url = "amqp://guest:guest@127.0.0.1:5672/%2f";
+    let subject = subject();
 
     let config = heartwire_amqp::AmqpConfig::new(url);
     let (mut publisher, mut subscriber) = rt.block_on(async {
@@ -310,6 +379,18 @@ fn amqp(c: &mut Criterion) {
             })
         })
     });
+}
+
+fn amqp_baseline(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
+    use lapin::options::{
+        BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
+        QueueBindOptions, QueueDeclareOptions,
+    };
+    use lapin::types::FieldTable;
+    use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
+
+    let url = "amqp://guest:guest@127.0.0.1:5672/%2f";
+    let subject = subject();
 
     let (_connections, channel, mut consumer) = rt.block_on(async {
         let properties = ConnectionProperties::default;
@@ -399,7 +480,6 @@ fn amqp(c: &mut Criterion) {
             })
         })
     });
-    group.finish();
 }
 
 criterion_group! {
