@@ -4,41 +4,12 @@
 mod support;
 
 use heartwire::heart::{AsyncHeart, Outcome};
-use heartwire::text::{Process, Seconds, Signal};
+use heartwire::text::{Process, Signal};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_amqp::{AmqpConfig, AmqpError, AmqpPublisher, AmqpSubscriber};
-use support::{Deadline, PrivateBroker, bounded, require_rabbitmq, unique};
+use support::{Deadline, PrivateBroker, bounded, next_about, ok, require_rabbitmq, secs, unique};
 
 const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-
-fn secs(n: u64) -> Seconds {
-    Seconds::from_secs(n).unwrap_or(Seconds::MIN)
-}
-
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
-    r.unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The next delivery about `token` (other runs share the broker), valid or not.
-async fn next_about(sub: &mut AmqpSubscriber, token: &str) -> Result<Delivery, Invalid> {
-    bounded(token, async {
-        loop {
-            match sub.next().await {
-                Some(item) => {
-                    let origin = match &item {
-                        Ok(d) => &d.origin,
-                        Err(i) => &i.origin,
-                    };
-                    if origin.address.contains(token) {
-                        return item;
-                    }
-                }
-                None => panic!("the subscription ended"),
-            }
-        }
-    })
-    .await
-}
 
 #[tokio::test]
 async fn a_heart_publishes_with_confirms_and_the_subscriber_decodes() {

@@ -8,41 +8,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use heartwire::heart::{AsyncHeart, Outcome};
-use heartwire::text::{Process, Seconds, Signal, TextError};
+use heartwire::text::{Process, Signal, TextError};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Presence, Transport};
 use heartwire_mqtt::{MqttConfig, MqttError, MqttPublisher, MqttSubscriber};
-use support::{Deadline, PrivateBroker, bounded, require_mosquitto, unique};
+use support::{Deadline, PrivateBroker, bounded, next_about, ok, require_mosquitto, secs, unique};
 
 const URL: &str = "mqtt://127.0.0.1:1883";
-
-fn secs(n: u64) -> Seconds {
-    Seconds::from_secs(n).unwrap_or(Seconds::MIN)
-}
-
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
-    r.unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The next delivery about `token` (other runs share the broker), valid or not.
-async fn next_about(sub: &mut MqttSubscriber, token: &str) -> Result<Delivery, Invalid> {
-    bounded(token, async {
-        loop {
-            match sub.next().await {
-                Some(item) => {
-                    let origin = match &item {
-                        Ok(d) => &d.origin,
-                        Err(i) => &i.origin,
-                    };
-                    if origin.address.contains(token) {
-                        return item;
-                    }
-                }
-                None => panic!("the subscription ended"),
-            }
-        }
-    })
-    .await
-}
 
 fn signal(item: Result<Delivery, Invalid>, name: &str) -> Signal {
     match item {

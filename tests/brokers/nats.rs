@@ -5,37 +5,14 @@ mod support;
 
 use bytes::Bytes;
 use heartwire::heart::{AsyncHeart, Outcome};
-use heartwire::text::{Process, Seconds, Signal};
+use heartwire::text::{Process, Signal};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsSubscriber};
-use support::{Deadline, PrivateBroker, bounded, eventually, require_nats, unique};
+use support::{
+    Deadline, PrivateBroker, bounded, eventually, next_about, require_nats, secs, unique,
+};
 
 const URL: &str = "nats://127.0.0.1:4222";
-
-fn secs(n: u64) -> Seconds {
-    Seconds::from_secs(n).unwrap_or(Seconds::MIN)
-}
-
-/// The next delivery about `token` (other runs share the broker), valid or not.
-async fn next_about(sub: &mut NatsSubscriber, token: &str) -> Result<Delivery, Invalid> {
-    bounded(token, async {
-        loop {
-            match sub.next().await {
-                Some(item) => {
-                    let origin = match &item {
-                        Ok(d) => &d.origin,
-                        Err(i) => &i.origin,
-                    };
-                    if origin.address.contains(token) {
-                        return item;
-                    }
-                }
-                None => panic!("the subscription ended"),
-            }
-        }
-    })
-    .await
-}
 
 fn text(delivery: Result<Delivery, Invalid>) -> (String, Signal) {
     match delivery {

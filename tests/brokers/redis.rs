@@ -4,47 +4,20 @@
 mod support;
 
 use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
-use heartwire::record::{Convention, Record};
-use heartwire::text::{Process, Seconds, Signal};
+use heartwire::record::{Convention, DEFAULT_INTERVAL, Liveness, Record};
+use heartwire::text::{Process, Signal};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_redis::{RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
-use support::{Deadline, PrivateBroker, bounded, require_redis, unique};
+use support::{
+    Deadline, PrivateBroker, bounded, next_about, ok, origin, require_redis, secs, unique,
+};
 
 const URL: &str = "redis://127.0.0.1:6379";
-
-fn secs(n: u64) -> Seconds {
-    Seconds::from_secs(n).unwrap_or(Seconds::MIN)
-}
-
-fn origin(item: &Result<Delivery, Invalid>) -> &heartwire::transport::Origin {
-    match item {
-        Ok(d) => &d.origin,
-        Err(i) => &i.origin,
-    }
-}
-
-/// The next delivery about `token` (other runs share the broker), valid or not.
-async fn next_about(sub: &mut RedisSubscriber, token: &str) -> Result<Delivery, Invalid> {
-    bounded(token, async {
-        loop {
-            match sub.next().await {
-                Some(item) if origin(&item).address.contains(token) => return item,
-                Some(_) => {}
-                None => panic!("the subscription ended"),
-            }
-        }
-    })
-    .await
-}
 
 fn record_json(service: &str, count: u64) -> String {
     format!(
         r#"{{"service_name":"{service}","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00.123456+00:00","heartbeat_count":{count},"queue_size":7}}"#
     )
-}
-
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
-    r.unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
@@ -94,6 +67,12 @@ async fn text_and_records_in_both_conventions_are_decoded() {
             }) => {
                 assert_eq!(channel.service().as_str(), token);
                 assert_eq!(*got, record);
+                // The liveness state of what arrived, by the seed's rule.
+                let sent = got.timestamp().unix_time();
+                let at = |secs| sent.checked_add_secs(secs).unwrap_or(sent);
+                assert_eq!(got.liveness(at(10), DEFAULT_INTERVAL), Liveness::Alive);
+                assert_eq!(got.liveness(at(120), DEFAULT_INTERVAL), Liveness::Stale);
+                assert_eq!(got.liveness(at(600), DEFAULT_INTERVAL), Liveness::Dead);
                 conventions.push(channel.convention());
             }
             other => panic!("expected a record, got {other:?}"),

@@ -8,6 +8,71 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use heartwire::text::Seconds;
+use heartwire::transport::{Delivery, Invalid, Origin};
+
+/// A subscriber of any of the four adapters.
+pub trait Subscription {
+    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>>;
+}
+
+impl Subscription for heartwire_nats::NatsSubscriber {
+    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
+        self.next()
+    }
+}
+
+impl Subscription for heartwire_redis::RedisSubscriber {
+    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
+        self.next()
+    }
+}
+
+impl Subscription for heartwire_mqtt::MqttSubscriber {
+    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
+        self.next()
+    }
+}
+
+impl Subscription for heartwire_amqp::AmqpSubscriber {
+    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
+        self.next()
+    }
+}
+
+/// Where an item came from, valid or not.
+pub fn origin(item: &Result<Delivery, Invalid>) -> &Origin {
+    match item {
+        Ok(d) => &d.origin,
+        Err(i) => &i.origin,
+    }
+}
+
+/// The next item whose address holds `token` (other tests and runs share the brokers),
+/// valid or not, failing the test after [`BOUND`].
+pub async fn next_about(sub: &mut impl Subscription, token: &str) -> Result<Delivery, Invalid> {
+    bounded(token, async {
+        loop {
+            match sub.next_item().await {
+                Some(item) if origin(&item).address.contains(token) => return item,
+                Some(_) => {}
+                None => panic!("the subscription ended"),
+            }
+        }
+    })
+    .await
+}
+
+/// Whole seconds, for signals.
+pub fn secs(n: u64) -> Seconds {
+    Seconds::from_secs(n).unwrap_or(Seconds::MIN)
+}
+
+/// The value, or a test failure that shows the error.
+pub fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The longest any single wait of a broker test may take before the test fails.
 pub const BOUND: Duration = Duration::from_secs(30);
 

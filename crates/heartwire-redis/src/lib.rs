@@ -255,6 +255,17 @@ impl fmt::Display for RedisError {
 
 impl std::error::Error for RedisError {}
 
+/// What a publish does to a presence key.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    /// Set to the payload, expiring after the duration.
+    Set(Duration),
+    /// Deleted (`stop`).
+    Delete,
+    /// Left as it is.
+    Keep,
+}
+
 /// Publishes beatit text and liveness records; see the [crate docs](crate).
 pub struct RedisPublisher {
     config: RedisConfig,
@@ -313,27 +324,29 @@ impl RedisPublisher {
         result
     }
 
-    /// Publishes `payload` on `channel`, and keeps its presence key when configured:
-    /// set with `ttl`, or deleted when `ttl` is `None`.
+    /// Publishes `payload` on each channel, and does `key` to its presence key when
+    /// presence keys are configured.
     async fn publish_on(
         &mut self,
         channels: &[String],
         payload: &[u8],
-        ttl: Option<Duration>,
+        key: Key,
     ) -> Result<(), RedisError> {
         let mut pipe = redis::pipe();
         for channel in channels {
             pipe.publish(channel, payload).ignore();
-            if self.config.presence_keys {
-                match ttl {
-                    Some(ttl) => {
-                        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-                        pipe.pset_ex(channel, payload, millis).ignore();
-                    }
-                    None => {
-                        pipe.del(channel).ignore();
-                    }
+            if !self.config.presence_keys {
+                continue;
+            }
+            match key {
+                Key::Set(ttl) => {
+                    let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+                    pipe.pset_ex(channel, payload, millis.max(1)).ignore();
                 }
+                Key::Delete => {
+                    pipe.del(channel).ignore();
+                }
+                Key::Keep => {}
             }
         }
         self.run(pipe).await
@@ -356,7 +369,7 @@ impl RedisPublisher {
             .config
             .record_interval
             .saturating_mul(self.config.ttl_factor);
-        let result = self.publish_on(&channels, &buf, Some(ttl)).await;
+        let result = self.publish_on(&channels, &buf, Key::Set(ttl)).await;
         self.buf = buf;
         result
     }
@@ -373,14 +386,15 @@ impl AsyncPublish for RedisPublisher {
     type Error = RedisError;
 
     /// Publishes beatit text on the channel named after the subject, and keeps its
-    /// presence key when configured (a payload that is not a signal gets none).
+    /// presence key when configured: set with a time to live after `start`, `beat` and
+    /// `degraded`, deleted after `stop`, untouched by a payload that is not a signal.
     async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), RedisError> {
-        let ttl = match Signal::decode(payload) {
-            Ok(signal) => key_ttl(signal, self.config.ttl_factor),
-            Err(_) => None,
+        let key = match Signal::decode(payload) {
+            Ok(signal) => key_ttl(signal, self.config.ttl_factor).map_or(Key::Delete, Key::Set),
+            Err(_) => Key::Keep,
         };
         let channels = [subject.as_str().to_owned()];
-        self.publish_on(&channels, payload, ttl).await
+        self.publish_on(&channels, payload, key).await
     }
 }
 
