@@ -348,7 +348,7 @@ fn mqtt_baseline(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime) {
                         .publish(topic.as_str(), QoS::AtLeastOnce, false, PAYLOAD)
                         .await,
                 );
-                black_box(tokio::time::timeout(Duration::from_secs(1), acks.recv()).await);
+                let _ = black_box(tokio::time::timeout(Duration::from_secs(1), acks.recv()).await);
                 received!(messages.recv(), |p| p.len());
             })
         })
