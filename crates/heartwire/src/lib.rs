@@ -25,6 +25,9 @@
 //! offset, zero-copy reading, numbers and extra members kept as written) and [`time`]
 //! (the RFC 3339 timestamp grammar and calendar arithmetic) (`spec/json.md`).
 //!
+//! [`transport`] holds what the broker adapters share without doing I/O: how names map
+//! to subjects, topics, channels and routing keys and back (`spec/transports.md`).
+//!
 //! ## Usage
 //!
 //! ```
@@ -64,6 +67,7 @@ pub mod record;
 pub mod schedule;
 pub mod text;
 pub mod time;
+pub mod transport;
 
 /// The examples of the repository's README, compiled and run as doc tests.
 #[cfg(doctest)]

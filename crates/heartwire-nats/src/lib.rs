@@ -1,0 +1,290 @@
+//! # heartwire-nats
+//!
+//! beatit heartbeats over NATS (`spec/transports.md` §2): subject
+//! `heartbeat.<process>`, the payload as text, a subscriber on `heartbeat.>`.
+//!
+//! - [`NatsPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Each
+//!   publish is flushed to the server within a timeout; a publish while the client is
+//!   disconnected, or one that cannot be flushed in time, is an error.
+//! - [`NatsSubscriber`] yields every message on `heartbeat.>` decoded, as a
+//!   [`Delivery`], or as an [`Invalid`] with the raw payload and the decode error.
+//!
+//! The client (async-nats) reconnects after a broker restart by itself and subscribes
+//! again; publishing fails while it is away and succeeds again once it is back.
+//! Credentials in the URL never appear in an error or in the [`NatsConfig`]'s `Debug`.
+//!
+//! ## Usage
+//!
+//! ```no_run
+//! use heartwire::heart::AsyncHeart;
+//! use heartwire::text::{Process, Seconds};
+//! use heartwire::transport::Content;
+//! use heartwire_nats::{NatsConfig, NatsPublisher, NatsSubscriber};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = NatsConfig::new("nats://127.0.0.1:4222");
+//! let mut subscriber = NatsSubscriber::connect(&config).await?;
+//!
+//! let process = Process::new("billing.worker-1")?;
+//! let mut heart = AsyncHeart::new(&process, NatsPublisher::connect(&config).await?);
+//! heart.beat(Seconds::from_secs(5).ok_or("zero")?).await?;
+//!
+//! match subscriber.next().await {
+//!     Some(Ok(delivery)) => {
+//!         if let Content::Text(message) = delivery.content {
+//!             println!("{message}");
+//!         }
+//!     }
+//!     Some(Err(invalid)) => eprintln!("{invalid}"),
+//!     None => eprintln!("the connection is closed"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use heartwire::heart::AsyncPublish;
+use heartwire::text::Subject;
+use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
+
+pub use heartwire::transport::{Content, DecodeError, Origin};
+
+/// How long a publish waits for its flush by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where and how to connect. Its `Debug` shows the URL without credentials.
+#[derive(Clone)]
+pub struct NatsConfig {
+    url: String,
+    timeout: Duration,
+    name: Option<String>,
+}
+
+impl NatsConfig {
+    /// A configuration for a server URL (`nats://[user:password@]host:port`, or a
+    /// comma-separated list of them).
+    pub fn new(url: impl Into<String>) -> NatsConfig {
+        NatsConfig {
+            url: url.into(),
+            timeout: DEFAULT_TIMEOUT,
+            name: None,
+        }
+    }
+
+    /// How long connecting, and each publish's flush, may take ([`DEFAULT_TIMEOUT`]).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> NatsConfig {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The client name the server shows for this connection.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> NatsConfig {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The URL without credentials.
+    pub fn redacted_url(&self) -> String {
+        transport::redact_url(&self.url)
+    }
+
+    async fn connect(&self) -> Result<async_nats::Client, NatsError> {
+        let mut options = async_nats::ConnectOptions::new()
+            .connection_timeout(self.timeout)
+            // Reconnect forever, at most a second apart: a monitor outlives the broker.
+            .max_reconnects(None)
+            .reconnect_delay_callback(|attempt| {
+                Duration::from_millis(100).saturating_mul(attempt.min(10) as u32)
+            });
+        if let Some(name) = &self.name {
+            options = options.name(name);
+        }
+        match tokio::time::timeout(self.timeout, options.connect(self.url.as_str())).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => Err(NatsError::Connect {
+                url: self.redacted_url(),
+                reason: transport::scrub(&e.to_string(), &self.url),
+            }),
+            Err(_) => Err(NatsError::Connect {
+                url: self.redacted_url(),
+                reason: format!("no connection within {:?}", self.timeout),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for NatsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsConfig")
+            .field("url", &self.redacted_url())
+            .field("timeout", &self.timeout)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// What went wrong talking to NATS. Messages never hold credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NatsError {
+    /// The first connection failed.
+    Connect {
+        /// The URL, redacted.
+        url: String,
+        /// Why, as the client said it, redacted.
+        reason: String,
+    },
+    /// The client is not connected (the broker is down or restarting): the message was
+    /// not sent.
+    Disconnected,
+    /// The message was handed to the client but not flushed to the server in time.
+    Timeout(Duration),
+    /// The client refused the message or the flush failed.
+    Publish(String),
+    /// The subscription failed.
+    Subscribe(String),
+}
+
+impl fmt::Display for NatsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NatsError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
+            NatsError::Disconnected => f.write_str("not connected to the NATS server"),
+            NatsError::Timeout(d) => write!(f, "publish not flushed to the server within {d:?}"),
+            NatsError::Publish(reason) => write!(f, "publish failed: {reason}"),
+            NatsError::Subscribe(reason) => write!(f, "subscribe failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for NatsError {}
+
+/// Publishes beatit text on `heartbeat.<process>`; see the [crate docs](crate).
+#[derive(Debug, Clone)]
+pub struct NatsPublisher {
+    client: async_nats::Client,
+    timeout: Duration,
+}
+
+impl NatsPublisher {
+    /// Connects.
+    pub async fn connect(config: &NatsConfig) -> Result<NatsPublisher, NatsError> {
+        Ok(NatsPublisher::from_client(
+            config.connect().await?,
+            config.timeout,
+        ))
+    }
+
+    /// A publisher over a client the caller connected.
+    pub fn from_client(client: async_nats::Client, timeout: Duration) -> NatsPublisher {
+        NatsPublisher { client, timeout }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Sends one message and flushes it, with the timeout.
+    pub async fn send(&self, subject: &str, payload: Bytes) -> Result<(), NatsError> {
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            return Err(NatsError::Disconnected);
+        }
+        let flushed = async {
+            self.client
+                .publish(subject.to_owned(), payload)
+                .await
+                .map_err(|e| NatsError::Publish(e.to_string()))?;
+            self.client
+                .flush()
+                .await
+                .map_err(|e| NatsError::Publish(e.to_string()))
+        };
+        tokio::time::timeout(self.timeout, flushed)
+            .await
+            .map_err(|_| NatsError::Timeout(self.timeout))?
+    }
+}
+
+impl AsyncPublish for NatsPublisher {
+    type Error = NatsError;
+
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), NatsError> {
+        self.send(subject.as_str(), Bytes::copy_from_slice(payload))
+            .await
+    }
+}
+
+/// Every message on `heartbeat.>`, decoded; see the [crate docs](crate).
+///
+/// Also a [`Stream`] of the same items.
+#[derive(Debug)]
+pub struct NatsSubscriber {
+    subscriber: async_nats::Subscriber,
+    // Kept so that the connection lives as long as the subscription.
+    _client: async_nats::Client,
+}
+
+impl NatsSubscriber {
+    /// Connects and subscribes to `heartbeat.>`.
+    pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, NatsError> {
+        NatsSubscriber::from_client(config.connect().await?, config.timeout).await
+    }
+
+    /// Subscribes to `heartbeat.>` on a client the caller connected; returns once the
+    /// server has the subscription, so nothing published after it is missed.
+    pub async fn from_client(
+        client: async_nats::Client,
+        timeout: Duration,
+    ) -> Result<NatsSubscriber, NatsError> {
+        let subscriber = client
+            .subscribe(NATS_FILTER)
+            .await
+            .map_err(|e| NatsError::Subscribe(e.to_string()))?;
+        tokio::time::timeout(timeout, client.flush())
+            .await
+            .map_err(|_| NatsError::Timeout(timeout))?
+            .map_err(|e| NatsError::Subscribe(e.to_string()))?;
+        Ok(NatsSubscriber {
+            subscriber,
+            _client: client,
+        })
+    }
+
+    /// The next message, decoded, or `None` once the client is closed for good.
+    pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
+        futures_util::StreamExt::next(self).await
+    }
+}
+
+fn decode(message: &async_nats::Message) -> Result<Delivery, Invalid> {
+    transport::decode_subject(
+        Transport::Nats,
+        message.subject.as_bytes(),
+        &message.payload,
+    )
+}
+
+impl Stream for NatsSubscriber {
+    type Item = Result<Delivery, Invalid>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.subscriber)
+            .poll_next(cx)
+            .map(|m| m.map(|m| decode(&m)))
+    }
+}

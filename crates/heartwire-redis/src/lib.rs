@@ -1,0 +1,506 @@
+//! # heartwire-redis
+//!
+//! Heartbeats over Redis and Valkey publish/subscribe (`spec/transports.md` §3):
+//! liveness records on both channel conventions of the seed
+//! (`heartbeat:service:<name>`, `health:service:<name>:heartbeat`), and beatit text on
+//! channels named after the subject (`heartbeat.<process>`).
+//!
+//! - [`RedisPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged, and
+//!   [`RedisPublisher::publish_record`] publishes a liveness record on its channel(s).
+//!   With [`RedisConfig::presence_keys`] it also keeps a key per process or service with
+//!   a time to live, so a monitor that was down can read who is alive now
+//!   ([`RedisSubscriber::present`]).
+//! - [`RedisSubscriber`] pattern-subscribes to all three families of channels and yields
+//!   each message decoded as a [`Delivery`], or as an [`Invalid`] with the raw payload
+//!   and the decode error.
+//!
+//! Both reconnect after a broker restart: the publisher on its next publish (the one that
+//! found the connection broken returns the error), the subscriber by itself. Credentials
+//! in the URL never appear in an error or in the [`RedisConfig`]'s `Debug`.
+//!
+//! ## Usage
+//!
+//! ```no_run
+//! use heartwire::heart::AsyncHeart;
+//! use heartwire::text::{Process, Seconds};
+//! use heartwire_redis::{RedisConfig, RedisPublisher, RedisSubscriber};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = RedisConfig::new("redis://127.0.0.1:6379").presence_keys(true);
+//! let mut subscriber = RedisSubscriber::connect(&config).await?;
+//!
+//! let process = Process::new("billing.worker-1")?;
+//! let mut heart = AsyncHeart::new(&process, RedisPublisher::connect(&config).await?);
+//! heart.beat(Seconds::from_secs(5).ok_or("zero")?).await?;
+//!
+//! if let Some(Ok(delivery)) = subscriber.next().await {
+//!     println!("{:?} from {}", delivery.content, delivery.origin);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use heartwire::heart::AsyncPublish;
+use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
+use heartwire::text::{Signal, Subject};
+use heartwire::transport::{
+    self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
+};
+use redis::AsyncCommands;
+
+pub use heartwire::transport::{Content, DecodeError, Origin};
+
+/// How long connecting and each command may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The patterns a subscriber subscribes to: beatit text, and records in both
+/// conventions. Constants: no name ever goes into a pattern unescaped.
+pub const PATTERNS: [&str; 3] = [
+    REDIS_TEXT_PATTERN,
+    Convention::Heartbeat.pattern(),
+    Convention::Health.pattern(),
+];
+
+/// Where and how to connect and what to publish. Its `Debug` shows the URL without
+/// credentials.
+#[derive(Clone)]
+pub struct RedisConfig {
+    url: String,
+    timeout: Duration,
+    conventions: Vec<Convention>,
+    presence_keys: bool,
+    ttl_factor: u32,
+    record_interval: Duration,
+}
+
+impl RedisConfig {
+    /// A configuration for a server URL (`redis://[[user]:password@]host:port[/db]`).
+    pub fn new(url: impl Into<String>) -> RedisConfig {
+        RedisConfig {
+            url: url.into(),
+            timeout: DEFAULT_TIMEOUT,
+            conventions: vec![Convention::Heartbeat],
+            presence_keys: false,
+            ttl_factor: DEFAULT_KEY_TTL_FACTOR,
+            record_interval: DEFAULT_INTERVAL,
+        }
+    }
+
+    /// How long connecting and each command may take ([`DEFAULT_TIMEOUT`]).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> RedisConfig {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The channel conventions records are published on (the `heartbeat` convention
+    /// alone by default, as `spec/record.md` §9.1 recommends). An empty list means the
+    /// default.
+    #[must_use]
+    pub fn conventions(mut self, conventions: &[Convention]) -> RedisConfig {
+        self.conventions = if conventions.is_empty() {
+            vec![Convention::Heartbeat]
+        } else {
+            conventions.to_vec()
+        };
+        self
+    }
+
+    /// Whether a publisher also keeps a presence key per process or service
+    /// (`spec/transports.md` §3.3); off by default.
+    #[must_use]
+    pub fn presence_keys(mut self, on: bool) -> RedisConfig {
+        self.presence_keys = on;
+        self
+    }
+
+    /// How many times a message's deadline a presence key lives
+    /// ([`DEFAULT_KEY_TTL_FACTOR`]).
+    #[must_use]
+    pub fn ttl_factor(mut self, factor: u32) -> RedisConfig {
+        self.ttl_factor = factor.max(1);
+        self
+    }
+
+    /// The interval records are published at, for their presence keys' time to live
+    /// ([`DEFAULT_INTERVAL`]).
+    #[must_use]
+    pub fn record_interval(mut self, interval: Duration) -> RedisConfig {
+        self.record_interval = interval;
+        self
+    }
+
+    /// The URL without credentials.
+    pub fn redacted_url(&self) -> String {
+        transport::redact_url(&self.url)
+    }
+
+    fn error(&self, during: Step, e: &redis::RedisError) -> RedisError {
+        RedisError::Redis {
+            during,
+            reason: transport::scrub(&e.to_string(), &self.url),
+        }
+    }
+
+    fn client(&self) -> Result<redis::Client, RedisError> {
+        redis::Client::open(self.url.as_str()).map_err(|e| RedisError::Url {
+            url: self.redacted_url(),
+            reason: transport::scrub(&e.to_string(), &self.url),
+        })
+    }
+
+    async fn bounded<T>(
+        &self,
+        during: Step,
+        f: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, RedisError> {
+        match tokio::time::timeout(self.timeout, f).await {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(e)) => Err(self.error(during, &e)),
+            Err(_) => Err(RedisError::Timeout {
+                during,
+                after: self.timeout,
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.redacted_url())
+            .field("timeout", &self.timeout)
+            .field("conventions", &self.conventions)
+            .field("presence_keys", &self.presence_keys)
+            .field("ttl_factor", &self.ttl_factor)
+            .field("record_interval", &self.record_interval)
+            .finish()
+    }
+}
+
+/// What the adapter was doing when an error happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Step {
+    /// Connecting.
+    Connect,
+    /// Publishing, or keeping a presence key.
+    Publish,
+    /// Subscribing.
+    Subscribe,
+    /// Reading presence keys.
+    Read,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::Connect => "connecting",
+            Step::Publish => "publishing",
+            Step::Subscribe => "subscribing",
+            Step::Read => "reading presence keys",
+        })
+    }
+}
+
+/// What went wrong talking to Redis. Messages never hold credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RedisError {
+    /// The URL is not a Redis URL.
+    Url {
+        /// The URL, redacted.
+        url: String,
+        /// Why, redacted.
+        reason: String,
+    },
+    /// The server or the connection failed (refused, reset, an error reply).
+    Redis {
+        /// What the adapter was doing.
+        during: Step,
+        /// Why, as the client said it, redacted.
+        reason: String,
+    },
+    /// No answer in time.
+    Timeout {
+        /// What the adapter was doing.
+        during: Step,
+        /// The timeout.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RedisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedisError::Url { url, reason } => write!(f, "invalid Redis URL {url}: {reason}"),
+            RedisError::Redis { during, reason } => write!(f, "{during} failed: {reason}"),
+            RedisError::Timeout { during, after } => {
+                write!(f, "{during}: no answer from Redis within {after:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RedisError {}
+
+/// What a publish does to a presence key.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    /// Set to the payload, expiring after the duration.
+    Set(Duration),
+    /// Deleted (`stop`).
+    Delete,
+    /// Left as it is.
+    Keep,
+}
+
+/// Publishes beatit text and liveness records; see the [crate docs](crate).
+pub struct RedisPublisher {
+    config: RedisConfig,
+    client: redis::Client,
+    connection: Option<redis::aio::MultiplexedConnection>,
+    buf: BytesMut,
+}
+
+impl fmt::Debug for RedisPublisher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisPublisher")
+            .field("config", &self.config)
+            .field("connected", &self.connection.is_some())
+            .finish()
+    }
+}
+
+impl RedisPublisher {
+    /// Connects.
+    pub async fn connect(config: &RedisConfig) -> Result<RedisPublisher, RedisError> {
+        let mut publisher = RedisPublisher {
+            config: config.clone(),
+            client: config.client()?,
+            connection: None,
+            buf: BytesMut::new(),
+        };
+        publisher.connection().await?;
+        Ok(publisher)
+    }
+
+    async fn connection(&mut self) -> Result<redis::aio::MultiplexedConnection, RedisError> {
+        if let Some(c) = &self.connection {
+            return Ok(c.clone());
+        }
+        let c = self
+            .config
+            .bounded(
+                Step::Connect,
+                self.client.get_multiplexed_async_connection(),
+            )
+            .await?;
+        self.connection = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Runs a pipeline; a failure drops the connection, so the next call connects again.
+    async fn run(&mut self, pipe: redis::Pipeline) -> Result<(), RedisError> {
+        let mut c = self.connection().await?;
+        let result = self
+            .config
+            .bounded(Step::Publish, pipe.query_async::<()>(&mut c))
+            .await;
+        if result.is_err() {
+            self.connection = None;
+        }
+        result
+    }
+
+    /// Publishes `payload` on each channel, and does `key` to its presence key when
+    /// presence keys are configured.
+    async fn publish_on(
+        &mut self,
+        channels: &[String],
+        payload: &[u8],
+        key: Key,
+    ) -> Result<(), RedisError> {
+        let mut pipe = redis::pipe();
+        for channel in channels {
+            pipe.publish(channel, payload).ignore();
+            if !self.config.presence_keys {
+                continue;
+            }
+            match key {
+                Key::Set(ttl) => {
+                    let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+                    pipe.pset_ex(channel, payload, millis.max(1)).ignore();
+                }
+                Key::Delete => {
+                    pipe.del(channel).ignore();
+                }
+                Key::Keep => {}
+            }
+        }
+        self.run(pipe).await
+    }
+
+    /// Publishes a liveness record on its channel in each configured convention, built
+    /// from its `service_name`, and keeps its presence key when configured (time to live:
+    /// the factor times the record interval).
+    pub async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), RedisError> {
+        let channels: Vec<String> = self
+            .config
+            .conventions
+            .iter()
+            .map(|&c| record.service_name().channel(c))
+            .collect();
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        record.encode(&mut buf);
+        let ttl = self
+            .config
+            .record_interval
+            .saturating_mul(self.config.ttl_factor);
+        let result = self.publish_on(&channels, &buf, Key::Set(ttl)).await;
+        self.buf = buf;
+        result
+    }
+
+    /// Publishes raw bytes on any channel, with no presence key: for tests and tools.
+    pub async fn publish_raw(&mut self, channel: &str, payload: &[u8]) -> Result<(), RedisError> {
+        let mut pipe = redis::pipe();
+        pipe.publish(channel, payload).ignore();
+        self.run(pipe).await
+    }
+}
+
+impl AsyncPublish for RedisPublisher {
+    type Error = RedisError;
+
+    /// Publishes beatit text on the channel named after the subject, and keeps its
+    /// presence key when configured: set with a time to live after `start`, `beat` and
+    /// `degraded`, deleted after `stop`, untouched by a payload that is not a signal.
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), RedisError> {
+        let key = match Signal::decode(payload) {
+            Ok(signal) => key_ttl(signal, self.config.ttl_factor).map_or(Key::Delete, Key::Set),
+            Err(_) => Key::Keep,
+        };
+        let channels = [subject.as_str().to_owned()];
+        self.publish_on(&channels, payload, key).await
+    }
+}
+
+/// Every message on the channels of `spec/transports.md` §3, decoded; see the
+/// [crate docs](crate).
+pub struct RedisSubscriber {
+    config: RedisConfig,
+    client: redis::Client,
+    stream: Option<redis::aio::PubSubStream>,
+}
+
+impl fmt::Debug for RedisSubscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSubscriber")
+            .field("config", &self.config)
+            .field("subscribed", &self.stream.is_some())
+            .finish()
+    }
+}
+
+impl RedisSubscriber {
+    /// Connects and subscribes to [`PATTERNS`]; returns once the server has confirmed
+    /// the subscriptions, so nothing published after it is missed.
+    pub async fn connect(config: &RedisConfig) -> Result<RedisSubscriber, RedisError> {
+        let client = config.client()?;
+        let stream = subscribe(config, &client).await?;
+        Ok(RedisSubscriber {
+            config: config.clone(),
+            client,
+            stream: Some(stream),
+        })
+    }
+
+    /// The next message, decoded. Never ends: when the connection is lost it connects
+    /// and subscribes again (at most a second between attempts) and goes on.
+    pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
+        let mut attempt: u32 = 0;
+        loop {
+            let stream = match &mut self.stream {
+                Some(s) => s,
+                None => match subscribe(&self.config, &self.client).await {
+                    Ok(s) => self.stream.insert(s),
+                    Err(_) => {
+                        attempt = attempt.saturating_add(1);
+                        let delay = Duration::from_millis(100).saturating_mul(attempt.min(10));
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                },
+            };
+            match stream.next().await {
+                Some(msg) => {
+                    let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
+                    return Some(transport::decode_redis(&channel, msg.get_payload_bytes()));
+                }
+                None => self.stream = None,
+            }
+        }
+    }
+
+    /// Who is alive now, by the presence keys (`spec/transports.md` §3.3): every key
+    /// named like a channel of §3, read with `SCAN` and `GET` on a connection of its own
+    /// and decoded as if it had been published on that channel. A key that expires
+    /// between the scan and the read is left out.
+    pub async fn present(&self) -> Result<Vec<Result<Delivery, Invalid>>, RedisError> {
+        let mut c = self
+            .config
+            .bounded(
+                Step::Connect,
+                self.client.get_multiplexed_async_connection(),
+            )
+            .await?;
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for pattern in PATTERNS {
+            let scan = async {
+                let mut iter = c.scan_match::<_, Vec<u8>>(pattern).await?;
+                let mut keys = Vec::new();
+                while let Some(key) = iter.next().await {
+                    keys.push(key?);
+                }
+                Ok(keys)
+            };
+            keys.extend(self.config.bounded(Step::Read, scan).await?);
+        }
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            let value: Option<Vec<u8>> = self.config.bounded(Step::Read, c.get(&key)).await?;
+            if let Some(value) = value {
+                found.push(transport::decode_redis(&key, &value));
+            }
+        }
+        Ok(found)
+    }
+}
+
+async fn subscribe(
+    config: &RedisConfig,
+    client: &redis::Client,
+) -> Result<redis::aio::PubSubStream, RedisError> {
+    let mut pubsub = config
+        .bounded(Step::Connect, client.get_async_pubsub())
+        .await?;
+    for pattern in PATTERNS {
+        config
+            .bounded(Step::Subscribe, pubsub.psubscribe(pattern))
+            .await?;
+    }
+    Ok(pubsub.into_on_message())
+}

@@ -1,0 +1,233 @@
+//! heartwire-redis against real Redis servers: the machine's on 6379, and a private one
+//! that is killed and started again.
+
+mod support;
+
+use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
+use heartwire::record::{Convention, DEFAULT_INTERVAL, Liveness, Record};
+use heartwire::text::{Process, Signal};
+use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
+use heartwire_redis::{RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
+use support::{
+    Deadline, PrivateBroker, bounded, next_about, ok, origin, require_redis, secs, unique,
+};
+
+const URL: &str = "redis://127.0.0.1:6379";
+
+fn record_json(service: &str, count: u64) -> String {
+    format!(
+        r#"{{"service_name":"{service}","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00.123456+00:00","heartbeat_count":{count},"queue_size":7}}"#
+    )
+}
+
+#[tokio::test]
+async fn text_and_records_in_both_conventions_are_decoded() {
+    require_redis();
+    let token = unique("redis");
+    let config = RedisConfig::new(URL).conventions(&Convention::ALL);
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+
+    let name = format!("hwtest.{token}");
+    let process = ok(Process::new(&name));
+    let mut heart = AsyncHeart::new(&process, publisher);
+    assert_eq!(heart.beat(secs(5)).await, Ok(Outcome::Published));
+    assert_eq!(heart.stop().await, Ok(Outcome::Published));
+    for signal in [Signal::Beat { period: secs(5) }, Signal::Stop] {
+        match next_about(&mut sub, &token).await {
+            Ok(Delivery {
+                origin,
+                content: Content::Text(m),
+            }) => {
+                assert_eq!(origin.transport, Transport::Redis);
+                assert_eq!(origin.address, format!("heartbeat.{name}"));
+                assert_eq!((m.process().as_str(), m.signal()), (name.as_str(), signal));
+            }
+            other => panic!("expected beatit text, got {other:?}"),
+        }
+    }
+
+    publisher = std::mem::replace(
+        heart.publisher_mut(),
+        ok(RedisPublisher::connect(&config).await),
+    );
+    let json = record_json(&token, 42);
+    let record = ok(Record::decode(json.as_bytes()));
+    ok(bounded("publish", publisher.publish_record(&record)).await);
+    let mut conventions = Vec::new();
+    for _ in Convention::ALL {
+        match next_about(&mut sub, &token).await {
+            Ok(Delivery {
+                content:
+                    Content::Record {
+                        channel,
+                        record: got,
+                    },
+                ..
+            }) => {
+                assert_eq!(channel.service().as_str(), token);
+                assert_eq!(*got, record);
+                // The liveness state of what arrived, by the seed's rule.
+                let sent = got.timestamp().unix_time();
+                let at = |secs| sent.checked_add_secs(secs).unwrap_or(sent);
+                assert_eq!(got.liveness(at(10), DEFAULT_INTERVAL), Liveness::Alive);
+                assert_eq!(got.liveness(at(120), DEFAULT_INTERVAL), Liveness::Stale);
+                assert_eq!(got.liveness(at(600), DEFAULT_INTERVAL), Liveness::Dead);
+                conventions.push(channel.convention());
+            }
+            other => panic!("expected a record, got {other:?}"),
+        }
+    }
+    conventions.sort();
+    assert_eq!(conventions, Convention::ALL);
+
+    // Invalid input, on a channel or in a payload, is a typed error with the raw bytes.
+    ok(publisher
+        .publish_raw(&format!("heartbeat:service:{token}:x"), json.as_bytes())
+        .await);
+    match next_about(&mut sub, &token).await {
+        Err(Invalid {
+            raw,
+            error: DecodeError::Channel(_),
+            ..
+        }) => assert_eq!(raw, json.as_bytes()),
+        other => panic!("expected a channel error, got {other:?}"),
+    }
+    ok(publisher
+        .publish_raw(
+            &format!("heartbeat:service:{token}"),
+            b"{\"service_name\":1}",
+        )
+        .await);
+    match next_about(&mut sub, &token).await {
+        Err(Invalid {
+            raw,
+            error: DecodeError::Record(_),
+            ..
+        }) => assert_eq!(raw, b"{\"service_name\":1}"),
+        other => panic!("expected a record error, got {other:?}"),
+    }
+    ok(publisher
+        .publish_raw(&format!("heartbeat.{token}"), b"beat/")
+        .await);
+    match next_about(&mut sub, &token).await {
+        Err(Invalid {
+            raw,
+            error: DecodeError::Text(_),
+            ..
+        }) => assert_eq!(raw, b"beat/"),
+        other => panic!("expected a text error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn presence_keys_say_who_is_alive_and_stop_removes_them() {
+    require_redis();
+    let token = unique("redisk");
+    let config = RedisConfig::new(URL).presence_keys(true);
+    let sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    let process = ok(Process::new(&token));
+
+    ok(publisher.publish(&process.subject(), b"beat/30").await);
+    let record = ok(Record::decode(record_json(&token, 1).as_bytes()).map(Record::into_owned));
+    ok(publisher.publish_record(&record).await);
+
+    let present = ok(bounded("read", sub.present()).await);
+    let ours: Vec<_> = present
+        .into_iter()
+        .filter(|item| origin(item).address.contains(&token))
+        .collect();
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert!(
+        ours.iter().any(
+            |d| matches!(d, Ok(Delivery { content: Content::Text(m), .. })
+        if m.signal() == Signal::Beat { period: secs(30) })
+        ),
+        "{ours:?}"
+    );
+    assert!(
+        ours.iter().any(
+            |d| matches!(d, Ok(Delivery { content: Content::Record { record: r, .. }, .. })
+        if **r == record)
+        ),
+        "{ours:?}"
+    );
+
+    ok(publisher.publish(&process.subject(), b"stop").await);
+    let present = ok(bounded("read", sub.present()).await);
+    let left: Vec<_> = present
+        .iter()
+        .filter(|item| {
+            origin(item)
+                .address
+                .starts_with(&format!("heartbeat.{token}"))
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
+    let mut broker = PrivateBroker::redis();
+    let config = RedisConfig::new(format!("redis://{}", broker.addr()))
+        .timeout(std::time::Duration::from_secs(2));
+    let token = unique("redisrestart");
+    let process = ok(Process::new(&token));
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+
+    ok(bounded("publish", publisher.publish(&process.subject(), b"beat/1")).await);
+    assert!(next_about(&mut sub, &token).await.is_ok());
+
+    broker.kill();
+    let error = bounded(
+        "publish while down",
+        publisher.publish(&process.subject(), b"beat/2"),
+    )
+    .await;
+    assert!(
+        matches!(
+            error,
+            Err(RedisError::Redis { .. } | RedisError::Timeout { .. })
+        ),
+        "{error:?}"
+    );
+
+    broker.resume();
+    let deadline = Deadline::start();
+    let seen = loop {
+        deadline.check("a beat after the restart").await;
+        if publisher
+            .publish(&process.subject(), b"beat/3")
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        let next = tokio::time::timeout(std::time::Duration::from_millis(300), sub.next()).await;
+        if let Ok(Some(Ok(d))) = next {
+            break d;
+        }
+    };
+    match seen.content {
+        Content::Text(m) => assert_eq!(m.signal(), Signal::Beat { period: secs(3) }),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn credentials_never_reach_errors_or_debug() {
+    let port = support::free_port();
+    let config = RedisConfig::new(format!("redis://alice:s3cretpw@127.0.0.1:{port}/0"))
+        .timeout(std::time::Duration::from_millis(500));
+    assert!(!format!("{config:?}").contains("s3cretpw"), "{config:?}");
+    match bounded("connect", RedisPublisher::connect(&config)).await {
+        Err(e) => {
+            for shown in [e.to_string(), format!("{e:?}")] {
+                assert!(!shown.contains("s3cretpw"), "{shown}");
+            }
+        }
+        Ok(_) => panic!("connected to a port nobody listens on"),
+    }
+}
