@@ -157,6 +157,9 @@ pub enum Reason {
     Suspected,
     /// An adaptive detector's suspicion crossed its conviction threshold.
     Convicted,
+    /// The process's connection ended without a goodbye: an MQTT Last Will
+    /// (`spec/transports.md`), seen at once instead of after a timeout.
+    Gone,
 }
 
 impl Reason {
@@ -179,6 +182,7 @@ impl Reason {
             Reason::Grace => "grace",
             Reason::Suspected => "suspected",
             Reason::Convicted => "convicted",
+            Reason::Gone => "gone",
         }
     }
 }

@@ -442,6 +442,18 @@ impl Monitor {
         Ok(self.apply(id, state, reason, at, before))
     }
 
+    /// The beatit process `name` is gone without a `stop` (`spec/liveness.md` §3.1): its
+    /// broker published its MQTT Last Will, because its connection ended without a clean
+    /// disconnect. It is `dead` at once, for reason `gone`; its next signal revives it, as
+    /// after any death. A monitor that never saw the process learns of it this way.
+    pub fn observe_gone(&mut self, name: &Process<'_>, at: UnixTime) -> Result<State, Rejected> {
+        let at = nanos(at);
+        let id = self.admit(Source::Text, name.as_str(), at, Order::Arrival)?;
+        let before = self.next_transition(id).map(|t| t.0);
+        self.slots[id as usize].last = at;
+        Ok(self.apply(id, State::Dead, Reason::Gone, at, before))
+    }
+
     /// A liveness record received at `at` (`spec/liveness.md` §3.2): its state is the
     /// seed's verdict on its age ([`classify_at`]).
     pub fn observe_record(&mut self, record: &Record<'_>, at: UnixTime) -> Result<State, Rejected> {

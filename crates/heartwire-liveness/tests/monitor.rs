@@ -747,3 +747,33 @@ fn a_batch_is_the_same_as_one_at_a_time() {
     );
     assert_eq!(one.snapshot(), many.snapshot());
 }
+
+#[test]
+fn a_last_will_is_a_death_at_once_and_a_signal_revives() {
+    use State::*;
+    let mut m = calm();
+    let p = "camera.worker-2";
+    assert_eq!(text(&mut m, p, "beat/60", 0), Ok(Alive));
+    assert_eq!(m.observe_gone(&process(p), at(5 * SECS)), Ok(Dead));
+    assert_eq!(
+        poll(&mut m, 5 * SECS),
+        [
+            change(p, None, Alive, Reason::Beat, 0),
+            change(p, Some(Alive), Dead, Reason::Gone, 5 * SECS),
+        ]
+    );
+    // Dead is terminal: time passing changes nothing, long past every deadline.
+    assert_eq!(poll(&mut m, 10 * MINS), []);
+    // A restart that signals again is alive again.
+    assert_eq!(text(&mut m, p, "start/600", 11 * MINS), Ok(Starting));
+    assert_eq!(
+        poll(&mut m, 11 * MINS),
+        [change(p, Some(Dead), Starting, Reason::Start, 11 * MINS)]
+    );
+    // A will of a process never seen makes it known, dead.
+    assert_eq!(m.observe_gone(&process("never.seen"), at(12 * MINS)), Ok(Dead));
+    assert_eq!(
+        poll(&mut m, 12 * MINS),
+        [change("never.seen", None, Dead, Reason::Gone, 12 * MINS)]
+    );
+}
