@@ -4,7 +4,9 @@
 //! `spec/`'s. Run `heartwire --help` for the commands.
 #![forbid(unsafe_code)]
 
+mod brokers;
 mod lines;
+mod monitor;
 mod schema;
 mod verify;
 
@@ -113,6 +115,19 @@ enum Command {
         #[command(subcommand)]
         action: ScheduleAction,
     },
+    /// Watch heartbeats on brokers: who is alive, degraded, late, dead or stopped.
+    ///
+    /// Subscribes to every --from broker for every format it carries (spec/transports.md),
+    /// feeds each message to the liveness engine (spec/liveness.md) and shows the state
+    /// of every process: on a terminal a table redrawn every --refresh ms (process,
+    /// source, state, last signal, age, next deadline, suspicion), otherwise one JSON
+    /// line per state change, for example
+    /// {"event":"changed","process":"billing.worker-1","source":"text","old":"alive",
+    /// "new":"late","reason":"overdue","at":"2026-11-23T09:00:07.500Z"}
+    /// Invalid messages are reported on stderr with where they came from; a broker that
+    /// goes away is connected again. Runs until interrupted (or --exit-after).
+    #[command(verbatim_doc_comment)]
+    Monitor(monitor::MonitorArgs),
     /// Print or write the JSON Schemas (draft 2020-12) of the JSON formats.
     ///
     /// With no NAME, lists the schemas: text (the canonical JSON form of a beatit
@@ -257,6 +272,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Verify(args)) => return verify::verify(args),
         Some(Command::Vectors { action }) => return verify::vectors(action),
+        Some(Command::Monitor(args)) => return monitor::run(args),
         Some(Command::Example) => out
             .write_all(EXAMPLE.as_bytes())
             .map(|()| Outcome::AllValid),

@@ -1008,6 +1008,15 @@ impl Monitor {
         Some(self.view(&self.slots[id as usize]))
     }
 
+    /// The next change a process is due for if nothing more is heard from it: when, and
+    /// to which state (`late`, `dead`, `disconnected`); `None` for a process in a final
+    /// state or not tracked. What a live table shows as its next deadline.
+    pub fn next_change(&self, source: Source, name: &str) -> Option<(UnixTime, State)> {
+        let id = self.find(source, name)?;
+        self.next_transition(id)
+            .map(|(at, state, _)| (unix(at), state))
+    }
+
     /// The continuous suspicion of a process at `now`: its detector's (phi for an
     /// adaptive one), else the silence as a fraction of its declared duration, record
     /// interval, disconnect grace or time to its next ping's grace.

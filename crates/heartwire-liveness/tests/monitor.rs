@@ -754,7 +754,9 @@ fn a_last_will_is_a_death_at_once_and_a_signal_revives() {
     let mut m = calm();
     let p = "camera.worker-2";
     assert_eq!(text(&mut m, p, "beat/60", 0), Ok(Alive));
+    assert_eq!(m.next_change(Source::Text, p), Some((at(90 * SECS), Late)));
     assert_eq!(m.observe_gone(&process(p), at(5 * SECS)), Ok(Dead));
+    assert_eq!(m.next_change(Source::Text, p), None);
     assert_eq!(
         poll(&mut m, 5 * SECS),
         [
@@ -771,7 +773,10 @@ fn a_last_will_is_a_death_at_once_and_a_signal_revives() {
         [change(p, Some(Dead), Starting, Reason::Start, 11 * MINS)]
     );
     // A will of a process never seen makes it known, dead.
-    assert_eq!(m.observe_gone(&process("never.seen"), at(12 * MINS)), Ok(Dead));
+    assert_eq!(
+        m.observe_gone(&process("never.seen"), at(12 * MINS)),
+        Ok(Dead)
+    );
     assert_eq!(
         poll(&mut m, 12 * MINS),
         [change("never.seen", None, Dead, Reason::Gone, 12 * MINS)]

@@ -406,6 +406,23 @@ impl MqttPublisher {
     }
 }
 
+impl MqttPublisher {
+    /// A clean disconnect without a goodbye: the broker does not publish the will, and the
+    /// retained presence stays `online`. For a publisher that only sent a signal or two
+    /// (`heartwire beat`): its beats' own deadlines say how long it is alive, and neither
+    /// `offline` nor `stopped` would be true of it.
+    pub async fn close(self) -> Result<(), MqttError> {
+        self.client
+            .disconnect()
+            .await
+            .map_err(|_| MqttError::Closed)?;
+        let mut link = self.link.clone();
+        let gone = link.wait_for(|l| *l != Link::Up);
+        let _ = tokio::time::timeout(self.timeout, gone).await;
+        Ok(())
+    }
+}
+
 impl Drop for MqttPublisher {
     fn drop(&mut self) {
         self.task.abort();

@@ -1,0 +1,316 @@
+//! `heartwire monitor` against the brokers of this machine (NATS 4222, Redis 6379,
+//! Mosquitto 1883, RabbitMQ 5672), as a user runs it: the binary subscribes, beats are
+//! published through the adapters, and its JSON lines and stderr are read back.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use heartwire::heart::AsyncPublish;
+use heartwire::text::{Process, Subject};
+
+use heartwire_amqp::{AmqpConfig, AmqpPublisher};
+use heartwire_mqtt::{MqttConfig, MqttPublisher};
+use heartwire_nats::{NatsConfig, NatsPublisher};
+use heartwire_redis::{RedisConfig, RedisPublisher};
+use serde_json::Value;
+
+const NATS: &str = "nats://127.0.0.1:4222";
+const REDIS: &str = "redis://127.0.0.1:6379";
+const MQTT: &str = "mqtt://127.0.0.1:1883";
+const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// A token no other run or test uses.
+fn unique(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{tag}{}x{nanos}", std::process::id())
+}
+
+/// The monitor, running; its stdout lines and stderr lines arrive on channels.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    errors: mpsc::Receiver<String>,
+    pending: std::cell::RefCell<Vec<Value>>,
+}
+
+fn monitor(args: &[&str]) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .arg("monitor")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (tx, errors) = mpsc::channel();
+    let stderr = child.stderr.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Running {
+        child,
+        lines,
+        errors,
+        pending: std::cell::RefCell::new(Vec::new()),
+    }
+}
+
+impl Running {
+    /// Waits (bounded) until every `--from` says it is subscribed.
+    fn wait_subscribed(&self, count: usize) {
+        let mut seen = 0;
+        while seen < count {
+            let line = self
+                .errors
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the monitor reports its subscriptions (are the brokers running? see README, Brokers for development)");
+            if line.contains("subscribed to") {
+                seen += 1;
+            }
+        }
+    }
+
+    /// The next JSON event about `process`, within `bound`. Events about other
+    /// processes are kept for later calls: the brokers deliver in their own order.
+    fn event_about(&self, process: &str, bound: Duration) -> Value {
+        let mut pending = self.pending.borrow_mut();
+        if let Some(i) = pending.iter().position(|e| e["process"] == process) {
+            return pending.remove(i);
+        }
+        let deadline = std::time::Instant::now() + bound;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no event about {process} within {bound:?}"));
+            let event: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
+            if event["process"] == process {
+                return event;
+            }
+            pending.push(event);
+        }
+    }
+
+    /// The next stderr line that contains `text`, within `bound`.
+    fn error_about(&self, text: &str, bound: Duration) -> String {
+        let deadline = std::time::Instant::now() + bound;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .errors
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no stderr line about {text} within {bound:?}"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The subject of a process name made by [`unique`].
+fn subject(name: &str) -> Subject<'static> {
+    Process::new(name).expect("a valid process name").subject()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+fn changed(event: &Value) -> (&str, &str, &str) {
+    (
+        event["old"].as_str().unwrap_or("-"),
+        event["new"].as_str().unwrap_or("?"),
+        event["reason"].as_str().unwrap_or("?"),
+    )
+}
+
+#[test]
+fn beats_from_every_broker_become_states_and_silence_becomes_death() {
+    let m = monitor(&[
+        "--from",
+        NATS,
+        "--from",
+        REDIS,
+        "--from",
+        MQTT,
+        "--from",
+        AMQP,
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "60",
+    ]);
+    m.wait_subscribed(4);
+    let rt = runtime();
+    let nats_name = unique("mon.nats");
+    let redis_name = unique("mon.redis");
+    let mqtt_name = unique("mon.mqtt");
+    let amqp_name = unique("mon.amqp");
+    rt.block_on(async {
+        let mut nats = NatsPublisher::connect(&NatsConfig::new(NATS))
+            .await
+            .expect("NATS");
+        nats.publish(&subject(&nats_name), b"beat/1")
+            .await
+            .expect("published");
+        let mut redis = RedisPublisher::connect(&RedisConfig::new(REDIS))
+            .await
+            .expect("Redis");
+        redis
+            .publish(&subject(&redis_name), b"degraded/1")
+            .await
+            .expect("published");
+        redis
+            .publish_raw(&format!("heartbeat.{redis_name}-bad"), b"beat/-1")
+            .await
+            .expect("published");
+        let mut amqp = AmqpPublisher::connect(&AmqpConfig::new(AMQP))
+            .await
+            .expect("RabbitMQ");
+        amqp.publish(&subject(&amqp_name), b"start/60")
+            .await
+            .expect("confirmed");
+    });
+    let e = m.event_about(&nats_name, Duration::from_secs(10));
+    assert_eq!(
+        (e["source"].as_str(), changed(&e)),
+        (Some("text"), ("-", "alive", "beat"))
+    );
+    let e = m.event_about(&redis_name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "degraded", "degraded"));
+    let e = m.event_about(&amqp_name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "starting", "start"));
+    // An invalid message is reported with where it came from, and nothing else happens.
+    let line = m.error_about(&format!("{redis_name}-bad"), Duration::from_secs(10));
+    assert!(line.contains("invalid message on redis"), "{line}");
+    // Silence: late at 1.5 s, dead at 3 s after the beat.
+    let e = m.event_about(&nats_name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("alive", "late", "overdue"));
+    let e = m.event_about(&nats_name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("late", "dead", "silent"));
+
+    // A publisher that dies without a goodbye is dead at once, through its MQTT will.
+    rt.block_on(async {
+        let process = Process::new(&mqtt_name).expect("a valid name");
+        let mut mqtt = MqttPublisher::connect(&MqttConfig::new(MQTT), &process)
+            .await
+            .expect("Mosquitto");
+        mqtt.publish(&process.subject(), b"beat/600")
+            .await
+            .expect("published");
+        // Dropped: the connection ends without DISCONNECT, as in a crash.
+        drop(mqtt);
+    });
+    let e = m.event_about(&mqtt_name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "alive", "beat"));
+    let e = m.event_about(&mqtt_name, Duration::from_secs(20));
+    assert_eq!(changed(&e), ("alive", "dead", "gone"));
+}
+
+#[test]
+fn a_snapshot_keeps_the_state_across_a_restart() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("snapshot"));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let file = dir.join("state.json");
+    let file_arg = file.to_str().expect("UTF-8");
+    let name = unique("mon.snap");
+
+    let first = monitor(&[
+        "--from",
+        NATS,
+        "--json",
+        "--snapshot",
+        file_arg,
+        "--exit-after",
+        "2",
+    ]);
+    first.wait_subscribed(1);
+    runtime().block_on(async {
+        let mut nats = NatsPublisher::connect(&NatsConfig::new(NATS))
+            .await
+            .expect("NATS");
+        nats.publish(&subject(&name), b"beat/30")
+            .await
+            .expect("published");
+    });
+    let e = first.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "alive", "beat"));
+    let mut first = first;
+    let status = first.child.wait().expect("the monitor exits after 2 s");
+    assert!(status.success());
+    let saved = std::fs::read_to_string(&file).expect("the snapshot was written");
+    assert!(saved.contains(&name), "{saved}");
+
+    // The second run knows the process without hearing from it, and judges its silence
+    // from the beat the first run saw: late 45 s after it, not 45 s after the restart.
+    let second = monitor(&[
+        "--from",
+        NATS,
+        "--json",
+        "--snapshot",
+        file_arg,
+        "--exit-after",
+        "3",
+    ]);
+    let mut second = second;
+    let status = second.child.wait().expect("the monitor exits after 3 s");
+    assert!(status.success());
+    let saved = std::fs::read_to_string(&file).expect("the snapshot was written again");
+    assert!(
+        saved.contains(&name),
+        "the restored process was kept: {saved}"
+    );
+}
+
+#[test]
+fn a_url_of_no_broker_is_a_usage_error_and_credentials_stay_hidden() {
+    let output = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["monitor", "--from", "ftp://user:secret@example.invalid/"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("expected a nats://, redis://, mqtt:// or amqp:// URL"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "{stderr}");
+
+    // A broker that is not there is retried, and its password never printed.
+    let m = monitor(&[
+        "--from",
+        "redis://user:hunter2@127.0.0.1:1",
+        "--json",
+        "--exit-after",
+        "2",
+    ]);
+    let line = m.error_about("127.0.0.1:1", Duration::from_secs(10));
+    assert!(!line.contains("hunter2"), "{line}");
+    assert!(line.contains("trying again"), "{line}");
+}
