@@ -1,0 +1,48 @@
+//! HTTP ping heartbeats, both ends (`spec/http.md`).
+//!
+//! - [`ping`]: the pinger, with the Intervalometerator's policy by default (10 s
+//!   timeout, redirects followed, success on any 2xx, 2 attempts 20 s apart) and the
+//!   last result in its one-line form ([`result`]).
+//! - [`aligned`]: schedules that fire when the minute is divisible by 5 to 60, once at
+//!   start, and on demand; pure, so a virtual clock drives them.
+//! - [`service`]: what beatit's signals and a job's exit status become for
+//!   healthchecks.io, Dead Man's Snitch, Cronitor, a plain URL, or heartwire's
+//!   receiver.
+//! - [`receiver`]: an HTTP/1.1 server (hyper on tokio) that feeds pings and beatit text
+//!   into a shared [`heartwire_liveness::Monitor`] and serves its state at `/status`.
+//!
+//! # Usage
+//!
+//! ```
+//! use heartwire::text::{Process, Seconds, Signal};
+//! use heartwire_http::service::{JobSignal, Service};
+//!
+//! let process = Process::new("backup")?;
+//! let beat = JobSignal::Text(Signal::Start { warmup: Seconds::from_secs(60).ok_or("0")? });
+//! let request = Service::Healthchecks
+//!     .request("https://hc-ping.com/KEY/", &process, beat, None, None)
+//!     .ok_or("not sent")?;
+//! assert_eq!(request.url, "https://hc-ping.com/KEY/backup/start");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Feature flags
+//!
+//! None. HTTPS uses rustls with the ring provider and the webpki roots.
+//!
+//! # Supported Rust versions
+//!
+//! The workspace's `rust-version` (1.88) and newer.
+#![forbid(unsafe_code)]
+
+pub mod aligned;
+pub mod ping;
+pub mod receiver;
+pub mod result;
+pub mod service;
+
+pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
+pub use ping::{PingPolicy, Pinger};
+pub use receiver::{DEFAULT_PORT, RateLimit, Receiver, ReceiverConfig, ReceiverError, ReceiverStats};
+pub use result::{Outcome, ResultLine};
+pub use service::{JobSignal, Method, PingRequest, RunId, Service};
