@@ -43,6 +43,8 @@ pub mod service;
 
 pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
 pub use ping::{PingPolicy, Pinger};
-pub use receiver::{DEFAULT_PORT, RateLimit, Receiver, ReceiverConfig, ReceiverError, ReceiverStats};
+pub use receiver::{
+    DEFAULT_PORT, RateLimit, Receiver, ReceiverConfig, ReceiverError, ReceiverStats,
+};
 pub use result::{Outcome, ResultLine};
 pub use service::{JobSignal, Method, PingRequest, RunId, Service};

@@ -117,7 +117,11 @@ impl Pinger {
             Ok(mut response) => {
                 let status = response.status().as_u16();
                 // Read what little there is, so the connection can be reused.
-                let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                let _ = response
+                    .body_mut()
+                    .with_config()
+                    .limit(64 * 1024)
+                    .read_to_vec();
                 Outcome::of_status(status)
             }
             Err(e) => outcome_of_error(&e),

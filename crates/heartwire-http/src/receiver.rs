@@ -269,7 +269,11 @@ impl PingKind {
             "start" => PingKind::Start,
             "log" => PingKind::Log,
             "fail" => PingKind::Fail,
-            digits if !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits
+                if !digits.is_empty()
+                    && digits.len() <= 3
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 match digits.parse::<u8>() {
                     Ok(0) => PingKind::Exit(0),
                     Ok(code) => PingKind::Exit(code),
@@ -343,8 +347,7 @@ impl Shared {
         if clients.len() >= self.config.max_clients && !clients.contains_key(&client) {
             // Forget the clients whose buckets are full again: they lose nothing.
             clients.retain(|_, b| {
-                b.tokens + now.duration_since(b.at).as_secs_f64() * limit.per_second
-                    < limit.burst
+                b.tokens + now.duration_since(b.at).as_secs_f64() * limit.per_second < limit.burst
             });
             if clients.len() >= self.config.max_clients {
                 clients.clear();
@@ -436,9 +439,12 @@ impl Shared {
         let kind = PingKind::parse(suffix)?;
         let mut rate = None;
         let mut rid = None;
-        for (key, value) in query.unwrap_or("").split('&').filter(|p| !p.is_empty()).map(|p| {
-            p.split_once('=').unwrap_or((p, ""))
-        }) {
+        for (key, value) in query
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
+        {
             match key {
                 "period" => {
                     let text = percent_decode(value).ok_or_else(|| {
@@ -496,9 +502,8 @@ impl Shared {
                     )
                 })?;
                 let payload = body.trim_ascii();
-                let message = Message::decode_str(subject.as_str(), payload).map_err(|e| {
-                    Refusal::new(StatusCode::BAD_REQUEST, format!("payload: {e}"))
-                })?;
+                let message = Message::decode_str(subject.as_str(), payload)
+                    .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("payload: {e}")))?;
                 messages.push(message.into_owned());
             }
             None => {
@@ -539,7 +544,10 @@ impl Shared {
                 let Refusal(status, reason) = Refusal::from(rejected);
                 Err(Refusal::new(
                     status,
-                    format!("{process}: {reason} ({accepted} of {} accepted)", messages.len()),
+                    format!(
+                        "{process}: {reason} ({accepted} of {} accepted)",
+                        messages.len()
+                    ),
                 ))
             }
         }

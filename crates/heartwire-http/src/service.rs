@@ -81,7 +81,9 @@ impl Service {
         let body = output
             .filter(|o| !o.is_empty())
             .map(|o| tail_bytes(o, MAX_BODY_LEN).as_bytes().to_vec());
-        let message = output.and_then(last_line).map(|l| head_chars(l, MAX_MESSAGE_LEN));
+        let message = output
+            .and_then(last_line)
+            .map(|l| head_chars(l, MAX_MESSAGE_LEN));
         match self {
             Service::Healthchecks => {
                 if url.path.ends_with('/') {
