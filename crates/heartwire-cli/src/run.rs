@@ -108,7 +108,12 @@ pub(crate) struct BeatArgs {
     #[command(flatten)]
     send: SendArgs,
     /// The signal.
-    #[arg(long, value_enum, default_value = "beat", conflicts_with = "exit_status")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "beat",
+        conflicts_with = "exit_status"
+    )]
     signal: SignalArg,
     /// The job ended with this exit status instead (0 success).
     #[arg(long, value_name = "STATUS")]
@@ -326,6 +331,21 @@ impl Tail {
     }
 }
 
+/// A writer of its own on the descriptor of `stream`: `main` holds the lock of
+/// `io::stdout()` for the whole command, so the pumps write around it.
+#[cfg(unix)]
+fn own<S: std::os::fd::AsFd + Write + Send + 'static>(stream: S) -> Box<dyn Write + Send> {
+    match stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(stream),
+    }
+}
+
+#[cfg(not(unix))]
+fn own<S: Write + Send + 'static>(stream: S) -> Box<dyn Write + Send> {
+    Box::new(stream)
+}
+
 /// Copies `from` to `to` as it comes, keeping the last lines in `tail`; says `done`
 /// at end of input.
 fn pump(
@@ -368,7 +388,8 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let Some((program, job_args)) = args.command.split_first() else {
         return usage("run", "no command given after --");
     };
-    let Some(period) = Seconds::from_nanos(u64::try_from(args.period.as_nanos()).unwrap_or(u64::MAX))
+    let Some(period) =
+        Seconds::from_nanos(u64::try_from(args.period.as_nanos()).unwrap_or(u64::MAX))
     else {
         return usage("run", "--period must be more than 0");
     };
@@ -405,25 +426,31 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         .spawn();
     let status = match spawned {
         Err(e) => {
+            drop(forwarding);
             let message = format!("cannot run {}: {e}", program.to_string_lossy());
             eprintln!("heartwire run: {message}");
             tail.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(format!("{message}\n").as_bytes());
             // The shell's status for a command not found or not executable.
-            if e.kind() == io::ErrorKind::NotFound { 127 } else { 126 }
+            if e.kind() == io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            }
         }
         Ok(mut child) => {
             let (done, outputs_done) = mpsc::channel();
             if let Some(stdout) = child.stdout.take() {
-                pump(stdout, io::stdout(), Arc::clone(&tail), done.clone());
+                pump(stdout, own(io::stdout()), Arc::clone(&tail), done.clone());
             }
             if let Some(stderr) = child.stderr.take() {
-                pump(stderr, io::stderr(), Arc::clone(&tail), done.clone());
+                pump(stderr, own(io::stderr()), Arc::clone(&tail), done.clone());
             }
             drop(done);
             forwarding.to(child.id());
             let waited = child.wait();
+            drop(forwarding);
             // A grandchild holding the pipes open must not hold heartwire: wait a
             // moment for the last output, then go on.
             for _ in 0..2 {
@@ -440,11 +467,15 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
-    drop(forwarding);
     let _ = stop_beats.send(());
     let _ = beats.join();
     let output = tail.lock().unwrap_or_else(PoisonError::into_inner).text();
-    let sent = target.send(&process, JobSignal::Exit(status), Some(&run_id), Some(&output));
+    let sent = target.send(
+        &process,
+        JobSignal::Exit(status),
+        Some(&run_id),
+        Some(&output),
+    );
     report("run", &sent);
     ExitCode::from(status)
 }
