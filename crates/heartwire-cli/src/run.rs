@@ -405,13 +405,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             let start = JobSignal::Text(Signal::Start { warmup: period });
             report("run", &target.send(&process, start, Some(&run_id), None));
             let beat = JobSignal::Text(Signal::Beat { period });
-            loop {
-                match beats_stopped.recv_timeout(period.as_duration()) {
-                    Err(RecvTimeoutError::Timeout) => {
-                        report("run", &target.send(&process, beat, Some(&run_id), None));
-                    }
-                    _ => break,
-                }
+            while let Err(RecvTimeoutError::Timeout) =
+                beats_stopped.recv_timeout(period.as_duration())
+            {
+                report("run", &target.send(&process, beat, Some(&run_id), None));
             }
         })
     };
