@@ -78,6 +78,8 @@ pub enum ReceiverError {
     Bind(std::io::Error),
     /// The listening socket could not be handed to the runtime.
     Listen(std::io::Error),
+    /// [`Receiver::run_blocking`] could not build its runtime.
+    Runtime(std::io::Error),
 }
 
 impl fmt::Display for ReceiverError {
@@ -85,6 +87,7 @@ impl fmt::Display for ReceiverError {
         match self {
             ReceiverError::Bind(e) => write!(f, "cannot bind: {e}"),
             ReceiverError::Listen(e) => write!(f, "cannot listen: {e}"),
+            ReceiverError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
         }
     }
 }
@@ -92,7 +95,9 @@ impl fmt::Display for ReceiverError {
 impl std::error::Error for ReceiverError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ReceiverError::Bind(e) | ReceiverError::Listen(e) => Some(e),
+            ReceiverError::Bind(e) | ReceiverError::Listen(e) | ReceiverError::Runtime(e) => {
+                Some(e)
+            }
         }
     }
 }
@@ -155,6 +160,20 @@ impl Receiver {
     /// Its counters, to read while it runs.
     pub fn stats(&self) -> Arc<ReceiverStats> {
         Arc::clone(&self.stats)
+    }
+
+    /// [`Receiver::run`] on a single-threaded tokio runtime of its own, blocking the
+    /// calling thread: for a program without a runtime, from a thread it spawns.
+    pub fn run_blocking(
+        self,
+        monitor: Arc<Mutex<Monitor>>,
+        clock: impl Fn() -> UnixTime + Send + Sync + 'static,
+    ) -> Result<(), ReceiverError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ReceiverError::Runtime)?
+            .block_on(self.run(monitor, clock))
     }
 
     /// Serves forever on the current tokio runtime: every valid ping and beat goes into

@@ -365,3 +365,38 @@ fn a_post_carries_its_body() {
     assert_eq!(seen[0].target, "/KEY/2");
     assert_eq!(seen[0].body, b"line 1\nline 2\n");
 }
+
+#[test]
+fn hostile_input_never_stops_the_receiver() {
+    let (addr, _) = receiver(ReceiverConfig::default());
+    let long_name = "a".repeat(300);
+    let huge_header = format!("GET /status HTTP/1.1\r\nX: {}\r\n\r\n", "y".repeat(1 << 20));
+    let requests = [
+        "GET /ping/\u{ff}\u{fe} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        format!("GET /ping/{long_name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        "POST /ping/a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n".to_owned(),
+        "POST /ping/a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello".to_owned(),
+        "POST /beat HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4\r\n\r\n\u{0}\u{0}\u{0}\u{0}".to_owned(),
+        "POST /beat/heartbeat.a HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 11\r\n\r\nbeat/1e9999".to_owned(),
+        "GET /ping/a?period=Minutes(99999999999) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        "GET /ping/a?period=%E2%82 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        "GET /ping/a?&&&=&period HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        "GET http://elsewhere/ping/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        "GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        "BREW /ping/a HTCPCP/1.0\r\n\r\n".to_owned(),
+        huge_header,
+    ];
+    for request in &requests {
+        let (status, _) = raw(addr, request);
+        assert!(status == 0 || (200..600).contains(&status), "{status}");
+        // After each, the receiver still answers.
+        assert_eq!(
+            get(addr, "/status").0,
+            200,
+            "after {:?}",
+            &request[..request.len().min(60)]
+        );
+    }
+    let (status, text) = get(addr, &format!("/ping/{long_name}"));
+    assert_eq!(status, 400, "{text}");
+}
