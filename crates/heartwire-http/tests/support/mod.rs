@@ -12,11 +12,19 @@ use heartwire_liveness::{Config, Monitor};
 
 /// The receiver on 127.0.0.1, serving on a thread of its own until the test ends.
 pub fn receiver(config: ReceiverConfig) -> (SocketAddr, Arc<Mutex<Monitor>>) {
+    receiver_on(config, || SystemClock.now())
+}
+
+/// The receiver on a clock of the test's choosing.
+pub fn receiver_on(
+    config: ReceiverConfig,
+    clock: impl Fn() -> heartwire::time::UnixTime + Send + Sync + 'static,
+) -> (SocketAddr, Arc<Mutex<Monitor>>) {
     let receiver = Receiver::bind(([127, 0, 0, 1], 0).into(), config).expect("binds");
     let addr = receiver.local_addr().expect("bound");
     let monitor = Arc::new(Mutex::new(Monitor::new(Config::default())));
     let shared = Arc::clone(&monitor);
-    std::thread::spawn(move || receiver.run_blocking(shared, || SystemClock.now()));
+    std::thread::spawn(move || receiver.run_blocking(shared, clock));
     (addr, monitor)
 }
 
