@@ -42,7 +42,7 @@ pub mod result;
 pub mod service;
 
 pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
-pub use ping::{PingPolicy, Pinger};
+pub use ping::{PingPolicy, Pinger, Wake};
 pub use receiver::{
     DEFAULT_PORT, RateLimit, Receiver, ReceiverConfig, ReceiverError, ReceiverStats,
 };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use heartwire::time::{SystemClock, UnixTime, WallClock};
 
+use crate::aligned::{Plan, Trigger};
 use crate::result::{Outcome, ResultLine};
 use crate::service::{Method, PingRequest};
 
@@ -125,6 +126,52 @@ impl Pinger {
                 Outcome::of_status(status)
             }
             Err(e) => outcome_of_error(&e),
+        }
+    }
+}
+
+/// Why a wait of [`Pinger::follow`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The time waited for has come.
+    Time,
+    /// Someone asked for a ping now.
+    Demand,
+    /// Stop following.
+    Stop,
+}
+
+impl Pinger {
+    /// Pings `request` as `plan` says (once at start, at every fire time, and on
+    /// demand) until `wait` says [`Wake::Stop`]. `wait(d)` waits at most `d` (a sleep, or
+    /// a channel's `recv_timeout`); `clock` and `wait` may be virtual. Each ping's
+    /// trigger and result go to `report`.
+    pub fn follow(
+        &self,
+        request: &PingRequest,
+        plan: &mut Plan,
+        clock: &dyn WallClock,
+        wait: &mut dyn FnMut(Duration) -> Wake,
+        report: &mut dyn FnMut(Trigger, ResultLine),
+    ) {
+        loop {
+            while let Some(trigger) = plan.due(clock.now()) {
+                let line = self.send_with(request, clock, &mut |d| {
+                    // A stop asked for during the spacing is seen at the next wait.
+                    let _ = wait(d);
+                });
+                report(trigger, line);
+            }
+            let now = clock.now();
+            let until = plan
+                .next_due()
+                .and_then(|next| next.since(now).ok())
+                .unwrap_or(Duration::ZERO);
+            match wait(until) {
+                Wake::Time => {}
+                Wake::Demand => plan.demand(),
+                Wake::Stop => return,
+            }
         }
     }
 }

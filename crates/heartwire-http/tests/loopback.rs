@@ -405,3 +405,69 @@ fn hostile_input_never_stops_the_receiver() {
     let (status, text) = get(addr, &format!("/ping/{long_name}"));
     assert_eq!(status, 400, "{text}");
 }
+
+#[test]
+fn an_aligned_pinger_on_a_virtual_clock() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use heartwire::time::{Timestamp, WallClock};
+    use heartwire_http::{AlignedSchedule, Alignment, Frequency, Plan, Trigger, Wake};
+
+    struct Virtual(Rc<Cell<UnixTime>>);
+    impl WallClock for Virtual {
+        fn now(&self) -> UnixTime {
+            self.0.get()
+        }
+    }
+    let at = |t: &str| Timestamp::parse(t).expect("a timestamp").unix_time();
+    let (addr, seen) = scripted(|_| Reply::Status(200));
+    let time = Rc::new(Cell::new(at("2026-11-23T09:07:30Z")));
+    let clock = Virtual(Rc::clone(&time));
+    let mut plan = Plan::new(AlignedSchedule::new(
+        Frequency::Every30,
+        Alignment::Intervalometerator,
+    ));
+    // What each wait does: advance the clock by what was asked, or be woken early.
+    let mut script = vec![Wake::Time, Wake::Demand, Wake::Time, Wake::Stop].into_iter();
+    let mut asked = Vec::new();
+    let mut wait = |d: Duration| {
+        asked.push(d);
+        let wake = script.next().unwrap_or(Wake::Stop);
+        let step = if wake == Wake::Time {
+            d
+        } else {
+            Duration::from_secs(10)
+        };
+        let now = time.get();
+        time.set(UnixTime::new(now.secs() + step.as_secs() as i64, 0));
+        wake
+    };
+    let mut pings = Vec::new();
+    Pinger::new(quick(1)).follow(
+        &PingRequest::get(format!("http://{addr}/hb")),
+        &mut plan,
+        &clock,
+        &mut wait,
+        &mut |trigger, line| pings.push((trigger, line.to_string())),
+    );
+    assert_eq!(
+        pings,
+        [
+            (Trigger::Start, "2026/11/23 09:07:30 (200)".to_owned()),
+            (Trigger::Scheduled, "2026/11/23 09:15:00 (200)".to_owned()),
+            (Trigger::OnDemand, "2026/11/23 09:15:10 (200)".to_owned()),
+            (Trigger::Scheduled, "2026/11/23 09:45:00 (200)".to_owned()),
+        ]
+    );
+    assert_eq!(
+        asked,
+        [
+            Duration::from_secs(450),
+            Duration::from_secs(1_800),
+            Duration::from_secs(1_790),
+            Duration::from_secs(1_800),
+        ]
+    );
+    assert_eq!(seen.lock().expect("log").len(), 4);
+}
