@@ -471,3 +471,40 @@ fn an_aligned_pinger_on_a_virtual_clock() {
     );
     assert_eq!(seen.lock().expect("log").len(), 4);
 }
+
+#[test]
+fn start_and_log_are_signs_of_life_and_a_period_reregisters() {
+    let (addr, monitor) = receiver(ReceiverConfig::default());
+    let state = |name: &str| {
+        monitor
+            .lock()
+            .expect("monitor")
+            .get(Source::Ping, name)
+            .map(|v| v.state)
+    };
+    assert_eq!(get(addr, "/ping/a/start?rid=r-1").0, 200);
+    assert_eq!(state("a"), Some(State::Alive));
+    assert_eq!(get(addr, "/ping/b/log").0, 200);
+    assert_eq!(state("b"), Some(State::Alive));
+    assert_eq!(get(addr, "/ping/a/fail").0, 200);
+    assert_eq!(
+        state("a"),
+        Some(State::Alive),
+        "a failure changes nothing yet"
+    );
+    assert_eq!(get(addr, "/ping/a?period=Daily(3%2C0)").0, 200);
+    let (_, body) = get(addr, "/status");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let a = json["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == "a"))
+        .expect("a is listed");
+    assert_eq!(a["period"], "Daily(3,0)");
+    assert_eq!(a["last_ping"], "success");
+    assert_eq!(a.get("rid"), None, "the last ping had no run id");
+    let (status, head) = raw(
+        addr,
+        "HEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!((status, head.as_str()), (200, ""));
+}
