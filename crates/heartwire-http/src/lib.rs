@@ -26,6 +26,31 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The receiver, as `heartwire monitor` runs it: bound on 127.0.0.1:8387, serving from
+//! a thread of its own, while the caller polls the shared monitor:
+//!
+//! ```no_run
+//! use std::sync::{Arc, Mutex};
+//!
+//! use heartwire::time::{SystemClock, WallClock};
+//! use heartwire_http::{DEFAULT_PORT, Receiver, ReceiverConfig};
+//! use heartwire_liveness::{Config, Monitor};
+//!
+//! let monitor = Arc::new(Mutex::new(Monitor::new(Config::default())));
+//! let receiver = Receiver::bind(([127, 0, 0, 1], DEFAULT_PORT).into(), ReceiverConfig::default())?;
+//! println!("listening on http://{}/", receiver.local_addr()?);
+//! let shared = Arc::clone(&monitor);
+//! std::thread::spawn(move || receiver.run_blocking(shared, || SystemClock.now()));
+//! loop {
+//!     std::thread::sleep(std::time::Duration::from_secs(1));
+//!     let mut monitor = monitor.lock().map_err(|_| "poisoned")?;
+//!     for event in monitor.poll(SystemClock.now()) {
+//!         println!("{event:?}");
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Feature flags
 //!
 //! None. HTTPS uses rustls with the ring provider and the webpki roots.
