@@ -7,6 +7,7 @@
 mod brokers;
 mod lines;
 mod monitor;
+mod run;
 mod schema;
 mod verify;
 
@@ -159,6 +160,16 @@ enum Command {
     ///   heartwire verify --format text --report junit -- ./my-impl
     #[command(verbatim_doc_comment)]
     Verify(verify::VerifyArgs),
+    /// Run a job and report it over HTTP: start, a beat every --period while it runs,
+    /// its exit status at the end (with its last output lines where the service takes
+    /// a body). Signals are forwarded to the job; its exit status is heartwire's.
+    ///
+    /// Example: `heartwire run --process backup --to http://127.0.0.1:8387/ping/ -- ./backup.sh`
+    Run(run::RunArgs),
+    /// Send one signal (start, beat, degraded, stop, fail or an exit status).
+    ///
+    /// Example: `heartwire beat --to http://127.0.0.1:8387/beat --process api --signal beat --period 5`
+    Beat(run::BeatArgs),
     /// The conformance suite: list its cases, or export it to run it yourself.
     Vectors {
         #[command(subcommand)]
@@ -271,6 +282,8 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Verify(args)) => return verify::verify(args),
+        Some(Command::Run(args)) => return run::run(args),
+        Some(Command::Beat(args)) => return run::beat(args),
         Some(Command::Vectors { action }) => return verify::vectors(action),
         Some(Command::Monitor(args)) => return monitor::run(args),
         Some(Command::Example) => out

@@ -1,0 +1,568 @@
+//! `heartwire run` and `heartwire beat`: a job wrapped the way cron users wrap backups,
+//! and one signal sent (`spec/http.md` §6).
+//!
+//! Where signals go is a [`Target`], one arm per `--to` scheme: `http(s)://` today; the
+//! broker schemes (`nats://`, `redis://`, `mqtt://`, `amqp://`) become arms of
+//! [`Target::parse`] and [`Target::send`] when their adapter crates are merged.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use heartwire::text::{Process, Seconds, Signal};
+use heartwire::time::{SystemClock, WallClock};
+use heartwire_http::{JobSignal, PingPolicy, Pinger, ResultLine, RunId, Service};
+
+/// The output lines kept for the end-of-job ping.
+const TAIL_LINES: usize = 20;
+/// The longest output line kept, in bytes (longer ones are cut).
+const TAIL_LINE_LEN: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ServiceArg {
+    /// healthchecks.io and heartwire's receiver: /start, /fail, /<exit status>, ?rid=
+    Healthchecks,
+    /// Dead Man's Snitch: ?s=<exit status>&m=<message>
+    Snitch,
+    /// Cronitor: ?state=run|complete|fail
+    Cronitor,
+    /// A plain URL: a GET on success, nothing otherwise
+    Plain,
+    /// beatit text POSTed (heartwire's receiver at /beat)
+    Beatit,
+}
+
+impl ServiceArg {
+    fn service(self) -> Service {
+        match self {
+            ServiceArg::Healthchecks => Service::Healthchecks,
+            ServiceArg::Snitch => Service::Snitch,
+            ServiceArg::Cronitor => Service::Cronitor,
+            ServiceArg::Plain => Service::Plain,
+            ServiceArg::Beatit => Service::Beatit,
+        }
+    }
+}
+
+/// How pings are sent: the Intervalometerator's policy unless told otherwise.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// Where to send: an http:// or https:// URL (for healthchecks.io the ping URL; a
+    /// URL ending in `/` gets the process name appended, as heartwire's receiver at
+    /// http://127.0.0.1:8387/ping/ wants).
+    #[arg(long, value_name = "URL")]
+    to: String,
+    /// The process name (letters, digits, `_`, `-` and `.`).
+    #[arg(long, value_name = "NAME")]
+    process: String,
+    /// What the URL is; by default `beatit` when its path ends with /beat, else
+    /// `healthchecks`.
+    #[arg(long, value_enum)]
+    service: Option<ServiceArg>,
+    /// The time one attempt may take.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Attempts per ping.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
+    attempts: u32,
+    /// The wait between two attempts.
+    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    retry_after: Duration,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    send: SendArgs,
+    /// How often to beat while the job runs (`30s`, `5m`, `1h`; a bare number is
+    /// seconds).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    period: Duration,
+    /// The job and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SignalArg {
+    /// start/<period>: expect a beat within the period
+    Start,
+    /// beat/<period>: alive, expect the next within the period
+    Beat,
+    /// degraded/<period>: alive but degraded
+    Degraded,
+    /// stop: a graceful end, expect nothing
+    Stop,
+    /// the job failed (use --exit-status to say how)
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BeatArgs {
+    #[command(flatten)]
+    send: SendArgs,
+    /// The signal.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "beat",
+        conflicts_with = "exit_status"
+    )]
+    signal: SignalArg,
+    /// The job ended with this exit status instead (0 success).
+    #[arg(long, value_name = "STATUS")]
+    exit_status: Option<u8>,
+    /// The period (or warm-up of `start`) in seconds, a beatit number: `5`, `0.5`.
+    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    period: Seconds,
+    /// A run id pairing this signal with others of the same run (`?rid=`).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// A message or body to attach where the service takes one.
+    #[arg(long, value_name = "TEXT")]
+    message: Option<String>,
+}
+
+/// `30`, `30s`, `1.5s`, `5m`, `1h`: a beatit number and an optional unit.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, scale) = match text.as_bytes().last() {
+        Some(b's') => (&text[..text.len() - 1], 1),
+        Some(b'm') => (&text[..text.len() - 1], 60),
+        Some(b'h') => (&text[..text.len() - 1], 3_600),
+        _ => (text, 1),
+    };
+    let seconds = parse_seconds(number)?;
+    seconds
+        .as_duration()
+        .checked_mul(scale)
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+fn parse_seconds(text: &str) -> Result<Seconds, String> {
+    Seconds::parse(text).map_err(|e| format!("{e}, expected a number of seconds such as 30 or 0.5"))
+}
+
+/// Why a `--to` cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TargetError {
+    NoScheme(String),
+    NotBuiltIn(String),
+    UnknownScheme(String),
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::NoScheme(to) => {
+                write!(f, "--to {to:?} has no scheme, expected http:// or https://")
+            }
+            TargetError::NotBuiltIn(scheme) => write!(
+                f,
+                "--to {scheme}:// is not in this build yet (its broker adapter is not merged), expected http:// or https://"
+            ),
+            TargetError::UnknownScheme(scheme) => write!(
+                f,
+                "unknown --to scheme {scheme}://, expected http://, https://, nats://, redis://, mqtt:// or amqp://"
+            ),
+        }
+    }
+}
+
+/// Where signals go: one arm per `--to` scheme.
+enum Target {
+    /// An HTTP(S) ping URL of a service.
+    Http {
+        url: String,
+        service: Service,
+        pinger: Pinger,
+    },
+}
+
+/// What sending one signal came to.
+enum Sent {
+    /// The service has no such signal: nothing was sent.
+    Skipped,
+    /// Sent; the result line says how it went.
+    Done(ResultLine),
+}
+
+impl Target {
+    fn parse(args: &SendArgs) -> Result<Target, TargetError> {
+        let Some((scheme, _)) = args.to.split_once("://") else {
+            return Err(TargetError::NoScheme(args.to.clone()));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" => Ok(Target::Http {
+                url: args.to.clone(),
+                service: args
+                    .service
+                    .map_or_else(|| Service::guess(&args.to), ServiceArg::service),
+                pinger: Pinger::new(PingPolicy {
+                    timeout: args.timeout,
+                    attempts: args.attempts,
+                    spacing: args.retry_after,
+                    ..PingPolicy::default()
+                }),
+            }),
+            // Each broker adapter crate adds its arm here and in `send`.
+            "nats" | "redis" | "rediss" | "mqtt" | "mqtts" | "amqp" | "amqps" => {
+                Err(TargetError::NotBuiltIn(scheme.to_owned()))
+            }
+            _ => Err(TargetError::UnknownScheme(scheme.to_owned())),
+        }
+    }
+
+    fn send(
+        &self,
+        process: &Process<'_>,
+        signal: JobSignal,
+        run: Option<&RunId>,
+        output: Option<&str>,
+    ) -> Sent {
+        match self {
+            Target::Http {
+                url,
+                service,
+                pinger,
+            } => match service.request(url, process, signal, run, output) {
+                None => Sent::Skipped,
+                Some(request) => Sent::Done(pinger.send(&request)),
+            },
+        }
+    }
+}
+
+/// Reports a failed ping on stderr; true when it failed.
+fn report(command: &str, sent: &Sent) -> bool {
+    match sent {
+        Sent::Done(line) if !line.outcome.is_success() => {
+            eprintln!("heartwire {command}: ping failed: {line}");
+            true
+        }
+        _ => false,
+    }
+}
+
+fn usage(command: &str, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("heartwire {command}: {message}");
+    ExitCode::from(2)
+}
+
+/// `heartwire beat`: one signal. Exit 0 when it was sent (or the service has no such
+/// signal), 1 when it failed, 2 on a usage error.
+pub(crate) fn beat(args: BeatArgs) -> ExitCode {
+    let target = match Target::parse(&args.send) {
+        Ok(target) => target,
+        Err(e) => return usage("beat", e),
+    };
+    let process = match Process::new(&args.send.process) {
+        Ok(process) => process,
+        Err(e) => return usage("beat", format_args!("--process: {e}")),
+    };
+    let signal = match (args.exit_status, args.signal) {
+        (Some(code), _) => JobSignal::Exit(code),
+        (None, SignalArg::Start) => JobSignal::Text(Signal::Start {
+            warmup: args.period,
+        }),
+        (None, SignalArg::Beat) => JobSignal::Text(Signal::Beat {
+            period: args.period,
+        }),
+        (None, SignalArg::Degraded) => JobSignal::Text(Signal::Degraded {
+            period: args.period,
+        }),
+        (None, SignalArg::Stop) => JobSignal::Text(Signal::Stop),
+        (None, SignalArg::Fail) => JobSignal::Fail,
+    };
+    let run = args.run_id.map(RunId::from_text);
+    let sent = target.send(&process, signal, run.as_ref(), args.message.as_deref());
+    match sent {
+        Sent::Skipped => {
+            eprintln!("heartwire beat: not sent: this service has no such signal");
+            ExitCode::SUCCESS
+        }
+        Sent::Done(line) => {
+            println!("{line}");
+            if line.outcome.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// The last lines of a job's output, bounded.
+#[derive(Debug, Default)]
+struct Tail {
+    lines: VecDeque<String>,
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&self.partial).into_owned();
+                self.partial.clear();
+                if self.lines.len() == TAIL_LINES {
+                    self.lines.pop_front();
+                }
+                self.lines.push_back(line);
+            } else if self.partial.len() < TAIL_LINE_LEN {
+                self.partial.push(b);
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for line in &self.lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&String::from_utf8_lossy(&self.partial));
+        text
+    }
+}
+
+/// A writer of its own on the descriptor of `stream`: `main` holds the lock of
+/// `io::stdout()` for the whole command, so the pumps write around it.
+#[cfg(unix)]
+fn own<S: std::os::fd::AsFd + Write + Send + 'static>(stream: S) -> Box<dyn Write + Send> {
+    match stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(stream),
+    }
+}
+
+#[cfg(not(unix))]
+fn own<S: Write + Send + 'static>(stream: S) -> Box<dyn Write + Send> {
+    Box::new(stream)
+}
+
+/// Copies `from` to `to` as it comes, keeping the last lines in `tail`; says `done`
+/// at end of input.
+fn pump(
+    mut from: impl Read + Send + 'static,
+    mut to: impl Write + Send + 'static,
+    tail: Arc<Mutex<Tail>>,
+    done: mpsc::Sender<()>,
+) {
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    // A closed terminal must not stop the job.
+                    let _ = to.write_all(&buf[..n]).and_then(|()| to.flush());
+                    tail.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(&buf[..n]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = done.send(());
+    });
+}
+
+/// `heartwire run`: start, a beat every period, the exit status at the end; the job's
+/// own exit status is heartwire's.
+pub(crate) fn run(args: RunArgs) -> ExitCode {
+    let target = match Target::parse(&args.send) {
+        Ok(target) => Arc::new(target),
+        Err(e) => return usage("run", e),
+    };
+    let process = match Process::new(&args.send.process) {
+        Ok(process) => process.into_owned(),
+        Err(e) => return usage("run", format_args!("--process: {e}")),
+    };
+    let Some((program, job_args)) = args.command.split_first() else {
+        return usage("run", "no command given after --");
+    };
+    let Some(period) =
+        Seconds::from_nanos(u64::try_from(args.period.as_nanos()).unwrap_or(u64::MAX))
+    else {
+        return usage("run", "--period must be more than 0");
+    };
+    let run_id = RunId::new(SystemClock.now());
+
+    // Start and beats go from one thread, in order, so a slow service never holds the job.
+    let (stop_beats, beats_stopped) = mpsc::channel::<()>();
+    let beats = {
+        let target = Arc::clone(&target);
+        let process = process.clone();
+        let run_id = run_id.clone();
+        thread::spawn(move || {
+            let start = JobSignal::Text(Signal::Start { warmup: period });
+            report("run", &target.send(&process, start, Some(&run_id), None));
+            let beat = JobSignal::Text(Signal::Beat { period });
+            while let Err(RecvTimeoutError::Timeout) =
+                beats_stopped.recv_timeout(period.as_duration())
+            {
+                report("run", &target.send(&process, beat, Some(&run_id), None));
+            }
+        })
+    };
+
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let mut forwarding = signals::catch();
+    let spawned = Command::new(program)
+        .args(job_args)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let status = match spawned {
+        Err(e) => {
+            drop(forwarding);
+            let message = format!("cannot run {}: {e}", program.to_string_lossy());
+            eprintln!("heartwire run: {message}");
+            tail.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(format!("{message}\n").as_bytes());
+            // The shell's status for a command not found or not executable.
+            if e.kind() == io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            }
+        }
+        Ok(mut child) => {
+            let (done, outputs_done) = mpsc::channel();
+            if let Some(stdout) = child.stdout.take() {
+                pump(stdout, own(io::stdout()), Arc::clone(&tail), done.clone());
+            }
+            if let Some(stderr) = child.stderr.take() {
+                pump(stderr, own(io::stderr()), Arc::clone(&tail), done.clone());
+            }
+            drop(done);
+            forwarding.to(child.id());
+            let waited = child.wait();
+            drop(forwarding);
+            // A grandchild holding the pipes open must not hold heartwire: wait a
+            // moment for the last output, then go on.
+            for _ in 0..2 {
+                if outputs_done.recv_timeout(Duration::from_secs(1)).is_err() {
+                    break;
+                }
+            }
+            match waited {
+                Ok(status) => exit_code(status),
+                Err(e) => {
+                    eprintln!("heartwire run: cannot wait for the job: {e}");
+                    1
+                }
+            }
+        }
+    };
+    let _ = stop_beats.send(());
+    let _ = beats.join();
+    let output = tail.lock().unwrap_or_else(PoisonError::into_inner).text();
+    let sent = target.send(
+        &process,
+        JobSignal::Exit(status),
+        Some(&run_id),
+        Some(&output),
+    );
+    report("run", &sent);
+    ExitCode::from(status)
+}
+
+/// The job's exit status as a shell reports it: its code, or 128 + the signal that
+/// killed it.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(255);
+        }
+    }
+    1
+}
+
+#[cfg(unix)]
+mod signals {
+    //! SIGINT, SIGTERM, SIGHUP and SIGQUIT caught on a thread and sent on to the job.
+
+    use std::sync::mpsc;
+
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use signal_hook::iterator::{Handle, Signals};
+
+    /// Signals caught from before the job starts (none is lost in between) until
+    /// dropped, which must happen once the job is reaped, before its pid can be reused.
+    pub(super) struct Forwarding {
+        handle: Option<Handle>,
+        pid: Option<mpsc::Sender<i32>>,
+    }
+
+    impl Forwarding {
+        /// Sends what is caught, from now on, to `child`.
+        pub(super) fn to(&mut self, child: u32) {
+            if let (Some(pid), Ok(child)) = (self.pid.take(), i32::try_from(child)) {
+                let _ = pid.send(child);
+            }
+        }
+    }
+
+    impl Drop for Forwarding {
+        fn drop(&mut self) {
+            if let Some(handle) = &self.handle {
+                handle.close();
+            }
+        }
+    }
+
+    pub(super) fn catch() -> Forwarding {
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) else {
+            eprintln!("heartwire run: cannot catch signals; they will not be forwarded");
+            return Forwarding {
+                handle: None,
+                pid: None,
+            };
+        };
+        let handle = signals.handle();
+        let (pid, child) = mpsc::channel::<i32>();
+        std::thread::spawn(move || {
+            // No job (it could not start): nothing to forward to.
+            let Ok(child) = child.recv() else { return };
+            for number in signals.forever() {
+                if let Ok(signal) = Signal::try_from(number) {
+                    let _ = kill(Pid::from_raw(child), signal);
+                }
+            }
+        });
+        Forwarding {
+            handle: Some(handle),
+            pid: Some(pid),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod signals {
+    pub(super) struct Forwarding;
+
+    impl Forwarding {
+        pub(super) fn to(&mut self, _child: u32) {}
+    }
+
+    pub(super) fn catch() -> Forwarding {
+        Forwarding
+    }
+}

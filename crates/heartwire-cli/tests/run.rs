@@ -1,0 +1,485 @@
+//! `heartwire run` and `heartwire beat` over real loopback HTTP: jobs that succeed,
+//! fail, are killed and hang, against a recording server and the real receiver.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A request as the recorder saw it: `METHOD target`, and the body.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+/// An HTTP server on 127.0.0.1 that records every request and answers `status`; it
+/// creates `touch` when it sees a request whose target contains `on`.
+fn recorder(status: u16, touch: Option<(&'static str, PathBuf)>) -> (SocketAddr, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("bound");
+    let seen: Seen = Arc::default();
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let Some((line, body, mut stream)) = read(stream) else {
+                continue;
+            };
+            if let Some((on, path)) = &touch
+                && line.contains(on)
+            {
+                std::fs::write(path, b"").expect("touch");
+            }
+            log.lock().expect("log").push((line, body));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (addr, seen)
+}
+
+fn read(stream: TcpStream) -> Option<(String, String, TcpStream)> {
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    reader.read_line(&mut first).ok()?;
+    let mut parts = first.split_whitespace();
+    let line = format!("{} {}", parts.next()?, parts.next()?);
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((
+        line,
+        String::from_utf8_lossy(&body).into_owned(),
+        reader.into_inner(),
+    ))
+}
+
+fn heartwire(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_heartwire"));
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("UTF-8")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("heartwire-run-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// Waits for `child` to exit, at most 60 s (then kills it and fails).
+fn wait(mut child: Child) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match child.try_wait().expect("try_wait") {
+            Some(_) => return child.wait_with_output().expect("output"),
+            None if Instant::now() > deadline => {
+                let _ = child.kill();
+                panic!("heartwire did not exit");
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Waits until `path` exists, at most 60 s.
+fn wait_for(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn targets(seen: &Seen) -> Vec<String> {
+    seen.lock()
+        .expect("log")
+        .iter()
+        .map(|(line, _)| line.clone())
+        .collect()
+}
+
+/// `/ping/backup/start?rid=R` -> (`/ping/backup/start`, `R`).
+fn split_rid(target: &str) -> (String, String) {
+    let (method_path, rid) = target.split_once("?rid=").expect("a run id");
+    (method_path.to_owned(), rid.to_owned())
+}
+
+#[test]
+fn a_job_that_succeeds() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/ping/");
+    let out = wait(
+        heartwire(&[
+            "run",
+            "--process",
+            "backup",
+            "--to",
+            &to,
+            "--period",
+            "1h",
+            "--",
+            "sh",
+            "-c",
+            "echo hello; echo world >&2",
+        ])
+        .spawn()
+        .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "hello\n",
+        "the job's output is passed through"
+    );
+    assert_eq!(text(&out.stderr), "world\n");
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let (start, rid1) = split_rid(&seen[0].0);
+    let (end, rid2) = split_rid(&seen[1].0);
+    assert_eq!(start, "GET /ping/backup/start");
+    assert_eq!(end, "POST /ping/backup/0");
+    assert_eq!(rid1, rid2, "one run id pairs start and end");
+    assert_eq!(rid1.len(), 36);
+    assert!(
+        seen[1].1.contains("hello\n") && seen[1].1.contains("world\n"),
+        "{:?}",
+        seen[1].1
+    );
+}
+
+#[test]
+fn a_job_that_fails_passes_its_status_through() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/KEY");
+    let out = wait(
+        heartwire(&[
+            "run",
+            "--process",
+            "report",
+            "--to",
+            &to,
+            "--",
+            "sh",
+            "-c",
+            "echo disk full; exit 3",
+        ])
+        .spawn()
+        .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(split_rid(&seen[1].0).0, "POST /KEY/3");
+    assert_eq!(seen[1].1, "disk full\n");
+}
+
+#[test]
+fn a_job_killed_by_a_signal_is_128_plus_it() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/KEY");
+    let out = wait(
+        heartwire(&[
+            "run",
+            "--process",
+            "x",
+            "--to",
+            &to,
+            "--",
+            "sh",
+            "-c",
+            "kill -TERM $$",
+        ])
+        .spawn()
+        .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(143));
+    assert_eq!(split_rid(&targets(&seen)[1]).0, "GET /KEY/143");
+}
+
+#[test]
+fn a_command_that_does_not_exist_is_127() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/KEY");
+    let out = wait(
+        heartwire(&[
+            "run",
+            "--process",
+            "x",
+            "--to",
+            &to,
+            "--",
+            "/nonexistent/job",
+        ])
+        .spawn()
+        .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(127));
+    assert!(text(&out.stderr).contains("cannot run /nonexistent/job"));
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(split_rid(&seen[1].0).0, "POST /KEY/127");
+    assert!(seen[1].1.contains("cannot run"));
+}
+
+#[test]
+fn beats_while_the_job_runs() {
+    let dir = scratch("beats");
+    let beaten = dir.join("beaten");
+    let (addr, seen) = recorder(200, Some(("/log?", beaten.clone())));
+    let to = format!("http://{addr}/ping/");
+    // The job ends once the recorder has seen a beat: no timing involved.
+    let script = format!("while [ ! -e {} ]; do sleep 0.05; done", beaten.display());
+    let out = wait(
+        heartwire(&[
+            "run",
+            "--process",
+            "long",
+            "--to",
+            &to,
+            "--period",
+            "0.1s",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .spawn()
+        .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let targets = targets(&seen);
+    assert!(targets[0].starts_with("GET /ping/long/start?rid="));
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.starts_with("GET /ping/long/log?rid=")),
+        "{targets:?}"
+    );
+    assert!(
+        targets
+            .last()
+            .expect("the end")
+            .starts_with("GET /ping/long/0?rid="),
+        "no output, no body"
+    );
+}
+
+#[test]
+fn sigterm_is_forwarded_to_a_hanging_job() {
+    let dir = scratch("hang");
+    let pidfile = dir.join("pid");
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/KEY");
+    let script = format!(
+        "echo $$ > {}.tmp && mv {0}.tmp {0} && exec sleep 1000",
+        pidfile.display()
+    );
+    let child = heartwire(&[
+        "run",
+        "--process",
+        "hang",
+        "--to",
+        &to,
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ])
+    .spawn()
+    .expect("runs");
+    wait_for(&pidfile);
+    let job: u32 = std::fs::read_to_string(&pidfile)
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(Path::new(&format!("/proc/{job}")).exists(), "the job runs");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = wait(child);
+    assert_eq!(out.status.code(), Some(143), "{}", text(&out.stderr));
+    assert!(
+        !Path::new(&format!("/proc/{job}")).exists(),
+        "the job {job} is gone"
+    );
+    assert_eq!(
+        split_rid(targets(&seen).last().expect("the end")).0,
+        "GET /KEY/143"
+    );
+}
+
+#[test]
+fn beat_sends_one_signal() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/beat");
+    let out = heartwire(&[
+        "beat",
+        "--to",
+        &to,
+        "--process",
+        "api",
+        "--signal",
+        "beat",
+        "--period",
+        "5",
+    ])
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with(" (200)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(
+        seen,
+        [("POST /beat".to_owned(), "heartbeat.api beat/5".to_owned())]
+    );
+}
+
+#[test]
+fn beat_reports_a_failed_ping() {
+    let (addr, seen) = recorder(500, None);
+    let to = format!("http://{addr}/KEY");
+    let out = heartwire(&[
+        "beat",
+        "--to",
+        &to,
+        "--process",
+        "api",
+        "--exit-status",
+        "4",
+        "--attempts",
+        "2",
+        "--retry-after",
+        "0.01s",
+    ])
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).ends_with(" (HTTP error 500)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(targets(&seen), ["GET /KEY/4", "GET /KEY/4"]);
+}
+
+#[test]
+fn usage_errors() {
+    for args in [
+        &["beat", "--to", "nats://localhost:4222", "--process", "a"][..],
+        &["beat", "--to", "gopher://x", "--process", "a"],
+        &["beat", "--to", "localhost:8387", "--process", "a"],
+        &["beat", "--to", "http://x/", "--process", "orders.>"],
+        &[
+            "beat",
+            "--to",
+            "http://x/",
+            "--process",
+            "a",
+            "--period",
+            "0",
+        ],
+        &["run", "--to", "http://x/", "--process", "a"],
+        &[
+            "run",
+            "--to",
+            "http://x/",
+            "--process",
+            "a",
+            "--period",
+            "0s",
+            "--",
+            "true",
+        ],
+    ] {
+        let out = heartwire(args).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn run_against_the_receiver() {
+    use heartwire::time::{SystemClock, WallClock};
+    use heartwire_http::{Receiver, ReceiverConfig};
+    use heartwire_liveness::{Config, Monitor, Source, State};
+
+    let receiver =
+        Receiver::bind(([127, 0, 0, 1], 0).into(), ReceiverConfig::default()).expect("binds");
+    let addr = receiver.local_addr().expect("bound");
+    let monitor = Arc::new(Mutex::new(Monitor::new(Config::default())));
+    let shared = Arc::clone(&monitor);
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(receiver.run(shared, || SystemClock.now()))
+    });
+    let to = format!("http://{addr}/ping/");
+    let out = wait(
+        heartwire(&["run", "--process", "nightly", "--to", &to, "--", "true"])
+            .spawn()
+            .expect("runs"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = heartwire(&[
+        "beat",
+        "--to",
+        &format!("http://{addr}/beat"),
+        "--process",
+        "api",
+        "--signal",
+        "degraded",
+        "--period",
+        "5",
+    ])
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let monitor = monitor.lock().expect("monitor");
+    assert_eq!(
+        monitor.get(Source::Ping, "nightly").map(|v| v.state),
+        Some(State::Alive)
+    );
+    assert_eq!(
+        monitor.get(Source::Text, "api").map(|v| v.state),
+        Some(State::Degraded)
+    );
+}

@@ -1,0 +1,209 @@
+//! The pinger: one ping, tried as the policy says, its last result kept
+//! (`spec/http.md` §2).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use heartwire::time::{SystemClock, UnixTime, WallClock};
+
+use crate::aligned::{Plan, Trigger};
+use crate::result::{Outcome, ResultLine};
+use crate::service::{Method, PingRequest};
+
+/// How a ping is tried; [`PingPolicy::default`] is the Intervalometerator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PingPolicy {
+    /// The whole of one attempt, connection to last byte (10 s).
+    pub timeout: Duration,
+    /// How many redirects are followed (5); 0 follows none, and a 3xx is a `Redir error`.
+    pub max_redirects: u32,
+    /// How many attempts at most (2).
+    pub attempts: u32,
+    /// The wait between two attempts (20 s).
+    pub spacing: Duration,
+}
+
+impl Default for PingPolicy {
+    fn default() -> Self {
+        PingPolicy {
+            timeout: Duration::from_secs(10),
+            max_redirects: 5,
+            attempts: 2,
+            spacing: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Sends pings with a policy and keeps the last result.
+#[derive(Debug)]
+pub struct Pinger {
+    agent: ureq::Agent,
+    policy: PingPolicy,
+    last: Mutex<Option<ResultLine>>,
+}
+
+impl Pinger {
+    /// A pinger with `policy`.
+    pub fn new(policy: PingPolicy) -> Pinger {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(policy.timeout))
+            .http_status_as_error(false)
+            .max_redirects(policy.max_redirects)
+            .max_redirects_will_error(true)
+            .user_agent(concat!("heartwire/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Pinger {
+            agent: config.into(),
+            policy,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Its policy.
+    pub fn policy(&self) -> &PingPolicy {
+        &self.policy
+    }
+
+    /// Sends `request`: attempts until one succeeds or [`PingPolicy::attempts`] are
+    /// spent, calling `sleep` for the spacing between two. Returns the last attempt's
+    /// result, which is also kept as [`Pinger::last_result`].
+    pub fn send_with(
+        &self,
+        request: &PingRequest,
+        clock: &dyn WallClock,
+        sleep: &mut dyn FnMut(Duration),
+    ) -> ResultLine {
+        let mut outcome = Outcome::Unknown;
+        for attempt in 0..self.policy.attempts.max(1) {
+            if attempt > 0 {
+                sleep(self.policy.spacing);
+            }
+            outcome = self.attempt(request);
+            if outcome.is_success() {
+                break;
+            }
+        }
+        let line = ResultLine {
+            at: clock.now(),
+            outcome,
+        };
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(line);
+        }
+        line
+    }
+
+    /// Sends `request` on the system clock, sleeping the thread between attempts.
+    pub fn send(&self, request: &PingRequest) -> ResultLine {
+        self.send_with(request, &SystemClock, &mut std::thread::sleep)
+    }
+
+    /// The result of the last ping sent, if any.
+    pub fn last_result(&self) -> Option<ResultLine> {
+        self.last.lock().ok().and_then(|last| *last)
+    }
+
+    /// One attempt, no retry.
+    pub fn attempt(&self, request: &PingRequest) -> Outcome {
+        let response = match (request.method, &request.body) {
+            (Method::Post, Some(body)) => self
+                .agent
+                .post(&request.url)
+                .content_type("text/plain; charset=utf-8")
+                .send(&body[..]),
+            (Method::Post, None) => self.agent.post(&request.url).send_empty(),
+            (Method::Get, _) => self.agent.get(&request.url).call(),
+        };
+        match response {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                // Read what little there is, so the connection can be reused.
+                let _ = response
+                    .body_mut()
+                    .with_config()
+                    .limit(64 * 1024)
+                    .read_to_vec();
+                Outcome::of_status(status)
+            }
+            Err(e) => outcome_of_error(&e),
+        }
+    }
+}
+
+/// Why a wait of [`Pinger::follow`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The time waited for has come.
+    Time,
+    /// Someone asked for a ping now.
+    Demand,
+    /// Stop following.
+    Stop,
+}
+
+impl Pinger {
+    /// Pings `request` as `plan` says (once at start, at every fire time, and on
+    /// demand) until `wait` says [`Wake::Stop`]. `wait(d)` waits at most `d` (a sleep, or
+    /// a channel's `recv_timeout`); `clock` and `wait` may be virtual. Each ping's
+    /// trigger and result go to `report`.
+    pub fn follow(
+        &self,
+        request: &PingRequest,
+        plan: &mut Plan,
+        clock: &dyn WallClock,
+        wait: &mut dyn FnMut(Duration) -> Wake,
+        report: &mut dyn FnMut(Trigger, ResultLine),
+    ) {
+        loop {
+            while let Some(trigger) = plan.due(clock.now()) {
+                let line = self.send_with(request, clock, &mut |d| {
+                    // A stop asked for during the spacing is seen at the next wait.
+                    let _ = wait(d);
+                });
+                report(trigger, line);
+            }
+            let now = clock.now();
+            let until = plan
+                .next_due()
+                .and_then(|next| next.since(now).ok())
+                .unwrap_or(Duration::ZERO);
+            match wait(until) {
+                Wake::Time => {}
+                Wake::Demand => plan.demand(),
+                Wake::Stop => return,
+            }
+        }
+    }
+}
+
+impl Default for Pinger {
+    fn default() -> Self {
+        Pinger::new(PingPolicy::default())
+    }
+}
+
+fn outcome_of_error(e: &ureq::Error) -> Outcome {
+    use ureq::Error as E;
+    match e {
+        E::StatusCode(code) => Outcome::of_status(*code),
+        E::Timeout(_) => Outcome::Timeout,
+        E::Io(io) if is_timeout(io.kind()) => Outcome::Timeout,
+        E::Io(_) | E::HostNotFound | E::ConnectionFailed | E::Tls(_) | E::Rustls(_) => {
+            Outcome::Connection
+        }
+        E::TooManyRedirects | E::RedirectFailed => Outcome::Redirect,
+        _ => Outcome::Unknown,
+    }
+}
+
+fn is_timeout(kind: std::io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
+
+/// The time now, for callers without a clock of their own.
+pub fn now() -> UnixTime {
+    SystemClock.now()
+}
