@@ -93,10 +93,6 @@ impl Subscriber {
 /// published; MQTT: `PUBACK`; AMQP: confirmed). Over MQTT, the connection ends cleanly:
 /// after `stop` with the goodbye (`stopped`), after any other signal without one, so that
 /// neither the Last Will nor a goodbye speaks for a process that only sent one beat.
-#[expect(
-    dead_code,
-    reason = "`heartwire beat` and `run --to` with a broker URL use it once the HTTP commands are merged"
-)]
 pub(crate) async fn publish(
     broker: Broker,
     url: &str,

@@ -4,14 +4,17 @@
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use heartwire::text::{Message, Signal};
 use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
 use heartwire::transport::{Content, Delivery, Invalid, Presence, redact_url};
+use heartwire_http::{DEFAULT_PORT, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
 use heartwire_liveness::{Config, Event, Monitor, Snapshot, Source, State};
 use serde_json::json;
@@ -24,9 +27,16 @@ use crate::brokers::{Broker, Subscriber};
 pub(crate) struct MonitorArgs {
     /// A broker to subscribe to, for every heartbeat it carries: nats://HOST:PORT,
     /// redis://HOST:PORT, mqtt://HOST:PORT or amqp://USER:PASSWORD@HOST:PORT/VHOST.
-    /// Repeat it to watch several at once.
-    #[arg(long = "from", value_name = "URL", required = true)]
+    /// Repeat it to watch several at once. Without --from, the monitor is heartwire's
+    /// HTTP receiver instead (see --listen).
+    #[arg(long = "from", value_name = "URL")]
     from: Vec<String>,
+    /// Receive HTTP pings and beatit text on this address (spec/http.md §5): the default
+    /// when there is no --from, at 127.0.0.1:8387. Pings: GET /ping/<process>[/start|
+    /// /fail|/<exit status>][?period=Minutes(5)]; beatit text: POST /beat with a line
+    /// such as `heartbeat.api beat/5`; the state of every process: GET /status.
+    #[arg(long, value_name = "ADDRESS")]
+    listen: Option<std::net::SocketAddr>,
     /// One JSON line per state change, even on a terminal.
     #[arg(long)]
     json: bool,
@@ -115,7 +125,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     if let Some(tolerance) = args.tolerance {
         config.tolerance = tolerance;
     }
-    let engine = match args.snapshot.as_deref().map(read_snapshot) {
+    let engine: Monitor = match args.snapshot.as_deref().map(read_snapshot) {
         None | Some(Ok(None)) => Monitor::new(config),
         Some(Ok(Some(snapshot))) => match Monitor::restore(config, snapshot) {
             Ok(engine) => engine,
@@ -129,6 +139,31 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let engine = Arc::new(Mutex::new(engine));
+    let listen = match (args.listen, sources.is_empty()) {
+        (Some(addr), _) => Some(addr),
+        (None, true) => Some(SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT))),
+        (None, false) => None,
+    };
+    if let Some(addr) = listen {
+        let receiver = match Receiver::bind(addr, ReceiverConfig::default()) {
+            Ok(receiver) => receiver,
+            Err(e) => {
+                eprintln!("heartwire monitor: cannot listen on {addr}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let shown = receiver.local_addr().unwrap_or(addr);
+        eprintln!(
+            "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
+        );
+        let shared = Arc::clone(&engine);
+        std::thread::spawn(move || {
+            if let Err(e) = receiver.run_blocking(shared, || SystemClock.now()) {
+                eprintln!("heartwire monitor: the HTTP receiver stopped: {e}");
+            }
+        });
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -157,14 +192,15 @@ enum View {
 async fn watch(
     args: MonitorArgs,
     sources: Vec<(Broker, String)>,
-    engine: Monitor,
+    engine: Arc<Mutex<Monitor>>,
     view: View,
 ) -> ExitCode {
     let (tx, mut rx) = mpsc::channel(4096);
     for (broker, url) in sources {
         tokio::spawn(subscribe(broker, url, tx.clone()));
     }
-    drop(tx);
+    // Kept, so that the loop runs on with no broker (the HTTP receiver alone).
+    let _idle = tx;
     let mut state = Watch {
         engine,
         last: HashMap::new(),
@@ -275,7 +311,8 @@ async fn subscribe(broker: Broker, url: String, tx: mpsc::Sender<Incoming>) {
 
 /// The monitor's loop state.
 struct Watch {
-    engine: Monitor,
+    /// Shared with the HTTP receiver's thread, when there is one.
+    engine: Arc<Mutex<Monitor>>,
     /// The last signal of each process, as the table shows it.
     last: HashMap<(Source, String), String>,
     /// The latest events, for the table.
@@ -285,6 +322,11 @@ struct Watch {
 }
 
 impl Watch {
+    fn engine(&self) -> MutexGuard<'_, Monitor> {
+        // A panic elsewhere cannot leave the monitor half-changed for what is read here.
+        self.engine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn observe(&mut self, item: Result<Delivery, Invalid>) {
         let now = SystemClock.now();
         let delivery = match item {
@@ -297,12 +339,12 @@ impl Watch {
         };
         let (observed, key, signal) = match &delivery.content {
             Content::Text(message) => (
-                self.engine.observe_text(message, now),
+                self.engine().observe_text(message, now),
                 (Source::Text, message.process().as_str().to_owned()),
                 message.signal().to_string(),
             ),
             Content::Record { record, .. } => (
-                self.engine.observe_record(record, now),
+                self.engine().observe_record(record, now),
                 (Source::Record, record.service_name().as_str().to_owned()),
                 "record".to_owned(),
             ),
@@ -311,9 +353,9 @@ impl Watch {
             } => {
                 let observed = match presence {
                     Presence::Online => return,
-                    Presence::Offline => self.engine.observe_gone(process, now),
+                    Presence::Offline => self.engine().observe_gone(process, now),
                     Presence::Stopped => self
-                        .engine
+                        .engine()
                         .observe_text(&Message::new(process.clone(), Signal::Stop), now),
                 };
                 (
@@ -339,7 +381,7 @@ impl Watch {
     /// Takes the engine's events up to `now`, and prints them (JSON) or keeps the latest
     /// (table).
     fn poll(&mut self, now: UnixTime) {
-        let events: Vec<Event> = self.engine.poll(now).collect();
+        let events: Vec<Event> = self.engine().poll(now).collect();
         if events.is_empty() {
             return;
         }
@@ -373,24 +415,26 @@ impl Watch {
     }
 
     fn table(&self, now: UnixTime) -> String {
-        let mut rows: Vec<[String; 7]> = self
-            .engine
+        let engine = self.engine();
+        let mut rows: Vec<[String; 7]> = engine
             .processes()
             .map(|p| {
                 let key = (p.source, p.name.to_owned());
-                let next = self.engine.next_change(p.source, p.name).map_or_else(
+                let next = engine.next_change(p.source, p.name).map_or_else(
                     || "-".to_owned(),
                     |(at, state)| format!("{state} in {}", span(at.since(now).unwrap_or_default())),
                 );
-                let suspicion = self
-                    .engine
+                let suspicion = engine
                     .suspicion(p.source, p.name, now)
                     .map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
                 [
                     p.name.to_owned(),
                     p.source.to_string(),
                     p.state.to_string(),
-                    self.last.get(&key).cloned().unwrap_or_default(),
+                    self.last.get(&key).cloned().unwrap_or_else(|| {
+                        // Pings and beats the HTTP receiver took.
+                        if p.source == Source::Ping { "ping" } else { "" }.to_owned()
+                    }),
                     span(now.since(p.last).unwrap_or_default()),
                     next,
                     suspicion,
@@ -439,7 +483,8 @@ impl Watch {
     }
 
     fn save(&self, path: &Path) {
-        if let Err(e) = write_snapshot(path, &self.engine.snapshot()) {
+        let snapshot = self.engine().snapshot();
+        if let Err(e) = write_snapshot(path, &snapshot) {
             eprintln!("heartwire monitor: cannot write {}: {e}", path.display());
         }
     }

@@ -15,9 +15,11 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use heartwire::text::{Process, Seconds, Signal};
+use heartwire::text::{Message, Process, Seconds, Signal};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire_http::{JobSignal, PingPolicy, Pinger, ResultLine, RunId, Service};
+
+use crate::brokers::{self, Broker};
 
 /// The output lines kept for the end-of-job ping.
 const TAIL_LINES: usize = 20;
@@ -55,7 +57,8 @@ impl ServiceArg {
 pub(crate) struct SendArgs {
     /// Where to send: an http:// or https:// URL (for healthchecks.io the ping URL; a
     /// URL ending in `/` gets the process name appended, as heartwire's receiver at
-    /// http://127.0.0.1:8387/ping/ wants).
+    /// http://127.0.0.1:8387/ping/ wants), or a broker: nats://, redis://, mqtt:// or
+    /// amqp:// URLs get beatit text on `heartbeat.<process>` (spec/transports.md).
     #[arg(long, value_name = "URL")]
     to: String,
     /// The process name (letters, digits, `_`, `-` and `.`).
@@ -152,7 +155,6 @@ fn parse_seconds(text: &str) -> Result<Seconds, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TargetError {
     NoScheme(String),
-    NotBuiltIn(String),
     UnknownScheme(String),
 }
 
@@ -160,12 +162,11 @@ impl std::fmt::Display for TargetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TargetError::NoScheme(to) => {
-                write!(f, "--to {to:?} has no scheme, expected http:// or https://")
+                write!(
+                    f,
+                    "--to {to:?} has no scheme, expected http://, https://, nats://, redis://, mqtt:// or amqp://"
+                )
             }
-            TargetError::NotBuiltIn(scheme) => write!(
-                f,
-                "--to {scheme}:// is not in this build yet (its broker adapter is not merged), expected http:// or https://"
-            ),
             TargetError::UnknownScheme(scheme) => write!(
                 f,
                 "unknown --to scheme {scheme}://, expected http://, https://, nats://, redis://, mqtt:// or amqp://"
@@ -182,6 +183,8 @@ enum Target {
         service: Service,
         pinger: Pinger,
     },
+    /// A broker, through its adapter: beatit text (`spec/transports.md`).
+    Broker { broker: Broker, url: String },
 }
 
 /// What sending one signal came to.
@@ -190,6 +193,11 @@ enum Sent {
     Skipped,
     /// Sent; the result line says how it went.
     Done(ResultLine),
+    /// Published to a broker, which has it (flushed, replied, acknowledged or
+    /// confirmed).
+    Published,
+    /// A broker could not take it (the adapter's error; never the URL's credentials).
+    NotPublished(String),
 }
 
 impl Target {
@@ -210,11 +218,13 @@ impl Target {
                     ..PingPolicy::default()
                 }),
             }),
-            // Each broker adapter crate adds its arm here and in `send`.
-            "nats" | "redis" | "rediss" | "mqtt" | "mqtts" | "amqp" | "amqps" => {
-                Err(TargetError::NotBuiltIn(scheme.to_owned()))
-            }
-            _ => Err(TargetError::UnknownScheme(scheme.to_owned())),
+            _ => match Broker::of(&args.to) {
+                Some(broker) => Ok(Target::Broker {
+                    broker,
+                    url: args.to.clone(),
+                }),
+                None => Err(TargetError::UnknownScheme(scheme.to_owned())),
+            },
         }
     }
 
@@ -234,6 +244,25 @@ impl Target {
                 None => Sent::Skipped,
                 Some(request) => Sent::Done(pinger.send(&request)),
             },
+            // As the `beatit` service of spec/http.md §4: a job's success is `stop`; a
+            // failure sends nothing, so that its silence makes it late, then dead.
+            Target::Broker { broker, url } => {
+                let signal = match signal {
+                    JobSignal::Text(signal) => signal,
+                    JobSignal::Exit(0) => Signal::Stop,
+                    JobSignal::Exit(_) | JobSignal::Fail => return Sent::Skipped,
+                };
+                let message = Message::new(process.borrowed(), signal);
+                let published = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|rt| rt.block_on(brokers::publish(*broker, url, &message)));
+                match published {
+                    Ok(()) => Sent::Published,
+                    Err(e) => Sent::NotPublished(e),
+                }
+            }
         }
     }
 }
@@ -243,6 +272,10 @@ fn report(command: &str, sent: &Sent) -> bool {
     match sent {
         Sent::Done(line) if !line.outcome.is_success() => {
             eprintln!("heartwire {command}: ping failed: {line}");
+            true
+        }
+        Sent::NotPublished(why) => {
+            eprintln!("heartwire {command}: not published: {why}");
             true
         }
         _ => false,
@@ -293,6 +326,11 @@ pub(crate) fn beat(args: BeatArgs) -> ExitCode {
             } else {
                 ExitCode::from(1)
             }
+        }
+        Sent::Published => ExitCode::SUCCESS,
+        sent @ Sent::NotPublished(_) => {
+            report("beat", &sent);
+            ExitCode::from(1)
         }
     }
 }

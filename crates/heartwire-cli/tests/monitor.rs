@@ -231,6 +231,37 @@ fn beats_from_every_broker_become_states_and_silence_becomes_death() {
     assert_eq!(changed(&e), ("-", "alive", "beat"));
     let e = m.event_about(&mqtt_name, Duration::from_secs(20));
     assert_eq!(changed(&e), ("alive", "dead", "gone"));
+
+    // `heartwire beat --to` a broker publishes through the same adapters.
+    for (url, tag) in [
+        (NATS, "cli.nats"),
+        (REDIS, "cli.redis"),
+        (MQTT, "cli.mqtt"),
+        (AMQP, "cli.amqp"),
+    ] {
+        let name = unique(tag);
+        let beat = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+            .args([
+                "beat",
+                "--to",
+                url,
+                "--process",
+                &name,
+                "--signal",
+                "start",
+                "--period",
+                "60",
+            ])
+            .output()
+            .expect("heartwire beat runs");
+        assert!(
+            beat.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&beat.stderr)
+        );
+        let e = m.event_about(&name, Duration::from_secs(10));
+        assert_eq!(changed(&e), ("-", "starting", "start"), "{url}");
+    }
 }
 
 #[test]
@@ -313,4 +344,71 @@ fn a_url_of_no_broker_is_a_usage_error_and_credentials_stay_hidden() {
     let line = m.error_about("127.0.0.1:1", Duration::from_secs(10));
     assert!(!line.contains("hunter2"), "{line}");
     assert!(line.contains("trying again"), "{line}");
+}
+
+#[test]
+fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
+    let m = monitor(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "30",
+    ]);
+    let line = m.error_about("listening on http://", Duration::from_secs(10));
+    let base = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the address")
+        .to_owned();
+    let name = unique("mon.http");
+    let job = unique("mon.job");
+    let beat = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["beat", "--to", &format!("{base}beat"), "--process", &name])
+        .args(["--signal", "beat", "--period", "1"])
+        .output()
+        .expect("heartwire beat runs");
+    assert!(
+        beat.status.success(),
+        "{}",
+        String::from_utf8_lossy(&beat.stderr)
+    );
+    let e = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(
+        (e["source"].as_str(), changed(&e)),
+        (Some("text"), ("-", "alive", "beat"))
+    );
+    let e = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("alive", "late", "overdue"));
+
+    // `heartwire run` wraps a job: its start and its end are pings of the receiver, and the
+    // job's exit status is passed through.
+    let run = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "run",
+            "--to",
+            &format!("{base}ping/"),
+            "--process",
+            &job,
+            "--",
+        ])
+        .args(["sh", "-c", "exit 0"])
+        .output()
+        .expect("heartwire run runs");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let e = m.event_about(&job, Duration::from_secs(10));
+    assert_eq!(
+        (e["source"].as_str(), changed(&e)),
+        (Some("ping"), ("-", "starting", "registered"))
+    );
+    let e = m.event_about(&job, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("starting", "alive", "ping"));
 }
