@@ -112,6 +112,10 @@ fn step(monitor: &mut Monitor, step: &Value) -> Option<Result<State, Rejected>> 
         let name = Process::new(name).unwrap_or_else(|e| panic!("{e}"));
         return Some(monitor.observe_ping(&name, at));
     }
+    if let Some(name) = step["gone"].as_str() {
+        let name = Process::new(name).unwrap_or_else(|e| panic!("{e}"));
+        return Some(monitor.observe_gone(&name, at));
+    }
     assert_eq!(
         step["poll"],
         Value::Bool(true),
