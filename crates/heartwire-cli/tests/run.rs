@@ -398,7 +398,13 @@ fn beat_reports_a_failed_ping() {
 fn usage_errors() {
     for args in [
         &["beat", "--to", "gopher://x", "--process", "a"][..],
-        &["beat", "--to", "nats://localhost:4222", "--process", "orders.*"],
+        &[
+            "beat",
+            "--to",
+            "nats://localhost:4222",
+            "--process",
+            "orders.*",
+        ],
         &["beat", "--to", "localhost:8387", "--process", "a"],
         &["beat", "--to", "http://x/", "--process", "orders.>"],
         &[
