@@ -170,6 +170,13 @@ enum Command {
     ///
     /// Example: `heartwire beat --to http://127.0.0.1:8387/beat --process api --signal beat --period 5`
     Beat(run::BeatArgs),
+    /// Ping a URL on an aligned schedule, as the Intervalometerator does: once at start,
+    /// whenever the minute (UTC) is divisible by --every, and on demand (SIGUSR1). Each
+    /// result is printed in its one-line form with what triggered it:
+    /// `2026/11/23 09:05:00 (200) scheduled`. Runs until SIGINT or SIGTERM.
+    ///
+    /// Example: `heartwire ping --url https://hc-ping.com/$UUID --every 15`
+    Ping(run::PingArgs),
     /// The conformance suite: list its cases, or export it to run it yourself.
     Vectors {
         #[command(subcommand)]
@@ -284,6 +291,7 @@ fn main() -> ExitCode {
         Some(Command::Verify(args)) => return verify::verify(args),
         Some(Command::Run(args)) => return run::run(args),
         Some(Command::Beat(args)) => return run::beat(args),
+        Some(Command::Ping(args)) => return run::ping(args),
         Some(Command::Vectors { action }) => return verify::vectors(action),
         Some(Command::Monitor(args)) => return monitor::run(args),
         Some(Command::Example) => out

@@ -17,7 +17,10 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use heartwire::text::{Message, Process, Seconds, Signal};
 use heartwire::time::{SystemClock, WallClock};
-use heartwire_http::{JobSignal, PingPolicy, Pinger, ResultLine, RunId, Service};
+use heartwire_http::{
+    AlignedSchedule, Alignment, Frequency, JobSignal, PingPolicy, PingRequest, Pinger, Plan,
+    ResultLine, RunId, Service, Trigger, Wake,
+};
 
 use crate::brokers::{self, Broker};
 
@@ -602,5 +605,153 @@ mod signals {
 
     pub(super) fn catch() -> Forwarding {
         Forwarding
+    }
+}
+
+/// `heartwire ping`'s options.
+#[derive(Debug, Args)]
+pub(crate) struct PingArgs {
+    /// The http:// or https:// URL to GET.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// How often, in minutes: 5, 10, 15, 20, 30 or 60. It pings when the minute (UTC) is
+    /// divisible by it, and once at start.
+    #[arg(long, value_name = "MINUTES")]
+    every: u32,
+    /// The Intervalometerator's alignment: every 30 minutes at :15 and :45, every 60 at
+    /// :30 (spec/http.md §3).
+    #[arg(long)]
+    intervalometerator: bool,
+    /// The time one attempt may take.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Attempts per ping.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
+    attempts: u32,
+    /// The wait between two attempts.
+    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    retry_after: Duration,
+    /// Stop after this many seconds (for scripts and tests).
+    #[arg(long, value_name = "SECONDS")]
+    exit_after: Option<f64>,
+}
+
+/// `heartwire ping`: the Intervalometerator's pinger. Pings once at start, at every
+/// aligned fire time, and on demand (SIGUSR1), printing each result line with what
+/// triggered it, until SIGINT or SIGTERM (exit 0); exit 2 on a usage error.
+pub(crate) fn ping(args: PingArgs) -> ExitCode {
+    let Some(frequency) = Frequency::from_minutes(args.every) else {
+        return usage("ping", "--every takes 5, 10, 15, 20, 30 or 60 (minutes)");
+    };
+    let scheme = args
+        .url
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return usage("ping", "--url takes an http:// or https:// URL");
+    }
+    let alignment = if args.intervalometerator {
+        Alignment::Intervalometerator
+    } else {
+        Alignment::Divisible
+    };
+    let mut plan = Plan::new(AlignedSchedule::new(frequency, alignment));
+    let pinger = Pinger::new(PingPolicy {
+        timeout: args.timeout,
+        attempts: args.attempts,
+        spacing: args.retry_after,
+        ..PingPolicy::default()
+    });
+    let request = PingRequest::get(args.url.as_str());
+    let (tx, wakes) = mpsc::channel();
+    let _signals = ping_signals::catch(tx);
+    let deadline = args
+        .exit_after
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| std::time::Instant::now() + Duration::from_secs_f64(s.min(1e9)));
+    let mut wait = |most: Duration| -> Wake {
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let bounded = left.map_or(most, |left| left.min(most));
+        match wakes.recv_timeout(bounded) {
+            Ok(wake) => wake,
+            Err(_) if left.is_some_and(|left| left <= most) => Wake::Stop,
+            Err(RecvTimeoutError::Timeout) => Wake::Time,
+            Err(RecvTimeoutError::Disconnected) => {
+                thread::sleep(bounded);
+                Wake::Time
+            }
+        }
+    };
+    let stdout = io::stdout();
+    pinger.follow(
+        &request,
+        &mut plan,
+        &SystemClock,
+        &mut wait,
+        &mut |trigger, line| {
+            let why = match trigger {
+                Trigger::Start => "start",
+                Trigger::Scheduled => "scheduled",
+                Trigger::OnDemand => "on demand",
+            };
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{line} {why}");
+            let _ = out.flush();
+        },
+    );
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+mod ping_signals {
+    use std::sync::mpsc;
+
+    use heartwire_http::Wake;
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
+    use signal_hook::iterator::{Handle, Signals};
+
+    /// Catches SIGUSR1 (ping now), SIGINT and SIGTERM (stop) until dropped.
+    pub(super) struct Caught(Option<Handle>);
+
+    impl Drop for Caught {
+        fn drop(&mut self) {
+            if let Some(handle) = self.0.take() {
+                handle.close();
+            }
+        }
+    }
+
+    pub(super) fn catch(tx: mpsc::Sender<Wake>) -> Caught {
+        let Ok(mut signals) = Signals::new([SIGUSR1, SIGINT, SIGTERM]) else {
+            eprintln!("heartwire ping: cannot catch signals; stop it with SIGKILL");
+            return Caught(None);
+        };
+        let handle = signals.handle();
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                let wake = if signal == SIGUSR1 {
+                    Wake::Demand
+                } else {
+                    Wake::Stop
+                };
+                if tx.send(wake).is_err() {
+                    return;
+                }
+            }
+        });
+        Caught(Some(handle))
+    }
+}
+
+#[cfg(not(unix))]
+mod ping_signals {
+    use std::sync::mpsc;
+
+    use heartwire_http::Wake;
+
+    pub(super) struct Caught;
+
+    pub(super) fn catch(_: mpsc::Sender<Wake>) -> Caught {
+        Caught
     }
 }

@@ -411,4 +411,38 @@ fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
     );
     let e = m.event_about(&job, Duration::from_secs(10));
     assert_eq!(changed(&e), ("starting", "alive", "ping"));
+
+    // `heartwire ping` pings at start and on demand (SIGUSR1), printing each result.
+    let pinged = unique("mon.pinged");
+    let mut ping = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "ping",
+            "--url",
+            &format!("{base}ping/{pinged}"),
+            "--every",
+            "60",
+        ])
+        .args(["--exit-after", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("heartwire ping runs");
+    let mut lines = BufReader::new(ping.stdout.take().expect("piped")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.ends_with(" (200) start"), "{first:?}");
+    let e = m.event_about(&pinged, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "starting", "registered"));
+    let kill = Command::new("kill")
+        .args(["-USR1", &ping.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let second = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(second.ends_with(" (200) on demand"), "{second:?}");
+    let stop = Command::new("kill")
+        .args(["-TERM", &ping.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(stop.success());
+    assert_eq!(ping.wait().expect("it exits").code(), Some(0));
 }

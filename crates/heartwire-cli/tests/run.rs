@@ -398,6 +398,8 @@ fn beat_reports_a_failed_ping() {
 fn usage_errors() {
     for args in [
         &["beat", "--to", "gopher://x", "--process", "a"][..],
+        &["ping", "--url", "http://x/", "--every", "7"],
+        &["ping", "--url", "nats://x/", "--every", "5"],
         &[
             "beat",
             "--to",
