@@ -592,3 +592,29 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> io::Result<()> {
     std::fs::write(&part, text)?;
     std::fs::rename(&part, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerance_is_dead_or_late_and_dead() {
+        let permille = |t: Tolerance| (t.late_permille(), t.dead_permille());
+        assert_eq!(parse_tolerance("3").map(permille), Ok((1500, 3000)));
+        assert_eq!(parse_tolerance("1.2").map(permille), Ok((1200, 1200)));
+        assert_eq!(parse_tolerance("2,4.5").map(permille), Ok((2000, 4500)));
+        assert!(parse_tolerance("4,2").is_err());
+        assert!(parse_tolerance("0").is_err());
+        assert!(parse_tolerance("-1").is_err());
+        assert!(parse_tolerance("nan").is_err());
+        assert!(parse_tolerance("x").is_err());
+    }
+
+    #[test]
+    fn spans_read_at_a_glance() {
+        assert_eq!(span(Duration::from_millis(850)), "850ms");
+        assert_eq!(span(Duration::from_millis(12_500)), "12.5s");
+        assert_eq!(span(Duration::from_secs(245)), "4m05s");
+        assert_eq!(span(Duration::from_secs(3 * 3600 + 120)), "3h02m");
+    }
+}
