@@ -258,6 +258,17 @@ impl Event {
         }
     }
 
+    /// The process it is about (none for a stall), as (source, name).
+    pub(crate) fn subject(&self) -> Option<(u8, &str)> {
+        match self {
+            Event::Changed(c) => Some((c.source as u8, c.process.as_str())),
+            Event::Stalled { .. } => None,
+            Event::Capped {
+                process, source, ..
+            } => Some((*source as u8, process.as_str())),
+        }
+    }
+
     /// The change, if this event is one.
     pub const fn change(&self) -> Option<&Change> {
         match self {

@@ -78,7 +78,8 @@ pub struct Config {
     pub max_processes: usize,
     /// The most observations accepted per process per second (16).
     pub max_beats_per_second: u16,
-    /// A poll this long after the previous one is a stall of the monitor (5 s).
+    /// A poll this long after it was due (after the previous poll and after the first
+    /// deadline then pending) is a stall of the monitor itself (5 s, Cassandra's pause).
     pub stall_after: Duration,
 }
 
@@ -273,6 +274,9 @@ impl Entry {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PingPlan {
     pub(crate) rate: Rate,
+    /// Where the interval rates count from, in nanoseconds since the epoch (0: the
+    /// epoch, so `Minutes(5)` fires when the minute is divisible by 5).
+    pub(crate) anchor: u64,
     pub(crate) grace: u64,
     pub(crate) missed: u32,
 }
@@ -282,7 +286,7 @@ impl PingPlan {
     fn due(&self, last: u64, k: u32) -> Option<u64> {
         let fire = self
             .rate
-            .fire_times(unix(last))
+            .fire_times_anchored(unix(last), unix(self.anchor))
             .nth(k.max(1) as usize - 1)?;
         Some(nanos(fire).saturating_add(self.grace))
     }
@@ -514,11 +518,26 @@ impl Monitor {
     }
 
     /// Registers (or replaces) the ping schedule of `name` at `at`: pings are expected at
-    /// the fire times of `rate` (`spec/liveness.md` §3.4). The process is `starting`.
+    /// the fire times of `rate` (`spec/liveness.md` §3.4), interval rates counted from
+    /// the epoch. The process is `starting`.
     pub fn expect_pings(
         &mut self,
         name: &Process<'_>,
         rate: Rate,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
+        self.expect_pings_anchored(name, rate, UnixTime::EPOCH, at)
+    }
+
+    /// As [`expect_pings`](Self::expect_pings), with the interval rates counted from
+    /// `anchor` (truncated to its minute) instead of the epoch: a pinger that fires at
+    /// :15 and :45, the Intervalometerator's 30 minutes, is `Minutes(30)` anchored at
+    /// 00:15. Clock rates (`Daily`, ...) and `Single` ignore the anchor.
+    pub fn expect_pings_anchored(
+        &mut self,
+        name: &Process<'_>,
+        rate: Rate,
+        anchor: UnixTime,
         at: UnixTime,
     ) -> Result<State, Rejected> {
         let at = nanos(at);
@@ -526,6 +545,7 @@ impl Monitor {
         let before = self.next_transition(id).map(|t| t.0);
         let plan = PingPlan {
             rate,
+            anchor: nanos(anchor),
             grace: duration_nanos(self.config.ping_grace),
             missed: self.config.ping_missed.max(1),
         };
@@ -629,9 +649,15 @@ impl Monitor {
     pub fn poll(&mut self, now: UnixTime) -> std::vec::Drain<'_, Event> {
         self.shrink_events();
         let now = nanos(now);
+        // Entries of forgotten processes say nothing about when a poll was due.
+        while let Some(&Reverse(top)) = self.heap.peek()
+            && !top.is_live(&self.slots)
+        {
+            self.heap.pop();
+        }
         if let Some(previous) = self.last_poll
-            && now > previous
-            && now - previous > duration_nanos(self.config.stall_after)
+            && let Some(due) = self.overdue_since(previous, now)
+            && now - due > duration_nanos(self.config.stall_after)
         {
             self.stall(previous, now);
         }
@@ -647,9 +673,26 @@ impl Monitor {
         }
         // Entries come due by the millisecond and may have been armed early, so the
         // changes of several processes are found out of order; per process they are in
-        // order already, and a stable sort keeps it.
-        self.events.sort_by_key(Event::at);
+        // order already, and a stable sort keeps it. Events of one instant are ordered
+        // by process, so that a restored monitor, whose index was built anew, reports
+        // exactly what the original would have.
+        self.events.sort_by(|a, b| {
+            a.at()
+                .cmp(&b.at())
+                .then_with(|| a.subject().cmp(&b.subject()))
+        });
         self.events.drain(..)
+    }
+
+    /// Since when a poll has been due: the later of the previous poll and the first
+    /// deadline in the index, if that is due by `now` (`spec/liveness.md` §6.2). A
+    /// caller that polls by [`next_deadline`](Self::next_deadline) is never overdue,
+    /// however long it sleeps in between; one that was kept from running past a
+    /// deadline is.
+    fn overdue_since(&self, previous: u64, now: u64) -> Option<u64> {
+        let Reverse(first) = self.heap.peek()?;
+        let due = first.millis().saturating_mul(1_000_000);
+        (now > previous && due <= now).then_some(due.max(previous))
     }
 
     /// The events of observations since the last poll or drain, without polling.
@@ -666,6 +709,10 @@ impl Monitor {
 
     /// No state changes with time before this instant: poll then at the latest (it may
     /// find nothing due). `None` when nothing can change without an observation.
+    ///
+    /// A poll more than [`Config::stall_after`] after this instant (as it stood at the
+    /// previous poll) is taken for a stall of the monitor itself (§6.2): poll by it, or
+    /// at a steady cadence shorter than `stall_after`.
     pub fn next_deadline(&self) -> Option<UnixTime> {
         self.heap
             .peek()

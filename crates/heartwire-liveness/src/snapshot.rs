@@ -43,6 +43,9 @@ struct SavedProcess {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SavedPing {
     rate: String,
+    /// Nanoseconds since the epoch; absent for the epoch (and in older snapshots).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    anchor: u64,
     grace: u64,
     missed: u32,
 }
@@ -122,6 +125,7 @@ impl Monitor {
                 detector: p.adaptive.cloned(),
                 ping: p.ping.map(|plan| SavedPing {
                     rate: plan.rate.to_string(),
+                    anchor: plan.anchor,
                     grace: plan.grace,
                     missed: plan.missed,
                 }),
@@ -156,6 +160,7 @@ impl Monitor {
                         .map_err(|_| RestoreError::InvalidPing { index })?;
                     Some(PingPlan {
                         rate,
+                        anchor: ping.anchor,
                         grace: ping.grace,
                         missed: ping.missed.max(1),
                     })
@@ -182,4 +187,8 @@ impl Monitor {
         monitor.set_last_poll(snapshot.polled_at);
         Ok(monitor)
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

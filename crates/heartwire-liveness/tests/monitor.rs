@@ -421,6 +421,57 @@ fn pings_on_a_schedule() {
     );
 }
 
+/// The Intervalometerator's 30-minute pinger fires at :15 and :45: registered as
+/// `Minutes(30)` anchored at 00:15, it is never late while it keeps its schedule.
+#[test]
+fn pings_on_an_offset_schedule() {
+    use State::*;
+    let mut m = calm();
+    let pinger = process("camera-2");
+    let rate = "Minutes(30)".parse().expect("a rate");
+    let quarter = UnixTime::new(15 * 60, 0);
+    // BASE is 22:13:20; registered with its boot ping at 22:15:00 (100 s later).
+    let t0 = 100 * SECS;
+    assert_eq!(
+        m.expect_pings_anchored(&pinger, rate, quarter, at(t0)),
+        Ok(Starting)
+    );
+    assert_eq!(m.observe_ping(&pinger, at(t0)), Ok(Alive));
+    // Pings at 22:45:05, 23:15:03 and 23:45:09: each within a minute of its fire time.
+    let mut events = poll(&mut m, t0);
+    for (k, late_by) in [(1, 5), (2, 3), (3, 9)] {
+        let ping = t0 + k * 30 * MINS + late_by * SECS;
+        events.extend(poll(&mut m, ping - 1));
+        assert_eq!(m.observe_ping(&pinger, at(ping)), Ok(Alive));
+    }
+    assert!(
+        events.iter().all(|c| c.2 != Late),
+        "an offset pinger went late: {events:?}"
+    );
+    // The 00:15 ping does not come: late at 00:16, a minute after its fire time.
+    assert_eq!(poll(&mut m, t0 + 121 * MINS - 1), []);
+    assert_eq!(
+        poll(&mut m, t0 + 121 * MINS),
+        [change(
+            "camera-2",
+            Some(Alive),
+            Late,
+            Reason::Missed,
+            t0 + 121 * MINS
+        )]
+    );
+    // Epoch-anchored, the same pinger would have been late at 22:31 already.
+    let mut epoch = calm();
+    epoch
+        .expect_pings(&pinger, rate, at(t0))
+        .expect("registers");
+    epoch.observe_ping(&pinger, at(t0)).expect("a ping");
+    assert!(poll(&mut epoch, t0 + 16 * MINS).iter().any(|c| c.2 == Late));
+    // The anchor survives a snapshot.
+    let restored = Monitor::restore(Config::default(), m.snapshot()).expect("restores");
+    assert_eq!(restored.snapshot(), m.snapshot());
+}
+
 #[test]
 fn out_of_order_text_is_rejected() {
     let mut m = calm();
@@ -496,6 +547,93 @@ fn caps() {
     assert_eq!(
         command(&mut m, &long, r#""Heartbeat(5)""#, 0),
         Err(Rejected::NameTooLong { len: 256 })
+    );
+}
+
+/// A caller may sleep until `next_deadline()`, however far off: a poll then is on time,
+/// not a stall, with the default `stall_after` of 5 s.
+#[test]
+fn polls_at_the_next_deadline_are_no_stall() {
+    let mut m = Monitor::default();
+    assert_eq!(text(&mut m, "slow", "beat/60", 0), Ok(State::Alive));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let Some(due) = m.next_deadline() else { break };
+        let events: Vec<Event> = m.poll(due).collect();
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::Stalled { .. })),
+            "{events:?}"
+        );
+        seen.extend(changes(events));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("slow".into(), None, State::Alive, Reason::Beat, 0),
+            (
+                "slow".into(),
+                Some(State::Alive),
+                State::Late,
+                Reason::Overdue,
+                90 * SECS
+            ),
+            (
+                "slow".into(),
+                Some(State::Late),
+                State::Dead,
+                Reason::Silent,
+                180 * SECS
+            ),
+        ]
+    );
+    assert_eq!(m.next_deadline(), None);
+}
+
+/// A poll more than `stall_after` past a deadline that was due is a stall, even when the
+/// previous poll is recent enough; a steady one-second cadence never is.
+#[test]
+fn a_stall_is_a_poll_overdue_past_a_deadline() {
+    let mut m = Monitor::default();
+    assert_eq!(text(&mut m, "a", "beat/2", 0), Ok(State::Alive));
+    // Every second up to the late deadline (3 s) and beyond: no stall, a goes late.
+    let mut events = Vec::new();
+    for t in 1..=4 {
+        events.extend(m.poll(at(t * SECS)));
+    }
+    assert!(!events.iter().any(|e| matches!(e, Event::Stalled { .. })));
+    assert_eq!(
+        changes(events),
+        [
+            ("a".into(), None, State::Alive, Reason::Beat, 0),
+            (
+                "a".into(),
+                Some(State::Alive),
+                State::Late,
+                Reason::Overdue,
+                3 * SECS
+            )
+        ]
+    );
+    // Dead is due at 6 s; the next poll comes at 12 s, 6 s past it: a stall.
+    let events: Vec<Event> = m.poll(at(12 * SECS)).collect();
+    assert_eq!(
+        events,
+        [Event::Stalled {
+            from: at(4 * SECS),
+            to: at(12 * SECS)
+        }]
+    );
+    // The silence before the gap (4 s) counts: dead 2 s after it, at 14 s.
+    assert_eq!(poll(&mut m, 13 * SECS), []);
+    assert_eq!(
+        poll(&mut m, 14 * SECS),
+        [change(
+            "a",
+            Some(State::Late),
+            State::Dead,
+            Reason::Silent,
+            14 * SECS
+        )]
     );
 }
 
