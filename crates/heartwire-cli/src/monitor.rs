@@ -51,7 +51,8 @@ pub(crate) struct MonitorArgs {
     /// the time the monitor was away), written every 10 seconds and at exit.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
-    /// How often the table is drawn and deadlines are checked, in milliseconds.
+    /// How often the table is drawn, in milliseconds (deadlines are checked at least
+    /// every second).
     #[arg(long, value_name = "MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     refresh: u64,
     /// Stop after this many seconds (for scripts and demonstrations).
@@ -209,6 +210,9 @@ async fn watch(
         invalid: 0,
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
+    // Deadlines are checked every second whatever --refresh is: a poll later than its
+    // deadline by the engine's stall_after (5 s) would be taken for a stall.
+    let mut check = tokio::time::interval(Duration::from_millis(args.refresh.min(1000)));
     let mut save = tokio::time::interval(Duration::from_secs(10));
     let stop_at = args
         .exit_after
@@ -231,6 +235,7 @@ async fn watch(
                 None => break,
             },
             _ = tick.tick() => state.show(),
+            _ = check.tick() => state.poll(SystemClock.now()),
             _ = save.tick() => {
                 if let Some(path) = &args.snapshot {
                     state.save(path);

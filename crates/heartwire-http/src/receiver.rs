@@ -24,6 +24,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 /// The port `heartwire monitor` listens on when given no `--from`.
 pub const DEFAULT_PORT: u16 = 8387;
 
+/// `offset=` is below a week of minutes: every interval rate a pinger has is shorter.
+const MAX_OFFSET_MINUTES: u32 = 7 * 24 * 60;
+
 /// `Minutes(1)`, checked when compiled.
 const ONE_MINUTE: Rate = match heartwire::schedule::Count::new(1) {
     Some(one) => Rate::Minutes(one),
@@ -225,6 +228,8 @@ impl Receiver {
 #[derive(Debug, Clone, Default)]
 struct PingRecord {
     rate: Option<Rate>,
+    /// Minutes after the epoch that the rate counts from (`offset=`).
+    offset: u32,
     last: Option<&'static str>,
     exit_status: Option<u8>,
     rid: Option<String>,
@@ -457,6 +462,7 @@ impl Shared {
         })?;
         let kind = PingKind::parse(suffix)?;
         let mut rate = None;
+        let mut offset = None;
         let mut rid = None;
         for (key, value) in query
             .unwrap_or("")
@@ -476,6 +482,23 @@ impl Shared {
                         )
                     })?);
                 }
+                "offset" => {
+                    offset = Some(
+                        value
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|m| *m < MAX_OFFSET_MINUTES)
+                            .ok_or_else(|| {
+                                Refusal::new(
+                                    StatusCode::BAD_REQUEST,
+                                    format!(
+                                        "offset {value:?}: expected whole minutes from 0 to {}",
+                                        MAX_OFFSET_MINUTES - 1
+                                    ),
+                                )
+                            })?,
+                    );
+                }
                 "rid" => rid = percent_decode(value),
                 _ => {} // Other services' parameters, ignored as healthchecks.io does.
             }
@@ -487,11 +510,16 @@ impl Shared {
         let known = monitor.get(Source::Ping, name).is_some();
         let wanted = rate.or_else(|| record.and_then(|r| r.rate));
         let rate_now = record.and_then(|r| r.rate);
-        if !known || (rate.is_some() && rate != rate_now) {
+        let offset_now = record.map_or(0, |r| r.offset);
+        let moved = offset.is_some_and(|o| o != offset_now);
+        if !known || (rate.is_some() && rate != rate_now) || moved {
             let rate = wanted.unwrap_or(self.config.default_rate);
-            monitor.expect_pings(&process, rate, at)?;
+            let offset = offset.unwrap_or(offset_now);
+            let anchor = UnixTime::new(i64::from(offset) * 60, 0);
+            monitor.expect_pings_anchored(&process, rate, anchor, at)?;
             let record = registry.entry(name.to_owned()).or_default();
             record.rate = Some(rate);
+            record.offset = offset;
         }
         if kind.is_life() {
             monitor.observe_ping(&process, at)?;
@@ -594,6 +622,9 @@ impl Shared {
             {
                 if let Some(rate) = record.rate {
                     entry.insert("period".into(), rate.to_string().into());
+                }
+                if record.offset != 0 {
+                    entry.insert("offset".into(), record.offset.into());
                 }
                 if let Some(last) = record.last {
                     entry.insert("last_ping".into(), last.into());

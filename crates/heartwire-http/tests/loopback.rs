@@ -107,6 +107,31 @@ fn a_failed_job_is_recorded_but_proves_nothing() {
     assert_eq!(json["processes"][0]["exit_status"], 3);
 }
 
+/// `offset=15` with `period=Minutes(30)`: the Intervalometerator's pinger at :15 and
+/// :45 is expected then, not at :00 and :30 (`spec/http.md` §5.1).
+#[test]
+fn an_offset_period_moves_the_fire_times() {
+    let (addr, monitor) = receiver(ReceiverConfig::default());
+    assert_eq!(
+        get(addr, "/ping/camera?period=Minutes(30)&offset=15").0,
+        200
+    );
+    let (_, body) = get(addr, "/status");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(json["processes"][0]["period"], "Minutes(30)");
+    assert_eq!(json["processes"][0]["offset"], 15);
+    let monitor = monitor.lock().expect("monitor");
+    let view = monitor.get(Source::Ping, "camera").expect("registered");
+    assert_eq!(view.state, State::Alive);
+    // Late a minute after the first :15 or :45 after the ping.
+    let last = view.last.secs();
+    let quarter = 15 * 60;
+    let next = quarter + ((last - quarter).div_euclid(1800) + 1) * 1800;
+    let due = monitor.next_deadline().expect("a deadline").secs();
+    assert_eq!(due, next + 60, "ping at {last}");
+    assert_eq!((due - 60) % 3600 / 60 % 30, 15);
+}
+
 #[test]
 fn beatit_text_posted_to_the_receiver() {
     let (addr, monitor) = receiver(ReceiverConfig::default());
@@ -138,8 +163,14 @@ fn beatit_text_posted_to_the_receiver() {
 #[test]
 fn bad_requests_get_a_4xx_with_a_reason() {
     let (addr, monitor) = receiver(ReceiverConfig::default());
-    let cases: [(&str, &[u8], u16, &str); 12] = [
+    let cases: [(&str, &[u8], u16, &str); 13] = [
         ("GET /nowhere", b"", 404, "no such endpoint"),
+        (
+            "GET /ping/a?period=Minutes(30)&offset=-15",
+            b"",
+            400,
+            "offset \"-15\": expected whole minutes",
+        ),
         ("GET /ping/a/explode", b"", 400, "unknown ping \"explode\""),
         ("GET /ping/a/256", b"", 400, "exit status 256 out of range"),
         ("GET /ping/a/1000", b"", 400, "unknown ping"),
