@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use heartwire_harness::suite::sha256_hex;
 use heartwire_tests::{beatit_python, repo_root};
@@ -199,6 +200,18 @@ fn the_node_implementation_passes_with_its_expected_failures() {
 
 /// Runs the broken implementation with one fault on one case.
 fn broken(mode: &str, fault: &str, case: &str, extra: &[&str]) -> (Option<i32>, Value) {
+    broken_in(mode, fault, case, extra, None)
+}
+
+/// Runs the broken implementation with one fault on one case, and the folder its
+/// `--dir` names (for the faults that keep state across processes).
+fn broken_in(
+    mode: &str,
+    fault: &str,
+    case: &str,
+    extra: &[&str],
+    dir: Option<&Path>,
+) -> (Option<i32>, Value) {
     let oracle = foreign("broken/oracle.py");
     let mut args: Vec<&OsStr> = vec!["--mode".as_ref(), mode.as_ref()];
     args.extend(extra.iter().map(OsStr::new));
@@ -212,6 +225,9 @@ fn broken(mode: &str, fault: &str, case: &str, extra: &[&str]) -> (Option<i32>, 
         "--case".as_ref(),
         case.as_ref(),
     ]);
+    if let Some(dir) = dir {
+        args.extend(["--dir".as_ref(), dir.as_os_str()]);
+    }
     verify(&args)
 }
 
@@ -219,40 +235,136 @@ fn broken(mode: &str, fault: &str, case: &str, extra: &[&str]) -> (Option<i32>, 
 const VALID: &str = "text.subject.dotted";
 const INVALID: &str = "text.subject.nats-star";
 
-/// (fault, case, status, words of the reason): a crash on an invalid input is an error,
-/// never a correct rejection.
-const FAULTS: [(&str, &str, &str, &str); 8] = [
-    ("wrong-output", VALID, "fail", "another encoded form"),
+/// (fault, case, status, exit status of the run, words of the reason) in session mode:
+/// a crash on an invalid input is an error, never a correct rejection, and a skip does
+/// not fail the run.
+const SESSION_FAULTS: [(&str, &str, &str, i32, &str); 12] = [
+    ("wrong-output", VALID, "fail", 1, "another encoded form"),
     (
         "accepts-invalid",
         INVALID,
         "fail",
+        1,
         "accepted an invalid input",
     ),
-    ("rejects-valid", VALID, "fail", "rejected a valid input"),
-    ("crash", INVALID, "error", ""),
-    ("hang", INVALID, "error", "timed out"),
-    ("garbage", INVALID, "error", "garbage on stdout"),
-    ("exit", INVALID, "error", "exited mid-session"),
-    ("flood", INVALID, "error", "4194304 bytes"),
+    ("rejects-valid", VALID, "fail", 1, "rejected a valid input"),
+    ("crash", INVALID, "error", 1, ""),
+    ("hang", INVALID, "error", 1, "timed out"),
+    ("garbage", INVALID, "error", 1, "garbage on stdout"),
+    ("exit", INVALID, "error", 1, "exited mid-session"),
+    ("flood", INVALID, "error", 1, "4194304 bytes"),
+    (
+        "unsupported",
+        VALID,
+        "skip",
+        0,
+        "deliberately unsupported: text.subject.dotted",
+    ),
+    (
+        "signal",
+        INVALID,
+        "error",
+        1,
+        "exited mid-session (signal: 9 (SIGKILL))",
+    ),
+    (
+        "errored",
+        VALID,
+        "error",
+        1,
+        "errored: deliberately errored on text.subject.dotted",
+    ),
+    // The words are completed with the sequence numbers, which depend on the case's
+    // position in the run.
+    ("wrong-seq", VALID, "error", 1, "answered seq"),
 ];
+
+/// The position (from 1) of a case among the text format's cases, as `vectors list`
+/// orders them: its sequence number in a session run of the text format.
+fn seq_of(id: &str) -> u64 {
+    let (code, stdout, _) = heartwire(&["vectors", "list", "--format", "text"]);
+    assert_eq!(code, Some(0));
+    let at = stdout
+        .lines()
+        .position(|l| l.split('\t').next() == Some(id))
+        .unwrap_or_else(|| panic!("{id} is not a text case"));
+    at as u64 + 1
+}
 
 #[test]
 fn each_broken_session_is_reported_with_the_right_status_and_case() {
     let total = listed(Some("text"));
-    for (fault, case, status, words) in FAULTS {
+    for (fault, case, status, exit, words) in SESSION_FAULTS {
         let (code, report) = broken(
             "session",
             fault,
             case,
             &["--format", "text", "--timeout", "2000"],
         );
-        assert_eq!(code, Some(1), "{fault}: {report}");
+        assert_eq!(code, Some(exit), "{fault}: {report}");
         assert_eq!(ids(&report, status), [case], "{fault}");
         assert_eq!(
             count(&report, "pass"),
             total - 1,
             "{fault}: every other case passes after a restart"
+        );
+        let words = if fault == "wrong-seq" {
+            let seq = seq_of(case);
+            format!("answered seq {} to request {seq}", seq + 1)
+        } else {
+            words.to_owned()
+        };
+        assert!(
+            reason(&report, case).contains(&words),
+            "{fault}: {}",
+            reason(&report, case)
+        );
+    }
+}
+
+/// The invalid case among the five of the exec tests' filter.
+const DOLLAR: &str = "text.subject.dollar";
+
+/// (fault, case, status, exit status of the run, words of the reason) in exec mode. An
+/// exec program exits after each case, so exiting is no fault; exit 3 is "not
+/// supported", another status than 0, 1 and 3 or a signal is an error.
+const EXEC_FAULTS: [(&str, &str, &str, i32, &str); 10] = [
+    ("wrong-output", VALID, "fail", 1, "another encoded form"),
+    (
+        "accepts-invalid",
+        DOLLAR,
+        "fail",
+        1,
+        "accepted an invalid input",
+    ),
+    ("rejects-valid", VALID, "fail", 1, "rejected a valid input"),
+    (
+        "crash",
+        DOLLAR,
+        "error",
+        1,
+        "without a rejection object on stdout (a crash?)",
+    ),
+    ("hang", DOLLAR, "error", 1, "timed out"),
+    ("garbage", DOLLAR, "error", 1, "garbage on stdout"),
+    ("flood", DOLLAR, "error", 1, "4194304 bytes"),
+    ("unsupported", VALID, "skip", 0, "not supported (exit 3)"),
+    ("signal", DOLLAR, "error", 1, "crashed: signal: 9 (SIGKILL)"),
+    ("errored", VALID, "error", 1, "crashed: exit status: 2"),
+];
+
+#[test]
+fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
+    // Five cases (a process each): dotted, digit-token, dash-first, double-dot, dollar.
+    let filter = ["--filter", "text.subject.d*", "--timeout", "2000"];
+    for (fault, case, status, exit, words) in EXEC_FAULTS {
+        let (code, report) = broken("exec", fault, case, &filter);
+        assert_eq!(code, Some(exit), "{fault}: {report}");
+        assert_eq!(ids(&report, status), [case], "{fault}");
+        assert_eq!(
+            count(&report, "pass"),
+            4,
+            "{fault}: the other four cases pass: {report}"
         );
         assert!(
             reason(&report, case).contains(words),
@@ -262,27 +374,102 @@ fn each_broken_session_is_reported_with_the_right_status_and_case() {
     }
 }
 
+/// A fresh, empty folder under the target's temporary folder.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}
+
+/// A program that never says hello is a protocol error (exit 2), found once the
+/// startup time (the timeout, and at least 10 s) is over, not a hang.
 #[test]
-fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
-    // Five cases (a process each): dotted, digit-token, dash-first, double-dot, dollar.
-    let filter = ["--filter", "text.subject.d*", "--timeout", "2000"];
-    for (fault, case, status, words) in FAULTS {
-        if fault == "exit" {
-            continue; // exiting is what an exec program does after each case
-        }
-        let case = if case == INVALID {
-            "text.subject.dollar"
-        } else {
-            case
-        };
-        let (code, report) = broken("exec", fault, case, &filter);
-        assert_eq!(code, Some(1), "{fault}: {report}");
-        assert_eq!(ids(&report, status), [case], "{fault}");
-        let words = if fault == "crash" { "a crash?" } else { words };
-        assert!(
-            reason(&report, case).contains(words),
-            "{fault}: {}",
-            reason(&report, case)
+fn a_session_without_hello_fails_after_the_startup_time() {
+    let oracle = foreign("broken/oracle.py");
+    let args: Vec<&OsStr> = vec![
+        "verify".as_ref(),
+        "--mode".as_ref(),
+        "session".as_ref(),
+        "--timeout".as_ref(),
+        "2000".as_ref(),
+        "--".as_ref(),
+        "python3".as_ref(),
+        &oracle,
+        "session".as_ref(),
+        "--fault".as_ref(),
+        "no-hello".as_ref(),
+    ];
+    let started = Instant::now();
+    let (code, stdout, stderr) = heartwire(&args);
+    let took = started.elapsed();
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("no hello within 10000 ms"), "{stderr}");
+    assert!(
+        took >= Duration::from_secs(10) && took < Duration::from_secs(30),
+        "took {took:?}"
+    );
+}
+
+/// When the program started again after a broken case does not say hello, the run goes
+/// on: the broken case and every later one are errors, the earlier ones still count.
+#[test]
+fn a_restart_without_hello_makes_the_remaining_cases_errors() {
+    let dir = fresh_dir("verify-restart-no-hello");
+    let (code, report) = broken_in(
+        "session",
+        "exit-then-no-hello",
+        INVALID,
+        &["--format", "text", "--timeout", "2000"],
+        Some(&dir),
+    );
+    assert_eq!(code, Some(1), "{report}");
+    let before = seq_of(INVALID) - 1;
+    let total = listed(Some("text"));
+    assert_eq!(count(&report, "pass"), before, "{report}");
+    let errors = ids(&report, "error");
+    assert_eq!(errors.len() as u64, total - before);
+    assert_eq!(errors[0], INVALID);
+    assert!(reason(&report, INVALID).contains("exited mid-session"));
+    assert!(
+        reason(&report, &errors[1])
+            .contains("not run: the program could not be restarted: the session did not start: no hello within 10000 ms"),
+        "{}",
+        reason(&report, &errors[1])
+    );
+}
+
+/// `--jobs N` runs N cases at once, and no more: each process of the `overlap` oracle
+/// notes how many processes of the run it saw running with it (waiting for a second
+/// one up to 2 s), so the test depends on what ran together, not on how fast.
+#[test]
+fn jobs_run_cases_at_once() {
+    // Three cases: start, beat and degraded with an integer.
+    for (jobs, most) in [("2", 2), ("1", 1)] {
+        let dir = fresh_dir(&format!("verify-jobs-{jobs}"));
+        let (code, report) = broken_in(
+            "exec",
+            "overlap",
+            VALID,
+            &[
+                "--filter",
+                "text.payload.*.integer",
+                "--jobs",
+                jobs,
+                "--timeout",
+                "10000",
+            ],
+            Some(&dir),
+        );
+        assert_eq!(code, Some(0), "--jobs {jobs}: {report}");
+        assert_eq!(count(&report, "pass"), 3, "--jobs {jobs}");
+        let log = std::fs::read_to_string(dir.join("log")).expect("the processes' log");
+        let seen: Vec<u32> = log.lines().map(|l| l.parse().expect("a count")).collect();
+        assert_eq!(seen.len(), 3, "--jobs {jobs}: one line per process: {log}");
+        assert_eq!(
+            seen.iter().max(),
+            Some(&most),
+            "--jobs {jobs}: the most processes running at once: {log}"
         );
     }
 }

@@ -3,8 +3,8 @@ vector files, except for one case where it fails in a chosen way. It is the deli
 broken implementation of the harness's own tests: one run per failure class, each
 checked to be reported with the right status, case id and exit status.
 
-    python3 oracle.py session [--fault KIND --case ID]   # session mode
-    python3 oracle.py exec    [--fault KIND --case ID]   # exec mode (then OPERATION FORMAT)
+    python3 oracle.py session [--fault KIND --case ID] [--dir DIR]   # session mode
+    python3 oracle.py exec    [--fault KIND --case ID] [--dir DIR]   # exec mode (then OPERATION FORMAT)
 
 KIND is one of:
 
@@ -18,6 +18,22 @@ KIND is one of:
     flood            writes a 5 MiB line (more than the harness reads) instead of an answer
     noisy            writes 8 MiB to stderr, then answers correctly (stderr means nothing)
     bad-hello        answers hello with another protocol version (session mode)
+    unsupported      says the case is not supported: exit 3 in exec mode, `skipped` with a
+                     reason in session mode
+    signal           kills itself with SIGKILL (a death by a signal, not an exit status)
+    errored          answers `errored` (session mode); exits with status 2, which the
+                     protocol does not define, in exec mode
+    wrong-seq        answers the case with the next request's sequence number (session mode)
+    no-hello         never says hello: reads its stdin and stays silent (session mode)
+    exit-then-no-hello
+                     exits mid-session on the case, like `exit`, and the program started
+                     again never says hello (session mode; needs --dir, where a file
+                     marks that the first one said hello)
+    overlap          every case, not only --case (exec mode; needs --dir): waits up to 2 s
+                     for another process of the run to be running at the same time, and
+                     appends to DIR/log how many it saw running at once, itself included;
+                     then answers correctly. It shows whether --jobs runs cases in
+                     parallel without depending on how fast anything is.
 
 Python only (no packages): the vector files are in spec/vectors of the repository.
 """
@@ -26,6 +42,7 @@ import decimal
 import json
 import os
 import pathlib
+import signal
 import sys
 import time
 
@@ -101,27 +118,68 @@ def faulty_answer(case, fault):
         for _ in range(8):
             sys.stderr.write("x" * (1 << 20))
         sys.stderr.flush()
-    elif fault == "exit":
+    elif fault in ("exit", "exit-then-no-hello"):
         sys.exit(0)
+    elif fault == "signal":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif fault == "unsupported":
+        return "skipped", {"reason": f"deliberately unsupported: {case['id']}"}
+    elif fault == "errored":
+        return "errored", {"message": f"deliberately errored on {case['id']}"}
+    elif fault == "wrong-seq":
+        return "wrong-seq", (kind, body)
     return kind, body
+
+
+def overlap(directory):
+    """Marks this process as running in `directory` while it waits, up to 2 s, to see
+    another one running; appends the most it saw running at once to `directory`/log.
+    A process's mark is removed before it exits, so two marks at once are two processes
+    running at once."""
+    mine = directory / f"running.{os.getpid()}"
+    mine.touch()
+    try:
+        most = 1
+        deadline = time.monotonic() + 2.0
+        while most < 2 and time.monotonic() < deadline:
+            most = max(most, len(list(directory.glob("running.*"))))
+            time.sleep(0.005)
+        with open(directory / "log", "a", encoding="utf-8") as log:
+            log.write(f"{most}\n")
+    finally:
+        mine.unlink()
 
 
 def parse_args(argv):
     mode, rest = argv[0], argv[1:]
-    fault = target = None
-    while len(rest) >= 2 and rest[0] in ("--fault", "--case"):
-        if rest[0] == "--fault":
-            fault = rest[1]
-        else:
-            target = rest[1]
+    options = {"--fault": None, "--case": None, "--dir": None}
+    while len(rest) >= 2 and rest[0] in options:
+        options[rest[0]] = rest[1]
         rest = rest[2:]
-    return mode, fault, target, rest
+    directory = pathlib.Path(options["--dir"]) if options["--dir"] else None
+    return mode, options["--fault"], options["--case"], directory, rest
 
 
-def session(cases, fault, target):
+def silent_start(fault, directory):
+    """Whether this program must never say hello: always for `no-hello`; for
+    `exit-then-no-hello`, when an earlier program of the run already said it."""
+    if fault == "no-hello":
+        return True
+    if fault == "exit-then-no-hello":
+        marker = directory / "said-hello"
+        if marker.exists():
+            return True
+        marker.touch()
+    return False
+
+
+def session(cases, fault, target, directory):
     out = sys.stdout
+    silent = silent_start(fault, directory)
     for line in sys.stdin:
         message = json.loads(line)
+        if silent:
+            continue
         if message["type"] == "hello":
             protocol = 99 if fault == "bad-hello" else 1
             formats = {}
@@ -141,39 +199,51 @@ def session(cases, fault, target):
             elif answer[0] == "flood":
                 out.write("[" * (5 << 20) + "\n")
             else:
+                seq = message["seq"]
                 kind, body = answer
+                if kind == "wrong-seq":
+                    seq, (kind, body) = seq + 1, body
                 if kind == "ok":
-                    reply = {"type": "ok", "seq": message["seq"], "output": body}
+                    reply = {"type": "ok", "seq": seq, "output": body}
                 else:
-                    reply = dict(body, type="rejected", seq=message["seq"])
+                    # rejected, skipped or errored: the body holds the type's members.
+                    reply = dict(body, type=kind, seq=seq)
                 out.write(dumps(reply) + "\n")
         else:
             return
         out.flush()
 
 
-def exec_one(cases, fault, target):
+def exec_one(cases, fault, target, directory):
     json.loads(sys.stdin.read())
     case = cases[os.environ["HEARTWIRE_CASE_ID"]]
+    if fault == "overlap":
+        overlap(directory)
     answer = faulty_answer(case, fault) if case["id"] == target else expected_answer(case)
     if answer is None:
         print("this is not JSON")
         return 0
     kind, body = answer
+    if kind == "wrong-seq":
+        kind, body = body  # there is no sequence number in exec mode
     if kind == "flood":
         print("[" * (5 << 20))
         return 0
+    if kind == "skipped":
+        return 3  # not supported; stdout means nothing then
+    if kind == "errored":
+        return 2  # an exit status the protocol does not define: an error
     print(dumps(body))
     return 0 if kind == "ok" else 1
 
 
 def main():
-    mode, fault, target, _ = parse_args(sys.argv[1:])
+    mode, fault, target, directory, _ = parse_args(sys.argv[1:])
     cases = load()
     if mode == "session":
-        session(cases, fault, target)
+        session(cases, fault, target, directory)
         return 0
-    return exec_one(cases, fault, target)
+    return exec_one(cases, fault, target, directory)
 
 
 if __name__ == "__main__":
