@@ -3,10 +3,16 @@
 
 mod support;
 
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
 use bytes::Bytes;
-use heartwire::heart::{AsyncHeart, Outcome};
+use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
+use heartwire::schedule::{Name, Rate, Schedule};
 use heartwire::text::{Process, Signal};
+use heartwire::time::{UnixTime, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
+use heartwire_liveness::scheduler::{PublishTarget, Scheduler};
 use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsSubscriber};
 use support::{
     Deadline, PrivateBroker, bounded, eventually, next_about, require_nats, secs, unique,
@@ -75,6 +81,117 @@ async fn a_heart_publishes_and_the_subscriber_decodes() {
         }
         Ok(d) => panic!("beat/-1 decoded: {d:?}"),
     }
+}
+
+/// The real clock, shifted so that the next whole minute is a second and a half away:
+/// schedules fire on whole minutes (`spec/schedule.md` §8), and the test should wait for
+/// a real fire time without waiting up to a minute for one.
+struct Shifted(Duration);
+
+impl Shifted {
+    fn before_a_minute(lead: Duration) -> Shifted {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let minute = Duration::from_secs((now.as_secs() / 60 + 2) * 60);
+        // The minute after next, so that the shift is forward whatever the second now.
+        let target = minute.saturating_sub(lead);
+        Shifted(target.saturating_sub(now))
+    }
+}
+
+impl WallClock for Shifted {
+    fn now(&self) -> UnixTime {
+        let now = SystemTime::now() + self.0;
+        UnixTime::from_system_time(now).unwrap_or_else(|| panic!("{now:?} out of range"))
+    }
+}
+
+fn schedule(name: &str, rate: &str, payload: &str) -> Schedule<'static> {
+    let name = Name::new(name.to_owned()).unwrap_or_else(|e| panic!("{e}"));
+    let rate: Rate = rate.parse().unwrap_or_else(|e| panic!("{e}"));
+    Schedule::new(name, rate, payload.to_owned())
+}
+
+/// The schedule runtime of heartwire-liveness, driven by tokio on the (shifted) real
+/// clock, fires a payload through the NATS adapter at its fire time; a schedule deleted
+/// while it runs does not fire.
+#[tokio::test]
+async fn the_scheduler_fires_through_the_adapter() {
+    require_nats();
+    let token = unique("natssched");
+    let config = NatsConfig::new(URL);
+    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publisher = bounded("connect", NatsPublisher::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let process = Process::new(&token).unwrap_or_else(|e| panic!("{e}"));
+    let mut target = PublishTarget::new(publisher, process.subject());
+
+    let clock = Shifted::before_a_minute(Duration::from_millis(1500));
+    let created = clock.now();
+    let fire_time = UnixTime::new((created.secs() / 60 + 1) * 60, 0);
+    let started = Instant::now();
+    let mut scheduler = Scheduler::new();
+    let mut rounds = 0;
+    let run = scheduler.run_async(
+        &clock,
+        &mut target,
+        Duration::from_millis(200),
+        tokio::time::sleep,
+        |s, now| {
+            rounds += 1;
+            match rounds {
+                1 => {
+                    s.create(schedule("tick", "Minutes(1)", "beat/60"), now);
+                    s.create(schedule("gone", "Minutes(1)", "stop"), now);
+                }
+                2 => {
+                    s.delete("gone");
+                }
+                _ if now >= fire_time => return ControlFlow::Break(()),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    bounded("the scheduler", run)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1),
+        "fired after {waited:?}, before the fire time"
+    );
+
+    // A marker after the run: everything the runtime published arrives before it.
+    let marker = Signal::Degraded { period: secs(9) };
+    bounded(
+        "marker",
+        target
+            .publisher_mut()
+            .publish(&process.subject(), b"degraded/9"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = Vec::new();
+    loop {
+        let (name, signal) = text(next_about(&mut sub, &token).await);
+        assert_eq!(name, token);
+        if signal == marker {
+            break;
+        }
+        seen.push(signal);
+    }
+    assert_eq!(seen, [Signal::Beat { period: secs(60) }]);
+    assert_eq!(scheduler.len(), 1);
+    let next = scheduler
+        .schedules()
+        .map(|(_, next)| next)
+        .collect::<Vec<_>>();
+    assert_eq!(next, [fire_time.checked_add_secs(60)]);
 }
 
 #[tokio::test]

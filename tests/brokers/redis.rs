@@ -3,10 +3,15 @@
 
 mod support;
 
+use std::time::Duration;
+
 use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
-use heartwire::record::{Convention, DEFAULT_INTERVAL, Liveness, Record};
+use heartwire::record::{Convention, DEFAULT_INTERVAL, InstanceId, Liveness, Record, ServiceName};
 use heartwire::text::{Process, Signal};
+use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
+use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
+use heartwire_liveness::{Monitor, State};
 use heartwire_redis::{RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
 use support::{
     Deadline, PrivateBroker, bounded, next_about, ok, origin, require_redis, secs, unique,
@@ -117,6 +122,62 @@ async fn text_and_records_in_both_conventions_are_decoded() {
             ..
         }) => assert_eq!(raw, b"beat/"),
         other => panic!("expected a text error, got {other:?}"),
+    }
+}
+
+/// The record publisher of heartwire-liveness publishes through the adapter by the
+/// core's record contract, on the record channel of its service, and what arrives is
+/// the record it built.
+#[tokio::test]
+async fn a_record_publisher_publishes_through_the_adapter() {
+    require_redis();
+    let token = unique("redisrecpub");
+    let config = RedisConfig::new(URL);
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    let service = ok(ServiceName::new(token.as_str())).into_owned();
+    let start = SystemClock.now();
+    let at = |secs: i64| start.checked_add_secs(secs).unwrap_or(start);
+    let mut records = RecordPublisher::new(
+        service,
+        InstanceId::from_u128(0x0123_4567_89ab_4def_8123_4567_89ab_cdef),
+        Duration::from_secs(60),
+        start,
+        NoUsage,
+    );
+    ok(records.register("queue_size", |_| {
+        serde_json::value::RawValue::from_string("1380".to_owned())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }));
+
+    let mut sent = Vec::new();
+    for (secs, due) in [(0, true), (30, false), (60, true)] {
+        let published = ok(bounded("publish", records.publish_due(at(secs), &mut publisher)).await);
+        assert_eq!(published.is_some(), due, "at +{secs} s");
+        sent.extend(published.map(|built| built.record));
+    }
+    assert_eq!(sent.len(), 2);
+
+    let mut monitor = Monitor::default();
+    for (count, built) in (1..).zip(&sent) {
+        match next_about(&mut sub, &token).await {
+            Ok(Delivery {
+                origin,
+                content: Content::Record { channel, record },
+            }) => {
+                assert_eq!(origin.transport, Transport::Redis);
+                assert_eq!(origin.address, format!("heartbeat:service:{token}"));
+                assert_eq!(channel.convention(), Convention::Heartbeat);
+                assert_eq!(record.to_string(), built.to_string());
+                assert_eq!(record.heartbeat_count(), Some(count));
+                assert_eq!(record.extras().get("queue_size"), Some("1380"));
+                if count == 1 {
+                    let state = monitor.observe_record(&record, at(1));
+                    assert_eq!(state, Ok(State::Alive));
+                }
+            }
+            other => panic!("expected record {count}, got {other:?}"),
+        }
     }
 }
 

@@ -20,6 +20,11 @@
 //! - The publishing side: [`scheduler`], a runtime that fires schedules (`Daily(9,0)`,
 //!   `Minutes(15)`, ...) created and deleted while it runs, and [`publisher`], which
 //!   builds a liveness record every interval as the seed's `HeartbeatPublisher` does.
+//!   Both hand what they produce to the core's publishing contracts
+//!   ([`heartwire::heart`]), so they publish through the broker adapters without this
+//!   crate doing I/O: fired payloads through `Publish` or `AsyncPublish`
+//!   ([`scheduler::PublishTarget`]), records through `PublishRecord` or
+//!   `AsyncPublishRecord` ([`publisher::RecordPublisher::publish_due`]).
 //!
 //! ## Feature flags
 //!

@@ -6,7 +6,12 @@
 //! with the default feature `process-usage`), and one member per registered
 //! [`Collector`] (the seed's service-specific `queue_size`, `api_status`, ...). It does
 //! not publish: the caller sends the record to the channel it names, when
-//! [`RecordPublisher::next_deadline`] comes.
+//! [`RecordPublisher::next_deadline`] comes, or hands the due record to any publisher of
+//! the core's record contract ([`PublishRecord`], [`AsyncPublishRecord`]; the Redis
+//! adapter is one) with [`RecordPublisher::publish_due_blocking`] or
+//! [`RecordPublisher::publish_due`]. (The text contract, [`Publish`](heartwire::heart::Publish),
+//! cannot carry records: its address is a beatit subject, and a record channel such as
+//! `heartbeat:service:<name>` is not one.)
 //!
 //! ```
 //! use std::time::Duration;
@@ -38,6 +43,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use heartwire::heart::{AsyncPublishRecord, PublishRecord};
 use heartwire::json::JsonError;
 use heartwire::record::{Convention, InstanceId, MEMBERS, Metric, Record, ServiceName};
 use heartwire::time::{Timestamp, UnixTime};
@@ -273,6 +279,38 @@ impl<S: Sampler> RecordPublisher<S> {
         Some(self.build(now))
     }
 
+    /// Publishes the next record through `publisher` if one is due at `now`; the record
+    /// published, or `None` when none was due.
+    ///
+    /// A record whose publish fails still counts as built: it is not kept for a retry,
+    /// because the next record, one interval later, is the retry (`spec/transports.md`
+    /// §1.4), and a late copy of an old record would only say less than the next one.
+    /// Its `heartbeat_count` is used up, so a receiver sees the loss as a gap in the count.
+    pub async fn publish_due<P: AsyncPublishRecord>(
+        &mut self,
+        now: UnixTime,
+        publisher: &mut P,
+    ) -> Result<Option<Built>, P::Error> {
+        let Some(built) = self.record_due(now) else {
+            return Ok(None);
+        };
+        publisher.publish_record(&built.record).await?;
+        Ok(Some(built))
+    }
+
+    /// [`RecordPublisher::publish_due`] through a blocking publisher.
+    pub fn publish_due_blocking<P: PublishRecord>(
+        &mut self,
+        now: UnixTime,
+        publisher: &mut P,
+    ) -> Result<Option<Built>, P::Error> {
+        let Some(built) = self.record_due(now) else {
+            return Ok(None);
+        };
+        publisher.publish_record(&built.record)?;
+        Ok(Some(built))
+    }
+
     /// The first instant `started + k × interval` after `now`.
     fn after(&self, now: UnixTime) -> Option<UnixTime> {
         let interval = i128::try_from(self.interval.as_nanos())
@@ -379,6 +417,58 @@ mod tests {
         assert!(!p.unregister("broken"));
         assert!(p.record_due(t(240)).is_some_and(|b| b.errors.is_empty()));
         assert_eq!(p.count(), 3);
+    }
+
+    /// Keeps what was published; fails once when told to.
+    #[derive(Default)]
+    struct Sent {
+        records: Vec<String>,
+        fail_next: bool,
+    }
+
+    impl PublishRecord for Sent {
+        type Error = &'static str;
+        fn publish_record(&mut self, record: &Record<'_>) -> Result<(), Self::Error> {
+            if std::mem::take(&mut self.fail_next) {
+                return Err("redis down");
+            }
+            self.records.push(record.to_string());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn due_records_go_through_a_record_publisher() {
+        let mut p = publisher(NoUsage);
+        let mut sent = Sent::default();
+        let t = |secs: i64| UnixTime::new(1_700_000_000 + secs, 0);
+        let first = p.publish_due_blocking(t(0), &mut sent);
+        assert_eq!(
+            first.map(|b| b.map(|b| b.record.heartbeat_count())),
+            Ok(Some(Some(1)))
+        );
+        assert!(matches!(p.publish_due_blocking(t(30), &mut sent), Ok(None)));
+        // A failed publish uses up its record: the next one is the retry.
+        sent.fail_next = true;
+        assert!(matches!(
+            p.publish_due_blocking(t(60), &mut sent),
+            Err("redis down")
+        ));
+        assert!(matches!(p.publish_due_blocking(t(61), &mut sent), Ok(None)));
+        assert!(matches!(
+            p.publish_due_blocking(t(120), &mut sent),
+            Ok(Some(_))
+        ));
+        let counts: Vec<Option<u64>> = sent
+            .records
+            .iter()
+            .map(|r| {
+                Record::decode(r.as_bytes())
+                    .ok()
+                    .and_then(|r| r.heartbeat_count())
+            })
+            .collect();
+        assert_eq!(counts, [Some(1), Some(3)], "{:?}", sent.records);
     }
 
     #[cfg(feature = "process-usage")]

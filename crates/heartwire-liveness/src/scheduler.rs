@@ -15,12 +15,18 @@
 //!             Delete(name) => { scheduler.delete(&name); }
 //!         },
 //!         _ = sleep_until_system_time(wake) => {
-//!             let due = scheduler.take_due(clock.now());
-//!             for firing in due { target.publish(firing.name, firing.payload).await?; }
+//!             // target: a PublishTarget over a broker adapter
+//!             scheduler.publish_due(clock.now(), &mut target).await?;
 //!         }
 //!     }
 //! }
 //! ```
+//!
+//! Through a broker: [`PublishTarget`] is a [`Target`] that publishes each payload
+//! through any blocking [`Publish`] of the core, and [`Scheduler::publish_due`] and
+//! [`Scheduler::run_async`] do the same through any [`AsyncPublish`] (the adapters
+//! `heartwire-nats`, `-redis`, `-mqtt` and `-amqp` are ones), with the sleep of the
+//! caller's runtime, so this crate stays free of I/O and of any runtime.
 //!
 //! A schedule fires once per fire time when the runtime is driven on time. Fire times
 //! missed while nobody drove it (the host slept) are fired once, late, with the first
@@ -30,10 +36,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::future::Future;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use heartwire::heart::{AsyncPublish, Publish};
 use heartwire::schedule::Schedule;
+use heartwire::text::Subject;
 use heartwire::time::{UnixTime, WallClock};
 
 /// Where fired payloads go.
@@ -43,6 +52,61 @@ pub trait Target {
 
     /// Delivers the payload of `schedule`, due at `at`.
     fn fire(&mut self, schedule: &Schedule<'_>, at: UnixTime) -> Result<(), Self::Error>;
+}
+
+/// A [`Target`] that publishes every fired payload, as its bytes, on one subject through
+/// a publisher of the core's contract: blocking as a [`Target`] for a [`Publish`], or
+/// awaited by [`Scheduler::publish_due`] and [`Scheduler::run_async`] for an
+/// [`AsyncPublish`].
+///
+/// One subject per target, chosen and validated when the target is built, rather than
+/// one per schedule: the core contract addresses a message by a beatit [`Subject`], and a
+/// schedule's name is not always a process name (`spec/schedule.md` §3 allows `a..b`
+/// and a leading dot, which a subject does not), so a per-name subject could fail at
+/// every fire time, and a firing that fails stays due. The framework's schedules work the
+/// same way: EventBridge delivers a rule's payload to the rule's target, whatever the
+/// rule is called. A runtime whose schedules go to different subjects runs one
+/// [`Scheduler`] per subject.
+#[derive(Debug, Clone)]
+pub struct PublishTarget<P> {
+    publisher: P,
+    subject: Subject<'static>,
+}
+
+impl<P> PublishTarget<P> {
+    /// A target publishing on `subject` through `publisher`.
+    pub fn new(publisher: P, subject: Subject<'static>) -> PublishTarget<P> {
+        PublishTarget { publisher, subject }
+    }
+
+    /// The subject every payload is published on.
+    pub fn subject(&self) -> &Subject<'static> {
+        &self.subject
+    }
+
+    /// The publisher.
+    pub fn publisher(&self) -> &P {
+        &self.publisher
+    }
+
+    /// The publisher, mutably.
+    pub fn publisher_mut(&mut self) -> &mut P {
+        &mut self.publisher
+    }
+
+    /// The publisher, giving up the target.
+    pub fn into_publisher(self) -> P {
+        self.publisher
+    }
+}
+
+impl<P: Publish> Target for PublishTarget<P> {
+    type Error = P::Error;
+
+    fn fire(&mut self, schedule: &Schedule<'_>, _at: UnixTime) -> Result<(), P::Error> {
+        self.publisher
+            .publish(&self.subject, schedule.payload().as_bytes())
+    }
 }
 
 /// One firing taken out of the runtime by [`Scheduler::take_due`], for an async driver.
@@ -188,6 +252,31 @@ impl Scheduler {
         Ok(fired)
     }
 
+    /// [`Scheduler::fire_due`] through an [`AsyncPublish`]er: publishes the payload of
+    /// every schedule due by `now` on the target's subject, earliest first, awaiting each
+    /// publish before the next (so they arrive in fire-time order); the number fired.
+    ///
+    /// As with `fire_due`, a failing schedule stays due and the error is returned; the
+    /// ones published before it stay fired.
+    pub async fn publish_due<P: AsyncPublish>(
+        &mut self,
+        now: UnixTime,
+        target: &mut PublishTarget<P>,
+    ) -> Result<usize, P::Error> {
+        let mut fired = 0;
+        while let Some((name, _)) = self.due(now) {
+            if let Some(planned) = self.planned.get(&name) {
+                target
+                    .publisher
+                    .publish(&target.subject, planned.schedule.payload().as_bytes())
+                    .await?;
+            }
+            self.advance(&name, now);
+            fired += 1;
+        }
+        Ok(fired)
+    }
+
     /// Takes every firing due by `now` out of the runtime, earliest first, for a driver
     /// that publishes them itself (an async one). They count as fired.
     pub fn take_due(&mut self, now: UnixTime) -> Vec<Firing> {
@@ -227,6 +316,37 @@ impl Scheduler {
                 None => max_sleep,
             };
             sleep(wait.min(max_sleep));
+        }
+    }
+
+    /// [`Scheduler::run_blocking`] on an async runtime: publishes what is due through
+    /// `target` ([`Scheduler::publish_due`]), calls `between`, then awaits `sleep` until
+    /// the next fire time, at most `max_sleep`. `sleep` is the runtime's
+    /// (`tokio::time::sleep`, say), so this crate depends on none.
+    pub async fn run_async<C, P, S>(
+        &mut self,
+        clock: &C,
+        target: &mut PublishTarget<P>,
+        max_sleep: Duration,
+        mut sleep: impl FnMut(Duration) -> S,
+        mut between: impl FnMut(&mut Scheduler, UnixTime) -> ControlFlow<()>,
+    ) -> Result<(), P::Error>
+    where
+        C: WallClock,
+        P: AsyncPublish,
+        S: Future<Output = ()>,
+    {
+        loop {
+            let now = clock.now();
+            self.publish_due(now, target).await?;
+            if between(self, now).is_break() {
+                return Ok(());
+            }
+            let wait = match self.next_deadline() {
+                Some(at) => at.since(clock.now()).unwrap_or(Duration::ZERO),
+                None => max_sleep,
+            };
+            sleep(wait.min(max_sleep)).await;
         }
     }
 }
@@ -355,6 +475,44 @@ mod tests {
         assert_eq!(s.fire_due(t("2025-01-01T00:00:00Z"), &mut log), Ok(0));
         assert_eq!(s.next_deadline(), None);
         assert_eq!(s.take_due(t("2030-01-01T00:00:00Z")), []);
+    }
+
+    /// Keeps what a blocking publisher was given.
+    #[derive(Default)]
+    struct Published(Vec<String>);
+
+    impl Publish for Published {
+        type Error = std::convert::Infallible;
+        fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), Self::Error> {
+            self.0
+                .push(format!("{subject} {}", String::from_utf8_lossy(payload)));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_publish_target_sends_each_payload_on_its_subject() {
+        let subject = Subject::new("heartbeat.cron.nightly")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_owned();
+        let mut target = PublishTarget::new(Published::default(), subject);
+        let mut s = Scheduler::new();
+        s.create(
+            schedule("nightly", "Daily(3,0)", "beat/86400"),
+            t("2024-03-01T00:00:00Z"),
+        );
+        s.create(
+            schedule("report", "Daily(2,0)", "{\"type\":\"Report\"}"),
+            t("2024-03-01T00:00:00Z"),
+        );
+        assert_eq!(s.fire_due(t("2024-03-01T03:00:00Z"), &mut target), Ok(2));
+        assert_eq!(
+            target.publisher().0,
+            [
+                "heartbeat.cron.nightly {\"type\":\"Report\"}",
+                "heartbeat.cron.nightly beat/86400"
+            ]
+        );
     }
 
     /// A clock that the sleeps move.

@@ -7,7 +7,9 @@
 //!
 //! - [`RedisPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
 //!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged, and
-//!   [`RedisPublisher::publish_record`] publishes a liveness record on its channel(s).
+//!   [`RedisPublisher::publish_record`] (also the core's
+//!   [`AsyncPublishRecord`], so a record publisher
+//!   publishes through it unchanged) publishes a liveness record on its channel(s).
 //!   With [`RedisConfig::presence_keys`] it also keeps a key per process or service with
 //!   a time to live, so a monitor that was down can read who is alive now
 //!   ([`RedisSubscriber::present`]).
@@ -51,7 +53,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
-use heartwire::heart::AsyncPublish;
+use heartwire::heart::{AsyncPublish, AsyncPublishRecord};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
 use heartwire::transport::{
@@ -395,6 +397,16 @@ impl AsyncPublish for RedisPublisher {
         };
         let channels = [subject.as_str().to_owned()];
         self.publish_on(&channels, payload, key).await
+    }
+}
+
+impl AsyncPublishRecord for RedisPublisher {
+    type Error = RedisError;
+
+    /// [`RedisPublisher::publish_record`]: the record on its channel in each configured
+    /// convention, with its presence key when configured.
+    async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), RedisError> {
+        RedisPublisher::publish_record(self, record).await
     }
 }
 

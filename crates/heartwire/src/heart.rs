@@ -5,7 +5,8 @@
 //! [`AsyncPublish`]), with beatit's throttle: a `beat` or `degraded` sent less than
 //! [`DEFAULT_MAX_FREQUENCY`] after the last one *of the same kind* is dropped; `start`
 //! and `stop` are never dropped. The clock is a parameter ([`Clock`]), so the throttle is
-//! tested with a [`ManualClock`] instead of sleeping.
+//! tested with a [`ManualClock`] instead of sleeping. Liveness records, whose channels
+//! are not subjects, go through [`PublishRecord`] or [`AsyncPublishRecord`] instead.
 //!
 //! ```
 //! use heartwire::heart::{Heart, ManualClock, Outcome, Publish};
@@ -54,6 +55,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
+use crate::record::Record;
 use crate::text::{MAX_PAYLOAD_LEN, Process, Seconds, Signal, SignalKind, Subject};
 
 /// beatit's `max_frequency`: the shortest time between two sent `beat`s, and between
@@ -82,6 +84,37 @@ pub trait AsyncPublish {
         &mut self,
         subject: &Subject<'_>,
         payload: &[u8],
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// Something that delivers a liveness record (`spec/record.md`) where records travel,
+/// blocking until it is handed over.
+///
+/// Records have a contract of their own because [`Publish`] addresses a message by a
+/// beatit [`Subject`] (`heartbeat.<process>`, checked by the text grammar), and no
+/// record channel is one: `heartbeat:service:<service>` and
+/// `health:service:<service>:heartbeat` hold `:`, which a subject may not. The record
+/// names its channel itself (its `service_name`, record.md §9) and only the transport
+/// knows which conventions it publishes on and whether it keeps a presence key
+/// (`spec/transports.md` §3), so the contract takes the record, not an address. Only
+/// the transports that carry records implement it (Redis and Valkey).
+pub trait PublishRecord {
+    /// Why a publish failed.
+    type Error;
+
+    /// Sends one record on its channel(s).
+    fn publish_record(&mut self, record: &Record<'_>) -> Result<(), Self::Error>;
+}
+
+/// The async form of [`PublishRecord`], for publishers on an async runtime.
+pub trait AsyncPublishRecord {
+    /// Why a publish failed.
+    type Error;
+
+    /// Sends one record on its channel(s).
+    fn publish_record(
+        &mut self,
+        record: &Record<'_>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
