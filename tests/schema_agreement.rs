@@ -2,8 +2,8 @@
 //! independent validators: the Rust `jsonschema` crate and Python's `jsonschema` package,
 //! both with format checks on.
 //!
-//! The vector files themselves and the suite manifest must validate against the
-//! `vectors` and `suite` schemas. From every vector a case gives the documents it holds: the input document (or, for
+//! The vector files themselves, the suite manifest and the liveness scenarios must
+//! validate against the `vectors`, `suite` and `liveness-vectors` schemas. From every vector a case gives the documents it holds: the input document (or, for
 //! the text format's encode cases, the JSON form given), the `decoded` canonical form and
 //! the `encoded` canonical document. Each is spec-valid or not by the case. Then, for
 //! each validator:
@@ -66,13 +66,14 @@ fn checks() -> Vec<Check> {
         "command.json",
         "schedule.json",
         "suite.json",
+        "liveness.json",
     ] {
         checks.push(Check {
             key: format!("spec/vectors/{file}"),
-            schema: if file == "suite.json" {
-                "suite"
-            } else {
-                "vectors"
+            schema: match file {
+                "suite.json" => "suite",
+                "liveness.json" => "liveness-vectors",
+                _ => "vectors",
             },
             text: read_vectors(file),
             error: None,

@@ -106,7 +106,8 @@ fn step(monitor: &mut Monitor, step: &Value) -> Option<Result<State, Rejected>> 
             .unwrap_or("")
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));
-        return Some(monitor.expect_pings(&name, rate, at));
+        let anchor = plan.get("anchor").map_or(UnixTime::EPOCH, time);
+        return Some(monitor.expect_pings_anchored(&name, rate, anchor, at));
     }
     if let Some(name) = step["ping"].as_str() {
         let name = Process::new(name).unwrap_or_else(|e| panic!("{e}"));

@@ -4,8 +4,8 @@
 //! heartbeat publishers and monitors in other languages: the liveness record, the
 //! Reventless command envelope in all three of its dialects, the Reventless schedule
 //! with its three forms of rate, and the canonical JSON form of a beatit text message;
-//! and the formats of the conformance suite and harness: the vector files, the suite
-//! manifest, the messages of both harness modes and the JSON report of `heartwire verify`.
+//! and the formats of the conformance suite and harness: the vector files (and the
+//! liveness engine's scenario file), the suite manifest, the messages of both harness modes and the JSON report of `heartwire verify`.
 //!
 //! Each schema is derived with `schemars` from a type of [`wire`] whose doc comments are
 //! its descriptions. The generated schemas are committed under `spec/schema/` and a test
@@ -66,6 +66,10 @@ const ENTRIES: &[Entry] = &[
         generate: root::<heartwire_harness::suite::VectorFile<'static>>,
     },
     Entry {
+        name: "liveness-vectors",
+        generate: root::<wire::liveness::LivenessVectorFile>,
+    },
+    Entry {
         name: "suite",
         generate: root::<heartwire_harness::suite::Manifest>,
     },
@@ -92,8 +96,8 @@ fn root<T: JsonSchema>(generator: schemars::SchemaGenerator) -> Schema {
 }
 
 /// The names of all schemas: the formats (`text`, `record`, `command`, `schedule`), then
-/// the conformance suite and harness (`vectors`, `suite`, `session-harness`,
-/// `session-implementation`, `exec-answer`, `report`).
+/// the conformance suite and harness (`vectors`, `liveness-vectors`, `suite`,
+/// `session-harness`, `session-implementation`, `exec-answer`, `report`).
 pub fn names() -> impl Iterator<Item = &'static str> {
     ENTRIES.iter().map(|entry| entry.name)
 }

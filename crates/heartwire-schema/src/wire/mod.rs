@@ -13,6 +13,7 @@
 pub mod command;
 pub mod common;
 pub mod harness;
+pub mod liveness;
 pub mod record;
 pub mod schedule;
 pub mod text;
