@@ -133,8 +133,9 @@ enum Command {
     ///
     /// With no NAME, lists the schemas: text (the canonical JSON form of a beatit
     /// message), record, command and schedule; then those of the conformance suite and
-    /// harness: vectors, suite, session-harness, session-implementation, exec-answer and
-    /// report (`heartwire verify --report json`). With NAME, prints that schema. With --out
+    /// harness: vectors, liveness-vectors (the liveness engine's scenarios), suite,
+    /// session-harness, session-implementation, exec-answer and report (`heartwire
+    /// verify --report json`). With NAME, prints that schema. With --out
     /// DIR, writes the one named, or all, to DIR/<name>.schema.json; the repository keeps
     /// them in spec/schema (`heartwire schema --out spec/schema` regenerates them).
     #[command(verbatim_doc_comment)]

@@ -419,6 +419,7 @@ fn schema_lists_prints_and_writes_the_committed_schemas() {
             "command",
             "schedule",
             "vectors",
+            "liveness-vectors",
             "suite",
             "session-harness",
             "session-implementation",
