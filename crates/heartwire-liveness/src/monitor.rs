@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use heartwire::command::{Command, DEFAULT_TIMEOUT_MINUTES, Envelope, GraceRule};
-use heartwire::record::{Liveness, Record, classify_at};
+use heartwire::record::{Liveness, Record, ServiceName, classify_at};
 use heartwire::schedule::Rate;
 use heartwire::text::{Message, Process, Signal};
 use heartwire::time::UnixTime;
@@ -315,6 +315,8 @@ pub struct Monitor {
     adaptive: HashMap<u32, Adaptive>,
     pings: HashMap<u32, PingPlan>,
     chosen: HashMap<String, DetectorChoice>,
+    /// Record intervals set per service, in nanoseconds (else `Config::record_interval`).
+    record_intervals: HashMap<String, u64>,
     events: Vec<Event>,
     last_poll: Option<u64>,
     live: usize,
@@ -349,6 +351,7 @@ impl Monitor {
             adaptive: HashMap::new(),
             pings: HashMap::new(),
             chosen: HashMap::new(),
+            record_intervals: HashMap::new(),
             events: Vec::new(),
             last_poll: None,
             live: 0,
@@ -462,7 +465,8 @@ impl Monitor {
     /// seed's verdict on its age ([`classify_at`]).
     pub fn observe_record(&mut self, record: &Record<'_>, at: UnixTime) -> Result<State, Rejected> {
         let sent = record.timestamp().unix_time();
-        let state = match classify_at(sent, at, self.config.record_interval) {
+        let interval = Duration::from_nanos(self.record_interval(record.service_name().as_str()));
+        let state = match classify_at(sent, at, interval) {
             Liveness::Alive => State::Alive,
             Liveness::Stale => State::Late,
             Liveness::Dead => State::Dead,
@@ -480,6 +484,34 @@ impl Monitor {
         slot.aux = sent;
         slot.base = State::Alive as u8;
         Ok(self.apply(id, state, Reason::Record, nanos(at), before))
+    }
+
+    /// Sets the interval `I` that the records of `service` are judged by (§3.2), in place
+    /// of [`Config::record_interval`]: a record does not say how often its publisher
+    /// sends, so a monitor knows it from the publisher's configuration, per service
+    /// (`record.md` §10.1). It applies at once to a tracked service, and is kept in
+    /// snapshots.
+    pub fn set_record_interval(&mut self, service: &ServiceName<'_>, interval: Duration) {
+        let id = self.find(Source::Record, service.as_str());
+        let before = id.and_then(|id| self.next_transition(id)).map(|t| t.0);
+        self.record_intervals
+            .insert(service.as_str().to_owned(), duration_nanos(interval));
+        if let Some(id) = id {
+            self.rearm(id, before);
+        }
+    }
+
+    /// The record intervals set per service, in nanoseconds.
+    pub(crate) fn record_intervals(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        self.record_intervals.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// The interval of a service's records, in nanoseconds.
+    fn record_interval(&self, service: &str) -> u64 {
+        self.record_intervals
+            .get(service)
+            .copied()
+            .unwrap_or_else(|| duration_nanos(self.config.record_interval))
     }
 
     /// A Reventless command received at `at` (`spec/liveness.md` §3.3).
@@ -793,9 +825,10 @@ impl Monitor {
                     deadline(self.config.tolerance, slot.aux)
                 }
             }
-            Source::Record => {
-                deadline(Tolerance::SEED, duration_nanos(self.config.record_interval))
-            }
+            Source::Record => deadline(
+                Tolerance::SEED,
+                self.record_interval(name_of(&self.names, slot)),
+            ),
             Source::Command => Some((
                 slot.last.saturating_add(slot.aux),
                 State::Disconnected,
@@ -1077,7 +1110,9 @@ impl Monitor {
                 self.adaptive.get(&id)?.detector().suspicion(now)
             }
             Source::Text => Deadline::at(self.config.tolerance, slot.aux, slot.last).suspicion(now),
-            Source::Record => elapsed / duration_nanos(self.config.record_interval).max(1) as f64,
+            Source::Record => {
+                elapsed / self.record_interval(name_of(&self.names, slot)).max(1) as f64
+            }
             Source::Command => elapsed / slot.aux.max(1) as f64,
             Source::Ping => {
                 let due = self.pings.get(&id)?.due(slot.last, 1)?;

@@ -5,7 +5,9 @@
 //! treats the time since the snapshot's last poll as a stall: it convicts nobody for the
 //! time it was down.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use heartwire::record::ServiceName;
 use heartwire::schedule::Rate;
@@ -23,6 +25,10 @@ pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     polled_at: Option<u64>,
     processes: Vec<SavedProcess>,
+    /// Record intervals set per service ([`Monitor::set_record_interval`]), in
+    /// nanoseconds.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    record_intervals: BTreeMap<String, u64>,
 }
 
 /// One process of a [`Snapshot`].
@@ -69,6 +75,8 @@ pub enum RestoreError {
         /// The process's position.
         index: usize,
     },
+    /// A record interval is set for a name that is not a service name.
+    InvalidInterval,
     /// The monitor's configuration does not admit the process.
     Rejected {
         /// The process's position.
@@ -83,6 +91,9 @@ impl fmt::Display for RestoreError {
         match self {
             RestoreError::InvalidName { index } => write!(f, "process {index}: invalid name"),
             RestoreError::Duplicate { index } => write!(f, "process {index}: duplicate"),
+            RestoreError::InvalidInterval => {
+                f.write_str("a record interval of an invalid service name")
+            }
             RestoreError::InvalidPing { index } => {
                 write!(
                     f,
@@ -136,6 +147,10 @@ impl Monitor {
         Snapshot {
             polled_at: parts.last_poll,
             processes,
+            record_intervals: self
+                .record_intervals()
+                .map(|(name, nanos)| (name.to_owned(), nanos))
+                .collect(),
         }
     }
 
@@ -143,6 +158,10 @@ impl Monitor {
     pub fn restore(config: Config, snapshot: Snapshot) -> Result<Monitor, RestoreError> {
         let mut monitor = Monitor::new(config);
         monitor.reserve(snapshot.processes.len(), 0);
+        for (service, nanos) in snapshot.record_intervals {
+            let name = ServiceName::new(&service).map_err(|_| RestoreError::InvalidInterval)?;
+            monitor.set_record_interval(&name, Duration::from_nanos(nanos));
+        }
         for (index, p) in snapshot.processes.into_iter().enumerate() {
             let valid = match p.source {
                 Source::Text | Source::Ping => Process::new(&p.name).is_ok(),

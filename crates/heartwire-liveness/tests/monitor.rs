@@ -31,10 +31,14 @@ const MINS: i64 = 60 * SECS;
 
 /// A monitor that never sees a stall, for tests that poll sparsely.
 fn calm() -> Monitor {
-    Monitor::new(Config {
+    Monitor::new(calm_config())
+}
+
+fn calm_config() -> Config {
+    Config {
         stall_after: Duration::from_secs(1 << 40),
         ..Config::default()
-    })
+    }
 }
 
 fn text(monitor: &mut Monitor, process: &str, payload: &str, t: i64) -> Result<State, Rejected> {
@@ -470,6 +474,62 @@ fn pings_on_an_offset_schedule() {
     // The anchor survives a snapshot.
     let restored = Monitor::restore(Config::default(), m.snapshot()).expect("restores");
     assert_eq!(restored.snapshot(), m.snapshot());
+}
+
+/// A service that publishes every 10 minutes is judged by its own interval, set per
+/// service; the others by the monitor's (60 s). The setting survives a snapshot.
+#[test]
+fn record_intervals_per_service() {
+    use State::*;
+    use heartwire::record::ServiceName;
+    let mut m = calm();
+    let slow = ServiceName::new("nightly_export").expect("a service name");
+    m.set_record_interval(&slow, Duration::from_secs(600));
+    // Both records are two minutes old when received.
+    assert_eq!(record(&mut m, "nightly_export", 0, 2 * MINS), Ok(Alive));
+    assert_eq!(record(&mut m, "billing", 0, 2 * MINS), Ok(Late));
+    // billing: dead at 3 minutes; nightly_export: late at 15, dead at 30.
+    let events = poll(&mut m, 29 * MINS);
+    assert!(events.contains(&change(
+        "billing",
+        Some(Late),
+        Dead,
+        Reason::Silent,
+        3 * MINS
+    )));
+    assert!(events.contains(&change(
+        "nightly_export",
+        Some(Alive),
+        Late,
+        Reason::Overdue,
+        15 * MINS
+    )));
+    let mut restored = Monitor::restore(calm_config(), m.snapshot()).expect("restores");
+    assert_eq!(restored.snapshot(), m.snapshot());
+    assert_eq!(
+        poll(&mut restored, 30 * MINS),
+        [change(
+            "nightly_export",
+            Some(Late),
+            Dead,
+            Reason::Silent,
+            30 * MINS
+        )]
+    );
+    // Set on a tracked service, it applies at once: a shorter interval makes it late.
+    let mut m = calm();
+    assert_eq!(record(&mut m, "billing", 0, 0), Ok(Alive));
+    m.set_record_interval(
+        &ServiceName::new("billing").expect("a service name"),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        poll(&mut m, 15 * SECS),
+        [
+            change("billing", None, Alive, Reason::Record, 0),
+            change("billing", Some(Alive), Late, Reason::Overdue, 15 * SECS)
+        ]
+    );
 }
 
 #[test]
