@@ -28,6 +28,8 @@ const END: u64 = 600 * SEC;
 /// neither reads nor polls, and reads what arrived meanwhile when it resumes.
 const STALL_FROM: u64 = 300 * SEC;
 const STALL: u64 = 10 * SEC;
+/// The warm-up every `start` declares.
+const WARMUP: u64 = 10 * SEC;
 const EPOCH: i64 = 1_700_000_000;
 
 /// splitmix64: a fixed sequence, no dependency.
@@ -54,8 +56,9 @@ impl Rng {
 #[derive(Debug, Default)]
 struct Truth {
     period: u64,
-    /// When it crashed and when its last message was received, if it crashed.
-    crash: Option<(u64, u64)>,
+    /// When it crashed, when its last message was received, and the duration that
+    /// message declared (the warm-up of a `start`, else the period), if it crashed.
+    crash: Option<(u64, u64, u64)>,
     /// The receive times of its `stop`s.
     stops: Vec<u64>,
 }
@@ -110,8 +113,11 @@ fn simulate(rng: &mut Rng) -> (Vec<(u64, Kind)>, Truth) {
         if let Some(crash) = crash_at
             && t >= crash
         {
-            let last = out.last().map_or(0, |m| m.0);
-            truth.crash = Some((crash, last));
+            let (last, declared) = out.last().map_or((0, WARMUP), |m| match m.1 {
+                Kind::Start => (m.0, WARMUP),
+                _ => (m.0, period),
+            });
+            truth.crash = Some((crash, last, declared));
             break;
         }
         if let Some(restart) = restart_at
@@ -189,7 +195,7 @@ fn ten_thousand_processes() {
                 let period = Seconds::from_nanos(truths[i as usize].period).unwrap_or(Seconds::MIN);
                 let signal = match kind {
                     Kind::Start => Signal::Start {
-                        warmup: Seconds::from_secs(10).unwrap_or(Seconds::MIN),
+                        warmup: Seconds::from_secs(WARMUP / SEC).unwrap_or(Seconds::MIN),
                     },
                     Kind::Beat => Signal::Beat { period },
                     Kind::Degraded => Signal::Degraded { period },
@@ -229,7 +235,7 @@ fn ten_thousand_processes() {
         match (c.new, c.reason) {
             (State::Dead, _) => {
                 let truth = &truths[i];
-                let Some((crash, _)) = truth.crash else {
+                let Some((crash, _, _)) = truth.crash else {
                     panic!(
                         "false death: {} ({} s period) at {at}",
                         c.process,
@@ -262,14 +268,14 @@ fn ten_thousand_processes() {
     }
     let mut crashes = 0;
     for (i, truth) in truths.iter().enumerate() {
-        if let Some((crash, last)) = truth.crash {
+        if let Some((crash, last, declared)) = truth.crash {
             crashes += 1;
             let Some(&(at, polled)) = dead.get(&i) else {
                 panic!("crash of {} at {crash} not detected", names[i]);
             };
-            // Dead at three periods after the last message; a stall in between adds
-            // its length, as nobody is convicted for it.
-            let mut bound = last + 3 * truth.period;
+            // Dead at three periods (or warm-ups, after a start) after the last message;
+            // a stall in between adds its length, as nobody is convicted for it.
+            let mut bound = last + 3 * declared;
             if last < STALL_FROM + STALL && bound > STALL_FROM {
                 bound += STALL;
             }
