@@ -291,4 +291,18 @@ async fn credentials_never_reach_errors_or_debug() {
         }
         Ok(_) => panic!("connected to a port nobody listens on"),
     }
+    // A real login refused by the server (no such ACL user on the shared Redis): the
+    // server's own error text comes back, and still without the secret.
+    support::require_redis();
+    let config = RedisConfig::new("redis://alice:s3cretpw@127.0.0.1:6379/0")
+        .timeout(std::time::Duration::from_millis(2000));
+    match bounded("connect", RedisPublisher::connect(&config)).await {
+        Err(e) => {
+            for shown in [e.to_string(), format!("{e:?}")] {
+                assert!(!shown.contains("s3cretpw"), "{shown}");
+                assert!(!shown.contains("alice:"), "{shown}");
+            }
+        }
+        Ok(_) => panic!("logged in as alice with a password the server does not know"),
+    }
 }
