@@ -570,6 +570,11 @@ fn text_and_junit_reports_show_the_difference() {
         "{text}"
     );
     assert!(text.contains("NOT conformant"), "{text}");
+    // The implementation's choices, from its hello (`spec/harness.md` §4).
+    assert!(
+        text.contains("choices of oracle wrong-output:\n    answers: read from the vector files\n"),
+        "{text}"
+    );
 
     let (code, xml, _) = run("junit");
     assert_eq!(code, Some(1));
@@ -588,6 +593,12 @@ fn text_and_junit_reports_show_the_difference() {
     assert_eq!(
         xml.matches("<testcase ").count() as u64,
         listed(Some("text"))
+    );
+    assert!(
+        xml.contains(
+            "    <properties>\n      <property name=\"implementation\" value=\"oracle\"/>\n      <property name=\"implementation.version\" value=\"wrong-output\"/>\n      <property name=\"mode\" value=\"session\"/>\n      <property name=\"choice.answers\" value=\"read from the vector files\"/>\n    </properties>\n"
+        ),
+        "{xml}"
     );
 }
 

@@ -227,6 +227,14 @@ impl Report {
             "{} {}",
             self.implementation.name, self.implementation.version
         );
+        // The choices qualify the result: a run passes the cases as the implementation
+        // chose to answer where the specification lets it choose (`spec/harness.md` §4).
+        if !self.implementation.choices.is_empty() {
+            let _ = writeln!(out, "choices of {}:", who.trim_end());
+            for (what, choice) in &self.implementation.choices {
+                let _ = writeln!(out, "    {what}: {choice}");
+            }
+        }
         let _ = write!(
             out,
             "{} against suite {} (spec {}), {} mode: ",
@@ -255,7 +263,9 @@ impl Report {
 
     /// The report as JUnit XML: one test suite per format, one test case per case;
     /// fail and unexpected pass are `<failure>`, error and stale expectation `<error>`,
-    /// skip and expected failure `<skipped>`.
+    /// skip and expected failure `<skipped>`. Each test suite has `<properties>`: the
+    /// implementation, its version, the mode and each of its choices (`choice.` and
+    /// the choice's name), since JUnit readers show properties per test suite.
     pub fn to_junit(&self) -> String {
         let mut by_format: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
         for r in &self.results {
@@ -270,6 +280,33 @@ impl Report {
         let failures = self.count(Status::Fail) + self.count(Status::UnexpectedPass);
         let errors = self.count(Status::Error) + self.count(Status::StaleExpectation);
         let skipped = self.count(Status::Skip) + self.count(Status::ExpectedFailure);
+        let mut properties = String::from("    <properties>\n");
+        let implementation = [
+            ("implementation", self.implementation.name.as_str()),
+            (
+                "implementation.version",
+                self.implementation.version.as_str(),
+            ),
+            ("mode", self.mode.as_str()),
+        ];
+        let choices = self
+            .implementation
+            .choices
+            .iter()
+            .map(|(what, choice)| (format!("choice.{what}"), choice.as_str()));
+        for (name, value) in implementation
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v))
+            .chain(choices)
+        {
+            let _ = writeln!(
+                properties,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                xml(&name),
+                xml(value)
+            );
+        }
+        properties.push_str("    </properties>\n");
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             out,
@@ -287,6 +324,7 @@ impl Report {
                 count(&|s| matches!(s, Status::Error | Status::StaleExpectation)),
                 count(&|s| matches!(s, Status::Skip | Status::ExpectedFailure)),
             );
+            out.push_str(&properties);
             for r in results {
                 let _ = write!(
                     out,
@@ -357,6 +395,55 @@ mod tests {
             xml("a<b>&\"c'\n\u{1}"),
             "a&lt;b&gt;&amp;&quot;c&apos;&#10;\\u{1}"
         );
+    }
+
+    /// The text and JUnit reports show the implementation's choices, escaped in XML.
+    #[test]
+    fn reports_show_the_choices() {
+        let implementation = Implementation {
+            name: "my-heartbeats".to_owned(),
+            version: "2.3.0".to_owned(),
+            choices: BTreeMap::from([
+                ("json.shape offsets".to_owned(), "not reported".to_owned()),
+                ("encoder".to_owned(), "beatit <2022> & \"more\"".to_owned()),
+            ]),
+        };
+        let pass = CaseResult {
+            id: "text.subject.dotted".to_owned(),
+            format: "text".to_owned(),
+            operation: "decode".to_owned(),
+            status: Status::Pass,
+            reason: None,
+            expected: None,
+            actual: None,
+        };
+        let report = Report::new("1.0.0", "1.0.0", "session", implementation, vec![pass]);
+        let text = report.to_text(5);
+        assert!(
+            text.contains(
+                "choices of my-heartbeats 2.3.0:\n    encoder: beatit <2022> & \"more\"\n    json.shape offsets: not reported\n"
+            ),
+            "{text}"
+        );
+        let junit = report.to_junit();
+        assert!(
+            junit.contains(concat!(
+                "<testsuite name=\"text\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\">\n",
+                "    <properties>\n",
+                "      <property name=\"implementation\" value=\"my-heartbeats\"/>\n",
+                "      <property name=\"implementation.version\" value=\"2.3.0\"/>\n",
+                "      <property name=\"mode\" value=\"session\"/>\n",
+                "      <property name=\"choice.encoder\" value=\"beatit &lt;2022&gt; &amp; &quot;more&quot;\"/>\n",
+                "      <property name=\"choice.json.shape offsets\" value=\"not reported\"/>\n",
+                "    </properties>\n",
+                "    <testcase ",
+            )),
+            "{junit}"
+        );
+
+        // Without choices, the text report has no such line.
+        let plain = Report::new("1.0.0", "1.0.0", "exec", Implementation::default(), vec![]);
+        assert!(!plain.to_text(5).contains("choices"));
     }
 
     #[test]

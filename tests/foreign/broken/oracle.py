@@ -188,8 +188,10 @@ def session(cases, fault, target, directory):
                 ops = formats.setdefault(fmt, [])
                 if case["operation"] not in ops:
                     ops.append(case["operation"])
+            # A choice, so that the tests see the reports show choices.
             reply = {"type": "hello", "protocol": protocol, "name": "oracle",
-                     "version": fault or "sound", "supports": formats}
+                     "version": fault or "sound", "supports": formats,
+                     "choices": {"answers": "read from the vector files"}}
             out.write(json.dumps(reply) + "\n")
         elif message["type"] == "request":
             case = cases[message["id"]]
