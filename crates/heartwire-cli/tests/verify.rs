@@ -602,6 +602,86 @@ fn text_and_junit_reports_show_the_difference() {
     );
 }
 
+/// What `verify --report json` prints, in runs that between them give every status,
+/// validates against the committed schema, `spec/schema/report.schema.json` (the one
+/// foreign CI tools read), not only a report built by hand.
+#[test]
+fn real_json_reports_validate_against_the_committed_schema() {
+    let path = repo_root().join("spec/schema/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("the schema"))
+        .expect("the schema is JSON");
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()));
+
+    let dir = fresh_dir("verify-report-schema");
+    let file = dir.join("expected.txt");
+    // INVALID crashes (an error), DOLLAR passes though listed (an unexpected pass),
+    // the retired id is stale.
+    std::fs::write(&file, format!("{DOLLAR}\ntext.retired.case\n")).expect("written");
+    let file = file.to_string_lossy().into_owned();
+    let listed_failure = dir.join("listed-failure.txt");
+    std::fs::write(&listed_failure, format!("{VALID}\n")).expect("written");
+    let listed_failure = listed_failure.to_string_lossy().into_owned();
+    let runs = [
+        broken(
+            "session",
+            "crash",
+            INVALID,
+            &["--format", "text", "--expected-failures", &file],
+        ),
+        broken(
+            "session",
+            "wrong-output",
+            VALID,
+            &["--format", "text", "--expected-failures", &listed_failure],
+        ),
+        broken(
+            "exec",
+            "unsupported",
+            VALID,
+            &["--filter", "text.subject.d*"],
+        ),
+        broken(
+            "exec",
+            "rejects-valid",
+            VALID,
+            &["--filter", "text.subject.d*"],
+        ),
+        verify(&["--format", "text"]),
+    ];
+    let mut seen = BTreeSet::new();
+    for (code, report) in &runs {
+        let errors: Vec<String> = validator
+            .iter_errors(report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?} in {report}");
+        assert!(code.is_some_and(|c| c <= 1), "{code:?}: {report}");
+        for r in report["results"].as_array().expect("results") {
+            seen.insert(r["status"].as_str().expect("a status").to_owned());
+        }
+    }
+    // The runs cover every status, so that the schema is checked on each.
+    let all = [
+        "pass",
+        "fail",
+        "error",
+        "skip",
+        "expected-failure",
+        "unexpected-pass",
+        "stale-expectation",
+    ];
+    assert_eq!(seen, all.iter().map(|s| (*s).to_owned()).collect());
+
+    // And the schema does reject what is not a report, so the check above means
+    // something.
+    let mut broken_report = runs[0].1.clone();
+    broken_report["results"][0]["status"] = "sort-of".into();
+    assert!(!validator.is_valid(&broken_report));
+}
+
 #[test]
 fn usage_and_protocol_errors_exit_2() {
     let oracle = foreign("broken/oracle.py");
