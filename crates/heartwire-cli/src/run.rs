@@ -1,9 +1,11 @@
 //! `heartwire run` and `heartwire beat`: a job wrapped the way cron users wrap backups,
 //! and one signal sent (`spec/http.md` §6).
 //!
-//! Where signals go is a [`Target`], one arm per `--to` scheme: `http(s)://` today; the
-//! broker schemes (`nats://`, `redis://`, `mqtt://`, `amqp://`) become arms of
-//! [`Target::parse`] and [`Target::send`] when their adapter crates are merged.
+//! Where signals go is a [`Target`], one arm per kind of `--to` URL: `http(s)://` pings a
+//! service (its signal table, `spec/http.md` §4), and `nats://`, `redis://`, `mqtt://`
+//! and `amqp://` publish beatit text on `heartbeat.<process>` through the broker adapters
+//! ([`brokers`], `spec/transports.md`), mapped as the `beatit` service is: a job's success
+//! is `stop`, and a failure sends nothing, so that its silence makes it late, then dead.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;

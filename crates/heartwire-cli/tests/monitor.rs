@@ -264,6 +264,88 @@ fn beats_from_every_broker_become_states_and_silence_becomes_death() {
     }
 }
 
+/// `heartwire run --to` each broker: a job that succeeds is seen as `start`, a beat and
+/// `stop` by a monitor of that broker; a job that fails sends nothing at its end
+/// (`spec/http.md` §6, as the `beatit` service), so the monitor sees it go late, then
+/// dead, by silence, and heartwire exits with the job's status.
+#[test]
+fn run_to_every_broker_sends_start_beats_and_stop_and_a_failure_is_silence() {
+    let m = monitor(&[
+        "--from",
+        NATS,
+        "--from",
+        REDIS,
+        "--from",
+        MQTT,
+        "--from",
+        AMQP,
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "90",
+    ]);
+    m.wait_subscribed(4);
+    // A beat every 3 s over a 7 s job: start at 0 s, beats at 3 and 6 s, the end at 7 s.
+    // A period of 3 s leaves 1.5 s for each publish (a connection of its own) before
+    // the monitor would call the job late.
+    let jobs: Vec<(&str, String, &str, u8)> = [NATS, REDIS, MQTT, AMQP]
+        .into_iter()
+        .flat_map(|url| {
+            let tag = &url[..url.find(':').unwrap_or(0)];
+            [
+                (url, unique(&format!("run.{tag}.ok")), "sleep 7", 0),
+                (
+                    url,
+                    unique(&format!("run.{tag}.fail")),
+                    "sleep 7; exit 3",
+                    3,
+                ),
+            ]
+        })
+        .collect();
+    let running: Vec<_> = jobs
+        .iter()
+        .map(|(url, name, script, _)| {
+            Command::new(env!("CARGO_BIN_EXE_heartwire"))
+                .args(["run", "--to", url, "--process", name, "--period", "3s"])
+                .args(["--", "sh", "-c", script])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("heartwire run runs")
+        })
+        .collect();
+    for ((url, name, _, status), child) in jobs.iter().zip(running) {
+        let output = child.wait_with_output().expect("heartwire run exits");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(*status)),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("not published"), "{url}: {stderr}");
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let e = m.event_about(name, Duration::from_secs(20));
+            seen.push(changed(&e).2.to_owned());
+        }
+        let expected = if *status == 0 {
+            // The beat is what makes a starting process alive; `stop` ends it.
+            ["start", "beat", "stop"]
+        } else {
+            // No `stop`: the first event after the beat is the silence.
+            ["start", "beat", "overdue"]
+        };
+        assert_eq!(seen, expected, "{url} {name}");
+        if *status != 0 {
+            let e = m.event_about(name, Duration::from_secs(20));
+            assert_eq!(changed(&e), ("late", "dead", "silent"), "{url} {name}");
+        }
+    }
+}
+
 #[test]
 fn a_snapshot_keeps_the_state_across_a_restart() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("snapshot"));
