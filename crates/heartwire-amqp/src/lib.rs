@@ -7,8 +7,9 @@
 //! - [`AmqpPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
 //!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Its
 //!   channel is in confirm mode: a publish returns once the broker acknowledges it, and
-//!   fails on a negative acknowledgement, on no confirm within the timeout, or when the
-//!   connection is gone.
+//!   fails on a negative acknowledgement, on no confirm within the timeout, when the
+//!   connection is gone, or when the channel turns out not to be in confirm mode (an
+//!   unconfirmed publish is never taken for a delivered one).
 //! - [`AmqpSubscriber`] consumes a server-named exclusive queue bound with `heartbeat.#`
 //!   and yields every message decoded as a [`Delivery`], or as an [`Invalid`] with the
 //!   raw body and the decode error.
@@ -214,6 +215,11 @@ pub enum AmqpError {
     },
     /// The broker refused the message (a publisher confirm `nack`).
     Nack,
+    /// The channel was not in confirm mode, so the broker was never asked to confirm
+    /// and whether it has the message is unknown. The adapter puts every channel it
+    /// opens in confirm mode, so this is a bug, reported rather than taken for success:
+    /// a heartbeat that may be lost must not count as sent.
+    NotConfirmed,
     /// No answer in time.
     Timeout {
         /// What the adapter was doing.
@@ -229,6 +235,9 @@ impl fmt::Display for AmqpError {
             AmqpError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
             AmqpError::Amqp { during, reason } => write!(f, "{during} failed: {reason}"),
             AmqpError::Nack => f.write_str("the broker refused the message (nack)"),
+            AmqpError::NotConfirmed => f.write_str(
+                "the channel is not in confirm mode: the broker did not confirm the message",
+            ),
             AmqpError::Timeout { during, after } => {
                 write!(f, "{during}: no answer from the broker within {after:?}")
             }
@@ -301,18 +310,28 @@ impl AmqpPublisher {
                 .await?;
             confirm.await
         };
-        let result = match config.bounded(Step::Publish, confirmed).await {
-            Ok(Confirmation::Ack(_) | Confirmation::NotRequested) => Ok(()),
-            Ok(Confirmation::Nack(_)) => Err(AmqpError::Nack),
-            Err(e) => Err(e),
-        };
+        let result = config
+            .bounded(Step::Publish, confirmed)
+            .await
+            .and_then(confirmation);
+        // A channel out of confirm mode is dropped too: the next publish opens one and
+        // puts it in confirm mode again.
         if matches!(
             result,
-            Err(AmqpError::Amqp { .. } | AmqpError::Timeout { .. })
+            Err(AmqpError::Amqp { .. } | AmqpError::Timeout { .. } | AmqpError::NotConfirmed)
         ) {
             self.link = None;
         }
         result
+    }
+}
+
+/// What a publisher confirm means: only an `ack` is a success (`spec/transports.md` §5).
+fn confirmation(confirmation: Confirmation) -> Result<(), AmqpError> {
+    match confirmation {
+        Confirmation::Ack(_) => Ok(()),
+        Confirmation::Nack(_) => Err(AmqpError::Nack),
+        Confirmation::NotRequested => Err(AmqpError::NotConfirmed),
     }
 }
 
@@ -424,4 +443,49 @@ async fn consume(config: &AmqpConfig) -> Result<(Connection, Consumer), AmqpErro
         )
         .await?;
     Ok((connection, consumer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_ack_is_a_success() {
+        assert_eq!(confirmation(Confirmation::Ack(None)), Ok(()));
+        assert_eq!(confirmation(Confirmation::Nack(None)), Err(AmqpError::Nack));
+        assert_eq!(
+            confirmation(Confirmation::NotRequested),
+            Err(AmqpError::NotConfirmed)
+        );
+    }
+
+    /// Against the machine's RabbitMQ (5672): a publisher whose channel is not in
+    /// confirm mode (as after a bug) fails its publish instead of reporting it sent, and
+    /// the next publish opens a channel in confirm mode and succeeds.
+    #[tokio::test]
+    async fn a_channel_out_of_confirm_mode_is_an_error_and_replaced() {
+        let config = AmqpConfig::new("amqp://guest:guest@127.0.0.1:5672/%2f");
+        let link = match config.open().await {
+            Ok(link) => link,
+            Err(e) => panic!(
+                "RabbitMQ is needed on 127.0.0.1:5672 (README, \"Brokers for development\"; \
+                 start it with rabbitmq-server -detached): {e}"
+            ),
+        };
+        // `open` declares the exchange but leaves confirm mode to `channel`.
+        let mut publisher = AmqpPublisher {
+            config,
+            link: Some(link),
+        };
+        let key = "heartbeat.hwtest.amqp-not-confirmed";
+        assert_eq!(
+            publisher.send(key, b"beat/5").await,
+            Err(AmqpError::NotConfirmed)
+        );
+        assert!(
+            publisher.link.is_none(),
+            "the unconfirmed channel is dropped"
+        );
+        assert_eq!(publisher.send(key, b"beat/5").await, Ok(()));
+    }
 }
