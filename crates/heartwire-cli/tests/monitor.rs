@@ -346,6 +346,104 @@ fn run_to_every_broker_sends_start_beats_and_stop_and_a_failure_is_silence() {
     }
 }
 
+/// The instant of an event, and how long after `earlier` it is, in milliseconds.
+fn millis_after(event: &Value, earlier: &Value) -> i128 {
+    let at = |e: &Value| {
+        let text = e["at"].as_str().unwrap_or_default();
+        heartwire::time::Timestamp::parse(text)
+            .unwrap_or_else(|err| panic!("{text:?}: {err}"))
+            .unix_time()
+            .as_nanos()
+    };
+    (at(event) - at(earlier)) / 1_000_000
+}
+
+/// `--detector phi` judges a beatit process by its arrivals (Akka's phi accrual,
+/// `spec/liveness.md` §4), not by the period it declares: after one `beat/1` the
+/// deadline detector would call it late at 1.5 s and dead at 3 s, phi suspects it only
+/// past its 1 s first estimate plus the 3 s acceptable pause. Without `--json`, stdout
+/// being a pipe, the monitor prints JSON lines (every line is parsed as one).
+#[test]
+fn detector_phi_judges_by_arrivals_and_piped_output_is_json_lines() {
+    let m = monitor(&[
+        "--from",
+        NATS,
+        "--detector",
+        "phi",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "30",
+    ]);
+    m.wait_subscribed(1);
+    let name = unique("mon.phi");
+    runtime().block_on(async {
+        let mut nats = NatsPublisher::connect(&NatsConfig::new(NATS))
+            .await
+            .expect("NATS");
+        nats.publish(&subject(&name), b"beat/1")
+            .await
+            .expect("published");
+    });
+    let alive = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&alive), ("-", "alive", "beat"));
+    let late = m.event_about(&name, Duration::from_secs(15));
+    assert_eq!(changed(&late), ("alive", "late", "suspected"));
+    // The history before a second arrival is the first estimate's two intervals, 0.75
+    // and 1.25 s: mean 1 s plus the 3 s pause, deviation 0.25 s. Akka's logistic CDF
+    // crosses phi 1 at y = 1.2823, 4.3206 s after the beat, and phi 8 at y = 5.2264,
+    // 5.3066 s after it (the monitor reports the crossing instants, to the millisecond).
+    let suspected_after = millis_after(&late, &alive);
+    assert!(
+        (4_319..=4_322).contains(&suspected_after),
+        "suspected {suspected_after} ms after the beat"
+    );
+    let dead = m.event_about(&name, Duration::from_secs(15));
+    assert_eq!(changed(&dead), ("late", "dead", "convicted"));
+    let convicted_after = millis_after(&dead, &alive);
+    assert!(
+        (5_305..=5_308).contains(&convicted_after),
+        "convicted {convicted_after} ms after the beat"
+    );
+}
+
+/// `--tolerance LATE,DEAD` moves the deadline detector's factors of the declared period
+/// (1.5 and 3 by default): with `2,4`, a `beat/1` is late exactly 2 s and dead exactly
+/// 4 s after it arrived.
+#[test]
+fn tolerance_sets_the_late_and_dead_factors() {
+    let m = monitor(&[
+        "--from",
+        REDIS,
+        "--tolerance",
+        "2,4",
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "30",
+    ]);
+    m.wait_subscribed(1);
+    let name = unique("mon.tolerance");
+    runtime().block_on(async {
+        let mut redis = RedisPublisher::connect(&RedisConfig::new(REDIS))
+            .await
+            .expect("Redis");
+        redis
+            .publish(&subject(&name), b"beat/1")
+            .await
+            .expect("published");
+    });
+    let alive = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&alive), ("-", "alive", "beat"));
+    let late = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&late), ("alive", "late", "overdue"));
+    assert_eq!(millis_after(&late, &alive), 2_000);
+    let dead = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&dead), ("late", "dead", "silent"));
+    assert_eq!(millis_after(&dead, &alive), 4_000);
+}
+
 #[test]
 fn a_snapshot_keeps_the_state_across_a_restart() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("snapshot"));
