@@ -356,7 +356,9 @@ const EXEC_FAULTS: [(&str, &str, &str, i32, &str); 10] = [
 #[test]
 fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
     // Five cases (a process each): dotted, digit-token, dash-first, double-dot, dollar.
-    let filter = ["--filter", "text.subject.d*", "--timeout", "2000"];
+    // The timeout is what `hang` costs, and must leave room for a Python start on a
+    // loaded machine (half a second when idle on 2 cores).
+    let filter = ["--filter", "text.subject.d*", "--timeout", "10000"];
     for (fault, case, status, exit, words) in EXEC_FAULTS {
         let (code, report) = broken("exec", fault, case, &filter);
         assert_eq!(code, Some(exit), "{fault}: {report}");
