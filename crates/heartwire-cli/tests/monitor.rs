@@ -37,6 +37,25 @@ struct Running {
     pending: std::cell::RefCell<Vec<Value>>,
 }
 
+/// A monitor of all four brokers printing JSON lines, stopping after `seconds`.
+fn monitor_of_every_broker(seconds: &str) -> Running {
+    monitor(&[
+        "--from",
+        NATS,
+        "--from",
+        REDIS,
+        "--from",
+        MQTT,
+        "--from",
+        AMQP,
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        seconds,
+    ])
+}
+
 fn monitor(args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
         .arg("monitor")
@@ -151,21 +170,7 @@ fn changed(event: &Value) -> (&str, &str, &str) {
 
 #[test]
 fn beats_from_every_broker_become_states_and_silence_becomes_death() {
-    let m = monitor(&[
-        "--from",
-        NATS,
-        "--from",
-        REDIS,
-        "--from",
-        MQTT,
-        "--from",
-        AMQP,
-        "--json",
-        "--refresh",
-        "50",
-        "--exit-after",
-        "60",
-    ]);
+    let m = monitor_of_every_broker("60");
     m.wait_subscribed(4);
     let rt = runtime();
     let nats_name = unique("mon.nats");
@@ -270,21 +275,7 @@ fn beats_from_every_broker_become_states_and_silence_becomes_death() {
 /// dead, by silence, and heartwire exits with the job's status.
 #[test]
 fn run_to_every_broker_sends_start_beats_and_stop_and_a_failure_is_silence() {
-    let m = monitor(&[
-        "--from",
-        NATS,
-        "--from",
-        REDIS,
-        "--from",
-        MQTT,
-        "--from",
-        AMQP,
-        "--json",
-        "--refresh",
-        "50",
-        "--exit-after",
-        "90",
-    ]);
+    let m = monitor_of_every_broker("90");
     m.wait_subscribed(4);
     // A beat every 3 s over a 7 s job: start at 0 s, beats at 3 and 6 s, the end at 7 s.
     // A period of 3 s leaves 1.5 s for each publish (a connection of its own) before
