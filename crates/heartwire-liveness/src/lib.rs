@@ -77,11 +77,13 @@
 
 pub mod detector;
 mod event;
+mod link;
 mod monitor;
 pub mod publisher;
 pub mod scheduler;
 mod snapshot;
 
 pub use event::{Cap, Change, Event, Reason, Source, State};
+pub use link::Link;
 pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
 pub use snapshot::{RestoreError, Snapshot};

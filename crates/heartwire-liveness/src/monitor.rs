@@ -17,6 +17,7 @@ use heartwire::time::UnixTime;
 
 use crate::detector::{Adaptive, Deadline, Detector, DetectorChoice, Tolerance, Verdict};
 use crate::event::{Cap, Change, Event, Reason, Source, State};
+use crate::link::{LINK_MASK, Link, Outages};
 
 /// The longest process name a monitor tracks, in bytes.
 pub const MAX_NAME_LEN: usize = 255;
@@ -42,6 +43,9 @@ const FREE: u8 = 0xFF;
 const UNSEEN: u8 = 0xFE;
 /// `Slot::kind` flag: the process has an adaptive detector in `Monitor::adaptive`.
 const ADAPTIVE: u8 = 0x80;
+/// `Slot::armed` of a process with no live deadline entry: its entry came due while its
+/// link was down (§6.4), and the link's return arms it again.
+const DISARMED: u32 = u32::MAX;
 
 /// An instant as nanoseconds since the Unix epoch; earlier instants are the epoch.
 pub(crate) fn nanos(t: UnixTime) -> u64 {
@@ -197,6 +201,13 @@ pub struct ProcessView<'a> {
     /// The time its deadlines count from: the last accepted observation (a record's
     /// timestamp), moved forward by a stall.
     pub last: UnixTime,
+    /// The link it was last heard through, if any ([`Monitor::observe_text_via`]).
+    pub link: Option<Link>,
+    /// Since when that link is down, if it is: the process is not convicted meanwhile
+    /// (§6.4).
+    pub unreachable_since: Option<UnixTime>,
+    /// A beatit process's last signal (`start/W`, `beat/P`, `degraded/P` or `stop`).
+    pub signal: Option<Signal>,
 }
 
 /// What a monitor's memory holds, in bytes (see [`Monitor::memory_footprint`]).
@@ -234,7 +245,8 @@ struct Slot {
     rate: u32,
     /// The name's length.
     len: u8,
-    /// The source, and the `ADAPTIVE` flag.
+    /// The source (2 bits), the link last heard through (`LINK_MASK`), and the
+    /// `ADAPTIVE` flag.
     kind: u8,
     /// The state (`State as u8`), or `FREE`/`UNSEEN`.
     state: u8,
@@ -321,6 +333,7 @@ pub struct Monitor {
     last_poll: Option<u64>,
     live: usize,
     full_reported: bool,
+    outages: Outages,
 }
 
 impl Default for Monitor {
@@ -356,6 +369,7 @@ impl Monitor {
             last_poll: None,
             live: 0,
             full_reported: false,
+            outages: Outages::default(),
         }
     }
 
@@ -393,6 +407,16 @@ impl Monitor {
         batch: &[(Message<'_>, UnixTime)],
         results: &mut Vec<Result<State, Rejected>>,
     ) {
+        self.observe_texts_via(None, batch, results);
+    }
+
+    /// [`Monitor::observe_texts`] of messages heard through `link` (§6.4).
+    pub fn observe_texts_via(
+        &mut self,
+        link: Option<Link>,
+        batch: &[(Message<'_>, UnixTime)],
+        results: &mut Vec<Result<State, Rejected>>,
+    ) {
         const GROUP: usize = 16;
         results.reserve(batch.len());
         for group in batch.chunks(GROUP) {
@@ -400,7 +424,7 @@ impl Monitor {
                 self.touch(Source::Text, message.process().as_str());
             }
             for (message, at) in group {
-                results.push(self.observe_text(message, *at));
+                results.push(self.observe_text_via(link, message, *at));
             }
         }
     }
@@ -421,6 +445,17 @@ impl Monitor {
     /// A beatit message received at `at` (`spec/liveness.md` §3.1); the process's state
     /// after it.
     pub fn observe_text(&mut self, message: &Message<'_>, at: UnixTime) -> Result<State, Rejected> {
+        self.observe_text_via(None, message, at)
+    }
+
+    /// [`Monitor::observe_text`] of a message heard through `link`: while that link is
+    /// down, the process is not convicted (§6.4).
+    pub fn observe_text_via(
+        &mut self,
+        link: Option<Link>,
+        message: &Message<'_>,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
         let at = nanos(at);
         let (state, declared, reason) = match message.signal() {
             Signal::Start { warmup } => (State::Starting, warmup.as_nanos(), Reason::Start),
@@ -430,7 +465,8 @@ impl Monitor {
         };
         let name = message.process().as_str();
         let id = self.admit(Source::Text, name, at, Order::Arrival)?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
+        self.hear_via(id, link);
         if self.slots[id as usize].kind & ADAPTIVE != 0
             && let Some(detector) = self.adaptive.get_mut(&id)
         {
@@ -454,9 +490,20 @@ impl Monitor {
     /// disconnect. It is `dead` at once, for reason `gone`; its next signal revives it, as
     /// after any death. A monitor that never saw the process learns of it this way.
     pub fn observe_gone(&mut self, name: &Process<'_>, at: UnixTime) -> Result<State, Rejected> {
+        self.observe_gone_via(None, name, at)
+    }
+
+    /// [`Monitor::observe_gone`], heard through `link`.
+    pub fn observe_gone_via(
+        &mut self,
+        link: Option<Link>,
+        name: &Process<'_>,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
         let at = nanos(at);
         let id = self.admit(Source::Text, name.as_str(), at, Order::Arrival)?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
+        self.hear_via(id, link);
         self.slots[id as usize].last = at;
         Ok(self.apply(id, State::Dead, Reason::Gone, at, before))
     }
@@ -464,6 +511,16 @@ impl Monitor {
     /// A liveness record received at `at` (`spec/liveness.md` §3.2): its state is the
     /// seed's verdict on its age ([`classify_at`]).
     pub fn observe_record(&mut self, record: &Record<'_>, at: UnixTime) -> Result<State, Rejected> {
+        self.observe_record_via(None, record, at)
+    }
+
+    /// [`Monitor::observe_record`] of a record heard through `link` (§6.4).
+    pub fn observe_record_via(
+        &mut self,
+        link: Option<Link>,
+        record: &Record<'_>,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
         let sent = record.timestamp().unix_time();
         let interval = Duration::from_nanos(self.record_interval(record.service_name().as_str()));
         let state = match classify_at(sent, at, interval) {
@@ -478,7 +535,8 @@ impl Monitor {
         let sent = nanos(sent);
         let name = record.service_name().as_str();
         let id = self.admit(Source::Record, name, nanos(at), Order::Timestamp(sent))?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
+        self.hear_via(id, link);
         let slot = &mut self.slots[id as usize];
         slot.last = sent;
         slot.aux = sent;
@@ -538,7 +596,7 @@ impl Monitor {
         };
         let at = nanos(at);
         let id = self.admit(Source::Command, envelope.id.as_str(), at, Order::Arrival)?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
         // Up to 2^31 minutes and a half: more nanoseconds than a u64 holds.
         let grace =
             u64::from(self.config.grace_rule.grace(minutes)).saturating_mul(60 * NANOS_PER_SEC);
@@ -574,7 +632,7 @@ impl Monitor {
     ) -> Result<State, Rejected> {
         let at = nanos(at);
         let id = self.admit(Source::Ping, name.as_str(), at, Order::Arrival)?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
         let plan = PingPlan {
             rate,
             anchor: nanos(anchor),
@@ -595,7 +653,7 @@ impl Monitor {
             .find(Source::Ping, name.as_str())
             .ok_or(Rejected::NotRegistered)?;
         let id = self.admit_known(id, at, Order::Arrival)?;
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
         let slot = &mut self.slots[id as usize];
         slot.last = at;
         slot.base = State::Alive as u8;
@@ -609,7 +667,7 @@ impl Monitor {
             self.chosen.insert(name.as_str().to_owned(), choice);
             return;
         };
-        let before = self.next_transition(id).map(|t| t.0);
+        let before = self.armed_transition(id);
         self.set_adaptive(id, Adaptive::new(choice));
         if let Some(detector) = self.adaptive.get_mut(&id) {
             let slot = &self.slots[id as usize];
@@ -700,7 +758,12 @@ impl Monitor {
             }
             self.heap.pop();
             if top.is_live(&self.slots) {
-                self.advance(top.id(), now);
+                if self.unreachable_since(top.id()).is_some() {
+                    // Its link is down: no verdict until it is back (§6.4).
+                    self.slots[top.id() as usize].armed = DISARMED;
+                } else {
+                    self.advance(top.id(), now);
+                }
             }
         }
         // Entries come due by the millisecond and may have been armed early, so the
@@ -754,6 +817,74 @@ impl Monitor {
     /// The last poll's time.
     pub fn last_poll(&self) -> Option<UnixTime> {
         self.last_poll.map(unix)
+    }
+
+    // ---- links -----------------------------------------------------------------------
+
+    /// The link a process was last heard through is down from `at` (a broker
+    /// connection lost): until [`Monitor::link_up`], no process last heard through it is
+    /// convicted, because the monitor cannot tell a dead process from a dead broker
+    /// (§6.4). Marking a link down twice keeps the first instant.
+    pub fn link_down(&mut self, link: Link, at: UnixTime) {
+        self.outages.begin(link, nanos(at));
+    }
+
+    /// `link` is back at `at`: the outage is forgiven as a stall is (§6.2), for the
+    /// processes last heard through it: silence before the outage still counts, silence
+    /// within it does not, and their deadlines are armed again. One pass over the
+    /// processes. Nothing happens for a link that was not down.
+    pub fn link_up(&mut self, link: Link, at: UnixTime) {
+        let Some(since) = self.outages.end(link) else {
+            return;
+        };
+        let now = nanos(at);
+        let gap = now.saturating_sub(since);
+        let mut arm = Vec::new();
+        for (id, slot) in self.slots.iter_mut().enumerate() {
+            if slot.state >= UNSEEN
+                || State::from_u8(slot.state).is_terminal()
+                || Link::of_kind(slot.kind) != Some(link)
+            {
+                continue;
+            }
+            slot.last = slot.last.saturating_add(gap).min(now.max(slot.last));
+            if slot.kind & ADAPTIVE != 0
+                && let Some(detector) = self.adaptive.get_mut(&(id as u32))
+            {
+                detector.shift(gap, now);
+            }
+            arm.push(id as u32);
+        }
+        for id in arm {
+            if let Some((at, _, _)) = self.next_transition(id) {
+                self.push(id, at);
+            }
+        }
+    }
+
+    /// Whether `link` is down now, and since when.
+    pub fn link_down_since(&self, link: Link) -> Option<UnixTime> {
+        self.outages.down_since(Some(link)).map(unix)
+    }
+
+    fn unreachable_since(&self, id: u32) -> Option<u64> {
+        self.outages
+            .down_since(Link::of_kind(self.slots[id as usize].kind))
+    }
+
+    fn hear_via(&mut self, id: u32, link: Option<Link>) {
+        let slot = &mut self.slots[id as usize];
+        slot.kind = (slot.kind & !LINK_MASK) | Link::bits(link);
+    }
+
+    /// The next change of a process whose deadline entry is armed for it; `None` when
+    /// it has none armed (new, or disarmed while its link was down), so that
+    /// [`Monitor::rearm`] arms one.
+    fn armed_transition(&self, id: u32) -> Option<u64> {
+        if self.slots[id as usize].armed == DISARMED {
+            return None;
+        }
+        self.next_transition(id).map(|t| t.0)
     }
 
     fn stall(&mut self, previous: u64, now: u64) {
@@ -1066,11 +1197,27 @@ impl Monitor {
     }
 
     fn view(&self, slot: &Slot) -> ProcessView<'_> {
+        let source = Source::from_u8(slot.kind);
+        let state = State::from_u8(slot.state);
+        let link = Link::of_kind(slot.kind);
+        let declared = heartwire::text::Seconds::from_nanos(slot.aux);
+        let signal = match (source, state) {
+            (Source::Text, State::Stopped) => Some(Signal::Stop),
+            (Source::Text, _) => declared.map(|d| match State::from_u8(slot.base) {
+                State::Starting => Signal::Start { warmup: d },
+                State::Degraded => Signal::Degraded { period: d },
+                _ => Signal::Beat { period: d },
+            }),
+            _ => None,
+        };
         ProcessView {
             name: name_of(&self.names, slot),
-            source: Source::from_u8(slot.kind),
-            state: State::from_u8(slot.state),
+            source,
+            state,
             last: unix(slot.last),
+            link,
+            unreachable_since: self.outages.down_since(link).map(unix),
+            signal,
         }
     }
 

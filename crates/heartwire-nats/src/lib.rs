@@ -9,6 +9,11 @@
 //!   disconnected, or one that cannot be flushed in time, is an error.
 //! - [`NatsSubscriber`] yields every message on `heartbeat.>` decoded, as a
 //!   [`Delivery`], or as an [`Invalid`] with the raw payload and the decode error.
+//!   Nothing is lost silently: the client holds at most
+//!   [`DEFAULT_SUBSCRIPTION_CAPACITY`] messages the subscriber has not taken yet (see
+//!   [`NatsConfig::subscription_capacity`]) and drops what comes beyond (NATS's "slow
+//!   consumer"); every message dropped is counted in the subscriber's [`LinkHealth`]
+//!   as [`Loss::Overflow`], with the connection's outages.
 //!
 //! The client (async-nats) reconnects after a broker restart by itself and subscribes
 //! again; publishing fails while it is away and succeeds again once it is back.
@@ -50,6 +55,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -57,12 +63,20 @@ use bytes::Bytes;
 use futures_util::Stream;
 use heartwire::heart::AsyncPublish;
 use heartwire::text::Subject;
+use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
+use heartwire_broker::{Backoff, LinkHealth, Loss};
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
 
 /// How long a publish waits for its flush by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many received messages the client holds for a subscriber that has not taken them
+/// yet, by default (`spec/transports.md` §2): 2^18, a quarter of a second of beats at a
+/// million a second, and at most some 40 MB of beatit messages. async-nats's own default
+/// is 2^16.
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
 
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
 #[derive(Clone)]
@@ -70,6 +84,8 @@ pub struct NatsConfig {
     url: String,
     timeout: Duration,
     name: Option<String>,
+    capacity: usize,
+    health: LinkHealth,
 }
 
 impl NatsConfig {
@@ -80,7 +96,27 @@ impl NatsConfig {
             url: url.into(),
             timeout: DEFAULT_TIMEOUT,
             name: None,
+            capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            health: LinkHealth::new(),
         }
+    }
+
+    /// How many received messages the client may hold for a subscriber that has not
+    /// taken them yet ([`DEFAULT_SUBSCRIPTION_CAPACITY`], at least 1); beyond it the
+    /// client drops messages, and the subscriber counts each as lost.
+    #[must_use]
+    pub fn subscription_capacity(mut self, capacity: usize) -> NatsConfig {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// Where a subscriber connected with this configuration reports its connection and
+    /// its losses (a fresh [`LinkHealth`] by default; pass a clone to read it from
+    /// elsewhere).
+    #[must_use]
+    pub fn health(mut self, health: LinkHealth) -> NatsConfig {
+        self.health = health;
+        self
     }
 
     /// How long connecting, and each publish's flush, may take ([`DEFAULT_TIMEOUT`]).
@@ -103,12 +139,25 @@ impl NatsConfig {
     }
 
     async fn connect(&self) -> Result<async_nats::Client, NatsError> {
+        let health = self.health.clone();
         let mut options = async_nats::ConnectOptions::new()
             .connection_timeout(self.timeout)
+            .subscription_capacity(self.capacity)
             // Reconnect forever, at most a second apart: a monitor outlives the broker.
             .max_reconnects(None)
             .reconnect_delay_callback(|attempt| {
-                Duration::from_millis(100).saturating_mul(attempt.min(10) as u32)
+                Backoff::delay(u32::try_from(attempt).unwrap_or(u32::MAX))
+            })
+            .event_callback(move |event| {
+                match event {
+                    async_nats::Event::Disconnected => health.disconnected(SystemClock.now()),
+                    async_nats::Event::Connected => health.connected(SystemClock.now()),
+                    // A slow consumer's drops are counted exactly by the subscriber, from
+                    // the client's statistics: these events are themselves dropped when
+                    // many come at once.
+                    _ => {}
+                }
+                std::future::ready(())
             });
         if let Some(name) = &self.name {
             options = options.name(name);
@@ -133,7 +182,8 @@ impl fmt::Debug for NatsConfig {
             .field("url", &self.redacted_url())
             .field("timeout", &self.timeout)
             .field("name", &self.name)
-            .finish()
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,25 +282,33 @@ impl AsyncPublish for NatsPublisher {
 /// Every message on `heartbeat.>`, decoded; see the [crate docs](crate).
 ///
 /// Also a [`Stream`] of the same items.
+///
+/// Its client is its own, so that every message the client received is either taken
+/// from the subscription or was dropped by the client: whenever the subscription is
+/// empty, the difference between the client's count of received messages and the
+/// messages taken is exactly the number dropped, and is added to the [`LinkHealth`] as
+/// [`Loss::Overflow`]. (On a multi-threaded runtime a message being handed over at that
+/// instant may be counted once too early; the monitor runs on one thread.)
 #[derive(Debug)]
 pub struct NatsSubscriber {
     subscriber: async_nats::Subscriber,
-    // Kept so that the connection lives as long as the subscription.
-    _client: async_nats::Client,
+    client: async_nats::Client,
+    health: LinkHealth,
+    /// Messages the client had received before the subscription began.
+    before: u64,
+    /// Messages taken from the subscription.
+    taken: u64,
+    /// Messages counted as lost so far.
+    counted: u64,
 }
 
 impl NatsSubscriber {
-    /// Connects and subscribes to `heartbeat.>`.
-    pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, NatsError> {
-        NatsSubscriber::from_client(config.connect().await?, config.timeout).await
-    }
-
-    /// Subscribes to `heartbeat.>` on a client the caller connected; returns once the
+    /// Connects on a client of its own and subscribes to `heartbeat.>`; returns once the
     /// server has the subscription, so nothing published after it is missed.
-    pub async fn from_client(
-        client: async_nats::Client,
-        timeout: Duration,
-    ) -> Result<NatsSubscriber, NatsError> {
+    pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, NatsError> {
+        let client = config.connect().await?;
+        let timeout = config.timeout;
+        let before = client.statistics().in_messages.load(Ordering::Relaxed);
         let subscriber = client
             .subscribe(NATS_FILTER)
             .await
@@ -259,10 +317,36 @@ impl NatsSubscriber {
             .await
             .map_err(|_| NatsError::Timeout(timeout))?
             .map_err(|e| NatsError::Subscribe(e.to_string()))?;
+        config.health.connected(SystemClock.now());
         Ok(NatsSubscriber {
             subscriber,
-            _client: client,
+            client,
+            health: config.health.clone(),
+            before,
+            taken: 0,
+            counted: 0,
         })
+    }
+
+    /// Where this subscriber reports its connection and its losses.
+    pub fn health(&self) -> &LinkHealth {
+        &self.health
+    }
+
+    /// Counts what the client dropped; called when the subscription is empty.
+    fn count_losses(&mut self) {
+        let received = self.client.statistics().in_messages.load(Ordering::Relaxed);
+        let dropped = received.saturating_sub(self.before + self.taken);
+        if dropped > self.counted {
+            self.health.lost(Loss::Overflow, dropped - self.counted);
+            self.counted = dropped;
+        }
+        // An event the client could not pass on is caught up with here.
+        let now = SystemClock.now();
+        match self.client.connection_state() {
+            async_nats::connection::State::Connected => self.health.connected(now),
+            _ => self.health.disconnected(now),
+        }
     }
 
     /// The next message, decoded, or `None` once the client is closed for good.
@@ -283,8 +367,19 @@ impl Stream for NatsSubscriber {
     type Item = Result<Delivery, Invalid>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.subscriber)
-            .poll_next(cx)
-            .map(|m| m.map(|m| decode(&m)))
+        match Pin::new(&mut self.subscriber).poll_next(cx) {
+            Poll::Ready(Some(message)) => {
+                self.taken += 1;
+                Poll::Ready(Some(decode(&message)))
+            }
+            Poll::Ready(None) => {
+                self.count_losses();
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                self.count_losses();
+                Poll::Pending
+            }
+        }
     }
 }
