@@ -12,6 +12,7 @@ use heartwire::schedule::{Name, Rate, Schedule};
 use heartwire::text::{Process, Signal};
 use heartwire::time::{UnixTime, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
+use heartwire_broker::Loss;
 use heartwire_liveness::scheduler::{PublishTarget, Scheduler};
 use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsSubscriber};
 use support::{
@@ -275,5 +276,152 @@ async fn credentials_never_reach_errors_or_debug() {
             }
         }
         Ok(_) => panic!("connected to a port nobody listens on"),
+    }
+}
+
+/// Published to a private server, so that nothing else is counted.
+async fn flood(url: &str, subject: &str, n: usize) {
+    let publisher = bounded("connect", NatsPublisher::connect(&NatsConfig::new(url)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = publisher.client();
+    for i in 0..n {
+        let payload = if i % 2 == 0 { "beat/60" } else { "beat/x" };
+        bounded(
+            "publish",
+            client.publish(subject.to_owned(), Bytes::from(payload)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        if i % 1000 == 999 {
+            bounded("flush", client.flush())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    bounded("flush", client.flush())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A subscriber that does not keep up loses messages in its client (NATS's slow
+/// consumer); every one of them is counted: taken + lost = published, exactly.
+#[tokio::test]
+async fn a_slow_subscriber_counts_every_message_its_client_dropped() {
+    let broker = PrivateBroker::nats();
+    let url = format!("nats://{}", broker.addr());
+    let config = NatsConfig::new(url.as_str()).subscription_capacity(16);
+    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let health = sub.health().clone();
+    assert!(health.status().connected);
+    const SENT: usize = 5_000;
+    // The subscriber takes nothing while the flood arrives: its client buffer of 16
+    // overflows.
+    flood(&url, "heartbeat.hwtest.flood", SENT).await;
+    let mut taken = 0usize;
+    let mut invalid = 0usize;
+    let deadline = Deadline::start();
+    loop {
+        deadline
+            .check("taken + lost to reach what was published")
+            .await;
+        match tokio::time::timeout(Duration::from_millis(200), sub.next()).await {
+            Ok(Some(item)) => {
+                taken += 1;
+                invalid += usize::from(item.is_err());
+            }
+            Ok(None) => panic!("the subscription ended"),
+            Err(_) => {
+                let lost = health.status().lost(Loss::Overflow);
+                if taken as u64 + lost == SENT as u64 {
+                    break;
+                }
+            }
+        }
+    }
+    let lost = health.status().lost(Loss::Overflow);
+    assert!(
+        lost > 0,
+        "a 16-message buffer and {SENT} messages: some lost"
+    );
+    assert!(taken >= 16, "the buffer's messages were taken: {taken}");
+    assert!(invalid > 0 && invalid < taken, "invalid ones are items too");
+    assert_eq!(taken as u64 + lost, SENT as u64);
+    assert_eq!(health.status().lost_total(), lost, "no other reason");
+}
+
+/// A server killed with SIGKILL and started again: the subscriber's health says the
+/// connection was lost, then made again, with the outage's bounds, and beats flow again.
+#[tokio::test]
+async fn a_killed_server_is_an_outage_with_its_bounds() {
+    let mut broker = PrivateBroker::nats();
+    let url = format!("nats://{}", broker.addr());
+    let config = NatsConfig::new(url.as_str()).timeout(Duration::from_secs(2));
+    let mut sub = bounded("subscribe", NatsSubscriber::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let health = sub.health().clone();
+    let up = health.status();
+    assert!(
+        up.connected && up.outages == 0 && up.up_since.is_some(),
+        "{up:?}"
+    );
+
+    let killed = heartwire::time::SystemClock.now();
+    broker.kill();
+    eventually("the subscriber to see the connection lost", || async {
+        // The client notices on its own; the subscriber is not being read meanwhile.
+        let status = health.status();
+        (!status.connected).then_some(())
+    })
+    .await;
+    let down = health.status();
+    assert_eq!(down.outages, 1);
+    let down_since = down.down_since.unwrap_or_else(|| panic!("{down:?}"));
+    assert!(down_since >= killed.checked_add_secs(-1).unwrap_or(killed));
+
+    broker.resume();
+    let publisher = bounded("connect", NatsPublisher::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Deadline::start();
+    loop {
+        deadline.check("a beat after the restart").await;
+        let _ = publisher
+            .send("heartbeat.hwtest.back", Bytes::from_static(b"beat/1"))
+            .await;
+        if let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_millis(300), sub.next()).await
+        {
+            break;
+        }
+    }
+    let back = health.status();
+    assert!(back.connected, "{back:?}");
+    assert_eq!(back.outages, 1, "{back:?}");
+    let (from, to) = back
+        .last_outage()
+        .unwrap_or_else(|| panic!("an outage that ended: {back:?}"));
+    assert_eq!(from, down_since);
+    assert!(to > from, "{back:?}");
+}
+
+/// A password with every character that ends a part of a URL, raw or percent-encoded,
+/// never reaches an error or a `Debug`.
+#[tokio::test]
+async fn special_passwords_never_reach_errors_or_debug() {
+    let port = support::free_port();
+    for url in support::special_password_urls("nats", "alice", &format!("127.0.0.1:{port}"), "") {
+        let config = NatsConfig::new(url).timeout(Duration::from_millis(500));
+        support::assert_hides_special_password(&format!("{config:?}"));
+        support::assert_hides_special_password(&config.redacted_url());
+        match bounded("connect", NatsSubscriber::connect(&config)).await {
+            Err(e) => {
+                support::assert_hides_special_password(&e.to_string());
+                support::assert_hides_special_password(&format!("{e:?}"));
+            }
+            Ok(_) => panic!("connected to a port nobody listens on"),
+        }
     }
 }

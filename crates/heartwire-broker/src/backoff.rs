@@ -74,7 +74,10 @@ mod tests {
         assert!(delays.iter().all(|d| *d <= Backoff::MAX), "{delays:?}");
         assert!(delays[0] <= Backoff::FIRST && delays[0] >= Backoff::FIRST / 2);
         // From the fifth attempt on, the ceiling is the maximum: half a second at least.
-        assert!(delays[5..].iter().all(|d| *d >= Backoff::MAX / 2), "{delays:?}");
+        assert!(
+            delays[5..].iter().all(|d| *d >= Backoff::MAX / 2),
+            "{delays:?}"
+        );
         backoff.reset();
         assert!(backoff.next_delay() <= Backoff::FIRST);
     }

@@ -133,12 +133,25 @@ impl ReceiverStats {
     }
 }
 
+/// Writes members of its own into `/status` (see [`Receiver::status_members`]).
+pub type StatusMembers = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// An HTTP/1.1 receiver bound to an address, not yet serving.
-#[derive(Debug)]
 pub struct Receiver {
     listener: std::net::TcpListener,
     config: ReceiverConfig,
     stats: Arc<ReceiverStats>,
+    members: Option<StatusMembers>,
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("listener", &self.listener)
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Receiver {
@@ -152,7 +165,18 @@ impl Receiver {
             listener,
             config,
             stats: Arc::default(),
+            members: None,
         })
+    }
+
+    /// Adds members of the embedding program's own to the `/status` object, after
+    /// `processes`: `write` appends them, each preceded by a comma, as JSON text
+    /// (`,"links":[...]` for `heartwire monitor`'s broker links). It runs while the
+    /// answer is built, so it must be quick.
+    #[must_use]
+    pub fn status_members(mut self, write: impl Fn(&mut String) + Send + Sync + 'static) -> Self {
+        self.members = Some(Box::new(write));
+        self
     }
 
     /// The address it is bound to.
@@ -195,6 +219,7 @@ impl Receiver {
             stats: self.stats,
             registry: Mutex::default(),
             clients: Mutex::default(),
+            members: self.members,
         });
         loop {
             let (stream, peer) = match listener.accept().await {
@@ -247,6 +272,7 @@ struct Shared {
     stats: Arc<ReceiverStats>,
     registry: Mutex<HashMap<String, PingRecord>>,
     clients: Mutex<HashMap<IpAddr, Bucket>>,
+    members: Option<StatusMembers>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -617,6 +643,18 @@ impl Shared {
                 "last".into(),
                 Timestamp::from_unix_millis(view.last).as_str().into(),
             );
+            if let Some(signal) = view.signal {
+                entry.insert("signal".into(), signal.to_string().into());
+            }
+            if let Some(link) = view.link {
+                entry.insert("link".into(), link.get().into());
+            }
+            if let Some(since) = view.unreachable_since {
+                entry.insert(
+                    "link_down_since".into(),
+                    Timestamp::from_unix_millis(since).as_str().into(),
+                );
+            }
             if view.source == Source::Ping
                 && let Some(record) = registry.get(view.name)
             {
@@ -638,9 +676,13 @@ impl Shared {
             }
             out.push_str(&serde_json::Value::Object(entry).to_string());
         }
-        out.push_str("]}\n");
+        out.push(']');
         drop(monitor);
         drop(registry);
+        if let Some(members) = &self.members {
+            members(&mut out);
+        }
+        out.push_str("}\n");
         let mut response = text(StatusCode::OK, out);
         response.headers_mut().insert(
             CONTENT_TYPE,
