@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, InstanceId, Liveness, Record, ServiceName};
-use heartwire::text::{Process, Signal};
+use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
 use heartwire_liveness::{Monitor, State};
-use heartwire_redis::{RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
+use heartwire_redis::{Loss, RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
 use support::{
-    Deadline, PrivateBroker, bounded, next_about, ok, origin, require_redis, secs, unique,
+    Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,
+    origin, require_redis, secs, special_password_urls, unique,
 };
 
 const URL: &str = "redis://127.0.0.1:6379";
@@ -240,8 +241,17 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
 
     ok(bounded("publish", publisher.publish(&process.subject(), b"beat/1")).await);
     assert!(next_about(&mut sub, &token).await.is_ok());
+    let health = sub.health().clone();
+    assert!(health.status().connected);
+    assert_eq!(health.status().outages, 0);
 
+    let before_kill = SystemClock.now();
     broker.kill();
+    // The subscriber's task sees the connection end by itself, nobody reading.
+    eventually("the subscriber to see the server gone", || async {
+        (!health.status().connected).then_some(())
+    })
+    .await;
     let error = bounded(
         "publish while down",
         publisher.publish(&process.subject(), b"beat/2"),
@@ -255,6 +265,7 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
         "{error:?}"
     );
 
+    let before_resume = SystemClock.now();
     broker.resume();
     let deadline = Deadline::start();
     let seen = loop {
@@ -275,6 +286,144 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
         Content::Text(m) => assert_eq!(m.signal(), Signal::Beat { period: secs(3) }),
         other => panic!("{other:?}"),
     }
+    let status = health.status();
+    assert!(status.connected, "{status:?}");
+    assert_eq!(status.outages, 1, "{status:?}");
+    let (down, up) = status
+        .last_outage()
+        .unwrap_or_else(|| panic!("no outage in {status:?}"));
+    assert!(before_kill <= down && down <= before_resume, "{status:?}");
+    assert!(before_resume <= up, "{status:?}");
+    assert_eq!(status.lost_total(), 0, "{status:?}");
+}
+
+/// A payload of 5 MB on a text channel is read whole and reported as an invalid item
+/// on its channel (payload too long); the connection stays and the next beat arrives.
+#[tokio::test]
+async fn an_oversized_message_is_reported_and_the_subscriber_goes_on() {
+    require_redis();
+    let token = unique("redisbig");
+    let config = RedisConfig::new(URL);
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    let channel = format!("heartbeat.{token}");
+    let big = vec![b'x'; 5_000_000];
+    ok(bounded("publish", publisher.publish_raw(&channel, &big)).await);
+    ok(bounded("publish", publisher.publish_raw(&channel, b"beat/5")).await);
+    match next_about(&mut sub, &token).await {
+        Err(Invalid {
+            origin,
+            raw,
+            error:
+                DecodeError::Text(TextError::TooLong {
+                    part: Part::Payload,
+                    len,
+                    ..
+                }),
+        }) => {
+            assert_eq!(origin.address, channel);
+            assert_eq!((raw.len(), len), (big.len(), big.len()));
+        }
+        other => panic!(
+            "expected a payload too long, got {:?}",
+            other.map(|d| d.origin)
+        ),
+    }
+    match next_about(&mut sub, &token).await {
+        Ok(Delivery {
+            content: Content::Text(m),
+            ..
+        }) => assert_eq!(m.signal(), Signal::Beat { period: secs(5) }),
+        other => panic!("expected the beat after it, got {other:?}"),
+    }
+    let status = sub.health().status();
+    assert!(status.connected && status.outages == 0, "{status:?}");
+    assert_eq!(status.lost_total(), 0, "{status:?}");
+}
+
+/// 5,000 invalid payloads in a burst, taken only once all are published: every one is
+/// reported, in order, none missing, and a beat after them arrives.
+#[tokio::test]
+async fn a_flood_of_invalid_messages_is_reported_in_full() {
+    require_redis();
+    let token = unique("redisflood");
+    let config = RedisConfig::new(URL);
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    let channel = format!("heartbeat.{token}");
+    const FLOOD: usize = 5_000;
+    bounded("publish the flood", async {
+        for i in 0..FLOOD {
+            ok(publisher
+                .publish_raw(&channel, format!("beat/{i}x").as_bytes())
+                .await);
+        }
+    })
+    .await;
+    ok(bounded("publish", publisher.publish_raw(&channel, b"stop")).await);
+    for i in 0..FLOOD {
+        match next_about(&mut sub, &token).await {
+            Err(Invalid {
+                raw,
+                error: DecodeError::Text(_),
+                ..
+            }) => assert_eq!(raw, format!("beat/{i}x").as_bytes(), "item {i}"),
+            other => panic!("expected invalid item {i}, got {other:?}"),
+        }
+    }
+    match next_about(&mut sub, &token).await {
+        Ok(Delivery {
+            content: Content::Text(m),
+            ..
+        }) => assert_eq!(m.signal(), Signal::Stop),
+        other => panic!("expected the stop after the flood, got {other:?}"),
+    }
+    assert_eq!(sub.health().status().lost_total(), 0);
+}
+
+/// A reader that does not keep up loses messages, but never silently: with room for 10,
+/// of 100 messages published while nobody reads, the first 10 are held and the other 90
+/// counted as overflow; then the subscriber goes on. (A server of its own, so that no
+/// other test's messages take room.)
+#[tokio::test]
+async fn a_reader_that_falls_behind_loses_only_what_is_counted() {
+    let broker = PrivateBroker::redis();
+    let config = RedisConfig::new(format!("redis://{}", broker.addr())).subscription_capacity(10);
+    let token = unique("redisslow");
+    let process = ok(Process::new(&token));
+    let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    for n in 1..=100 {
+        ok(publisher
+            .publish(&process.subject(), format!("beat/{n}").as_bytes())
+            .await);
+    }
+    let health = sub.health().clone();
+    eventually("90 messages counted as lost", || async {
+        (health.status().lost(Loss::Overflow) >= 90).then_some(())
+    })
+    .await;
+    for n in 1..=10 {
+        match next_about(&mut sub, &token).await {
+            Ok(Delivery {
+                content: Content::Text(m),
+                ..
+            }) => assert_eq!(m.signal(), Signal::Beat { period: secs(n) }),
+            other => panic!("expected beat {n}, got {other:?}"),
+        }
+    }
+    ok(publisher.publish(&process.subject(), b"stop").await);
+    match next_about(&mut sub, &token).await {
+        Ok(Delivery {
+            content: Content::Text(m),
+            ..
+        }) => assert_eq!(m.signal(), Signal::Stop),
+        other => panic!("expected the stop, got {other:?}"),
+    }
+    let status = health.status();
+    assert_eq!(status.lost(Loss::Overflow), 90, "{status:?}");
+    assert_eq!(status.lost_total(), 90, "{status:?}");
+    assert!(status.connected && status.outages == 0, "{status:?}");
 }
 
 #[tokio::test]
@@ -304,5 +453,35 @@ async fn credentials_never_reach_errors_or_debug() {
             }
         }
         Ok(_) => panic!("logged in as alice with a password the server does not know"),
+    }
+}
+
+/// A password with `/ # ? @ :` and `%`, percent-encoded or typed raw, is shown nowhere:
+/// not in the configuration's `Debug`, not in a connect error (a closed port, and a
+/// login the real server refuses).
+#[tokio::test]
+async fn a_password_with_url_delimiters_is_never_shown() {
+    let port = support::free_port();
+    for url in special_password_urls("redis", "", &format!("127.0.0.1:{port}"), "/0") {
+        let config = RedisConfig::new(url).timeout(Duration::from_millis(500));
+        assert_hides_special_password(&format!("{config:?}"));
+        assert_hides_special_password(&config.redacted_url());
+        let error = match bounded("connect", RedisSubscriber::connect(&config)).await {
+            Err(e) => e,
+            Ok(_) => panic!("subscribed on a port nobody listens on"),
+        };
+        assert_hides_special_password(&error.to_string());
+        assert_hides_special_password(&format!("{error:?}"));
+    }
+    require_redis();
+    for url in special_password_urls("redis", "alice", "127.0.0.1:6379", "/0") {
+        let config = RedisConfig::new(url).timeout(Duration::from_millis(2000));
+        match bounded("connect", RedisPublisher::connect(&config)).await {
+            Err(e) => {
+                assert_hides_special_password(&e.to_string());
+                assert_hides_special_password(&format!("{e:?}"));
+            }
+            Ok(_) => panic!("logged in as alice with a password the server does not know"),
+        }
     }
 }

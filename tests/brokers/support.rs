@@ -409,3 +409,31 @@ fn temp_dir(label: &str) -> PathBuf {
     }
     dir
 }
+
+/// A password holding every character that ends a part of a URL (`/ # ? @ :`) and `%`,
+/// made of pieces distinct enough to look for in any text.
+pub const SPECIAL_PASSWORD: &str = "Pw0rd/S3c#Fr4g?Q5y@A7t:C0l%P3t";
+
+/// [`SPECIAL_PASSWORD`] percent-encoded, as it belongs in a URL.
+pub const SPECIAL_PASSWORD_ENCODED: &str = "Pw0rd%2FS3c%23Fr4g%3FQ5y%40A7t%3AC0l%25P3t";
+
+/// The pieces of [`SPECIAL_PASSWORD`] between its special characters.
+pub const SPECIAL_PASSWORD_PIECES: [&str; 7] = ["Pw0rd", "S3c", "Fr4g", "Q5y", "A7t", "C0l", "P3t"];
+
+/// `scheme://user:password@host_port/path` with [`SPECIAL_PASSWORD`] percent-encoded, then
+/// raw (unencoded, as a user may well type it).
+pub fn special_password_urls(scheme: &str, user: &str, host_port: &str, path: &str) -> [String; 2] {
+    [SPECIAL_PASSWORD_ENCODED, SPECIAL_PASSWORD]
+        .map(|password| format!("{scheme}://{user}:{password}@{host_port}{path}"))
+}
+
+/// Fails the test if `shown` holds [`SPECIAL_PASSWORD`], encoded or not, or any piece
+/// of it.
+pub fn assert_hides_special_password(shown: &str) {
+    for secret in [SPECIAL_PASSWORD, SPECIAL_PASSWORD_ENCODED]
+        .into_iter()
+        .chain(SPECIAL_PASSWORD_PIECES)
+    {
+        assert!(!shown.contains(secret), "{secret:?} shown in: {shown}");
+    }
+}

@@ -15,11 +15,30 @@
 //!   ([`RedisSubscriber::present`]).
 //! - [`RedisSubscriber`] pattern-subscribes to all three families of channels and yields
 //!   each message decoded as a [`Delivery`], or as an [`Invalid`] with the raw payload
-//!   and the decode error.
+//!   and the decode error. A message of any size is read whole and reported: one far
+//!   over the text or record limits (megabytes, up to the server's
+//!   `proto-max-bulk-len`, 512 MB by default) is an [`Invalid`] like any other.
 //!
 //! Both reconnect after a broker restart: the publisher on its next publish (the one that
-//! found the connection broken returns the error), the subscriber by itself. Credentials
-//! in the URL never appear in an error or in the [`RedisConfig`]'s `Debug`.
+//! found the connection broken returns the error), the subscriber by itself, forever,
+//! with a delay from [`Backoff`] between attempts (at most a
+//! second). Credentials in the URL never appear in an error or in the [`RedisConfig`]'s
+//! `Debug`.
+//!
+//! ## What the subscriber counts
+//!
+//! Nothing is lost silently on the way in (`spec/transports.md` §3.4). The subscriber
+//! reports into its [`LinkHealth`] ([`RedisConfig::health`]):
+//!
+//! - the connection: up once the server has confirmed the subscriptions, down as soon as
+//!   the connection ends (a restart, a network failure, or the server closing it, as it
+//!   does to a subscriber over its `client-output-buffer-limit pubsub`, which cannot be
+//!   told apart from the others and is reported as the outage it is);
+//! - [`Loss::Overflow`]: redis-rs reads the socket as fast as it can into a queue of its
+//!   own without bound, so the subscriber's task takes every message from it at once
+//!   and holds at most [`DEFAULT_SUBSCRIPTION_CAPACITY`] messages (see
+//!   [`RedisConfig::subscription_capacity`]) and [`MAX_HELD_BYTES`] bytes that the reader
+//!   has not taken yet; each message beyond is dropped and counted.
 //!
 //! ## Usage
 //!
@@ -56,15 +75,32 @@ use futures_util::StreamExt;
 use heartwire::heart::{AsyncPublish, AsyncPublishRecord};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
+use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
     self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
 };
+use heartwire_broker::Backoff;
 use redis::AsyncCommands;
+use tokio::task::JoinHandle;
+
+mod inbox;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
+pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
 
 /// How long connecting and each command may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many received messages a subscriber holds for a reader that has not taken them
+/// yet, by default: 2^18, as the NATS adapter (a quarter of a second of beats at a
+/// million a second). Each message beyond is dropped and counted as [`Loss::Overflow`].
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
+
+/// The most payload and channel bytes a subscriber holds for a reader that has not taken
+/// them yet: 64 MiB, twice the server's own bound on what it queues for a subscriber
+/// (`client-output-buffer-limit pubsub`, 32 MB by default). A message alone is held
+/// whatever its size, so that an oversized one is reported, not dropped.
+pub const MAX_HELD_BYTES: usize = 64 << 20;
 
 /// The patterns a subscriber subscribes to: beatit text, and records in both
 /// conventions. Constants: no name ever goes into a pattern unescaped.
@@ -84,6 +120,8 @@ pub struct RedisConfig {
     presence_keys: bool,
     ttl_factor: u32,
     record_interval: Duration,
+    capacity: usize,
+    health: LinkHealth,
 }
 
 impl RedisConfig {
@@ -96,7 +134,27 @@ impl RedisConfig {
             presence_keys: false,
             ttl_factor: DEFAULT_KEY_TTL_FACTOR,
             record_interval: DEFAULT_INTERVAL,
+            capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            health: LinkHealth::new(),
         }
+    }
+
+    /// Where a subscriber connected with this configuration reports its connection and
+    /// its losses (a fresh [`LinkHealth`] by default; pass a clone to read it from
+    /// elsewhere).
+    #[must_use]
+    pub fn health(mut self, health: LinkHealth) -> RedisConfig {
+        self.health = health;
+        self
+    }
+
+    /// How many received messages a subscriber may hold for a reader that has not taken
+    /// them yet ([`DEFAULT_SUBSCRIPTION_CAPACITY`], at least 1); each message beyond is
+    /// dropped and counted as lost.
+    #[must_use]
+    pub fn subscription_capacity(mut self, capacity: usize) -> RedisConfig {
+        self.capacity = capacity.max(1);
+        self
     }
 
     /// How long connecting and each command may take ([`DEFAULT_TIMEOUT`]).
@@ -187,7 +245,8 @@ impl fmt::Debug for RedisConfig {
             .field("presence_keys", &self.presence_keys)
             .field("ttl_factor", &self.ttl_factor)
             .field("record_interval", &self.record_interval)
-            .finish()
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -412,59 +471,56 @@ impl AsyncPublishRecord for RedisPublisher {
 
 /// Every message on the channels of `spec/transports.md` §3, decoded; see the
 /// [crate docs](crate).
+///
+/// A task of its own reads the subscription, holds what the reader has not taken yet
+/// (bounded, each message beyond counted as lost), and connects and subscribes again
+/// whenever the connection ends; it ends when the subscriber is dropped.
 pub struct RedisSubscriber {
     config: RedisConfig,
     client: redis::Client,
-    stream: Option<redis::aio::PubSubStream>,
+    inbox: inbox::Receiver<redis::Msg>,
+    task: JoinHandle<()>,
 }
 
 impl fmt::Debug for RedisSubscriber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSubscriber")
             .field("config", &self.config)
-            .field("subscribed", &self.stream.is_some())
-            .finish()
+            .field("health", &self.config.health.status())
+            .finish_non_exhaustive()
     }
 }
 
 impl RedisSubscriber {
     /// Connects and subscribes to [`PATTERNS`]; returns once the server has confirmed
-    /// the subscriptions, so nothing published after it is missed.
+    /// the subscriptions, so nothing published after it is missed. Needs a Tokio
+    /// runtime (the subscription is read by a task of its own).
     pub async fn connect(config: &RedisConfig) -> Result<RedisSubscriber, RedisError> {
         let client = config.client()?;
         let stream = subscribe(config, &client).await?;
+        config.health.connected(SystemClock.now());
+        let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, config.health.clone());
+        let task = tokio::spawn(follow(config.clone(), client.clone(), stream, tx));
         Ok(RedisSubscriber {
             config: config.clone(),
             client,
-            stream: Some(stream),
+            inbox,
+            task,
         })
     }
 
-    /// The next message, decoded. Never ends: when the connection is lost it connects
-    /// and subscribes again (at most a second between attempts) and goes on.
+    /// Where this subscriber reports its connection and its losses.
+    pub fn health(&self) -> &LinkHealth {
+        &self.config.health
+    }
+
+    /// The next message, decoded. Never ends (`None` only if the subscriber's task
+    /// panicked): when the connection is lost its task connects and subscribes again
+    /// and it goes on.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
-        let mut attempt: u32 = 0;
-        loop {
-            let stream = match &mut self.stream {
-                Some(s) => s,
-                None => match subscribe(&self.config, &self.client).await {
-                    Ok(s) => self.stream.insert(s),
-                    Err(_) => {
-                        attempt = attempt.saturating_add(1);
-                        let delay = Duration::from_millis(100).saturating_mul(attempt.min(10));
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                },
-            };
-            match stream.next().await {
-                Some(msg) => {
-                    let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
-                    return Some(transport::decode_redis(&channel, msg.get_payload_bytes()));
-                }
-                None => self.stream = None,
-            }
-        }
+        let msg = self.inbox.pop().await?;
+        let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
+        Some(transport::decode_redis(&channel, msg.get_payload_bytes()))
     }
 
     /// Who is alive now, by the presence keys (`spec/transports.md` §3.3): every key
@@ -499,6 +555,51 @@ impl RedisSubscriber {
             }
         }
         Ok(found)
+    }
+}
+
+impl Drop for RedisSubscriber {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The subscriber's task: hands every message to the inbox, reports the connection, and
+/// connects and subscribes again whenever the connection ends, until the reader is gone.
+async fn follow(
+    config: RedisConfig,
+    client: redis::Client,
+    mut stream: redis::aio::PubSubStream,
+    inbox: inbox::Sender<redis::Msg>,
+) {
+    let health = &config.health;
+    let mut backoff = Backoff::new();
+    loop {
+        let up = tokio::time::Instant::now();
+        while let Some(msg) = stream.next().await {
+            let size = msg.get_payload_bytes().len() + msg.get_channel_name().len();
+            if inbox.push(msg, size).is_err() {
+                return;
+            }
+        }
+        health.disconnected(SystemClock.now());
+        // A connection that lasted starts the delays over; one that failed at once (a
+        // server that takes the subscription and closes) waits like a failed attempt.
+        if up.elapsed() >= Backoff::MAX {
+            backoff.reset();
+        } else {
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+        stream = loop {
+            if inbox.is_closed() {
+                return;
+            }
+            match subscribe(&config, &client).await {
+                Ok(stream) => break stream,
+                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
+            }
+        };
+        health.connected(SystemClock.now());
     }
 }
 
