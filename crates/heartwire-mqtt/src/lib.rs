@@ -11,15 +11,38 @@
 //!   implements [`heartwire::heart::AsyncPublish`], so an
 //!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Each
 //!   publish is QoS 1 and returns once the broker's `PUBACK` arrives, or an error when
-//!   the client is disconnected or no `PUBACK` comes within the timeout.
+//!   the client is disconnected, no `PUBACK` comes within the timeout, or the message
+//!   would be a packet over [`MAX_PACKET_SIZE`] (which no subscriber of this crate could
+//!   read).
 //! - [`MqttSubscriber`] yields every message on `heartbeat/#` and
 //!   `heartbeat-presence/#` decoded as a [`Delivery`] (beatit text, or a
 //!   [`Presence`]), or as an [`Invalid`] with the raw payload and the decode error.
 //!
 //! The client's event loop is polled without pause by a task of each publisher and
-//! subscriber (nothing is sent otherwise), which reconnects after a broker restart,
-//! publishes the birth again and subscribes again. Both need a Tokio runtime. Credentials
-//! in the URL never appear in an error or in the [`MqttConfig`]'s `Debug`.
+//! subscriber (nothing is sent otherwise), which reconnects after a broker restart
+//! (forever, with a delay from [`Backoff`] between attempts, at most a second),
+//! publishes the birth again and subscribes again. Both need a Tokio runtime.
+//! Credentials in the URL (percent-encoded or not) never appear in an error or in the
+//! [`MqttConfig`]'s `Debug`.
+//!
+//! ## Limits, and what the subscriber counts
+//!
+//! Nothing is lost silently on the way in (`spec/transports.md` §4.5). The subscriber
+//! reports into its [`LinkHealth`] ([`MqttConfig::health`]):
+//!
+//! - the connection: up once the broker has acknowledged the subscriptions, down as soon
+//!   as the event loop reports an error;
+//! - [`Loss::Oversized`]: the client reads packets of up to [`MAX_PACKET_SIZE`] (1 MiB),
+//!   so any message far over the text limits is read and reported as an [`Invalid`] on
+//!   its topic, with the connection kept. A packet over it cannot be skipped: the client
+//!   ends the connection at its header, the subscriber counts one message lost and
+//!   connects again at once;
+//! - [`Loss::Overflow`]: the event loop never waits for the reader (a loop that waited
+//!   would stop reading, and the broker would then drop what it queues for the
+//!   subscriber beyond its own limit, Mosquitto's `max_queued_messages`, unseen), so the
+//!   subscriber holds at most [`DEFAULT_SUBSCRIPTION_CAPACITY`] messages (see
+//!   [`MqttConfig::subscription_capacity`]) and [`MAX_HELD_BYTES`] bytes that the reader
+//!   has not taken yet; each message beyond is dropped and counted.
 //!
 //! ## Usage
 //!
@@ -64,15 +87,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use heartwire::heart::AsyncPublish;
 use heartwire::text::{Process, Subject};
+use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
     self, Delivery, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence, mqtt_presence_topic,
     mqtt_topic,
 };
-use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS};
+use heartwire_broker::Backoff;
+use rumqttc::{
+    AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, StateError,
+};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+mod inbox;
+
 pub use heartwire::transport::{Content, DecodeError, Origin};
+pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
 
 /// How long connecting and each publish's `PUBACK` may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,6 +114,24 @@ pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// The default port of `mqtt://` URLs.
 pub const DEFAULT_PORT: u16 = 1883;
 
+/// The largest packet a publisher sends or a subscriber reads, in bytes: 1 MiB
+/// (`spec/transports.md` §4.5). Far above any valid message (a beatit subject and
+/// payload are a few hundred bytes), so that an invalid message of any sensible size is
+/// read and reported on its topic; the client library's own default, 10 KiB, ended the
+/// connection at the first message over it. A packet over this limit cannot be skipped
+/// by the client: the subscriber counts it as [`Loss::Oversized`] and connects again.
+pub const MAX_PACKET_SIZE: usize = 1 << 20;
+
+/// How many received messages a subscriber holds for a reader that has not taken them
+/// yet, by default: 2^18, as the NATS adapter. Each message beyond is dropped and
+/// counted as [`Loss::Overflow`].
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
+
+/// The most topic and payload bytes a subscriber holds for a reader that has not taken
+/// them yet: 64 MiB (64 messages of [`MAX_PACKET_SIZE`]). A message alone is always
+/// held.
+pub const MAX_HELD_BYTES: usize = 64 << 20;
+
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
 #[derive(Clone)]
 pub struct MqttConfig {
@@ -91,6 +139,8 @@ pub struct MqttConfig {
     timeout: Duration,
     keep_alive: Duration,
     client_id: Option<String>,
+    capacity: usize,
+    health: LinkHealth,
 }
 
 impl MqttConfig {
@@ -101,7 +151,27 @@ impl MqttConfig {
             timeout: DEFAULT_TIMEOUT,
             keep_alive: DEFAULT_KEEP_ALIVE,
             client_id: None,
+            capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            health: LinkHealth::new(),
         }
+    }
+
+    /// Where a subscriber connected with this configuration reports its connection and
+    /// its losses (a fresh [`LinkHealth`] by default; pass a clone to read it from
+    /// elsewhere).
+    #[must_use]
+    pub fn health(mut self, health: LinkHealth) -> MqttConfig {
+        self.health = health;
+        self
+    }
+
+    /// How many received messages a subscriber may hold for a reader that has not taken
+    /// them yet ([`DEFAULT_SUBSCRIPTION_CAPACITY`], at least 1); each message beyond is
+    /// dropped and counted as lost.
+    #[must_use]
+    pub fn subscription_capacity(mut self, capacity: usize) -> MqttConfig {
+        self.capacity = capacity.max(1);
+        self
     }
 
     /// How long connecting and each `PUBACK` may take ([`DEFAULT_TIMEOUT`]).
@@ -141,11 +211,13 @@ impl MqttConfig {
             .strip_prefix("mqtt://")
             .or_else(|| self.url.strip_prefix("tcp://"))
             .ok_or_else(|| bad("expected the scheme mqtt://"))?;
-        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-        let (credentials, host_port) = match authority.rfind('@') {
-            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-            None => (None, authority),
+        // The user information ends at the last `@`, as `transport::redact_url` reads it:
+        // a password typed raw may hold `/`, `?`, `#` and `@`.
+        let (credentials, rest) = match rest.rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
         };
+        let host_port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
         let (host, port) = match host_port.rsplit_once(':') {
             Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => (
                 host,
@@ -161,10 +233,13 @@ impl MqttConfig {
         let id = self.client_id.clone().unwrap_or_else(|| unique_id(role));
         let mut options = MqttOptions::new(id, host, port);
         options.set_keep_alive(self.keep_alive.max(Duration::from_secs(1)));
+        // Clean session: what was queued for a connection that ended is not redelivered
+        // (an oversized packet would come back on every connection).
         options.set_clean_session(true);
+        options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
         if let Some(credentials) = credentials {
             let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-            options.set_credentials(user, password);
+            options.set_credentials(percent_decode(user), percent_decode(password));
         }
         Ok(options)
     }
@@ -177,8 +252,31 @@ impl fmt::Debug for MqttConfig {
             .field("timeout", &self.timeout)
             .field("keep_alive", &self.keep_alive)
             .field("client_id", &self.client_id)
-            .finish()
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
+}
+
+/// `%XX` sequences decoded; a `%` not followed by two hex digits is kept as it is (a
+/// password typed raw).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
+        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A client id unique to this process and call, within MQTT 3.1.1's 23 bytes.
@@ -214,6 +312,13 @@ pub enum MqttError {
     Disconnected,
     /// No `PUBACK` (or `SUBACK`) within the timeout.
     Timeout(Duration),
+    /// The message would be a packet over [`MAX_PACKET_SIZE`]: not sent.
+    TooLarge {
+        /// The size of the packet it would be, header included.
+        size: usize,
+        /// [`MAX_PACKET_SIZE`].
+        max: usize,
+    },
     /// The client's event loop is gone.
     Closed,
 }
@@ -225,6 +330,12 @@ impl fmt::Display for MqttError {
             MqttError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
             MqttError::Disconnected => f.write_str("not connected to the MQTT broker"),
             MqttError::Timeout(d) => write!(f, "no acknowledgement from the broker within {d:?}"),
+            MqttError::TooLarge { size, max } => {
+                write!(
+                    f,
+                    "a packet of {size} bytes is over the limit of {max} bytes"
+                )
+            }
             MqttError::Closed => f.write_str("the MQTT client is closed"),
         }
     }
@@ -241,39 +352,57 @@ enum Link {
     Up,
 }
 
-/// Polls `events` until the task is aborted; `on_event` sees every event, `link` says
-/// whether the connection is up. A failed poll is retried after a delay of at most a
-/// second, which is how the client reconnects.
-fn spawn_loop<F>(
+/// Whether the event loop failed on a packet over [`MAX_PACKET_SIZE`] (the client stops
+/// reading at its header and ends the connection).
+fn oversized(e: &ConnectionError) -> bool {
+    matches!(
+        e,
+        ConnectionError::MqttState(StateError::Deserialization(
+            rumqttc::mqttbytes::Error::PayloadSizeLimitExceeded(_)
+        ))
+    )
+}
+
+/// Polls `events` until the task is aborted; `on_event` sees every event and says
+/// whether the link is up, `on_error` every error. A failed poll is retried (which is
+/// how the client reconnects) at once after a connection that lasted, otherwise after a
+/// delay from [`Backoff`].
+fn spawn_loop<F, G>(
     mut events: EventLoop,
     url: String,
     link: watch::Sender<Link>,
     mut on_event: F,
+    mut on_error: G,
 ) -> JoinHandle<()>
 where
-    F: FnMut(
-            Event,
-            &watch::Sender<Link>,
-        ) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>
-        + Send
-        + 'static,
+    F: FnMut(Event, &watch::Sender<Link>) + Send + 'static,
+    G: FnMut(&ConnectionError) + Send + 'static,
 {
     tokio::spawn(async move {
-        let mut failures: u32 = 0;
+        let mut backoff = Backoff::new();
+        let mut up_since = None;
         loop {
             match events.poll().await {
                 Ok(event) => {
-                    failures = 0;
-                    if let Some(wait) = on_event(event, &link) {
-                        wait.await;
+                    on_event(event, &link);
+                    if up_since.is_none() && *link.borrow() == Link::Up {
+                        up_since = Some(tokio::time::Instant::now());
                     }
                 }
                 Err(e) => {
+                    on_error(&e);
                     let reason = transport::scrub(&e.to_string(), &url);
                     link.send_replace(Link::Connecting(Some(reason)));
-                    failures = failures.saturating_add(1);
-                    let delay = Duration::from_millis(100).saturating_mul(failures.min(10));
-                    tokio::time::sleep(delay).await;
+                    // A connection that lasted starts the delays over; one that failed at
+                    // once (a retained oversized message, say) waits like a failed attempt.
+                    let lasted = up_since
+                        .take()
+                        .is_some_and(|t: tokio::time::Instant| t.elapsed() >= Backoff::MAX);
+                    if lasted {
+                        backoff.reset();
+                    } else {
+                        tokio::time::sleep(backoff.next_delay()).await;
+                    }
                 }
             }
         }
@@ -330,7 +459,7 @@ impl MqttPublisher {
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let (ack_tx, acks) = mpsc::unbounded_channel();
         let birth = (client.clone(), presence_topic.clone());
-        let task = spawn_loop(events, config.url.clone(), link_tx, move |event, link| {
+        let on_event = move |event, link: &watch::Sender<Link>| {
             match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
                     // QoS 0, so that every PUBACK answers a publish of `publish`.
@@ -347,8 +476,8 @@ impl MqttPublisher {
                 }
                 _ => {}
             }
-            None
-        });
+        };
+        let task = spawn_loop(events, config.url.clone(), link_tx, on_event, |_| {});
         let publisher = MqttPublisher {
             client,
             acks,
@@ -373,6 +502,15 @@ impl MqttPublisher {
         payload: &[u8],
         retain: bool,
     ) -> Result<(), MqttError> {
+        // Fixed header (at most 5 bytes), topic length, topic, packet id, payload.
+        let size = 5 + 2 + topic.len() + 2 + payload.len();
+        if size > MAX_PACKET_SIZE {
+            // The client would end the connection on it, and no subscriber could read it.
+            return Err(MqttError::TooLarge {
+                size,
+                max: MAX_PACKET_SIZE,
+            });
+        }
         if *self.link.borrow() != Link::Up {
             return Err(MqttError::Disconnected);
         }
@@ -442,10 +580,18 @@ impl AsyncPublish for MqttPublisher {
 
 /// Every message on `heartbeat/#` and `heartbeat-presence/#`, decoded; see the
 /// [crate docs](crate).
-#[derive(Debug)]
 pub struct MqttSubscriber {
-    deliveries: mpsc::Receiver<Result<Delivery, Invalid>>,
+    inbox: inbox::Receiver<rumqttc::Publish>,
+    health: LinkHealth,
     task: JoinHandle<()>,
+}
+
+impl fmt::Debug for MqttSubscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MqttSubscriber")
+            .field("health", &self.health.status())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MqttSubscriber {
@@ -456,45 +602,97 @@ impl MqttSubscriber {
         let options = config.options("s")?;
         let (client, events) = AsyncClient::new(options, 64);
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
-        let (tx, deliveries) = mpsc::channel(1024);
-        let task = spawn_loop(events, config.url.clone(), link_tx, move |event, link| {
-            match event {
+        let health = config.health.clone();
+        let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, health.clone());
+        let on_event = {
+            let health = health.clone();
+            move |event, link: &watch::Sender<Link>| match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
                     // Clean session: subscribe again on every connection.
                     let filters = [MQTT_FILTER, MQTT_PRESENCE_FILTER]
                         .map(|f| rumqttc::SubscribeFilter::new(f.to_owned(), QoS::AtLeastOnce));
                     let _ = client.try_subscribe_many(filters);
-                    None
                 }
                 Event::Incoming(Packet::SubAck(_)) => {
+                    health.connected(SystemClock.now());
                     link.send_replace(Link::Up);
-                    None
                 }
                 Event::Incoming(Packet::Publish(p)) => {
-                    let item = transport::decode_mqtt_retained(&p.topic, &p.payload, p.retain);
-                    let tx = tx.clone();
-                    // Back-pressure: the loop waits while the reader is behind.
-                    Some(Box::pin(async move {
-                        let _ = tx.send(item).await;
-                    })
-                        as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                    // Never waits for the reader: a loop that stopped reading would leave
+                    // the broker to drop what it queues beyond its limit, unseen.
+                    let size = p.topic.len() + p.payload.len();
+                    let _ = tx.push(p, size);
                 }
-                _ => None,
+                _ => {}
             }
-        });
-        let subscriber = MqttSubscriber { deliveries, task };
+        };
+        let on_error = {
+            let health = health.clone();
+            move |e: &ConnectionError| {
+                health.disconnected(SystemClock.now());
+                if oversized(e) {
+                    health.lost(Loss::Oversized, 1);
+                }
+            }
+        };
+        let task = spawn_loop(events, config.url.clone(), link_tx, on_event, on_error);
+        let subscriber = MqttSubscriber {
+            inbox,
+            health,
+            task,
+        };
         wait_up(config, &mut link).await?;
         Ok(subscriber)
     }
 
+    /// Where this subscriber reports its connection and its losses.
+    pub fn health(&self) -> &LinkHealth {
+        &self.health
+    }
+
     /// The next message, decoded; `None` only if the event loop task has ended.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
-        self.deliveries.recv().await
+        let p = self.inbox.pop().await?;
+        Some(transport::decode_mqtt_retained(
+            &p.topic, &p.payload, p.retain,
+        ))
     }
 }
 
 impl Drop for MqttSubscriber {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_escapes_are_decoded_and_a_raw_percent_is_kept() {
+        assert_eq!(percent_decode("pa%2Fss%40x%3a"), "pa/ss@x:");
+        assert_eq!(percent_decode("C0l%P3t%"), "C0l%P3t%");
+        assert_eq!(percent_decode("100%25"), "100%");
+    }
+
+    #[test]
+    fn the_user_information_ends_at_the_last_at_sign() {
+        let config = MqttConfig::new("mqtt://u:pa/ss#x?y@z@127.0.0.1:1884").client_id("c");
+        let options = match config.options("s") {
+            Ok(o) => o,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(options.broker_address(), ("127.0.0.1".to_owned(), 1884));
+        assert_eq!(
+            options.credentials(),
+            Some(rumqttc::Login::new("u", "pa/ss#x?y@z"))
+        );
+        assert_eq!(options.max_packet_size(), MAX_PACKET_SIZE);
+        let encoded = MqttConfig::new("mqtt://u:pa%2Fss%23x@localhost").options("s");
+        assert_eq!(
+            encoded.ok().and_then(|o| o.credentials()),
+            Some(rumqttc::Login::new("u", "pa/ss#x"))
+        );
     }
 }
