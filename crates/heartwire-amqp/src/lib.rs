@@ -12,12 +12,32 @@
 //!   unconfirmed publish is never taken for a delivered one).
 //! - [`AmqpSubscriber`] consumes a server-named exclusive queue bound with `heartbeat.#`
 //!   and yields every message decoded as a [`Delivery`], or as an [`Invalid`] with the
-//!   raw body and the decode error.
+//!   raw body and the decode error. A message of any size the broker takes (RabbitMQ's
+//!   `max_message_size`, 128 MiB by default) is read and reported, however far over the
+//!   text limits.
 //!
 //! Both reconnect after a broker restart: the publisher on its next publish (the one
 //! that found the connection broken returns the error), the subscriber by itself,
-//! declaring its queue and binding again. Credentials in the URL never appear in an
+//! forever, with a delay from [`Backoff`] between attempts (at most a second),
+//! declaring its queues and binding again. Credentials in the URL never appear in an
 //! error or in the [`AmqpConfig`]'s `Debug`.
+//!
+//! ## Memory, and what the subscriber counts
+//!
+//! Nothing is lost silently on the way in, and the backlog of a reader that falls
+//! behind stays in the broker, not in this process (`spec/transports.md` §5.1):
+//!
+//! - the subscriber consumes with acknowledgements and a prefetch of [`PREFETCH`]: the
+//!   broker sends at most that many messages the subscriber has not acknowledged, and
+//!   the subscriber acknowledges them (several at once) as it hands them to its reader.
+//!   This process holds at most [`PREFETCH`] and [`HANDOVER`] messages;
+//! - the queue is bounded ([`DEFAULT_MAX_QUEUE_LENGTH`] messages, see
+//!   [`AmqpConfig::max_queue_length`], and [`MAX_QUEUE_BYTES`]); past the bound the
+//!   broker drops the oldest message and dead-letters it to a second queue of the
+//!   subscriber's, whose messages the subscriber counts (and purges) every second as
+//!   [`Loss::Overflow`] in its [`LinkHealth`] ([`AmqpConfig::health`]), with the
+//!   connection: up once consuming, down as soon as the consumer or the connection
+//!   fails.
 //!
 //! ## Usage
 //!
@@ -52,28 +72,60 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use heartwire::heart::AsyncPublish;
 use heartwire::text::Subject;
+use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, Invalid, Transport};
+use heartwire_broker::Backoff;
 use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
-    QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    QueuePurgeOptions,
 };
-
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, Consumer,
     ExchangeKind,
 };
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
+pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
 
 /// How long connecting and each publisher confirm may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many messages the broker sends a subscriber before it acknowledges them
+/// (`basic.qos`): 1000, a few milliseconds of a busy broker's delivery, at most some
+/// 300 kB of beatit messages (and at most 1000 times the broker's largest message). The
+/// rest of a backlog waits in the broker.
+pub const PREFETCH: u16 = 1000;
+
+/// How many decoded messages the subscriber's task hands over ahead of its reader.
+pub const HANDOVER: usize = 64;
+
+/// The most messages a subscriber's queue holds by default (`x-max-length`): a million,
+/// minutes of a busy fleet's beats, far more than a reader that keeps up ever leaves.
+pub const DEFAULT_MAX_QUEUE_LENGTH: u32 = 1_000_000;
+
+/// The most body bytes a subscriber's queue holds (`x-max-length-bytes`): 256 MiB, two
+/// of the broker's largest messages by default.
+pub const MAX_QUEUE_BYTES: i64 = 256 << 20;
+
+/// How often the subscriber counts the messages its queue dropped, and acknowledges what
+/// its reader took since the last acknowledgement.
+const TALLY_EVERY: Duration = Duration::from_secs(1);
+
+/// How many messages the reader takes before the subscriber acknowledges them together
+/// (a quarter of the prefetch, so that the broker never waits for an acknowledgement).
+const ACK_EVERY: u32 = PREFETCH as u32 / 4;
 
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
 #[derive(Clone)]
 pub struct AmqpConfig {
     url: String,
     timeout: Duration,
+    max_queue_length: u32,
+    health: LinkHealth,
 }
 
 impl AmqpConfig {
@@ -83,7 +135,27 @@ impl AmqpConfig {
         AmqpConfig {
             url: url.into(),
             timeout: DEFAULT_TIMEOUT,
+            max_queue_length: DEFAULT_MAX_QUEUE_LENGTH,
+            health: LinkHealth::new(),
         }
+    }
+
+    /// Where a subscriber connected with this configuration reports its connection and
+    /// its losses (a fresh [`LinkHealth`] by default; pass a clone to read it from
+    /// elsewhere).
+    #[must_use]
+    pub fn health(mut self, health: LinkHealth) -> AmqpConfig {
+        self.health = health;
+        self
+    }
+
+    /// The most messages a subscriber's queue holds ([`DEFAULT_MAX_QUEUE_LENGTH`], at
+    /// least 1); past it the broker drops the oldest, and the subscriber counts each as
+    /// lost.
+    #[must_use]
+    pub fn max_queue_length(mut self, length: u32) -> AmqpConfig {
+        self.max_queue_length = length.max(1);
+        self
     }
 
     /// How long connecting and each confirm may take ([`DEFAULT_TIMEOUT`]).
@@ -169,7 +241,8 @@ impl fmt::Debug for AmqpConfig {
         f.debug_struct("AmqpConfig")
             .field("url", &self.redacted_url())
             .field("timeout", &self.timeout)
-            .finish()
+            .field("max_queue_length", &self.max_queue_length)
+            .finish_non_exhaustive()
     }
 }
 
@@ -345,65 +418,202 @@ impl AsyncPublish for AmqpPublisher {
 }
 
 /// Every message routed by `heartbeat.#`, decoded; see the [crate docs](crate).
+///
+/// A task of its own consumes the queue, acknowledges what the reader takes, counts what
+/// the queue dropped, and connects again whenever the connection ends; it ends when the
+/// subscriber is dropped.
 pub struct AmqpSubscriber {
     config: AmqpConfig,
-    link: Option<(Connection, Consumer)>,
+    deliveries: mpsc::Receiver<Result<Delivery, Invalid>>,
+    task: JoinHandle<()>,
 }
 
 impl fmt::Debug for AmqpSubscriber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AmqpSubscriber")
             .field("config", &self.config)
-            .field("consuming", &self.link.is_some())
-            .finish()
+            .field("health", &self.config.health.status())
+            .finish_non_exhaustive()
     }
 }
 
 impl AmqpSubscriber {
     /// Connects, declares the exchange and a queue of its own bound with
     /// `heartbeat.#`, and starts consuming; returns once the broker has the binding, so
-    /// nothing published after it is missed.
+    /// nothing published after it is missed. Needs a Tokio runtime.
     pub async fn connect(config: &AmqpConfig) -> Result<AmqpSubscriber, AmqpError> {
         let link = consume(config).await?;
+        config.health.connected(SystemClock.now());
+        let (tx, deliveries) = mpsc::channel(HANDOVER);
+        let task = tokio::spawn(follow(config.clone(), link, tx));
         Ok(AmqpSubscriber {
             config: config.clone(),
-            link: Some(link),
+            deliveries,
+            task,
         })
     }
 
-    /// The next message, decoded. Never ends: when the connection is lost it connects,
-    /// binds a new queue (at most a second between attempts) and goes on.
+    /// Where this subscriber reports its connection and its losses.
+    pub fn health(&self) -> &LinkHealth {
+        &self.config.health
+    }
+
+    /// The next message, decoded. Never ends (`None` only if the subscriber's task
+    /// panicked): when the connection is lost its task connects, binds a new queue and
+    /// it goes on.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
-        let mut attempt: u32 = 0;
-        loop {
-            let consumer = match &mut self.link {
-                Some((_, consumer)) => consumer,
-                None => match consume(&self.config).await {
-                    Ok(link) => &mut self.link.insert(link).1,
-                    Err(_) => {
-                        attempt = attempt.saturating_add(1);
-                        let delay = Duration::from_millis(100).saturating_mul(attempt.min(10));
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                },
-            };
-            match consumer.next().await {
-                Some(Ok(delivery)) => {
-                    return Some(transport::decode_subject(
-                        Transport::Amqp,
-                        delivery.routing_key.as_str().as_bytes(),
-                        &delivery.data,
-                    ));
+        self.deliveries.recv().await
+    }
+}
+
+impl Drop for AmqpSubscriber {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A subscriber's connection: the channel it consumes on, and the queue its main queue
+/// dead-letters what it drops to.
+struct Link {
+    // Kept so that the connection lives as long as the consumer.
+    _connection: Connection,
+    channel: Channel,
+    consumer: Consumer,
+    dropped: ShortString,
+}
+
+/// Why [`serve`] returned.
+enum End {
+    /// The connection or the channel failed.
+    Lost,
+    /// The reader is gone.
+    Gone,
+}
+
+/// The subscriber's task: serves each connection, and connects again when it ends.
+async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Delivery, Invalid>>) {
+    let health = &config.health;
+    let mut backoff = Backoff::new();
+    loop {
+        let up = tokio::time::Instant::now();
+        if let End::Gone = serve(&link, &tx, health).await {
+            return;
+        }
+        health.disconnected(SystemClock.now());
+        // A connection that lasted starts the delays over; one that failed at once waits
+        // like a failed attempt.
+        if up.elapsed() >= Backoff::MAX {
+            backoff.reset();
+        } else {
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+        link = loop {
+            if tx.is_closed() {
+                return;
+            }
+            match consume(&config).await {
+                Ok(link) => break link,
+                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
+            }
+        };
+        health.connected(SystemClock.now());
+    }
+}
+
+/// Hands over every delivery on `link` (waiting while the reader is [`HANDOVER`]
+/// behind, which leaves the rest in the broker), acknowledges them, and counts what the
+/// queue dropped, until the connection fails or the reader is gone.
+async fn serve(
+    link: &Link,
+    tx: &mpsc::Sender<Result<Delivery, Invalid>>,
+    health: &LinkHealth,
+) -> End {
+    let mut consumer = link.consumer.clone();
+    let mut tally = tokio::time::interval(TALLY_EVERY);
+    // The latest delivery handed over and not acknowledged, and how many are.
+    let mut unacked: Option<u64> = None;
+    let mut taken: u32 = 0;
+    loop {
+        let step = async {
+            let permit = tx.reserve().await;
+            (permit, consumer.next().await)
+        };
+        tokio::select! {
+            biased;
+            _ = tally.tick() => {
+                if ack(link, &mut unacked, &mut taken).await.is_err() {
+                    return End::Lost;
                 }
-                Some(Err(_)) | None => self.link = None,
+                let options = QueuePurgeOptions::default();
+                match link.channel.queue_purge(link.dropped.clone(), options).await {
+                    Ok(0) => {}
+                    Ok(n) => health.lost(Loss::Overflow, u64::from(n)),
+                    Err(_) => return End::Lost,
+                }
+            }
+            (permit, delivery) = step => {
+                let Ok(permit) = permit else {
+                    return End::Gone;
+                };
+                let Some(Ok(delivery)) = delivery else {
+                    return End::Lost;
+                };
+                permit.send(transport::decode_subject(
+                    Transport::Amqp,
+                    delivery.routing_key.as_str().as_bytes(),
+                    &delivery.data,
+                ));
+                unacked = Some(delivery.delivery_tag);
+                taken += 1;
+                if taken >= ACK_EVERY && ack(link, &mut unacked, &mut taken).await.is_err() {
+                    return End::Lost;
+                }
             }
         }
     }
 }
 
-async fn consume(config: &AmqpConfig) -> Result<(Connection, Consumer), AmqpError> {
+/// Acknowledges every delivery up to the latest handed over, if any.
+async fn ack(link: &Link, unacked: &mut Option<u64>, taken: &mut u32) -> lapin::Result<()> {
+    if let Some(tag) = unacked.take() {
+        *taken = 0;
+        let options = BasicAckOptions { multiple: true };
+        link.channel.basic_ack(tag, options).await?;
+    }
+    Ok(())
+}
+
+/// Connects, declares the queue that receives what the main queue drops, then the
+/// bounded main queue, binds it and consumes it with acknowledgements and a prefetch.
+async fn consume(config: &AmqpConfig) -> Result<Link, AmqpError> {
     let (connection, channel) = config.open().await?;
+    let exclusive = QueueDeclareOptions {
+        exclusive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let dropped = config
+        .bounded(
+            Step::Subscribe,
+            channel.queue_declare("".into(), exclusive, FieldTable::default()),
+        )
+        .await?;
+    let mut arguments = FieldTable::default();
+    let text = |t: &str| AMQPValue::LongString(LongString::from(t));
+    arguments
+        .insert(
+            "x-max-length".into(),
+            AMQPValue::LongLongInt(i64::from(config.max_queue_length)),
+        )
+        .insert(
+            "x-max-length-bytes".into(),
+            AMQPValue::LongLongInt(MAX_QUEUE_BYTES),
+        )
+        .insert("x-overflow".into(), text("drop-head"))
+        .insert("x-dead-letter-exchange".into(), text(""))
+        .insert(
+            "x-dead-letter-routing-key".into(),
+            text(dropped.name().as_str()),
+        );
     let options = QueueDeclareOptions {
         exclusive: true,
         auto_delete: true,
@@ -412,7 +622,7 @@ async fn consume(config: &AmqpConfig) -> Result<(Connection, Consumer), AmqpErro
     let queue = config
         .bounded(
             Step::Subscribe,
-            channel.queue_declare("".into(), options, FieldTable::default()),
+            channel.queue_declare("".into(), options, arguments),
         )
         .await?;
     config
@@ -427,22 +637,29 @@ async fn consume(config: &AmqpConfig) -> Result<(Connection, Consumer), AmqpErro
             ),
         )
         .await?;
-    let options = BasicConsumeOptions {
-        no_ack: true,
-        ..BasicConsumeOptions::default()
-    };
+    config
+        .bounded(
+            Step::Subscribe,
+            channel.basic_qos(PREFETCH, BasicQosOptions::default()),
+        )
+        .await?;
     let consumer = config
         .bounded(
             Step::Subscribe,
             channel.basic_consume(
                 queue.name().clone(),
                 "".into(),
-                options,
+                BasicConsumeOptions::default(),
                 FieldTable::default(),
             ),
         )
         .await?;
-    Ok((connection, consumer))
+    Ok(Link {
+        _connection: connection,
+        channel,
+        consumer,
+        dropped: dropped.name().clone(),
+    })
 }
 
 #[cfg(test)]
