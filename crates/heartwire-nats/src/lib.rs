@@ -285,7 +285,8 @@ impl AsyncPublish for NatsPublisher {
 ///
 /// Its client is its own, so that every message the client received is either taken
 /// from the subscription or was dropped by the client: whenever the subscription is
-/// empty, the difference between the client's count of received messages and the
+/// found empty (a `Pending` that is not tokio's cooperative budget running out), the
+/// difference between the client's count of received messages and the
 /// messages taken is exactly the number dropped, and is added to the [`LinkHealth`] as
 /// [`Loss::Overflow`]. (On a multi-threaded runtime a message being handed over at that
 /// instant may be counted once too early; the monitor runs on one thread.)
@@ -367,6 +368,10 @@ impl Stream for NatsSubscriber {
     type Item = Result<Delivery, Invalid>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // tokio's cooperative scheduling makes a channel answer `Pending` when the task
+        // has used up its budget, messages waiting or not: only a `Pending` with budget
+        // left says the subscription is empty.
+        let budgeted = tokio::task::coop::has_budget_remaining();
         match Pin::new(&mut self.subscriber).poll_next(cx) {
             Poll::Ready(Some(message)) => {
                 self.taken += 1;
@@ -377,7 +382,9 @@ impl Stream for NatsSubscriber {
                 Poll::Ready(None)
             }
             Poll::Pending => {
-                self.count_losses();
+                if budgeted {
+                    self.count_losses();
+                }
                 Poll::Pending
             }
         }
