@@ -496,7 +496,11 @@ async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Deli
     let mut backoff = Backoff::new();
     loop {
         let up = tokio::time::Instant::now();
-        if let End::Gone = serve(&link, &tx, health).await {
+        let end = serve(&link, &tx, health).await;
+        // Closes the connection if it is still open (a consumer the broker cancelled),
+        // and its exclusive queues with it.
+        drop(link);
+        if let End::Gone = end {
             return;
         }
         health.disconnected(SystemClock.now());
