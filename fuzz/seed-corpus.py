@@ -16,6 +16,9 @@ the case id:
   schedule_decode  spec/vectors/schedule.json: the document of every case that has one,
                    and the rate or expression of every case with one in its args (the
                    target also reads its input as both).
+  redact_url       no vectors: the URL_SEEDS below, credentials holding the characters
+                   that end parts of a URL (`/ # ? @ : % ,`), percent-encoded and
+                   non-ASCII, as user, password and host lines, and whole URLs.
 
 Files that earlier runs wrote for cases that no longer exist are removed; files whose
 names do not start with the suite's prefix ("text.", "record.", ...: hand-written seeds,
@@ -84,6 +87,44 @@ SUITES = [
     ("schedule.json", "schedule_decode", "schedule.", schedule_seed),
 ]
 
+# The redact_url target reads a user, a password and a host, one a line, and also the
+# whole input as a URL (fuzz/src/url.rs). Seed name (without the "url." prefix) -> text.
+URL_SEEDS = {
+    "plain": "guest\ns3cret\nh.example",
+    "slash": "user\npa/ss\nhost",
+    "hash": "\nab#cd\nhost",
+    "question": "u\np?q\nh",
+    "at": "u@x\np@ss@w\nh",
+    "colon": "u:v\np:a:ss\nh",
+    "percent": "u\np%40ss%2F%3F%23%\nh",
+    "percent-utf8": "u\nt%C3%B6k%C2%A7\nh",
+    "comma": "u\na,nats://b\nh1",
+    "scheme-in-password": "u\na://b@c\nh",
+    "query-in-password": "u\nx?password=y@z#w\nh",
+    "stars": "u\n***@h\nh",
+    "non-ascii": "üser\npässwörd§/#?\nhöst.example",
+    "empty": "",
+    "empty-password": "u\n\nh",
+    "amqp-url": "amqp://user:pa/ss@host:5672/%2f",
+    "redis-url": "redis://:ab#cd@host:6379/0?password=x@y#z",
+    "nats-list": "nats://h1:4222,nats://u:p?q@h2:4222,nats://t@h3",
+    "mqtt-url": "mqtt://h/a@b?x#y",
+    "no-scheme": "user:pw@host?password=x",
+}
+
+
+def url_seeds():
+    return {"url." + name: text.encode("utf-8") for name, text in URL_SEEDS.items()}
+
+
+# (corpus folder, case id prefix, the seeds as {file name: content}) of every target
+def wanted_seeds():
+    for vectors, folder, prefix, seed in SUITES:
+        path = ROOT / "spec" / "vectors" / vectors
+        with path.open(encoding="utf-8") as f:
+            yield folder, prefix, vectors, seeds(json.load(f), prefix, seed)
+    yield "redact_url", "url.", "URL_SEEDS", url_seeds()
+
 
 def file_name(case_id, prefix):
     """A portable file name for a case id."""
@@ -110,11 +151,8 @@ def main():
     if sys.argv[1:] not in ([], ["--check"]):
         sys.exit(__doc__)
     out_of_date = False
-    for vectors, folder, prefix, seed in SUITES:
-        path = ROOT / "spec" / "vectors" / vectors
+    for folder, prefix, source, wanted in wanted_seeds():
         corpus = ROOT / "fuzz" / "corpus" / folder
-        with path.open(encoding="utf-8") as f:
-            wanted = seeds(json.load(f), prefix, seed)
         corpus.mkdir(parents=True, exist_ok=True)
         present = {p.name for p in corpus.iterdir() if p.name.startswith(prefix)}
         stale = sorted(present - wanted.keys())
@@ -132,7 +170,7 @@ def main():
             (corpus / name).unlink()
         for name in changed:
             (corpus / name).write_bytes(wanted[name])
-        print(f"{folder}: {len(wanted)} seeds from {vectors}: {len(changed)} written, {len(stale)} removed")
+        print(f"{folder}: {len(wanted)} seeds from {source}: {len(changed)} written, {len(stale)} removed")
     sys.exit(1 if out_of_date else 0)
 
 

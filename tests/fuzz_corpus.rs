@@ -1,8 +1,9 @@
 //! Replays the corpora of the fuzz targets (`fuzz/corpus/<target>/`) through the checks of
 //! those targets, on stable Rust, as part of `cargo test`.
 //!
-//! Each corpus holds the inputs of the conformance vectors (`fuzz/seed-corpus.py`),
-//! hand-written seeds, and every input a fuzzing run found that broke something.
+//! Each corpus holds the inputs of the conformance vectors (`fuzz/seed-corpus.py`; for
+//! `redact_url`, the URLs and credentials listed there), hand-written seeds, and every
+//! input a fuzzing run found that broke something.
 
 use std::path::Path;
 
@@ -14,13 +15,19 @@ pub mod record;
 pub mod schedule;
 #[path = "../fuzz/src/text.rs"]
 pub mod text;
+#[path = "../fuzz/src/url.rs"]
+pub mod url;
 
-/// Fewer files than this in a corpus means the corpus went missing, not that all is well.
+/// Fewer files than this in a corpus seeded from vectors means the corpus went missing,
+/// not that all is well.
 const MIN_CORPUS_FILES: usize = 45;
 
-/// Runs every file of `fuzz/corpus/<target>/` through `check`, naming the file that
-/// breaks it before letting its panic through.
-fn replay(target: &str, check: fn(&[u8])) {
+/// The same for the corpus of `redact_url`, seeded from `URL_SEEDS` in `seed-corpus.py`.
+const MIN_URL_CORPUS_FILES: usize = 20;
+
+/// Runs every file of `fuzz/corpus/<target>/`, of which there must be `min_files`,
+/// through `check`, naming the file that breaks it before letting its panic through.
+fn replay(target: &str, min_files: usize, check: fn(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fuzz/corpus")
         .join(target);
@@ -32,8 +39,8 @@ fn replay(target: &str, check: fn(&[u8])) {
     files.retain(|path| path.is_file());
     files.sort();
     assert!(
-        files.len() >= MIN_CORPUS_FILES,
-        "{} has {} files, expected at least {MIN_CORPUS_FILES}",
+        files.len() >= min_files,
+        "{} has {} files, expected at least {min_files}",
         dir.display(),
         files.len()
     );
@@ -49,20 +56,29 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn text_decode_corpus() {
-    replay("text_decode", text::text_decode);
+    replay("text_decode", MIN_CORPUS_FILES, text::text_decode);
 }
 
 #[test]
 fn record_decode_corpus() {
-    replay("record_decode", record::record_decode);
+    replay("record_decode", MIN_CORPUS_FILES, record::record_decode);
 }
 
 #[test]
 fn command_decode_corpus() {
-    replay("command_decode", command::command_decode);
+    replay("command_decode", MIN_CORPUS_FILES, command::command_decode);
 }
 
 #[test]
 fn schedule_decode_corpus() {
-    replay("schedule_decode", schedule::schedule_decode);
+    replay(
+        "schedule_decode",
+        MIN_CORPUS_FILES,
+        schedule::schedule_decode,
+    );
+}
+
+#[test]
+fn redact_url_corpus() {
+    replay("redact_url", MIN_URL_CORPUS_FILES, url::redact_url);
 }

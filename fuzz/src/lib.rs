@@ -6,3 +6,4 @@ pub mod command;
 pub mod record;
 pub mod schedule;
 pub mod text;
+pub mod url;
