@@ -38,7 +38,7 @@ impl Loss {
     /// What it means, for a line on stderr.
     pub const fn explain(self) -> &'static str {
         match self {
-            Loss::Overflow => "the subscriber fell behind and its client's buffer was full",
+            Loss::Overflow => "the subscriber fell behind and a bounded buffer on the way was full",
             Loss::Oversized => "a packet over the client's size limit; the connection was re-made",
             Loss::Dropped => "the broker closed the connection with messages owed",
         }

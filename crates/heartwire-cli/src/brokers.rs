@@ -5,6 +5,7 @@ use heartwire::heart::AsyncPublish;
 use heartwire::text::Message;
 use heartwire::transport::{Delivery, Invalid};
 use heartwire_amqp::{AmqpConfig, AmqpPublisher, AmqpSubscriber};
+use heartwire_broker::LinkHealth;
 use heartwire_mqtt::{MqttConfig, MqttPublisher, MqttSubscriber};
 use heartwire_nats::{NatsConfig, NatsPublisher, NatsSubscriber};
 use heartwire_redis::{RedisConfig, RedisPublisher, RedisSubscriber};
@@ -19,6 +20,16 @@ pub(crate) enum Broker {
 }
 
 impl Broker {
+    /// The URL scheme it is known by: `nats`, `redis`, `mqtt` or `amqp`.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Broker::Nats => "nats",
+            Broker::Redis => "redis",
+            Broker::Mqtt => "mqtt",
+            Broker::Amqp => "amqp",
+        }
+    }
+
     /// The broker of `nats://`, `redis://` (and `rediss://`, `valkey://`), `mqtt://` or
     /// `amqp://` (and `amqps://`) URLs; `None` for any other.
     pub(crate) fn of(url: &str) -> Option<Broker> {
@@ -42,27 +53,38 @@ pub(crate) enum Subscriber {
 }
 
 impl Subscriber {
-    /// Connects and subscribes. The error is the adapter's, which never shows the URL's
-    /// credentials.
-    pub(crate) async fn connect(broker: Broker, url: &str) -> Result<Subscriber, String> {
+    /// Connects and subscribes, reporting the connection and what it loses to
+    /// `health`; a NATS client holds up to `nats_buffer` messages not yet taken. The
+    /// error is the adapter's, which never shows the URL's credentials.
+    pub(crate) async fn connect(
+        broker: Broker,
+        url: &str,
+        health: &LinkHealth,
+        nats_buffer: usize,
+    ) -> Result<Subscriber, String> {
+        let health = health.clone();
         Ok(match broker {
             Broker::Nats => Subscriber::Nats(
-                NatsSubscriber::connect(&NatsConfig::new(url))
-                    .await
-                    .map_err(|e| e.to_string())?,
+                NatsSubscriber::connect(
+                    &NatsConfig::new(url)
+                        .subscription_capacity(nats_buffer)
+                        .health(health),
+                )
+                .await
+                .map_err(|e| e.to_string())?,
             ),
             Broker::Redis => Subscriber::Redis(
-                RedisSubscriber::connect(&RedisConfig::new(url))
+                RedisSubscriber::connect(&RedisConfig::new(url).health(health))
                     .await
                     .map_err(|e| e.to_string())?,
             ),
             Broker::Mqtt => Subscriber::Mqtt(
-                MqttSubscriber::connect(&MqttConfig::new(url))
+                MqttSubscriber::connect(&MqttConfig::new(url).health(health))
                     .await
                     .map_err(|e| e.to_string())?,
             ),
             Broker::Amqp => Subscriber::Amqp(
-                AmqpSubscriber::connect(&AmqpConfig::new(url))
+                AmqpSubscriber::connect(&AmqpConfig::new(url).health(health))
                     .await
                     .map_err(|e| e.to_string())?,
             ),

@@ -2,25 +2,33 @@
 //! engine, and shows who is alive: a live table on a terminal, one JSON line per state
 //! change otherwise.
 
-use std::collections::HashMap;
+mod events;
+mod ingest;
+mod table;
+mod throttle;
+
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use heartwire::text::{Message, Signal};
-use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
+use heartwire::time::{SystemClock, UnixTime, WallClock};
 use heartwire::transport::{Content, Delivery, Invalid, Presence, redact_url};
+use heartwire_broker::{LinkStatus, Loss};
 use heartwire_http::{DEFAULT_PORT, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
-use heartwire_liveness::{Config, Event, Monitor, Snapshot, Source, State};
-use serde_json::json;
+use heartwire_liveness::{Config, Event, Link, Monitor, Rejected, Snapshot, State};
 use tokio::sync::mpsc;
 
-use crate::brokers::{Broker, Subscriber};
+use crate::brokers::Broker;
+use events::{LinkEvent, event_json, event_line, lost_json, lost_line};
+use ingest::{Incoming, LinkInfo};
+use throttle::{Offer, Throttle};
 
 /// `heartwire monitor`'s options.
 #[derive(Debug, Args)]
@@ -58,6 +66,10 @@ pub(crate) struct MonitorArgs {
     /// Stop after this many seconds (for scripts and demonstrations).
     #[arg(long, value_name = "SECONDS")]
     exit_after: Option<f64>,
+    /// How many received messages a NATS subscription may hold before the monitor takes
+    /// them; beyond it messages are dropped by the client, and reported as lost.
+    #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_nats::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
+    nats_buffer: usize,
 }
 
 /// `--detector`.
@@ -92,28 +104,26 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
     Tolerance::from_permille(late, dead).ok_or_else(|| "LATE must not be above DEAD".to_owned())
 }
 
-/// What the subscriptions hand the monitor's loop.
-enum Incoming {
-    Message(Result<Delivery, Invalid>),
-    /// A connection notice for stderr.
-    Notice(String),
-}
-
 /// Runs the monitor until interrupted (or `--exit-after`); exit 0, or 2 for a URL of
-/// no known broker or a snapshot that cannot be read.
+/// no known broker, more brokers than links, or a snapshot that cannot be read.
 pub(crate) fn run(args: MonitorArgs) -> ExitCode {
-    let mut sources = Vec::new();
+    let mut links = Vec::new();
     for url in &args.from {
-        match Broker::of(url) {
-            Some(broker) => sources.push((broker, url.clone())),
-            None => {
-                eprintln!(
-                    "heartwire monitor: {}: expected a nats://, redis://, mqtt:// or amqp:// URL",
-                    redact_url(url)
-                );
-                return ExitCode::from(2);
-            }
-        }
+        let Some(broker) = Broker::of(url) else {
+            eprintln!(
+                "heartwire monitor: {}: expected a nats://, redis://, mqtt:// or amqp:// URL",
+                redact_url(url)
+            );
+            return ExitCode::from(2);
+        };
+        let Some(link) = u8::try_from(links.len() + 1).ok().and_then(Link::new) else {
+            eprintln!(
+                "heartwire monitor: at most {} --from, expected fewer",
+                Link::MAX
+            );
+            return ExitCode::from(2);
+        };
+        links.push(Arc::new(LinkInfo::new(link, broker, url.clone())));
     }
     let mut config = Config {
         detector: match args.detector {
@@ -141,7 +151,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         }
     };
     let engine = Arc::new(Mutex::new(engine));
-    let listen = match (args.listen, sources.is_empty()) {
+    let listen = match (args.listen, links.is_empty()) {
         (Some(addr), _) => Some(addr),
         (None, true) => Some(SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT))),
         (None, false) => None,
@@ -155,6 +165,20 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             }
         };
         let shown = receiver.local_addr().unwrap_or(addr);
+        let listed = links.clone();
+        let receiver = receiver.status_members(move |out| {
+            if listed.is_empty() {
+                return;
+            }
+            out.push_str(",\"links\":[");
+            for (i, info) in listed.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                info.write_status(out);
+            }
+            out.push(']');
+        });
         eprintln!(
             "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
         );
@@ -180,7 +204,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     } else {
         View::Table
     };
-    runtime.block_on(watch(args, sources, engine, view))
+    runtime.block_on(watch(args, links, engine, view))
 }
 
 /// How the states are shown.
@@ -192,26 +216,39 @@ enum View {
 
 async fn watch(
     args: MonitorArgs,
-    sources: Vec<(Broker, String)>,
+    links: Vec<Arc<LinkInfo>>,
     engine: Arc<Mutex<Monitor>>,
     view: View,
 ) -> ExitCode {
-    let (tx, mut rx) = mpsc::channel(4096);
-    for (broker, url) in sources {
-        tokio::spawn(subscribe(broker, url, tx.clone()));
+    // Batches, not messages: a full channel holds at most 64 x MAX_BATCH messages, and
+    // a subscription task that finds it full waits, leaving the backlog in its client,
+    // which counts what it has to drop.
+    let (tx, mut rx) = mpsc::channel(64);
+    for info in &links {
+        tokio::spawn(ingest::subscribe(
+            Arc::clone(info),
+            args.nats_buffer,
+            tx.clone(),
+        ));
     }
     // Kept, so that the loop runs on with no broker (the HTTP receiver alone).
     let _idle = tx;
     let mut state = Watch {
         engine,
-        last: HashMap::new(),
+        seen: vec![None; links.len()],
+        links,
         recent: Vec::new(),
         view,
-        invalid: 0,
+        invalid: Throttle::new("invalid messages"),
+        rejected: Throttle::new("beats not counted"),
+        summaries: Vec::new(),
+        texts: Vec::new(),
+        results: Vec::new(),
+        others: Vec::new(),
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
-    // Deadlines are checked every second whatever --refresh is: a poll later than its
-    // deadline by the engine's stall_after (5 s) would be taken for a stall.
+    // Deadlines and links are checked every second whatever --refresh is: a poll later
+    // than its deadline by the engine's stall_after (5 s) would be taken for a stall.
     let mut check = tokio::time::interval(Duration::from_millis(args.refresh.min(1000)));
     let mut save = tokio::time::interval(Duration::from_secs(10));
     let stop_at = args
@@ -227,15 +264,27 @@ async fn watch(
     tokio::pin!(stop);
     let terminate = terminated();
     tokio::pin!(terminate);
+    let mut incoming = Vec::with_capacity(16);
     loop {
         tokio::select! {
-            incoming = rx.recv() => match incoming {
-                Some(Incoming::Message(item)) => state.observe(item),
-                Some(Incoming::Notice(text)) => eprintln!("heartwire monitor: {text}"),
-                None => break,
-            },
+            n = rx.recv_many(&mut incoming, 16) => {
+                if n == 0 {
+                    break;
+                }
+                for item in incoming.drain(..) {
+                    match item {
+                        Incoming::Batch(link, batch) => state.observe(link, batch),
+                        Incoming::Notice(text) => eprintln!("heartwire monitor: {text}"),
+                    }
+                }
+                state.poll(SystemClock.now());
+            }
             _ = tick.tick() => state.show(),
-            _ = check.tick() => state.poll(SystemClock.now()),
+            _ = check.tick() => {
+                let now = SystemClock.now();
+                state.check_links(now);
+                state.poll(now);
+            }
             _ = save.tick() => {
                 if let Some(path) = &args.snapshot {
                     state.save(path);
@@ -245,7 +294,16 @@ async fn watch(
             () = &mut terminate => break,
         }
     }
+    // What was received but not yet handed over is counted before the summary.
+    while let Ok(item) = rx.try_recv() {
+        if let Incoming::Batch(link, batch) = item {
+            state.observe(link, batch);
+        }
+    }
+    let now = SystemClock.now();
+    state.check_links(now);
     state.show();
+    state.summarise();
     if let Some(path) = &args.snapshot {
         state.save(path);
     }
@@ -275,55 +333,26 @@ async fn terminated() {
     }
 }
 
-/// One subscription, connected again whenever it fails or ends, with a growing pause.
-async fn subscribe(broker: Broker, url: String, tx: mpsc::Sender<Incoming>) {
-    let shown = redact_url(&url);
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match Subscriber::connect(broker, &url).await {
-            Ok(mut subscriber) => {
-                pause = Duration::from_millis(250);
-                let notice = Incoming::Notice(format!("subscribed to {shown}"));
-                if tx.send(notice).await.is_err() {
-                    return;
-                }
-                for item in subscriber.present().await {
-                    if tx.send(Incoming::Message(item)).await.is_err() {
-                        return;
-                    }
-                }
-                while let Some(item) = subscriber.next().await {
-                    if tx.send(Incoming::Message(item)).await.is_err() {
-                        return;
-                    }
-                }
-                let notice = Incoming::Notice(format!("{shown}: the subscription ended"));
-                if tx.send(notice).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                let notice = format!("{shown}: {e}; trying again in {} ms", pause.as_millis());
-                if tx.send(Incoming::Notice(notice)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(10));
-    }
-}
-
 /// The monitor's loop state.
 struct Watch {
     /// Shared with the HTTP receiver's thread, when there is one.
     engine: Arc<Mutex<Monitor>>,
-    /// The last signal of each process, as the table shows it.
-    last: HashMap<(Source, String), String>,
+    /// The brokers, by link number - 1.
+    links: Vec<Arc<LinkInfo>>,
+    /// What each link's health was at the last check.
+    seen: Vec<Option<LinkStatus>>,
     /// The latest events, for the table.
     recent: Vec<String>,
     view: View,
-    invalid: u64,
+    invalid: Throttle,
+    rejected: Throttle,
+    /// Lines closing a throttled second, for stderr.
+    summaries: Vec<String>,
+    /// A batch's beatit messages, kept allocated between batches.
+    texts: Vec<(Message<'static>, UnixTime)>,
+    results: Vec<Result<State, Rejected>>,
+    /// A batch's other deliveries (records, presence), in order after its texts.
+    others: Vec<Delivery>,
 }
 
 impl Watch {
@@ -332,55 +361,154 @@ impl Watch {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn observe(&mut self, item: Result<Delivery, Invalid>) {
+    fn info(&self, link: Link) -> Option<&Arc<LinkInfo>> {
+        self.links.get(usize::from(link.get()) - 1)
+    }
+
+    /// One batch of one link: counted, invalid ones reported, the rest fed to the
+    /// engine with one clock reading and one lock.
+    fn observe(&mut self, link: Link, batch: Vec<Result<Delivery, Invalid>>) {
         let now = SystemClock.now();
-        let delivery = match item {
-            Ok(delivery) => delivery,
-            Err(invalid) => {
-                self.invalid += 1;
-                eprintln!("heartwire monitor: {invalid}");
-                return;
-            }
+        let second = now.secs();
+        let Some(info) = self.info(link).cloned() else {
+            return;
         };
-        let (observed, key, signal) = match &delivery.content {
-            Content::Text(message) => (
-                self.engine().observe_text(message, now),
-                (Source::Text, message.process().as_str().to_owned()),
-                message.signal().to_string(),
-            ),
-            Content::Record { record, .. } => (
-                self.engine().observe_record(record, now),
-                (Source::Record, record.service_name().as_str().to_owned()),
-                "record".to_owned(),
-            ),
-            Content::Presence {
-                process, presence, ..
-            } => {
-                let observed = match presence {
-                    Presence::Online => return,
-                    Presence::Offline => self.engine().observe_gone(process, now),
-                    Presence::Stopped => self
-                        .engine()
-                        .observe_text(&Message::new(process.clone(), Signal::Stop), now),
-                };
-                (
-                    observed,
-                    (Source::Text, process.as_str().to_owned()),
-                    format!("will ({presence})"),
-                )
+        info.received
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let mut invalid = 0u64;
+        for item in batch {
+            match item {
+                Ok(Delivery {
+                    content: Content::Text(message),
+                    ..
+                }) => self.texts.push((message, now)),
+                Ok(delivery) => self.others.push(delivery),
+                Err(bad) => {
+                    invalid += 1;
+                    let key = bad.origin.to_string();
+                    if self.invalid.offer(second, &key, &mut self.summaries) == Offer::Print {
+                        eprintln!("heartwire monitor: {bad}");
+                    }
+                }
             }
-            _ => return,
-        };
-        match observed {
-            Ok(_) => {
-                self.last.insert(key, signal);
-            }
-            Err(rejected) => eprintln!(
-                "heartwire monitor: {} from {}: not counted: {rejected}",
-                key.1, delivery.origin
-            ),
         }
-        self.poll(now);
+        if invalid > 0 {
+            info.invalid.fetch_add(invalid, Ordering::Relaxed);
+        }
+        let engine = Arc::clone(&self.engine);
+        let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        self.results.clear();
+        engine.observe_texts_via(Some(link), &self.texts, &mut self.results);
+        for ((message, _), result) in self.texts.iter().zip(&self.results) {
+            if let Err(rejected) = result {
+                let process = message.process().as_str();
+                if self.rejected.offer(second, process, &mut self.summaries) == Offer::Print {
+                    eprintln!(
+                        "heartwire monitor: {process} from {}: not counted: {rejected}",
+                        info.shown
+                    );
+                }
+            }
+        }
+        self.texts.clear();
+        for delivery in self.others.drain(..) {
+            let (name, result) = match &delivery.content {
+                Content::Record { record, .. } => (
+                    record.service_name().as_str(),
+                    engine.observe_record_via(Some(link), record, now),
+                ),
+                Content::Presence {
+                    process, presence, ..
+                } => (
+                    process.as_str(),
+                    match presence {
+                        Presence::Online => continue,
+                        Presence::Offline => engine.observe_gone_via(Some(link), process, now),
+                        Presence::Stopped => engine.observe_text_via(
+                            Some(link),
+                            &Message::new(process.clone(), Signal::Stop),
+                            now,
+                        ),
+                    },
+                ),
+                _ => continue,
+            };
+            if let Err(rejected) = result
+                && self.rejected.offer(second, name, &mut self.summaries) == Offer::Print
+            {
+                eprintln!(
+                    "heartwire monitor: {name} from {}: not counted: {rejected}",
+                    delivery.origin
+                );
+            }
+        }
+        drop(engine);
+        self.flush_summaries();
+    }
+
+    fn flush_summaries(&mut self) {
+        for line in self.summaries.drain(..) {
+            eprintln!("heartwire monitor: {line}");
+        }
+    }
+
+    /// Reads every link's health: outages begin and end in the engine (§6.4), and each
+    /// change and each second's losses are reported, on stderr and as events.
+    fn check_links(&mut self, now: UnixTime) {
+        let second = now.secs();
+        self.invalid.tick(second, &mut self.summaries);
+        self.rejected.tick(second, &mut self.summaries);
+        self.flush_summaries();
+        let mut lines: Vec<(String, serde_json::Value)> = Vec::new();
+        for (i, info) in self.links.iter().enumerate() {
+            let status = info.health.status();
+            let before = self.seen[i];
+            let link_events = link_events(before.as_ref(), &status, now);
+            {
+                let mut engine = self.engine.lock().unwrap_or_else(PoisonError::into_inner);
+                for event in &link_events {
+                    match *event {
+                        LinkEvent::Down { at } => engine.link_down(info.link, at),
+                        LinkEvent::Back { down_since, at } => {
+                            engine.link_down(info.link, down_since);
+                            engine.link_up(info.link, at);
+                        }
+                        LinkEvent::Up { .. } => {}
+                    }
+                }
+            }
+            for event in link_events {
+                lines.push((event.line(&info.shown), event.json(&info.shown)));
+            }
+            for reason in Loss::ALL {
+                let total = status.lost(reason);
+                let count = total - before.map_or(0, |b| b.lost(reason));
+                if count > 0 {
+                    lines.push((
+                        lost_line(&info.shown, reason, count, total),
+                        lost_json(&info.shown, reason, count, total, now),
+                    ));
+                }
+            }
+            self.seen[i] = Some(status);
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        for (line, json) in lines {
+            eprintln!("heartwire monitor: {line}");
+            match self.view {
+                // A reader that went away ends nothing: the monitor keeps watching.
+                View::Json => {
+                    let _ = writeln!(out, "{json}");
+                }
+                View::Table => self.recent.push(line),
+            }
+        }
+        let _ = out.flush();
+        self.trim_recent();
     }
 
     /// Takes the engine's events up to `now`, and prints them (JSON) or keeps the latest
@@ -391,17 +519,20 @@ impl Watch {
             return;
         }
         let stdout = io::stdout();
-        let mut out = stdout.lock();
+        let mut out = io::BufWriter::new(stdout.lock());
         for event in &events {
             match self.view {
                 View::Json => {
-                    // A reader that went away ends nothing: the monitor keeps watching.
                     let _ = writeln!(out, "{}", event_json(event));
                 }
                 View::Table => self.recent.push(event_line(event)),
             }
         }
         let _ = out.flush();
+        self.trim_recent();
+    }
+
+    fn trim_recent(&mut self) {
         let keep = self.recent.len().saturating_sub(8);
         self.recent.drain(..keep);
     }
@@ -410,81 +541,35 @@ impl Watch {
         let now = SystemClock.now();
         self.poll(now);
         if self.view == View::Table {
-            let table = self.table(now);
+            let text = table::render(&self.engine(), &self.links, &self.recent, now);
             let stdout = io::stdout();
             let mut out = stdout.lock();
             // Home and clear, then the table.
-            let _ = write!(out, "\x1b[H\x1b[2J{table}");
+            let _ = write!(out, "\x1b[H\x1b[2J{text}");
             let _ = out.flush();
         }
     }
 
-    fn table(&self, now: UnixTime) -> String {
-        let engine = self.engine();
-        let mut rows: Vec<[String; 7]> = engine
-            .processes()
-            .map(|p| {
-                let key = (p.source, p.name.to_owned());
-                let next = engine.next_change(p.source, p.name).map_or_else(
-                    || "-".to_owned(),
-                    |(at, state)| format!("{state} in {}", span(at.since(now).unwrap_or_default())),
-                );
-                let suspicion = engine
-                    .suspicion(p.source, p.name, now)
-                    .map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
-                [
-                    p.name.to_owned(),
-                    p.source.to_string(),
-                    p.state.to_string(),
-                    self.last.get(&key).cloned().unwrap_or_else(|| {
-                        // Pings and beats the HTTP receiver took.
-                        if p.source == Source::Ping { "ping" } else { "" }.to_owned()
-                    }),
-                    span(now.since(p.last).unwrap_or_default()),
-                    next,
-                    suspicion,
-                ]
-            })
-            .collect();
-        rows.sort();
-        let header = [
-            "PROCESS",
-            "SOURCE",
-            "STATE",
-            "LAST SIGNAL",
-            "AGE",
-            "NEXT",
-            "SUSPICION",
-        ];
-        let mut widths = header.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.len());
-            }
+    /// One line per link on stderr: what it received, and what it lost; first the
+    /// counts of the throttled second that is not over yet.
+    fn summarise(&mut self) {
+        self.invalid.tick(i64::MAX, &mut self.summaries);
+        self.rejected.tick(i64::MAX, &mut self.summaries);
+        self.flush_summaries();
+        for info in &self.links {
+            let status = info.health.status();
+            eprintln!(
+                "heartwire monitor: {}: {} received ({} invalid), {} lost (overflow {}, oversized {}, dropped {}), {} outages",
+                info.shown,
+                info.received.load(Ordering::Relaxed),
+                info.invalid.load(Ordering::Relaxed),
+                status.lost_total(),
+                status.lost(Loss::Overflow),
+                status.lost(Loss::Oversized),
+                status.lost(Loss::Dropped),
+                status.outages,
+            );
         }
-        let mut text = String::new();
-        let mut line = |cells: &[&str]| {
-            for (i, cell) in cells.iter().enumerate() {
-                let w = widths[i];
-                text.push_str(&format!("{cell:<w$}  "));
-            }
-            text.truncate(text.trim_end().len());
-            text.push('\n');
-        };
-        line(&header);
-        for row in &rows {
-            line(&row.each_ref().map(String::as_str));
-        }
-        text.push_str(&format!(
-            "\n{} processes, {} invalid messages. Latest events:\n",
-            rows.len(),
-            self.invalid
-        ));
-        for event in &self.recent {
-            text.push_str(event);
-            text.push('\n');
-        }
-        text
     }
 
     fn save(&self, path: &Path) {
@@ -495,86 +580,30 @@ impl Watch {
     }
 }
 
-/// An instant as RFC 3339, in UTC, to the millisecond.
-fn time(at: UnixTime) -> String {
-    Timestamp::from_unix_millis(at).as_str().to_owned()
-}
-
-/// A duration for the table: `850ms`, `12.5s`, `4m05s`, `3h02m`.
-fn span(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs < 1 {
-        format!("{}ms", d.as_millis())
-    } else if secs < 60 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else if secs < 3600 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
+/// What changed in a link's connection between two looks at its health; an outage
+/// that began and ended in between is still one (its counter grew).
+fn link_events(before: Option<&LinkStatus>, now: &LinkStatus, at: UnixTime) -> Vec<LinkEvent> {
+    let outages_before = before.map_or(0, |b| b.outages);
+    let was_up = before.is_some_and(|b| b.connected);
+    let mut events = Vec::new();
+    if before.is_none_or(|b| b.up_since.is_none()) && now.up_since.is_some() && now.outages == 0 {
+        events.push(LinkEvent::Up {
+            at: now.up_since.unwrap_or(at),
+        });
+        return events;
     }
-}
-
-/// An event as one line of the table's list of latest events.
-fn event_line(event: &Event) -> String {
-    match event {
-        Event::Changed(c) => format!(
-            "{} {} ({}): {} -> {} ({})",
-            time(c.at),
-            c.process,
-            c.source,
-            c.old.map_or("new", State::as_str),
-            c.new,
-            c.reason
-        ),
-        Event::Stalled { from, to } => format!(
-            "{} the monitor stalled since {}: deadlines moved, nobody convicted",
-            time(*to),
-            time(*from)
-        ),
-        Event::Capped {
-            cap,
-            process,
-            source,
-            at,
-        } => format!(
-            "{} {process} ({source}): not counted, over the {cap:?} cap",
-            time(*at)
-        ),
-        other => format!("{} {other}", time(other.at())),
+    let new_outage = now.outages > outages_before;
+    if new_outage && (was_up || before.is_none()) {
+        events.push(LinkEvent::Down {
+            at: now.down_since.unwrap_or(at),
+        });
     }
-}
-
-/// An event as one JSON line (`spec/liveness.md` §7).
-fn event_json(event: &Event) -> serde_json::Value {
-    match event {
-        Event::Changed(c) => json!({
-            "event": "changed",
-            "process": c.process,
-            "source": c.source.as_str(),
-            "old": c.old.map(State::as_str),
-            "new": c.new.as_str(),
-            "reason": c.reason.as_str(),
-            "at": time(c.at),
-        }),
-        Event::Stalled { from, to } => json!({
-            "event": "stalled",
-            "from": time(*from),
-            "to": time(*to),
-        }),
-        Event::Capped {
-            cap,
-            process,
-            source,
-            at,
-        } => json!({
-            "event": "capped",
-            "cap": cap,
-            "process": process,
-            "source": source.as_str(),
-            "at": time(*at),
-        }),
-        other => json!({ "event": other.to_string() }),
+    if let Some((down_since, up)) = now.last_outage()
+        && (new_outage || !was_up)
+    {
+        events.push(LinkEvent::Back { down_since, at: up });
     }
+    events
 }
 
 /// The snapshot in `path`, or `None` when there is no such file yet.
@@ -613,13 +642,5 @@ mod tests {
         assert!(parse_tolerance("-1").is_err());
         assert!(parse_tolerance("nan").is_err());
         assert!(parse_tolerance("x").is_err());
-    }
-
-    #[test]
-    fn spans_read_at_a_glance() {
-        assert_eq!(span(Duration::from_millis(850)), "850ms");
-        assert_eq!(span(Duration::from_millis(12_500)), "12.5s");
-        assert_eq!(span(Duration::from_secs(245)), "4m05s");
-        assert_eq!(span(Duration::from_secs(3 * 3600 + 120)), "3h02m");
     }
 }

@@ -156,7 +156,8 @@ fn parse_seconds(text: &str) -> Result<Seconds, String> {
     Seconds::parse(text).map_err(|e| format!("{e}, expected a number of seconds such as 30 or 0.5"))
 }
 
-/// Why a `--to` cannot be used.
+/// Why a `--to` cannot be used. The text it holds is redacted: a `--to` without a
+/// scheme may still hold credentials (`user:password@host`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TargetError {
     NoScheme(String),
@@ -207,9 +208,19 @@ enum Sent {
 
 impl Target {
     fn parse(args: &SendArgs) -> Result<Target, TargetError> {
+        let no_scheme = || TargetError::NoScheme(heartwire::transport::redact_url(&args.to));
         let Some((scheme, _)) = args.to.split_once("://") else {
-            return Err(TargetError::NoScheme(args.to.clone()));
+            return Err(no_scheme());
         };
+        // RFC 3986: a letter, then letters, digits, `+`, `-` and `.`; anything else
+        // before `://` (credentials, say) is no scheme, and not to be repeated.
+        let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !valid {
+            return Err(no_scheme());
+        }
         match scheme.to_ascii_lowercase().as_str() {
             "http" | "https" => Ok(Target::Http {
                 url: args.to.clone(),

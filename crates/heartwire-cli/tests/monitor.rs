@@ -617,3 +617,265 @@ fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
     assert!(stop.success());
     assert_eq!(ping.wait().expect("it exits").code(), Some(0));
 }
+
+/// A `nats-server` of the test's own on a free port, killed on drop; it can be killed
+/// with SIGKILL and started again on the same port.
+struct PrivateNats {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl PrivateNats {
+    fn start() -> PrivateNats {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut nats = PrivateNats { port, child: None };
+        nats.resume();
+        nats
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn resume(&mut self) {
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server runs (README, Brokers for development)");
+        self.child = Some(child);
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nats-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Publishes `payloads` on `subject` over a connection of its own, flushing every 1,000.
+fn publish_nats(url: &str, subject: &str, payloads: impl Iterator<Item = &'static str>) {
+    runtime().block_on(async {
+        let publisher = NatsPublisher::connect(&NatsConfig::new(url))
+            .await
+            .expect("connect");
+        let client = publisher.client();
+        for (i, payload) in payloads.enumerate() {
+            client
+                .publish(subject.to_owned(), bytes::Bytes::from(payload))
+                .await
+                .expect("publish");
+            if i % 1000 == 999 {
+                client.flush().await.expect("flush");
+            }
+        }
+        client.flush().await.expect("flush");
+    });
+}
+
+/// The number before `word` in `line` (`... 20000 received ...`).
+fn count_before(line: &str, word: &str) -> u64 {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let i = words
+        .iter()
+        .position(|w| w.trim_start_matches('(') == word)
+        .unwrap_or_else(|| panic!("no {word:?} in {line:?}"));
+    words[i - 1]
+        .trim_start_matches('(')
+        .parse()
+        .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+}
+
+/// The next JSON line whose "event" is `kind`, within `bound`; others are kept.
+impl Running {
+    fn next_event(&self, kind: &str, bound: Duration) -> Value {
+        let mut pending = self.pending.borrow_mut();
+        if let Some(i) = pending.iter().position(|e| e["event"] == kind) {
+            return pending.remove(i);
+        }
+        let deadline = std::time::Instant::now() + bound;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {kind} event within {bound:?}"));
+            let event: Value = serde_json::from_str(&line).expect("a JSON line");
+            if event["event"] == kind {
+                return event;
+            }
+            pending.push(event);
+        }
+    }
+}
+
+/// A broker killed with SIGKILL and started again while the monitor subscribes: both
+/// moments are reported with how long it was down, and its processes are not convicted
+/// for the outage (`spec/liveness.md` §6.4): deadlines resume from the forgiven time.
+#[test]
+fn a_broker_outage_is_reported_and_convicts_nobody() {
+    let mut nats = PrivateNats::start();
+    let url = nats.url();
+    let m = monitor(&[
+        "--from",
+        &url,
+        "--json",
+        "--refresh",
+        "50",
+        "--exit-after",
+        "40",
+    ]);
+    m.wait_subscribed(1);
+    let up = m.next_event("link", Duration::from_secs(10));
+    assert_eq!(
+        (up["state"].as_str(), up["link"].as_str()),
+        (Some("up"), Some(url.as_str()))
+    );
+
+    let name = unique("mon.outage");
+    publish_nats(&url, &format!("heartbeat.{name}"), ["beat/1"].into_iter());
+    let e = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("-", "alive", "beat"));
+
+    nats.kill();
+    let line = m.error_about("connection lost", Duration::from_secs(10));
+    assert!(line.contains(&url), "{line}");
+    let down = m.next_event("link", Duration::from_secs(10));
+    assert_eq!(down["state"], "down");
+    // Late at 1.5 s and dead at 3 s without the rule; the broker stays down 4 s.
+    std::thread::sleep(Duration::from_secs(4));
+    nats.resume();
+    let line = m.error_about("subscribed again", Duration::from_secs(15));
+    assert!(line.contains("down (since"), "{line}");
+    let back = m.next_event("link", Duration::from_secs(10));
+    assert_eq!(back["state"], "up");
+    let down_ms = back["down_ms"].as_u64().expect("down_ms");
+    assert!(down_ms >= 4000, "{back}");
+    assert_eq!(back["down_since"], down["at"]);
+
+    // The next change of the process comes after the link is back, not during the outage.
+    let e = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(changed(&e), ("alive", "late", "overdue"));
+    assert!(
+        e["at"].as_str() > back["at"].as_str(),
+        "late at {} though the link was down until {}",
+        e["at"],
+        back["at"]
+    );
+}
+
+/// A subscriber that cannot keep up (a client buffer of 4 messages) and a flood with
+/// half its messages invalid: every message is received or reported lost, exactly;
+/// losses are `lost` events and stderr lines; invalid messages cost a line a second,
+/// with counts; and `/status` shows the link's counters.
+#[test]
+fn a_flood_is_counted_to_the_last_message_and_reported_without_flooding() {
+    let nats = PrivateNats::start();
+    let url = nats.url();
+    let m = monitor(&[
+        "--from",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--nats-buffer",
+        "4",
+        "--json",
+        "--exit-after",
+        "8",
+    ]);
+    let line = m.error_about("listening on http://", Duration::from_secs(10));
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the address")
+        .to_owned();
+    m.wait_subscribed(1);
+    const SENT: u64 = 20_000;
+    let name = unique("mon.flood");
+    publish_nats(
+        &url,
+        &format!("heartbeat.{name}"),
+        (0..SENT).map(|i| if i % 2 == 0 { "beat/60" } else { "beat/x" }),
+    );
+    let lost = m.next_event("lost", Duration::from_secs(10));
+    assert_eq!(lost["reason"], "overflow");
+    assert!(lost["count"].as_u64().is_some_and(|n| n > 0), "{lost}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = http_get(&addr, "/status");
+    let status: Value = serde_json::from_str(&status).expect("/status is JSON");
+    let link = &status["links"][0];
+    assert_eq!(link["url"], url.as_str());
+    assert_eq!(link["connected"], true);
+    let received = link["received"].as_u64().expect("received");
+    let lost_total = link["lost"]["overflow"].as_u64().expect("lost");
+    assert_eq!(received + lost_total, SENT, "{link}");
+
+    // The summary at exit says the same; before it, thousands of invalid messages from
+    // one origin cost a line a second, and the lines closing each second count the rest.
+    let mut shown = 0;
+    let mut suppressed = 0;
+    let summary = loop {
+        let line = m
+            .errors
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the summary at exit");
+        if line.contains("invalid message on") {
+            shown += 1;
+        } else if line.contains("more invalid messages in that second") {
+            suppressed += count_before(&line, "more");
+        } else if line.contains(" received (") {
+            break line;
+        }
+    };
+    assert_eq!(count_before(&summary, "received"), received, "{summary}");
+    assert_eq!(count_before(&summary, "lost"), lost_total, "{summary}");
+    let invalid = count_before(&summary, "invalid),");
+    assert_eq!(Some(invalid), link["invalid"].as_u64(), "{summary}");
+    assert!(invalid > 0, "{summary}");
+    assert!(shown <= 12, "{shown} lines of invalid messages");
+    assert_eq!(
+        shown + suppressed,
+        invalid,
+        "every invalid message shown or counted"
+    );
+}
+
+/// A GET over a plain TCP connection; the body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .expect("an HTTP answer")
+}

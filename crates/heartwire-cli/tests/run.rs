@@ -491,3 +491,25 @@ fn run_against_the_receiver() {
         Some(State::Degraded)
     );
 }
+
+/// A `--to` that is no URL may still hold credentials: the error never repeats them.
+#[test]
+fn a_target_without_a_scheme_never_shows_its_credentials() {
+    for to in [
+        "alice:s3cretpw@host",
+        "alice:s3cretpw@host://x",
+        "alice:s3c/ret#pw@host",
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_heartwire"))
+            .args(["beat", "--to", to, "--process", "x", "--signal", "beat"])
+            .args(["--period", "5"])
+            .output()
+            .expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2), "{to}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("has no scheme"), "{stderr}");
+        for secret in ["s3cretpw", "s3c", "ret#pw", "alice"] {
+            assert!(!stderr.contains(secret), "{secret} in {stderr}");
+        }
+    }
+}
