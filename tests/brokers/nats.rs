@@ -7,15 +7,15 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::schedule::{Name, Rate, Schedule};
 use heartwire::text::{Process, Signal};
 use heartwire::time::{UnixTime, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
-use futures_util::FutureExt;
 use heartwire_broker::Loss;
 use heartwire_liveness::scheduler::{PublishTarget, Scheduler};
-use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsSubscriber};
+use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsReader, NatsSubscriber};
 use support::{
     Deadline, PrivateBroker, bounded, eventually, next_about, require_nats, secs, unique,
 };
@@ -436,4 +436,224 @@ async fn special_passwords_never_reach_errors_or_debug() {
             Ok(_) => panic!("connected to a port nobody listens on"),
         }
     }
+}
+
+/// Everything that arrived at `reader` until `want` messages were seen (bounded).
+async fn read_until(reader: &mut NatsReader, want: usize) -> Vec<(String, Vec<u8>)> {
+    let mut seen = Vec::new();
+    let deadline = Deadline::start();
+    while seen.len() < want {
+        deadline.check("the reader to receive every message").await;
+        if let Ok(batch) =
+            tokio::time::timeout(Duration::from_millis(300), reader.next_batch()).await
+        {
+            assert!(!batch.is_empty(), "a batch holds at least one message");
+            for (subject, payload) in batch.iter() {
+                seen.push((
+                    String::from_utf8_lossy(subject).into_owned(),
+                    payload.to_vec(),
+                ));
+            }
+        }
+    }
+    seen
+}
+
+/// The reader receives a flood faster than it is read, losing nothing (the socket
+/// waits), every message once and in order, in batches borrowed from its buffer.
+#[tokio::test]
+async fn the_reader_takes_a_flood_in_order_and_loses_nothing() {
+    let broker = PrivateBroker::nats();
+    let url = format!("nats://{}", broker.addr());
+    let mut reader = bounded(
+        "subscribe",
+        NatsReader::connect(&NatsConfig::new(url.as_str())),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(reader.health().status().connected);
+    const SENT: usize = 50_000;
+    flood(&url, "heartbeat.hwtest.reader", SENT).await;
+    let seen = read_until(&mut reader, SENT).await;
+    assert_eq!(seen.len(), SENT);
+    for (i, (subject, payload)) in seen.iter().enumerate() {
+        assert_eq!(subject, "heartbeat.hwtest.reader");
+        let want: &[u8] = if i % 2 == 0 { b"beat/60" } else { b"beat/x" };
+        assert_eq!(payload, want, "message {i}");
+    }
+    assert_eq!(reader.health().status().lost_total(), 0);
+}
+
+/// A server killed with SIGKILL and started again under the reader: an outage with
+/// its bounds, then beats again, without anyone calling `connect` again.
+#[tokio::test]
+async fn the_reader_reconnects_after_a_killed_server() {
+    let mut broker = PrivateBroker::nats();
+    let url = format!("nats://{}", broker.addr());
+    let config = NatsConfig::new(url.as_str()).timeout(Duration::from_secs(2));
+    let mut reader = bounded("subscribe", NatsReader::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let health = reader.health().clone();
+    broker.kill();
+    // The reader notices when it reads: wait in it, briefly, while the server is gone.
+    let _ = tokio::time::timeout(Duration::from_millis(500), reader.next_batch()).await;
+    let down = health.status();
+    assert!(!down.connected && down.outages == 1, "{down:?}");
+    broker.resume();
+    let publisher = bounded("connect", NatsPublisher::connect(&config))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Deadline::start();
+    loop {
+        deadline.check("a beat after the restart").await;
+        let _ = publisher
+            .send("heartbeat.hwtest.readerback", Bytes::from_static(b"beat/1"))
+            .await;
+        if let Ok(batch) =
+            tokio::time::timeout(Duration::from_millis(300), reader.next_batch()).await
+        {
+            assert!(
+                batch
+                    .iter()
+                    .any(|(s, _)| s == b"heartbeat.hwtest.readerback")
+            );
+            break;
+        }
+    }
+    let back = health.status();
+    assert!(back.connected && back.outages == 1, "{back:?}");
+    assert!(back.last_outage().is_some(), "{back:?}");
+}
+
+/// A `nats-server` of this test's own with a configuration file.
+struct ConfiguredNats {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl ConfiguredNats {
+    fn start(config: &str) -> ConfiguredNats {
+        let port = support::free_port();
+        let dir = std::env::temp_dir().join(unique("heartwire-natsconf"));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.join("nats.conf");
+        std::fs::write(&file, format!("listen: 127.0.0.1:{port}\n{config}\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let child = std::process::Command::new("nats-server")
+            .arg("-c")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("nats-server: {e}"));
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nats-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        ConfiguredNats { child, port, dir }
+    }
+}
+
+impl Drop for ConfiguredNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A server that wants a login: the reader logs in with a password holding every
+/// character that ends a part of a URL, percent-encoded as it belongs in a URL; a wrong
+/// password is refused, and neither appears in the error.
+#[tokio::test]
+async fn the_reader_logs_in_with_any_password_and_never_shows_it() {
+    let json = support::SPECIAL_PASSWORD
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let server = ConfiguredNats::start(&format!(
+        "authorization {{ user: alice, password: \"{json}\" }}"
+    ));
+    let [encoded, raw] =
+        support::special_password_urls("nats", "alice", &format!("127.0.0.1:{}", server.port), "");
+    for url in [&encoded, &raw] {
+        let mut reader = bounded(
+            "subscribe",
+            NatsReader::connect(&NatsConfig::new(url.as_str())),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        support::assert_hides_special_password(&format!("{reader:?}"));
+        let publisher = bounded(
+            "connect",
+            NatsPublisher::connect(&NatsConfig::new(encoded.as_str())),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        bounded(
+            "publish",
+            publisher.send("heartbeat.hwtest.login", Bytes::from_static(b"stop")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let seen = read_until(&mut reader, 1).await;
+        assert_eq!(seen[0].1, b"stop");
+    }
+    let wrong = format!("nats://alice:Pw0rd%2Fwrong@127.0.0.1:{}", server.port);
+    let config = NatsConfig::new(wrong.as_str()).timeout(Duration::from_secs(2));
+    match bounded("connect", NatsReader::connect(&config)).await {
+        Err(e) => {
+            let shown = format!("{e} {e:?}");
+            assert!(shown.contains("Authorization Violation"), "{shown}");
+            assert!(
+                !shown.contains("wrong") && !shown.contains("Pw0rd"),
+                "{shown}"
+            );
+        }
+        Ok(_) => panic!("logged in with a wrong password"),
+    }
+}
+
+/// A server that allows messages over the reader's limit: such a message is skipped as
+/// it arrives and counted as lost (oversized), the connection is kept, and the next
+/// beat arrives.
+#[tokio::test]
+async fn the_reader_skips_a_message_over_its_limit_and_counts_it() {
+    let server = ConfiguredNats::start("max_payload: 8388608");
+    let url = format!("nats://127.0.0.1:{}", server.port);
+    let mut reader = bounded(
+        "subscribe",
+        NatsReader::connect(&NatsConfig::new(url.as_str())),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let publisher = bounded(
+        "connect",
+        NatsPublisher::connect(&NatsConfig::new(url.as_str())),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let big = Bytes::from(vec![b'x'; 3 * heartwire_nats::MAX_MESSAGE]);
+    bounded("publish", publisher.send("heartbeat.hwtest.big", big))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    bounded(
+        "publish",
+        publisher.send("heartbeat.hwtest.after", Bytes::from_static(b"beat/5")),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let seen = read_until(&mut reader, 1).await;
+    assert_eq!(
+        seen,
+        [("heartbeat.hwtest.after".to_owned(), b"beat/5".to_vec())]
+    );
+    let status = reader.health().status();
+    assert_eq!(status.lost(Loss::Oversized), 1, "{status:?}");
+    assert_eq!(status.outages, 0, "the connection is kept: {status:?}");
 }

@@ -16,19 +16,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use heartwire::text::{Message, Signal};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
-use heartwire::transport::{Content, Delivery, Invalid, Presence, redact_url};
+use heartwire::transport::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
 use heartwire_http::{DEFAULT_PORT, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
-use heartwire_liveness::{Config, Event, Link, Monitor, Rejected, Snapshot, State};
-use tokio::sync::mpsc;
+use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
+use tokio::sync::Notify;
 
 use crate::brokers::Broker;
 use events::{LinkEvent, event_json, event_line, lost_json, lost_line};
-use ingest::{Incoming, LinkInfo};
-use throttle::{Offer, Throttle};
+use ingest::{Feed, LinkInfo};
 
 /// `heartwire monitor`'s options.
 #[derive(Debug, Args)]
@@ -220,31 +218,23 @@ async fn watch(
     engine: Arc<Mutex<Monitor>>,
     view: View,
 ) -> ExitCode {
-    // Batches, not messages: a full channel holds at most 64 x MAX_BATCH messages, and
-    // a subscription task that finds it full waits, leaving the backlog in its client,
-    // which counts what it has to drop.
-    let (tx, mut rx) = mpsc::channel(64);
+    // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
+    // this loop takes the events, checks the links and deadlines, and draws.
+    let wake = Arc::new(Notify::new());
+    let feed = Arc::new(Feed {
+        engine: Arc::clone(&engine),
+        wake: Arc::clone(&wake),
+        nats_buffer: args.nats_buffer,
+    });
     for info in &links {
-        tokio::spawn(ingest::subscribe(
-            Arc::clone(info),
-            args.nats_buffer,
-            tx.clone(),
-        ));
+        tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed)));
     }
-    // Kept, so that the loop runs on with no broker (the HTTP receiver alone).
-    let _idle = tx;
     let mut state = Watch {
         engine,
         seen: vec![None; links.len()],
         links,
         recent: Vec::new(),
         view,
-        invalid: Throttle::new("invalid messages"),
-        rejected: Throttle::new("beats not counted"),
-        summaries: Vec::new(),
-        texts: Vec::new(),
-        results: Vec::new(),
-        others: Vec::new(),
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -264,21 +254,9 @@ async fn watch(
     tokio::pin!(stop);
     let terminate = terminated();
     tokio::pin!(terminate);
-    let mut incoming = Vec::with_capacity(16);
     loop {
         tokio::select! {
-            n = rx.recv_many(&mut incoming, 16) => {
-                if n == 0 {
-                    break;
-                }
-                for item in incoming.drain(..) {
-                    match item {
-                        Incoming::Batch(link, batch) => state.observe(link, batch),
-                        Incoming::Notice(text) => eprintln!("heartwire monitor: {text}"),
-                    }
-                }
-                state.poll(SystemClock.now());
-            }
+            () = wake.notified() => state.poll(SystemClock.now()),
             _ = tick.tick() => state.show(),
             _ = check.tick() => {
                 let now = SystemClock.now();
@@ -292,12 +270,6 @@ async fn watch(
             }
             () = &mut stop => break,
             () = &mut terminate => break,
-        }
-    }
-    // What was received but not yet handed over is counted before the summary.
-    while let Ok(item) = rx.try_recv() {
-        if let Incoming::Batch(link, batch) = item {
-            state.observe(link, batch);
         }
     }
     let now = SystemClock.now();
@@ -344,15 +316,6 @@ struct Watch {
     /// The latest events, for the table.
     recent: Vec<String>,
     view: View,
-    invalid: Throttle,
-    rejected: Throttle,
-    /// Lines closing a throttled second, for stderr.
-    summaries: Vec<String>,
-    /// A batch's beatit messages, kept allocated between batches.
-    texts: Vec<(Message<'static>, UnixTime)>,
-    results: Vec<Result<State, Rejected>>,
-    /// A batch's other deliveries (records, presence), in order after its texts.
-    others: Vec<Delivery>,
 }
 
 impl Watch {
@@ -361,104 +324,12 @@ impl Watch {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn info(&self, link: Link) -> Option<&Arc<LinkInfo>> {
-        self.links.get(usize::from(link.get()) - 1)
-    }
-
-    /// One batch of one link: counted, invalid ones reported, the rest fed to the
-    /// engine with one clock reading and one lock.
-    fn observe(&mut self, link: Link, batch: Vec<Result<Delivery, Invalid>>) {
-        let now = SystemClock.now();
-        let second = now.secs();
-        let Some(info) = self.info(link).cloned() else {
-            return;
-        };
-        info.received
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let mut invalid = 0u64;
-        for item in batch {
-            match item {
-                Ok(Delivery {
-                    content: Content::Text(message),
-                    ..
-                }) => self.texts.push((message, now)),
-                Ok(delivery) => self.others.push(delivery),
-                Err(bad) => {
-                    invalid += 1;
-                    let key = bad.origin.to_string();
-                    if self.invalid.offer(second, &key, &mut self.summaries) == Offer::Print {
-                        eprintln!("heartwire monitor: {bad}");
-                    }
-                }
-            }
-        }
-        if invalid > 0 {
-            info.invalid.fetch_add(invalid, Ordering::Relaxed);
-        }
-        let engine = Arc::clone(&self.engine);
-        let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
-        self.results.clear();
-        engine.observe_texts_via(Some(link), &self.texts, &mut self.results);
-        for ((message, _), result) in self.texts.iter().zip(&self.results) {
-            if let Err(rejected) = result {
-                let process = message.process().as_str();
-                if self.rejected.offer(second, process, &mut self.summaries) == Offer::Print {
-                    eprintln!(
-                        "heartwire monitor: {process} from {}: not counted: {rejected}",
-                        info.shown
-                    );
-                }
-            }
-        }
-        self.texts.clear();
-        for delivery in self.others.drain(..) {
-            let (name, result) = match &delivery.content {
-                Content::Record { record, .. } => (
-                    record.service_name().as_str(),
-                    engine.observe_record_via(Some(link), record, now),
-                ),
-                Content::Presence {
-                    process, presence, ..
-                } => (
-                    process.as_str(),
-                    match presence {
-                        Presence::Online => continue,
-                        Presence::Offline => engine.observe_gone_via(Some(link), process, now),
-                        Presence::Stopped => engine.observe_text_via(
-                            Some(link),
-                            &Message::new(process.clone(), Signal::Stop),
-                            now,
-                        ),
-                    },
-                ),
-                _ => continue,
-            };
-            if let Err(rejected) = result
-                && self.rejected.offer(second, name, &mut self.summaries) == Offer::Print
-            {
-                eprintln!(
-                    "heartwire monitor: {name} from {}: not counted: {rejected}",
-                    delivery.origin
-                );
-            }
-        }
-        drop(engine);
-        self.flush_summaries();
-    }
-
-    fn flush_summaries(&mut self) {
-        for line in self.summaries.drain(..) {
-            eprintln!("heartwire monitor: {line}");
-        }
-    }
-
     /// Reads every link's health: outages begin and end in the engine (§6.4), and each
     /// change and each second's losses are reported, on stderr and as events.
     fn check_links(&mut self, now: UnixTime) {
-        let second = now.secs();
-        self.invalid.tick(second, &mut self.summaries);
-        self.rejected.tick(second, &mut self.summaries);
-        self.flush_summaries();
+        for info in &self.links {
+            info.throttles().tick(now.secs());
+        }
         let mut lines: Vec<(String, serde_json::Value)> = Vec::new();
         for (i, info) in self.links.iter().enumerate() {
             let status = info.health.status();
@@ -553,9 +424,9 @@ impl Watch {
     /// One line per link on stderr: what it received, and what it lost; first the
     /// counts of the throttled second that is not over yet.
     fn summarise(&mut self) {
-        self.invalid.tick(i64::MAX, &mut self.summaries);
-        self.rejected.tick(i64::MAX, &mut self.summaries);
-        self.flush_summaries();
+        for info in &self.links {
+            info.throttles().tick(i64::MAX);
+        }
         for info in &self.links {
             let status = info.health.status();
             eprintln!(

@@ -14,6 +14,11 @@
 //!   [`NatsConfig::subscription_capacity`]) and drops what comes beyond (NATS's "slow
 //!   consumer"); every message dropped is counted in the subscriber's [`LinkHealth`]
 //!   as [`Loss::Overflow`], with the connection's outages.
+//! - [`NatsReader`] is the subscriber for throughput (what `heartwire monitor` uses): it
+//!   speaks the NATS client protocol itself over plain TCP and hands out batches
+//!   borrowed from its read buffer, so beats are decoded in place; it loses nothing
+//!   (a reader that falls behind slows the socket), skips and counts a message over
+//!   [`MAX_MESSAGE`] as [`Loss::Oversized`], and leaves TLS to [`NatsSubscriber`].
 //!
 //! The client (async-nats) reconnects after a broker restart by itself and subscribes
 //! again; publishing fails while it is away and succeeds again once it is back.
@@ -68,6 +73,10 @@ use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
 use heartwire_broker::{Backoff, LinkHealth, Loss};
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
+pub use reader::{Batch, MAX_CONTROL_LINE, MAX_MESSAGE, NatsReader};
+
+mod reader;
+mod url;
 
 /// How long a publish waits for its flush by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -162,7 +171,28 @@ impl NatsConfig {
         if let Some(name) = &self.name {
             options = options.name(name);
         }
-        match tokio::time::timeout(self.timeout, options.connect(self.url.as_str())).await {
+        // The credentials go to the client as the user meant them (percent-decoded, any
+        // character), the servers without them; a URL this crate does not read (tls://)
+        // goes to the client as it is.
+        let mut addresses = self.url.clone();
+        if let Ok(servers) = url::servers(&self.url) {
+            addresses = servers
+                .iter()
+                .map(url::Server::address)
+                .collect::<Vec<_>>()
+                .join(",");
+            if let Some(server) = servers
+                .iter()
+                .find(|s| s.user.is_some() || s.token.is_some())
+            {
+                if let (Some(user), Some(password)) = (&server.user, &server.password) {
+                    options = options.user_and_password(user.clone(), password.clone());
+                } else if let Some(token) = &server.token {
+                    options = options.token(token.clone());
+                }
+            }
+        }
+        match tokio::time::timeout(self.timeout, options.connect(addresses.as_str())).await {
             Ok(Ok(client)) => Ok(client),
             Ok(Err(e)) => Err(NatsError::Connect {
                 url: self.redacted_url(),
@@ -207,6 +237,9 @@ pub enum NatsError {
     Publish(String),
     /// The subscription failed.
     Subscribe(String),
+    /// What [`NatsReader`] does not speak (TLS, a scheme other than `nats://`); the
+    /// general client, [`NatsSubscriber`], does.
+    Unsupported(String),
 }
 
 impl fmt::Display for NatsError {
@@ -217,6 +250,7 @@ impl fmt::Display for NatsError {
             NatsError::Timeout(d) => write!(f, "publish not flushed to the server within {d:?}"),
             NatsError::Publish(reason) => write!(f, "publish failed: {reason}"),
             NatsError::Subscribe(reason) => write!(f, "subscribe failed: {reason}"),
+            NatsError::Unsupported(what) => write!(f, "not supported by the reader: {what}"),
         }
     }
 }

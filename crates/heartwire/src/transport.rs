@@ -724,6 +724,22 @@ fn secret_pieces(span: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The user information of a broker URL as a client sends it: each `%` and two hex
+/// digits decoded (bytes that are not UTF-8 replaced); a `%` without two hex digits is
+/// kept as it is, since passwords are often typed raw.
+///
+/// ```
+/// use heartwire::transport::percent_decode;
+/// assert_eq!(percent_decode("pa%2Fss%40x"), "pa/ss@x");
+/// assert_eq!(percent_decode("100%"), "100%");
+/// ```
+pub fn percent_decode(text: &str) -> std::borrow::Cow<'_, str> {
+    match percent_decoded(text) {
+        Some(decoded) => std::borrow::Cow::Owned(decoded),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// `text` with each `%` and two hex digits decoded (bytes that are not UTF-8 replaced),
 /// when it holds any.
 fn percent_decoded(text: &str) -> Option<String> {

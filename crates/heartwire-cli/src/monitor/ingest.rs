@@ -1,21 +1,24 @@
-//! The monitor's broker links: one subscription task per `--from`, handing the main loop
-//! what it received in batches, and the counters `/status` and the table show.
+//! The monitor's broker links: one task per `--from` that receives in batches and feeds
+//! the engine itself, and the counters `/status` and the table show.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::FutureExt;
-use heartwire::time::{SystemClock, Timestamp, WallClock};
-use heartwire::transport::{Delivery, Invalid, redact_url};
+use heartwire::text::{Message, Signal};
+use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
+use heartwire::transport::{self, Content, Delivery, Invalid, Presence, Transport, redact_url};
 use heartwire_broker::{Backoff, LinkHealth, Loss};
-use heartwire_liveness::Link;
-use tokio::sync::mpsc;
+use heartwire_liveness::{Link, Monitor, Rejected, State};
+use heartwire_nats::{NatsConfig, NatsError, NatsReader};
+use tokio::sync::Notify;
 
+use super::throttle::{Offer, Throttle};
 use crate::brokers::{Broker, Subscriber};
 
-/// The most items a subscription task hands over at once: large enough that the
-/// channel's cost per beat is small, small enough that a batch's clock reading is
-/// fresh (a batch is what was already waiting in the client, taken without waiting).
+/// The most items taken from a general subscriber at once (what was already waiting,
+/// taken without waiting): large enough that a batch's costs are small per beat, small
+/// enough that its clock reading is fresh.
 pub(crate) const MAX_BATCH: usize = 1024;
 
 /// One `--from`: where it subscribes, and what it counted.
@@ -31,6 +34,30 @@ pub(crate) struct LinkInfo {
     pub(crate) received: AtomicU64,
     /// Of those, the ones that did not decode.
     pub(crate) invalid: AtomicU64,
+    /// Lines about invalid messages and beats the engine did not count, per second.
+    pub(crate) throttles: Mutex<Throttles>,
+}
+
+/// The stderr throttles of one link.
+pub(crate) struct Throttles {
+    invalid: Throttle,
+    rejected: Throttle,
+}
+
+impl Throttles {
+    /// Ends the seconds before `second` (`i64::MAX`: all), printing their counts.
+    pub(crate) fn tick(&mut self, second: i64) {
+        let mut summaries = Vec::new();
+        self.invalid.tick(second, &mut summaries);
+        self.rejected.tick(second, &mut summaries);
+        print(summaries);
+    }
+}
+
+fn print(lines: Vec<String>) {
+    for line in lines {
+        eprintln!("heartwire monitor: {line}");
+    }
 }
 
 impl LinkInfo {
@@ -43,7 +70,17 @@ impl LinkInfo {
             health: LinkHealth::new(),
             received: AtomicU64::new(0),
             invalid: AtomicU64::new(0),
+            throttles: Mutex::new(Throttles {
+                invalid: Throttle::new("invalid messages"),
+                rejected: Throttle::new("beats not counted"),
+            }),
         }
+    }
+
+    pub(crate) fn throttles(&self) -> std::sync::MutexGuard<'_, Throttles> {
+        self.throttles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Its `/status` entry (`spec/http.md` §5.4), appended to `out`.
@@ -73,33 +110,51 @@ impl LinkInfo {
     }
 }
 
-/// What a subscription task hands the main loop.
-pub(crate) enum Incoming {
-    /// Messages taken from one link's subscription, in order.
-    Batch(Link, Vec<Result<Delivery, Invalid>>),
-    /// A line for stderr.
-    Notice(String),
+/// What every link task shares: the engine, and the bell that tells the main loop there
+/// are events to take.
+pub(crate) struct Feed {
+    pub(crate) engine: Arc<Mutex<Monitor>>,
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) nats_buffer: usize,
 }
 
-/// One link's subscription, connected again whenever it fails or ends, at most a
-/// second apart (`spec/transports.md` §1.5). Runs until the main loop is gone.
-pub(crate) async fn subscribe(
-    info: std::sync::Arc<LinkInfo>,
-    nats_buffer: usize,
-    tx: mpsc::Sender<Incoming>,
-) {
+/// One link's task: receives in batches and feeds the engine, forever (connecting again
+/// whenever the connection fails, at most a second apart, `spec/transports.md` §1.5).
+pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
+    let mut feeder = Feeder {
+        info,
+        feed,
+        results: Vec::new(),
+    };
+    if feeder.info.broker == Broker::Nats {
+        match read_nats(&mut feeder).await {
+            // Plain NATS: the reader never returns.
+            Ok(()) => return,
+            // TLS and the like: the general client below.
+            Err(reason) => eprintln!(
+                "heartwire monitor: {}: {reason}; subscribing with the general client",
+                feeder.info.shown
+            ),
+        }
+    }
     let mut backoff = Backoff::new();
     let mut failures: u32 = 0;
     loop {
-        match Subscriber::connect(info.broker, &info.url, &info.health, nats_buffer).await {
+        let info = &feeder.info;
+        match Subscriber::connect(
+            info.broker,
+            &info.url,
+            &info.health,
+            feeder.feed.nats_buffer,
+        )
+        .await
+        {
             Ok(mut subscriber) => {
                 backoff.reset();
                 failures = 0;
                 let present = subscriber.present().await;
-                if !present.is_empty()
-                    && tx.send(Incoming::Batch(info.link, present)).await.is_err()
-                {
-                    return;
+                if !present.is_empty() {
+                    feeder.deliveries(present);
                 }
                 while let Some(first) = subscriber.next().await {
                     let mut batch = Vec::with_capacity(64);
@@ -111,34 +166,176 @@ pub(crate) async fn subscribe(
                             _ => break,
                         }
                     }
-                    if tx.send(Incoming::Batch(info.link, batch)).await.is_err() {
-                        return;
-                    }
+                    feeder.deliveries(batch);
                 }
-                info.health.disconnected(SystemClock.now());
-                let notice = format!("{}: the subscription ended; connecting again", info.shown);
-                if tx.send(Incoming::Notice(notice)).await.is_err() {
-                    return;
-                }
+                feeder.info.health.disconnected(SystemClock.now());
+                eprintln!(
+                    "heartwire monitor: {}: the subscription ended; connecting again",
+                    feeder.info.shown
+                );
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
                 let pause = backoff.next_delay();
-                // The first failure, then one line every 30 attempts (about 30 s).
-                if failures == 1 || failures.is_multiple_of(30) {
-                    let notice = format!(
-                        "{}: {e}; trying again in {} ms (attempt {failures})",
-                        info.shown,
-                        pause.as_millis()
-                    );
-                    if tx.send(Incoming::Notice(notice)).await.is_err() {
-                        return;
-                    }
-                }
+                connect_failed(&feeder.info, &e, failures, pause);
                 tokio::time::sleep(pause).await;
                 continue;
             }
         }
-        tokio::time::sleep(backoff.next_delay().min(Duration::from_secs(1))).await;
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+/// The first failure, then one line every 30 attempts (about 30 s).
+fn connect_failed(info: &LinkInfo, error: &str, failures: u32, pause: std::time::Duration) {
+    if failures == 1 || failures.is_multiple_of(30) {
+        eprintln!(
+            "heartwire monitor: {}: {error}; trying again in {} ms (attempt {failures})",
+            info.shown,
+            pause.as_millis()
+        );
+    }
+}
+
+/// Plain NATS through [`NatsReader`]: batches decoded in its buffer. Returns only when
+/// the server asks for what the reader does not speak.
+async fn read_nats(feeder: &mut Feeder) -> Result<(), NatsError> {
+    let config = NatsConfig::new(feeder.info.url.as_str()).health(feeder.info.health.clone());
+    let mut backoff = Backoff::new();
+    let mut failures: u32 = 0;
+    let mut reader = loop {
+        match NatsReader::connect(&config).await {
+            Ok(reader) => break reader,
+            Err(e @ NatsError::Unsupported(_)) => return Err(e),
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let pause = backoff.next_delay();
+                connect_failed(&feeder.info, &e.to_string(), failures, pause);
+                tokio::time::sleep(pause).await;
+            }
+        }
+    };
+    loop {
+        let batch = reader.next_batch().await;
+        let now = SystemClock.now();
+        let mut texts = Vec::with_capacity(batch.len());
+        let mut invalid = Vec::new();
+        for (subject, payload) in batch.iter() {
+            match Message::decode(subject, payload) {
+                Ok(message) => texts.push((message, now)),
+                // The owned form, with the error, for the report.
+                Err(_) => invalid
+                    .extend(transport::decode_subject(Transport::Nats, subject, payload).err()),
+            }
+        }
+        feeder.feed(now, &texts, Vec::new(), invalid);
+    }
+}
+
+/// A link task's side of feeding the engine.
+struct Feeder {
+    info: Arc<LinkInfo>,
+    feed: Arc<Feed>,
+    results: Vec<Result<State, Rejected>>,
+}
+
+impl Feeder {
+    /// A general subscriber's batch: decoded already.
+    fn deliveries(&mut self, batch: Vec<Result<Delivery, Invalid>>) {
+        let now = SystemClock.now();
+        let mut texts = Vec::with_capacity(batch.len());
+        let mut others = Vec::new();
+        let mut invalid = Vec::new();
+        for item in batch {
+            match item {
+                Ok(Delivery {
+                    content: Content::Text(message),
+                    ..
+                }) => texts.push((message, now)),
+                Ok(delivery) => others.push(delivery),
+                Err(bad) => invalid.push(bad),
+            }
+        }
+        self.feed(now, &texts, others, invalid);
+    }
+
+    /// One batch: counted, invalid messages reported, the rest fed to the engine under
+    /// one lock, then the main loop woken for the events.
+    fn feed(
+        &mut self,
+        now: UnixTime,
+        texts: &[(Message<'_>, UnixTime)],
+        others: Vec<Delivery>,
+        invalid: Vec<Invalid>,
+    ) {
+        let info = &self.info;
+        let second = now.secs();
+        let taken = texts.len() + others.len() + invalid.len();
+        info.received.fetch_add(taken as u64, Ordering::Relaxed);
+        let mut lines = Vec::new();
+        let mut throttles = info.throttles();
+        if !invalid.is_empty() {
+            info.invalid
+                .fetch_add(invalid.len() as u64, Ordering::Relaxed);
+            for bad in &invalid {
+                let key = bad.origin.to_string();
+                if throttles.invalid.offer(second, &key, &mut lines) == Offer::Print {
+                    lines.push(bad.to_string());
+                }
+            }
+        }
+        let mut engine = self
+            .feed
+            .engine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.results.clear();
+        engine.observe_texts_via(Some(info.link), texts, &mut self.results);
+        for ((message, _), result) in texts.iter().zip(&self.results) {
+            if let Err(rejected) = result {
+                let process = message.process().as_str();
+                if throttles.rejected.offer(second, process, &mut lines) == Offer::Print {
+                    lines.push(format!(
+                        "{process} from {}: not counted: {rejected}",
+                        info.shown
+                    ));
+                }
+            }
+        }
+        for delivery in others {
+            let (name, result) = match &delivery.content {
+                Content::Record { record, .. } => (
+                    record.service_name().as_str(),
+                    engine.observe_record_via(Some(info.link), record, now),
+                ),
+                Content::Presence {
+                    process, presence, ..
+                } => (
+                    process.as_str(),
+                    match presence {
+                        Presence::Online => continue,
+                        Presence::Offline => engine.observe_gone_via(Some(info.link), process, now),
+                        Presence::Stopped => engine.observe_text_via(
+                            Some(info.link),
+                            &Message::new(process.clone(), Signal::Stop),
+                            now,
+                        ),
+                    },
+                ),
+                _ => continue,
+            };
+            if let Err(rejected) = result
+                && throttles.rejected.offer(second, name, &mut lines) == Offer::Print
+            {
+                lines.push(format!(
+                    "{name} from {}: not counted: {rejected}",
+                    delivery.origin
+                ));
+            }
+        }
+        drop(engine);
+        drop(throttles);
+        print(lines);
+        self.feed.wake.notify_one();
     }
 }
