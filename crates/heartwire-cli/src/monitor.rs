@@ -64,8 +64,10 @@ pub(crate) struct MonitorArgs {
     /// Stop after this many seconds (for scripts and demonstrations).
     #[arg(long, value_name = "SECONDS")]
     exit_after: Option<f64>,
-    /// How many received messages a NATS subscription may hold before the monitor takes
-    /// them; beyond it messages are dropped by the client, and reported as lost.
+    /// For a NATS server that requires TLS (subscribed to through the general client):
+    /// how many received messages the client may hold before the monitor takes them;
+    /// beyond it messages are dropped by the client, and reported as lost. Plain NATS
+    /// is read without such a buffer: nothing is dropped, the socket waits.
     #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_nats::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
     nats_buffer: usize,
 }
