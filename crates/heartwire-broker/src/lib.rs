@@ -13,7 +13,10 @@
 //!   one second, with jitter, so that monitors restarted together do not knock on the
 //!   broker in step.
 //!
-//! No I/O: plain atomics and arithmetic, the clock passed in.
+//! - [`inbox`]: a bounded hold between a client library's own unbounded queue and the
+//!   reader, which counts what does not fit.
+//!
+//! No I/O: atomics, arithmetic and a channel, the clock passed in.
 //!
 //! ## Usage
 //!
@@ -41,6 +44,7 @@
 
 mod backoff;
 mod health;
+pub mod inbox;
 
 pub use backoff::Backoff;
 pub use health::{LinkHealth, LinkStatus, Loss};

@@ -99,7 +99,7 @@ use rumqttc::{
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-mod inbox;
+use heartwire_broker::inbox;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
 pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
@@ -239,7 +239,10 @@ impl MqttConfig {
         options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
         if let Some(credentials) = credentials {
             let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-            options.set_credentials(percent_decode(user), percent_decode(password));
+            options.set_credentials(
+                transport::percent_decode(user),
+                transport::percent_decode(password),
+            );
         }
         Ok(options)
     }
@@ -255,28 +258,6 @@ impl fmt::Debug for MqttConfig {
             .field("capacity", &self.capacity)
             .finish_non_exhaustive()
     }
-}
-
-/// `%XX` sequences decoded; a `%` not followed by two hex digits is kept as it is (a
-/// password typed raw).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
-        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A client id unique to this process and call, within MQTT 3.1.1's 23 bytes.
@@ -671,9 +652,10 @@ mod tests {
 
     #[test]
     fn percent_escapes_are_decoded_and_a_raw_percent_is_kept() {
-        assert_eq!(percent_decode("pa%2Fss%40x%3a"), "pa/ss@x:");
-        assert_eq!(percent_decode("C0l%P3t%"), "C0l%P3t%");
-        assert_eq!(percent_decode("100%25"), "100%");
+        let decode = transport::percent_decode;
+        assert_eq!(decode("pa%2Fss%40x%3a"), "pa/ss@x:");
+        assert_eq!(decode("C0l%P3t%"), "C0l%P3t%");
+        assert_eq!(decode("100%25"), "100%");
     }
 
     #[test]

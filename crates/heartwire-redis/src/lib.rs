@@ -83,7 +83,7 @@ use heartwire_broker::Backoff;
 use redis::AsyncCommands;
 use tokio::task::JoinHandle;
 
-mod inbox;
+use heartwire_broker::inbox;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
 pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};

@@ -1,9 +1,13 @@
-//! What the subscriber's task received and the reader has not taken yet, bounded.
+//! An inbox: what a subscriber's task received and its reader has not taken yet,
+//! bounded in messages and bytes, each message that does not fit counted as lost
+//! (`spec/transports.md` §1.3). For client libraries that read the socket into an
+//! unbounded queue of their own (redis-rs, rumqttc's event loop): a task drains that
+//! queue at once into an inbox, and the reader takes from the inbox.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use heartwire_broker::{LinkHealth, Loss};
+use crate::{LinkHealth, Loss};
 use tokio::sync::mpsc;
 
 /// How much the inbox holds now.
@@ -14,7 +18,8 @@ struct Held {
 }
 
 /// The task's end: [`Sender::push`] holds a message or counts it as lost.
-pub(crate) struct Sender<T> {
+#[derive(Debug)]
+pub struct Sender<T> {
     tx: mpsc::UnboundedSender<(T, usize)>,
     held: Arc<Held>,
     capacity: usize,
@@ -23,22 +28,19 @@ pub(crate) struct Sender<T> {
 }
 
 /// The reader's end.
-pub(crate) struct Receiver<T> {
+#[derive(Debug)]
+pub struct Receiver<T> {
     rx: mpsc::UnboundedReceiver<(T, usize)>,
     held: Arc<Held>,
 }
 
 /// The reader went away: the task can end.
 #[derive(Debug)]
-pub(crate) struct Closed;
+pub struct Closed;
 
 /// An inbox of at most `capacity` messages and `max_bytes` bytes; what does not fit is
 /// counted in `health` as [`Loss::Overflow`].
-pub(crate) fn inbox<T>(
-    capacity: usize,
-    max_bytes: usize,
-    health: LinkHealth,
-) -> (Sender<T>, Receiver<T>) {
+pub fn inbox<T>(capacity: usize, max_bytes: usize, health: LinkHealth) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let held = Arc::new(Held::default());
     let sender = Sender {
@@ -55,7 +57,7 @@ impl<T> Sender<T> {
     /// Holds `item` (`size` bytes) for the reader, or, when the inbox is full, drops it
     /// and counts it as lost. An empty inbox takes any message, however big, so that a
     /// message too big for the bound is still reported (as invalid) rather than lost.
-    pub(crate) fn push(&self, item: T, size: usize) -> Result<(), Closed> {
+    pub fn push(&self, item: T, size: usize) -> Result<(), Closed> {
         // One task pushes: the counts can only fall between this check and the send.
         let count = self.held.count.load(Ordering::Acquire);
         let bytes = self.held.bytes.load(Ordering::Acquire);
@@ -71,11 +73,16 @@ impl<T> Sender<T> {
         self.held.bytes.fetch_add(size, Ordering::AcqRel);
         self.tx.send((item, size)).map_err(|_| Closed)
     }
+
+    /// Whether the reader is gone.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
 }
 
 impl<T> Receiver<T> {
     /// The oldest message held; `None` once the task has ended.
-    pub(crate) async fn pop(&mut self) -> Option<T> {
+    pub async fn pop(&mut self) -> Option<T> {
         let (item, size) = self.rx.recv().await?;
         self.held.count.fetch_sub(1, Ordering::AcqRel);
         self.held.bytes.fetch_sub(size, Ordering::AcqRel);
@@ -110,6 +117,7 @@ mod tests {
         assert_eq!(rx.pop().await, Some(9));
         assert_eq!(rx.pop().await, Some(10));
         drop(rx);
+        assert!(tx.is_closed());
         assert!(tx.push(12, 1).is_err());
     }
 }
