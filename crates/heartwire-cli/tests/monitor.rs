@@ -943,3 +943,43 @@ fn a_message_the_client_cannot_take_is_reported_lost() {
     let e = m.event_about(&name, Duration::from_secs(20));
     assert_eq!(changed(&e), ("-", "alive", "beat"));
 }
+
+/// A password holding every character that ends a part of a URL, raw or percent-encoded,
+/// in every broker's URL: the monitor keeps trying each broker (none listens on those
+/// ports), says so, and never prints the password or any piece of it.
+#[test]
+fn special_passwords_never_reach_the_monitor_output() {
+    const PASSWORD: &str = "Pw0rd/S3c#Fr4g?Q5y@A7t:C0l%P3t";
+    const ENCODED: &str = "Pw0rd%2FS3c%23Fr4g%3FQ5y%40A7t%3AC0l%25P3t";
+    const PIECES: [&str; 7] = ["Pw0rd", "S3c", "Fr4g", "Q5y", "A7t", "C0l", "P3t"];
+    let closed = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut args = Vec::new();
+    for scheme in ["nats", "redis", "mqtt", "amqp"] {
+        for password in [PASSWORD, ENCODED] {
+            args.push("--from".to_owned());
+            args.push(format!("{scheme}://alice:{password}@127.0.0.1:{closed}/"));
+        }
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .arg("monitor")
+        .args(&args)
+        // MQTT's connection attempt gives up after its 5 s timeout.
+        .args(["--json", "--exit-after", "7"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0));
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for secret in [PASSWORD, ENCODED].into_iter().chain(PIECES) {
+        assert!(!shown.contains(secret), "{secret:?} shown in:\n{shown}");
+    }
+    // Each of the eight links said it could not connect, and gave its summary.
+    assert_eq!(shown.matches("trying again").count(), 8, "{shown}");
+    assert_eq!(shown.matches(" received (").count(), 8, "{shown}");
+}
