@@ -504,12 +504,8 @@ async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Deli
             return;
         }
         health.disconnected(SystemClock.now());
-        // A connection that lasted starts the delays over; one that failed at once waits
-        // like a failed attempt.
-        if up.elapsed() >= Backoff::MAX {
-            backoff.reset();
-        } else {
-            tokio::time::sleep(backoff.next_delay()).await;
+        if let Some(pause) = backoff.after_connection(up.elapsed()) {
+            tokio::time::sleep(pause).await;
         }
         link = loop {
             if tx.is_closed() {

@@ -48,6 +48,19 @@ impl Backoff {
         self.attempt = 0;
     }
 
+    /// After a connection that was up for `lasted` and ended: one that lasted at least
+    /// [`Backoff::MAX`] starts the delays over (`None`: connect again at once), one that
+    /// failed at once (a server that takes the subscription and closes it) waits like a
+    /// failed attempt, so that a broker refusing every session is not hammered.
+    pub fn after_connection(&mut self, lasted: Duration) -> Option<Duration> {
+        if lasted >= Backoff::MAX {
+            self.reset();
+            None
+        } else {
+            Some(self.next_delay())
+        }
+    }
+
     /// The delay before attempt `attempt` (0 for the first retry), with fresh jitter: a
     /// function for client libraries that count the attempts themselves (async-nats's
     /// `reconnect_delay_callback`).
@@ -79,6 +92,18 @@ mod tests {
             "{delays:?}"
         );
         backoff.reset();
+        assert!(backoff.next_delay() <= Backoff::FIRST);
+    }
+
+    #[test]
+    fn a_connection_that_lasted_starts_over_and_one_that_did_not_waits() {
+        let mut backoff = Backoff::new();
+        for _ in 0..6 {
+            backoff.next_delay();
+        }
+        let pause = backoff.after_connection(Duration::from_millis(10));
+        assert!(pause.is_some_and(|p| p >= Backoff::MAX / 2), "{pause:?}");
+        assert_eq!(backoff.after_connection(Duration::from_secs(5)), None);
         assert!(backoff.next_delay() <= Backoff::FIRST);
     }
 

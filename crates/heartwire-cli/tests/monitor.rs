@@ -105,8 +105,20 @@ impl Running {
     /// The next JSON event about `process`, within `bound`. Events about other
     /// processes are kept for later calls: the brokers deliver in their own order.
     fn event_about(&self, process: &str, bound: Duration) -> Value {
+        self.next_where(&format!("about {process}"), bound, |e| {
+            e["process"] == process
+        })
+    }
+
+    /// The next JSON event whose `event` is `kind` (`link`, `lost`), within `bound`;
+    /// the others are kept for later calls.
+    fn next_event(&self, kind: &str, bound: Duration) -> Value {
+        self.next_where(kind, bound, |e| e["event"] == kind)
+    }
+
+    fn next_where(&self, what: &str, bound: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
         let mut pending = self.pending.borrow_mut();
-        if let Some(i) = pending.iter().position(|e| e["process"] == process) {
+        if let Some(i) = pending.iter().position(&wanted) {
             return pending.remove(i);
         }
         let deadline = std::time::Instant::now() + bound;
@@ -115,10 +127,10 @@ impl Running {
             let line = self
                 .lines
                 .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no event about {process} within {bound:?}"));
+                .unwrap_or_else(|_| panic!("no event {what} within {bound:?}"));
             let event: Value = serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
-            if event["process"] == process {
+            if wanted(&event) {
                 return event;
             }
             pending.push(event);
@@ -703,29 +715,6 @@ fn count_before(line: &str, word: &str) -> u64 {
         .trim_start_matches('(')
         .parse()
         .unwrap_or_else(|e| panic!("{line:?}: {e}"))
-}
-
-/// The next JSON line whose "event" is `kind`, within `bound`; others are kept.
-impl Running {
-    fn next_event(&self, kind: &str, bound: Duration) -> Value {
-        let mut pending = self.pending.borrow_mut();
-        if let Some(i) = pending.iter().position(|e| e["event"] == kind) {
-            return pending.remove(i);
-        }
-        let deadline = std::time::Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {kind} event within {bound:?}"));
-            let event: Value = serde_json::from_str(&line).expect("a JSON line");
-            if event["event"] == kind {
-                return event;
-            }
-            pending.push(event);
-        }
-    }
 }
 
 /// A broker killed with SIGKILL and started again while the monitor subscribes: both

@@ -583,12 +583,8 @@ async fn follow(
             }
         }
         health.disconnected(SystemClock.now());
-        // A connection that lasted starts the delays over; one that failed at once (a
-        // server that takes the subscription and closes) waits like a failed attempt.
-        if up.elapsed() >= Backoff::MAX {
-            backoff.reset();
-        } else {
-            tokio::time::sleep(backoff.next_delay()).await;
+        if let Some(pause) = backoff.after_connection(up.elapsed()) {
+            tokio::time::sleep(pause).await;
         }
         stream = loop {
             if inbox.is_closed() {
