@@ -4,9 +4,26 @@
 //! `spec/`'s. Run `heartwire --help` for the commands.
 #![forbid(unsafe_code)]
 
+/// A line on stderr, like `eprintln!`; a stderr that cannot be written (a closed pipe)
+/// ends the program with exit 1 instead of a panic.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::output::line(&mut ::std::io::stderr(), format_args!($($arg)*))
+    };
+}
+
+/// A line on stdout, like `println!`; a stdout that cannot be written ends the program
+/// with exit 1 instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::line(&mut ::std::io::stdout(), format_args!($($arg)*))
+    };
+}
+
 mod brokers;
 mod lines;
 mod monitor;
+mod output;
 mod run;
 mod schema;
 mod verify;
@@ -253,7 +270,7 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
         None => {
-            eprintln!("heartwire: decoding the built-in example (`heartwire --help` for more)");
+            note!("heartwire: decoding the built-in example (`heartwire --help` for more)");
             decode_lines(EXAMPLE.as_bytes(), "example", None, &mut out)
         }
         Some(Command::Decode {
@@ -284,7 +301,7 @@ fn main() -> ExitCode {
                 Ok(()) => Ok(Outcome::AllValid),
                 Err(schema::SchemaError::Io(e)) => Err(e),
                 Err(e @ schema::SchemaError::UnknownName(_)) => {
-                    eprintln!("heartwire schema: {e}");
+                    note!("heartwire schema: {e}");
                     return ExitCode::from(2);
                 }
             }
@@ -303,10 +320,11 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::AllValid) => ExitCode::SUCCESS,
         Ok(Outcome::SomeInvalid) => ExitCode::from(1),
-        // A reader that went away (`| head`) is not an error of ours.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // A reader that went away (`| head`): nothing more can be said, and the output
+        // is not whole.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
-            eprintln!("heartwire: {e}");
+            note!("heartwire: {e}");
             ExitCode::from(1)
         }
     }
@@ -486,7 +504,7 @@ fn too_long(where_: &str, len: usize, format: Option<Format>, first: Option<u8>)
             },
             MAX_DOCUMENT_LEN,
         );
-        eprintln!("{where_}: {e}");
+        note!("{where_}: {e}");
     } else {
         let e = TextError::TooLong {
             part: Part::Line,
@@ -494,7 +512,7 @@ fn too_long(where_: &str, len: usize, format: Option<Format>, first: Option<u8>)
             len,
             max: MAX_LINE_LEN,
         };
-        eprintln!("{where_}: {e}");
+        note!("{where_}: {e}");
     }
 }
 
@@ -555,7 +573,7 @@ fn encode_text(where_: &str, bytes: &[u8], out: &mut impl Write) -> io::Result<b
             Ok(true)
         }
         Err(e) => {
-            eprintln!("{where_}: {e}");
+            note!("{where_}: {e}");
             caret(text.as_bytes(), e.offset());
             Ok(false)
         }
@@ -575,7 +593,7 @@ fn schedule(action: ScheduleAction, out: &mut impl Write) -> io::Result<Outcome>
         ScheduleAction::Expr { at: true, .. } => match rate.at_expression() {
             Some(at) => writeln!(out, "{at}")?,
             None => {
-                eprintln!("schedule: {rate} repeats; only a Single rate has an at() expression");
+                note!("schedule: {rate} repeats; only a Single rate has an at() expression");
                 return Ok(Outcome::SomeInvalid);
             }
         },
@@ -611,7 +629,7 @@ fn schedule(action: ScheduleAction, out: &mut impl Write) -> io::Result<Outcome>
             }
             if printed == 0 && count > 0 {
                 // Not an error: a one-time schedule that has passed fires no more.
-                eprintln!("schedule: {rate} fires no more after that time");
+                note!("schedule: {rate} fires no more after that time");
             }
         }
     }
@@ -641,7 +659,7 @@ fn rate_of(given: &str) -> Option<Rate> {
     match parsed {
         Ok(rate) => Some(rate),
         Err(e) => {
-            eprintln!("schedule: {e}");
+            note!("schedule: {e}");
             caret(given.as_bytes(), e.offset);
             None
         }
@@ -653,7 +671,7 @@ fn instant(option: &str, text: &str) -> Option<UnixTime> {
     match Timestamp::parse(text) {
         Ok(ts) => Some(ts.unix_time()),
         Err(e) => {
-            eprintln!("{option}: {e}");
+            note!("{option}: {e}");
             caret(text.as_bytes(), e.offset);
             None
         }
@@ -663,7 +681,7 @@ fn instant(option: &str, text: &str) -> Option<UnixTime> {
 /// Prints a JSON error on stderr with a caret under its offset (when the document is
 /// printable ASCII and short enough to show). Returns [`Outcome::SomeInvalid`].
 fn report_json(what: &str, error: &JsonError, input: &[u8]) -> Outcome {
-    eprintln!("{what}: {error}");
+    note!("{what}: {error}");
     if input.len() <= 200 {
         caret(input, error.offset);
     }
@@ -673,7 +691,7 @@ fn report_json(what: &str, error: &JsonError, input: &[u8]) -> Outcome {
 /// Prints an error on stderr, with the input and a caret under the offset when the input
 /// is printable ASCII (so the caret lines up). Returns [`Outcome::SomeInvalid`].
 fn report(what: &str, error: &TextError, input: Option<&[u8]>) -> Outcome {
-    eprintln!("{what}: {error}");
+    note!("{what}: {error}");
     if let Some(input) = input {
         caret(input, error.offset());
     }
@@ -683,7 +701,7 @@ fn report(what: &str, error: &TextError, input: Option<&[u8]>) -> Outcome {
 fn caret(input: &[u8], offset: usize) {
     if input.iter().all(|b| (b' '..=b'~').contains(b)) && offset <= input.len() {
         let text = String::from_utf8_lossy(input);
-        eprintln!("  | {text}\n  | {:>width$}", "^", width = offset + 1);
+        note!("  | {text}\n  | {:>width$}", "^", width = offset + 1);
     }
 }
 

@@ -110,14 +110,14 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     let mut links = Vec::new();
     for url in &args.from {
         let Some(broker) = Broker::of(url) else {
-            eprintln!(
+            note!(
                 "heartwire monitor: {}: expected a nats://, redis://, mqtt:// or amqp:// URL",
                 redact_url(url)
             );
             return ExitCode::from(2);
         };
         let Some(link) = u8::try_from(links.len() + 1).ok().and_then(Link::new) else {
-            eprintln!(
+            note!(
                 "heartwire monitor: at most {} --from, expected fewer",
                 Link::MAX
             );
@@ -141,12 +141,12 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         Some(Ok(Some(snapshot))) => match Monitor::restore(config, snapshot) {
             Ok(engine) => engine,
             Err(e) => {
-                eprintln!("heartwire monitor: cannot restore the snapshot: {e}");
+                note!("heartwire monitor: cannot restore the snapshot: {e}");
                 return ExitCode::from(2);
             }
         },
         Some(Err(e)) => {
-            eprintln!("heartwire monitor: {e}");
+            note!("heartwire monitor: {e}");
             return ExitCode::from(2);
         }
     };
@@ -160,7 +160,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         let receiver = match Receiver::bind(addr, ReceiverConfig::default()) {
             Ok(receiver) => receiver,
             Err(e) => {
-                eprintln!("heartwire monitor: cannot listen on {addr}: {e}");
+                note!("heartwire monitor: cannot listen on {addr}: {e}");
                 return ExitCode::from(1);
             }
         };
@@ -179,13 +179,13 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             }
             out.push(']');
         });
-        eprintln!(
+        note!(
             "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
         );
         let shared = Arc::clone(&engine);
         std::thread::spawn(move || {
             if let Err(e) = receiver.run_blocking(shared, || SystemClock.now()) {
-                eprintln!("heartwire monitor: the HTTP receiver stopped: {e}");
+                note!("heartwire monitor: the HTTP receiver stopped: {e}");
             }
         });
     }
@@ -195,7 +195,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("heartwire monitor: cannot start: {e}");
+            note!("heartwire monitor: cannot start: {e}");
             return ExitCode::from(1);
         }
     };
@@ -237,6 +237,7 @@ async fn watch(
         links,
         recent: Vec::new(),
         view,
+        unwritable: None,
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -273,6 +274,9 @@ async fn watch(
             () = &mut stop => break,
             () = &mut terminate => break,
         }
+        if state.unwritable.is_some() {
+            break;
+        }
     }
     let now = SystemClock.now();
     state.check_links(now);
@@ -281,7 +285,13 @@ async fn watch(
     if let Some(path) = &args.snapshot {
         state.save(path);
     }
-    ExitCode::SUCCESS
+    match state.unwritable {
+        Some(e) => {
+            note!("heartwire monitor: cannot write to stdout ({e}); stopping");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -318,6 +328,8 @@ struct Watch {
     /// The latest events, for the table.
     recent: Vec<String>,
     view: View,
+    /// Why stdout could not be written, once it could not.
+    unwritable: Option<io::Error>,
 }
 
 impl Watch {
@@ -371,17 +383,26 @@ impl Watch {
         let stdout = io::stdout();
         let mut out = stdout.lock();
         for (line, json) in lines {
-            eprintln!("heartwire monitor: {line}");
+            note!("heartwire monitor: {line}");
             match self.view {
-                // A reader that went away ends nothing: the monitor keeps watching.
                 View::Json => {
-                    let _ = writeln!(out, "{json}");
+                    let written = writeln!(out, "{json}");
+                    self.check_written(written);
                 }
                 View::Table => self.recent.push(line),
             }
         }
-        let _ = out.flush();
+        let flushed = out.flush();
+        self.check_written(flushed);
         self.trim_recent();
+    }
+
+    /// Remembers that stdout could not be written: the loop ends, exit 1 (events that
+    /// cannot be delivered are not to be dropped silently).
+    fn check_written(&mut self, written: io::Result<()>) {
+        if let Err(e) = written {
+            self.unwritable.get_or_insert(e);
+        }
     }
 
     /// Takes the engine's events up to `now`, and prints them (JSON) or keeps the latest
@@ -396,12 +417,14 @@ impl Watch {
         for event in &events {
             match self.view {
                 View::Json => {
-                    let _ = writeln!(out, "{}", event_json(event));
+                    let written = writeln!(out, "{}", event_json(event));
+                    self.check_written(written);
                 }
                 View::Table => self.recent.push(event_line(event)),
             }
         }
-        let _ = out.flush();
+        let flushed = out.flush();
+        self.check_written(flushed);
         self.trim_recent();
     }
 
@@ -418,8 +441,8 @@ impl Watch {
             let stdout = io::stdout();
             let mut out = stdout.lock();
             // Home and clear, then the table.
-            let _ = write!(out, "\x1b[H\x1b[2J{text}");
-            let _ = out.flush();
+            let written = write!(out, "\x1b[H\x1b[2J{text}").and_then(|()| out.flush());
+            self.check_written(written);
         }
     }
 
@@ -431,7 +454,7 @@ impl Watch {
         }
         for info in &self.links {
             let status = info.health.status();
-            eprintln!(
+            note!(
                 "heartwire monitor: {}: {} received ({} invalid), {} lost (overflow {}, oversized {}, dropped {}), {} outages",
                 info.shown,
                 info.received.load(Ordering::Relaxed),
@@ -448,7 +471,7 @@ impl Watch {
     fn save(&self, path: &Path) {
         let snapshot = self.engine().snapshot();
         if let Err(e) = write_snapshot(path, &snapshot) {
-            eprintln!("heartwire monitor: cannot write {}: {e}", path.display());
+            note!("heartwire monitor: cannot write {}: {e}", path.display());
         }
     }
 }

@@ -287,11 +287,11 @@ impl Target {
 fn report(command: &str, sent: &Sent) -> bool {
     match sent {
         Sent::Done(line) if !line.outcome.is_success() => {
-            eprintln!("heartwire {command}: ping failed: {line}");
+            note!("heartwire {command}: ping failed: {line}");
             true
         }
         Sent::NotPublished(why) => {
-            eprintln!("heartwire {command}: not published: {why}");
+            note!("heartwire {command}: not published: {why}");
             true
         }
         _ => false,
@@ -299,7 +299,7 @@ fn report(command: &str, sent: &Sent) -> bool {
 }
 
 fn usage(command: &str, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("heartwire {command}: {message}");
+    note!("heartwire {command}: {message}");
     ExitCode::from(2)
 }
 
@@ -332,11 +332,11 @@ pub(crate) fn beat(args: BeatArgs) -> ExitCode {
     let sent = target.send(&process, signal, run.as_ref(), args.message.as_deref());
     match sent {
         Sent::Skipped => {
-            eprintln!("heartwire beat: not sent: this service has no such signal");
+            note!("heartwire beat: not sent: this service has no such signal");
             ExitCode::SUCCESS
         }
         Sent::Done(line) => {
-            println!("{line}");
+            say!("{line}");
             if line.outcome.is_success() {
                 ExitCode::SUCCESS
             } else {
@@ -479,7 +479,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         Err(e) => {
             drop(forwarding);
             let message = format!("cannot run {}: {e}", program.to_string_lossy());
-            eprintln!("heartwire run: {message}");
+            note!("heartwire run: {message}");
             tail.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(format!("{message}\n").as_bytes());
@@ -512,7 +512,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             match waited {
                 Ok(status) => exit_code(status),
                 Err(e) => {
-                    eprintln!("heartwire run: cannot wait for the job: {e}");
+                    note!("heartwire run: cannot wait for the job: {e}");
                     1
                 }
             }
@@ -584,7 +584,7 @@ mod signals {
 
     pub(super) fn catch() -> Forwarding {
         let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) else {
-            eprintln!("heartwire run: cannot catch signals; they will not be forwarded");
+            note!("heartwire run: cannot catch signals; they will not be forwarded");
             return Forwarding {
                 handle: None,
                 pid: None,
@@ -736,7 +736,7 @@ mod ping_signals {
 
     pub(super) fn catch(tx: mpsc::Sender<Wake>) -> Caught {
         let Ok(mut signals) = Signals::new([SIGUSR1, SIGINT, SIGTERM]) else {
-            eprintln!("heartwire ping: cannot catch signals; stop it with SIGKILL");
+            note!("heartwire ping: cannot catch signals; stop it with SIGKILL");
             return Caught(None);
         };
         let handle = signals.handle();

@@ -115,7 +115,7 @@ pub(crate) enum VectorsAction {
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("heartwire: {message}");
+    note!("heartwire: {message}");
     ExitCode::from(USAGE)
 }
 
@@ -264,11 +264,13 @@ pub(crate) fn vectors(action: VectorsAction) -> ExitCode {
                 )
                 .is_err()
                 {
-                    return ExitCode::SUCCESS;
+                    return ExitCode::from(1);
                 }
             }
-            let _ = out.flush();
-            ExitCode::SUCCESS
+            match out.flush() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(1),
+            }
         }
         VectorsAction::Export { dir } => match export(&dir) {
             Ok(()) => ExitCode::SUCCESS,
@@ -306,7 +308,7 @@ fn exec_one(operation: &str, format: &str) -> ExitCode {
     };
     let text = text.unwrap_or_default();
     if !text.is_empty() {
-        println!("{text}");
+        say!("{text}");
     }
     ExitCode::from(u8::try_from(code).unwrap_or(USAGE))
 }

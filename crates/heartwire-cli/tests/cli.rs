@@ -458,3 +458,55 @@ fn schema_lists_prints_and_writes_the_committed_schemas() {
     );
     assert!(unknown.stdout.is_empty());
 }
+
+/// Runs `heartwire ARGS` with stdout or stderr a pipe whose reading end is closed
+/// (the reader, `true`, has exited before heartwire starts); its exit status.
+fn with_closed(stream: &str, args: &[&str]) -> Option<i32> {
+    let redirect = match stream {
+        "stdout" => "2>/dev/null",
+        _ => "2>&1 >/dev/null",
+    };
+    let script =
+        format!("exec 3>&1; {{ sleep 0.3; \"$0\" \"$@\" {redirect} 3>&-; echo $? >&3; }} | true");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_heartwire"))
+        .args(args)
+        .output()
+        .expect("sh runs");
+    text(&output.stdout).trim().parse().ok()
+}
+
+/// A closed stderr or stdout is no panic (exit 101) and no success (exit 0): exit 1.
+#[test]
+fn closed_output_ends_with_exit_1_not_a_panic() {
+    assert_eq!(with_closed("stderr", &[]), Some(1), "stderr closed");
+    assert_eq!(
+        with_closed("stdout", &["vectors", "list"]),
+        Some(1),
+        "stdout closed"
+    );
+    assert_eq!(
+        with_closed("stdout", &["example"]),
+        Some(1),
+        "stdout closed"
+    );
+    // The monitor's first JSON line (its link to the machine's NATS is up) cannot be
+    // written: it stops at once, exit 1, long before --exit-after.
+    let started = std::time::Instant::now();
+    let monitor = [
+        "monitor",
+        "--from",
+        "nats://127.0.0.1:4222",
+        "--json",
+        "--exit-after",
+        "30",
+    ];
+    assert_eq!(
+        with_closed("stdout", &monitor),
+        Some(1),
+        "monitor, stdout closed"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

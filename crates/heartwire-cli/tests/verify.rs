@@ -745,3 +745,50 @@ fn exported_vectors_carry_their_checksums() {
     }
     assert_eq!(checked, 6, "suite.json and the five vector files");
 }
+
+/// Whether a process is alive (`kill -0`).
+fn alive(pid: &str) -> bool {
+    std::process::Command::new("kill")
+        .args(["-0", pid])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// An implementation that starts a background child which keeps its stdout open: the
+/// harness kills the implementation's whole process group, so the child does not
+/// outlive the run, and in exec mode the answer does not wait for it.
+#[test]
+fn an_implementation_is_killed_with_everything_it_started() {
+    for mode in ["exec", "session"] {
+        let dir = fresh_dir(&format!("verify-orphan-{mode}"));
+        let started = Instant::now();
+        let (code, report) = broken_in(
+            mode,
+            "orphan",
+            VALID,
+            &["--filter", "text.subject.d*", "--timeout", "30000"],
+            Some(&dir),
+        );
+        assert_eq!(code, Some(0), "{mode}: {report}");
+        assert!(count(&report, "pass") >= 1, "{mode}: {report}");
+        // The orphan sleeps 120 s and the timeout is 30 s: the run did not wait for it.
+        assert!(
+            started.elapsed() < Duration::from_secs(25),
+            "{mode}: the orphan's open stdout held the run"
+        );
+        let pid = std::fs::read_to_string(dir.join("orphan.pid")).expect("the orphan's pid");
+        let pid = pid.trim();
+        // Killed, and reaped by init: give it a moment to be gone.
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            !alive(pid)
+        });
+        if !gone {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", pid])
+                .status();
+        }
+        assert!(gone, "{mode}: the orphan {pid} outlived the run");
+    }
+}

@@ -336,8 +336,11 @@ fn drain(stderr: Option<impl Read + Send + 'static>) {
     }
 }
 
-/// Starts a program with its three standard streams piped.
+/// Starts a program with its three standard streams piped, in a process group of its
+/// own, so that whatever it starts is killed with it.
 fn spawn(command: &mut Command) -> Result<Child, HarnessError> {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -349,16 +352,55 @@ fn spawn(command: &mut Command) -> Result<Child, HarnessError> {
         })
 }
 
-/// Kills a program (if it still runs) and reaps it.
+/// Kills a program's process group (it and whatever it started), then reaps it.
 fn kill(child: &mut Child) {
+    kill_group(child);
     let _ = child.kill();
     let _ = child.wait();
 }
 
-/// Waits until `deadline` for a program to exit; kills it then.
+/// SIGKILL to the program's process group. Called only while the program is not reaped
+/// yet (running, or exited and not waited for), so that the group's id cannot have
+/// been given to another process.
+fn kill_group(child: &Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        use nix::sys::signal::{Signal, killpg};
+        let _ = killpg(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    #[cfg(not(unix))]
+    let _ = child;
+}
+
+/// Whether the program has exited, without reaping it (its id stays reserved).
+fn has_exited(child: &Child) -> bool {
+    #[cfg(unix)]
+    {
+        use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+        let Ok(pid) = i32::try_from(child.id()) else {
+            return false;
+        };
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        matches!(
+            waitid(Id::Pid(nix::unistd::Pid::from_raw(pid)), flags),
+            Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..))
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = child;
+        true
+    }
+}
+
+/// Waits until `deadline` for a program to exit, then kills what it left in its process
+/// group; kills it all at the deadline.
 fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
     let mut pause = Duration::from_micros(50);
     loop {
+        if has_exited(child) {
+            kill_group(child);
+        }
         match child.try_wait() {
             Ok(Some(status)) => return Some(status),
             Ok(None) if Instant::now() < deadline => {
@@ -494,18 +536,28 @@ fn exec_case(
             let _ = io::copy(&mut rest, &mut io::sink());
         });
     }
-    let stdout = match receive.recv_timeout(timeout) {
-        Ok(Ok(stdout)) => stdout,
-        Ok(Err(e)) => {
-            kill(&mut child);
-            return Ok(Answer::Errored(format!("cannot read its output: {e}")));
-        }
-        Err(_) => {
-            kill(&mut child);
-            return Ok(Answer::Errored(format!(
-                "timed out: no answer within {} ms",
-                timeout.as_millis()
-            )));
+    // Its output ends when every process holding its stdout has ended: once the program
+    // itself has exited, what it left behind in its group is killed, so that a
+    // background child cannot keep the answer waiting.
+    let stdout = loop {
+        match receive.recv_timeout(Duration::from_millis(5)) {
+            Ok(Ok(stdout)) => break stdout,
+            Ok(Err(e)) => {
+                kill(&mut child);
+                return Ok(Answer::Errored(format!("cannot read its output: {e}")));
+            }
+            Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                if has_exited(&child) {
+                    kill_group(&child);
+                }
+            }
+            Err(_) => {
+                kill(&mut child);
+                return Ok(Answer::Errored(format!(
+                    "timed out: no answer within {} ms",
+                    timeout.as_millis()
+                )));
+            }
         }
     };
     let Some(status) = wait_until(&mut child, deadline) else {

@@ -25,6 +25,9 @@ KIND is one of:
                      protocol does not define, in exec mode
     wrong-seq        answers the case with the next request's sequence number (session mode)
     no-hello         never says hello: reads its stdin and stays silent (session mode)
+    orphan           starts a grandchild (`sleep 120`, which keeps the program's stdout
+                     and stderr open) and writes its pid to DIR/orphan.pid, then answers
+                     correctly: the harness must kill the whole process group (needs --dir)
     exit-then-no-hello
                      exits mid-session on the case, like `exit`, and the program started
                      again never says hello (session mode; needs --dir, where a file
@@ -43,6 +46,7 @@ import json
 import os
 import pathlib
 import signal
+import subprocess
 import sys
 import time
 
@@ -128,6 +132,9 @@ def faulty_answer(case, fault):
         return "errored", {"message": f"deliberately errored on {case['id']}"}
     elif fault == "wrong-seq":
         return "wrong-seq", (kind, body)
+    elif fault == "orphan":
+        child = subprocess.Popen(["sleep", "120"])
+        (DIRECTORY / "orphan.pid").write_text(str(child.pid))
     return kind, body
 
 
@@ -239,8 +246,13 @@ def exec_one(cases, fault, target, directory):
     return 0 if kind == "ok" else 1
 
 
+DIRECTORY = None
+
+
 def main():
+    global DIRECTORY
     mode, fault, target, directory, _ = parse_args(sys.argv[1:])
+    DIRECTORY = directory
     cases = load()
     if mode == "session":
         session(cases, fault, target, directory)

@@ -56,7 +56,7 @@ impl Throttles {
 
 fn print(lines: Vec<String>) {
     for line in lines {
-        eprintln!("heartwire monitor: {line}");
+        note!("heartwire monitor: {line}");
     }
 }
 
@@ -131,7 +131,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
             // Plain NATS: the reader never returns.
             Ok(()) => return,
             // TLS and the like: the general client below.
-            Err(reason) => eprintln!(
+            Err(reason) => note!(
                 "heartwire monitor: {}: {reason}; subscribing with the general client",
                 feeder.info.shown
             ),
@@ -169,7 +169,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
                     feeder.deliveries(batch);
                 }
                 feeder.info.health.disconnected(SystemClock.now());
-                eprintln!(
+                note!(
                     "heartwire monitor: {}: the subscription ended; connecting again",
                     feeder.info.shown
                 );
@@ -189,7 +189,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
 /// The first failure, then one line every 30 attempts (about 30 s).
 fn connect_failed(info: &LinkInfo, error: &str, failures: u32, pause: std::time::Duration) {
     if failures == 1 || failures.is_multiple_of(30) {
-        eprintln!(
+        note!(
             "heartwire monitor: {}: {error}; trying again in {} ms (attempt {failures})",
             info.shown,
             pause.as_millis()
