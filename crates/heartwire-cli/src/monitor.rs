@@ -514,18 +514,60 @@ fn read_snapshot(path: &Path) -> Result<Option<Snapshot>, String> {
 }
 
 /// Writes the snapshot beside `path` and renames it into place, so that a crash while
-/// writing leaves the previous one whole.
+/// writing leaves the previous one whole. The file beside it is made anew, readable by
+/// its owner only, and never through a link: whatever was planted at `<path>.part`
+/// (a symlink to a file of someone else's) is removed, not followed.
 fn write_snapshot(path: &Path, snapshot: &Snapshot) -> io::Result<()> {
     let text = serde_json::to_vec(snapshot).map_err(io::Error::other)?;
     let mut part = path.as_os_str().to_owned();
     part.push(".part");
-    std::fs::write(&part, text)?;
+    let part = PathBuf::from(part);
+    match std::fs::remove_file(&part) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    // create_new: O_CREAT|O_EXCL, which never follows a symlink, even a dangling one.
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&part)?;
+    file.write_all(&text)?;
+    file.sync_all()?;
+    drop(file);
     std::fs::rename(&part, path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn snapshots_are_private_and_a_planted_link_is_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("heartwire-snap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").expect("the victim");
+        let path = dir.join("state.json");
+        std::os::unix::fs::symlink(&victim, dir.join("state.json.part")).expect("the link");
+        let snapshot = Monitor::default().snapshot();
+        write_snapshot(&path, &snapshot).expect("written");
+        assert_eq!(
+            std::fs::read_to_string(&victim).ok().as_deref(),
+            Some("precious")
+        );
+        let mode = std::fs::metadata(&path)
+            .expect("the snapshot")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert!(read_snapshot(&path).is_ok_and(|s| s.is_some()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn tolerance_is_dead_or_late_and_dead() {
