@@ -297,11 +297,13 @@ impl PhiAccrual {
             && let Some(old) = self.history.pop_front()
         {
             self.sum -= u128::from(old);
-            self.squares -= u128::from(old) * u128::from(old);
+            self.squares = self.squares.saturating_sub(square(old));
         }
         self.history.push_back(interval);
         self.sum += u128::from(interval);
-        self.squares += u128::from(interval) * u128::from(interval);
+        // Two intervals near 2^64 ns (585 years) would overflow it: only a snapshot
+        // holds such, and a saturated sum gives a wide distribution, not a panic.
+        self.squares = self.squares.saturating_add(square(interval));
     }
 
     /// Recomputes the running sums from the history (after deserializing).
@@ -314,8 +316,7 @@ impl PhiAccrual {
         self.squares = self
             .history
             .iter()
-            .map(|&i| u128::from(i) * u128::from(i))
-            .sum();
+            .fold(0u128, |sum, &i| sum.saturating_add(square(i)));
     }
 
     /// Moves the last arrival forward by `by`, never past `limit` (a monitor stall).
@@ -392,6 +393,10 @@ impl Detector for PhiAccrual {
         let threshold = self.threshold(verdict);
         first_instant(last, |t| self.phi_at(t) >= threshold)
     }
+}
+
+fn square(interval: u64) -> u128 {
+    u128::from(interval) * u128::from(interval)
 }
 
 /// Equal settings, history and last arrival (the running sums follow from the history).

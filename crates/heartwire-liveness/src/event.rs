@@ -26,11 +26,14 @@ pub enum State {
     Stopped = 5,
     /// A Reventless plugin silent for its disconnect grace, or disconnected.
     Disconnected = 6,
+    /// A ping process reported a failure (`/fail`, a non-zero exit status); only a
+    /// success revives it.
+    Failed = 7,
 }
 
 impl State {
     /// Every state, in the order of their numbers.
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Starting,
         State::Alive,
         State::Degraded,
@@ -38,6 +41,7 @@ impl State {
         State::Dead,
         State::Stopped,
         State::Disconnected,
+        State::Failed,
     ];
 
     /// The state's name: `starting`, `alive`, ...
@@ -50,12 +54,17 @@ impl State {
             State::Dead => "dead",
             State::Stopped => "stopped",
             State::Disconnected => "disconnected",
+            State::Failed => "failed",
         }
     }
 
-    /// Whether only an observation can change it (`dead`, `stopped`, `disconnected`).
+    /// Whether only an observation can change it (`dead`, `stopped`, `disconnected`,
+    /// `failed`).
     pub const fn is_terminal(self) -> bool {
-        matches!(self, State::Dead | State::Stopped | State::Disconnected)
+        matches!(
+            self,
+            State::Dead | State::Stopped | State::Disconnected | State::Failed
+        )
     }
 
     pub(crate) const fn from_u8(n: u8) -> State {
@@ -66,7 +75,8 @@ impl State {
             3 => State::Late,
             4 => State::Dead,
             5 => State::Stopped,
-            _ => State::Disconnected,
+            6 => State::Disconnected,
+            _ => State::Failed,
         }
     }
 }
@@ -160,6 +170,10 @@ pub enum Reason {
     /// The process's connection ended without a goodbye: an MQTT Last Will
     /// (`spec/transports.md`), seen at once instead of after a timeout.
     Gone,
+    /// A ping said the job failed (`/fail`), without an exit status.
+    Failed,
+    /// A ping said the job ended with this exit status, never 0 (`/3`).
+    Exit(u8),
 }
 
 impl Reason {
@@ -183,13 +197,27 @@ impl Reason {
             Reason::Suspected => "suspected",
             Reason::Convicted => "convicted",
             Reason::Gone => "gone",
+            Reason::Failed => "failed",
+            Reason::Exit(_) => "exit",
+        }
+    }
+
+    /// The exit status a job reported, for [`Reason::Exit`].
+    pub const fn exit_status(self) -> Option<u8> {
+        match self {
+            Reason::Exit(status) => Some(status),
+            _ => None,
         }
     }
 }
 
+/// The name, and for [`Reason::Exit`] the status: `exit 3`.
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            Reason::Exit(status) => write!(f, "exit {status}"),
+            _ => f.write_str(self.as_str()),
+        }
     }
 }
 

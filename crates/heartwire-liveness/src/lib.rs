@@ -2,7 +2,7 @@
 //!
 //! The receiving side of heartbeats: a sans-I/O engine that turns the beats of every
 //! heartwire format into one state per process (`starting`, `alive`, `degraded`, `late`,
-//! `dead`, `stopped`, `disconnected`) and reports every change exactly once, as
+//! `dead`, `stopped`, `disconnected`, `failed`) and reports every change exactly once, as
 //! `spec/liveness.md` specifies. No sockets, no threads, no clock: broker adapters and
 //! the command line feed it decoded messages with their receive time, and poll it with
 //! the current time.
@@ -11,9 +11,11 @@
 //!   [`Monitor::observe_texts`] for a batch, faster with many processes), liveness
 //!   records ([`Monitor::observe_record`]), Reventless commands
 //!   ([`Monitor::observe_command`]) and HTTP pings on a schedule
-//!   ([`Monitor::expect_pings`], [`Monitor::observe_ping`]); [`Monitor::poll`] for the
-//!   [`Event`]s; [`Monitor::processes`] for the current states; a [`Snapshot`] to
-//!   survive a restart.
+//!   ([`Monitor::expect_pings`], [`Monitor::observe_ping_outcome`] with a
+//!   [`PingOutcome`] and a [`RunId`]: a failure is `failed` at once);
+//!   [`Monitor::poll`] for the [`Event`]s; [`Monitor::processes`] for the current states
+//!   (and a ping process's schedule and last ping, [`PingView`]); a [`Snapshot`] to
+//!   survive a restart, restored in bounded time whatever the file says.
 //! - [`detector`]: the deadline, phi accrual (Akka-compatible) and exponential
 //!   (Cassandra-style) failure detectors behind one [`Detector`](detector::Detector)
 //!   trait.
@@ -79,6 +81,7 @@ pub mod detector;
 mod event;
 mod link;
 mod monitor;
+mod ping;
 pub mod publisher;
 pub mod scheduler;
 mod snapshot;
@@ -86,4 +89,5 @@ mod snapshot;
 pub use event::{Cap, Change, Event, Reason, Source, State};
 pub use link::Link;
 pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
+pub use ping::{MAX_PING_MISSED, MAX_RUN_ID_LEN, PingOutcome, PingView, RunId, RunIdError};
 pub use snapshot::{RestoreError, Snapshot};

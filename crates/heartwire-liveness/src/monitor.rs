@@ -18,6 +18,7 @@ use heartwire::time::UnixTime;
 use crate::detector::{Adaptive, Deadline, Detector, DetectorChoice, Tolerance, Verdict};
 use crate::event::{Cap, Change, Event, Reason, Source, State};
 use crate::link::{LINK_MASK, Link, Outages};
+use crate::ping::{MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, PingView, RunId};
 
 /// The longest process name a monitor tracks, in bytes.
 pub const MAX_NAME_LEN: usize = 255;
@@ -76,7 +77,8 @@ pub struct Config {
     pub grace_rule: GraceRule,
     /// How long after a scheduled fire time a ping may arrive (60 s).
     pub ping_grace: Duration,
-    /// How many scheduled pings may be missing before a ping process is dead (3).
+    /// How many scheduled pings may be missing before a ping process is dead (3; 0
+    /// counts as 1, more than [`MAX_PING_MISSED`] as that).
     pub ping_missed: u32,
     /// The most processes tracked (2^20).
     pub max_processes: usize,
@@ -208,6 +210,8 @@ pub struct ProcessView<'a> {
     pub unreachable_since: Option<UnixTime>,
     /// A beatit process's last signal (`start/W`, `beat/P`, `degraded/P` or `stop`).
     pub signal: Option<Signal>,
+    /// A ping process's schedule and last ping (its kind, exit status and run id).
+    pub ping: Option<PingView<'a>>,
 }
 
 /// What a monitor's memory holds, in bytes (see [`Monitor::memory_footprint`]).
@@ -282,28 +286,6 @@ impl Entry {
     }
 }
 
-/// A ping process's schedule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct PingPlan {
-    pub(crate) rate: Rate,
-    /// Where the interval rates count from, in nanoseconds since the epoch (0: the
-    /// epoch, so `Minutes(5)` fires when the minute is divisible by 5).
-    pub(crate) anchor: u64,
-    pub(crate) grace: u64,
-    pub(crate) missed: u32,
-}
-
-impl PingPlan {
-    /// `grace` after the `k`-th fire time after `last`.
-    fn due(&self, last: u64, k: u32) -> Option<u64> {
-        let fire = self
-            .rate
-            .fire_times_anchored(unix(last), unix(self.anchor))
-            .nth(k.max(1) as usize - 1)?;
-        Some(nanos(fire).saturating_add(self.grace))
-    }
-}
-
 /// How an observation is ordered against the last accepted one.
 #[derive(Clone, Copy)]
 enum Order {
@@ -325,7 +307,7 @@ pub struct Monitor {
     garbage: usize,
     heap: BinaryHeap<Reverse<Entry>>,
     adaptive: HashMap<u32, Adaptive>,
-    pings: HashMap<u32, PingPlan>,
+    pings: HashMap<u32, PingProcess>,
     chosen: HashMap<String, DetectorChoice>,
     /// Record intervals set per service, in nanoseconds (else `Config::record_interval`).
     record_intervals: HashMap<String, u64>,
@@ -609,7 +591,8 @@ impl Monitor {
 
     /// Registers (or replaces) the ping schedule of `name` at `at`: pings are expected at
     /// the fire times of `rate` (`spec/liveness.md` §3.4), interval rates counted from
-    /// the epoch. The process is `starting`.
+    /// the epoch. The process is `starting`, unless it is `failed`: a new schedule does
+    /// not undo a failure. What its last ping said is kept.
     pub fn expect_pings(
         &mut self,
         name: &Process<'_>,
@@ -637,27 +620,72 @@ impl Monitor {
             rate,
             anchor: nanos(anchor),
             grace: duration_nanos(self.config.ping_grace),
-            missed: self.config.ping_missed.max(1),
+            missed: self.config.ping_missed.clamp(1, MAX_PING_MISSED),
         };
-        self.pings.insert(id, plan);
+        self.pings
+            .entry(id)
+            .and_modify(|p| p.plan = plan)
+            .or_insert(PingProcess {
+                plan,
+                last: None,
+                rid: None,
+            });
         let slot = &mut self.slots[id as usize];
         slot.last = at;
         slot.base = State::Starting as u8;
-        Ok(self.apply(id, State::Starting, Reason::Registered, at, before))
+        let state = if slot.state == State::Failed as u8 {
+            State::Failed
+        } else {
+            State::Starting
+        };
+        Ok(self.apply(id, state, Reason::Registered, at, before))
     }
 
-    /// An HTTP ping of `name` received at `at`.
+    /// A success ping of `name` received at `at`, without a run id: the same as
+    /// [`observe_ping_outcome`](Self::observe_ping_outcome) with
+    /// [`PingOutcome::Success`].
     pub fn observe_ping(&mut self, name: &Process<'_>, at: UnixTime) -> Result<State, Rejected> {
+        self.observe_ping_outcome(name, PingOutcome::Success, None, at)
+    }
+
+    /// An HTTP ping of the registered process `name` received at `at`, saying `outcome`,
+    /// in the run `rid` (`spec/liveness.md` §3.4): a success is a sign of life, `alive`;
+    /// a failure (`/fail`, a non-zero exit status) makes it `failed` at once, for reason
+    /// `failed` or `exit`, with no deadline until a success; a start or a log is a sign
+    /// of life that does not undo a failure. The outcome and the run id are kept as the
+    /// process's last ping ([`ProcessView::ping`], snapshots), replacing the previous
+    /// ones. A name with no schedule is [`Rejected::NotRegistered`], whatever the outcome.
+    pub fn observe_ping_outcome(
+        &mut self,
+        name: &Process<'_>,
+        outcome: PingOutcome,
+        rid: Option<RunId>,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
         let at = nanos(at);
         let id = self
             .find(Source::Ping, name.as_str())
             .ok_or(Rejected::NotRegistered)?;
         let id = self.admit_known(id, at, Order::Arrival)?;
         let before = self.armed_transition(id);
+        if let Some(ping) = self.pings.get_mut(&id) {
+            ping.last = Some(outcome);
+            ping.rid = rid;
+        }
         let slot = &mut self.slots[id as usize];
         slot.last = at;
-        slot.base = State::Alive as u8;
-        Ok(self.apply(id, State::Alive, Reason::Ping, at, before))
+        let (state, reason) = match outcome {
+            PingOutcome::Fail => (State::Failed, Reason::Failed),
+            PingOutcome::Exit(status @ 1..) => (State::Failed, Reason::Exit(status)),
+            PingOutcome::Start | PingOutcome::Log if slot.state == State::Failed as u8 => {
+                (State::Failed, Reason::Ping)
+            }
+            PingOutcome::Success | PingOutcome::Exit(0) | PingOutcome::Start | PingOutcome::Log => {
+                slot.base = State::Alive as u8;
+                (State::Alive, Reason::Ping)
+            }
+        };
+        Ok(self.apply(id, state, reason, at, before))
     }
 
     /// Chooses the detector of the beatit process `name`, now if it is tracked, else when
@@ -966,7 +994,7 @@ impl Monitor {
                 Reason::Grace,
             )),
             Source::Ping => {
-                let plan = self.pings.get(&id)?;
+                let plan = &self.pings.get(&id)?.plan;
                 if late {
                     plan.due(slot.last, plan.missed)
                         .map(|t| (t, State::Dead, Reason::Silent))
@@ -1196,7 +1224,8 @@ impl Monitor {
         self.live == 0
     }
 
-    fn view(&self, slot: &Slot) -> ProcessView<'_> {
+    fn view(&self, id: u32) -> ProcessView<'_> {
+        let slot = &self.slots[id as usize];
         let source = Source::from_u8(slot.kind);
         let state = State::from_u8(slot.state);
         let link = Link::of_kind(slot.kind);
@@ -1218,6 +1247,10 @@ impl Monitor {
             link,
             unreachable_since: self.outages.down_since(link).map(unix),
             signal,
+            ping: match source {
+                Source::Ping => self.pings.get(&id).map(PingProcess::view),
+                _ => None,
+            },
         }
     }
 
@@ -1225,14 +1258,15 @@ impl Monitor {
     pub fn processes(&self) -> impl Iterator<Item = ProcessView<'_>> + '_ {
         self.slots
             .iter()
-            .filter(|s| s.state < UNSEEN)
-            .map(|s| self.view(s))
+            .enumerate()
+            .filter(|(_, s)| s.state < UNSEEN)
+            .map(|(id, _)| self.view(id as u32))
     }
 
     /// One process.
     pub fn get(&self, source: Source, name: &str) -> Option<ProcessView<'_>> {
         let id = self.find(source, name)?;
-        Some(self.view(&self.slots[id as usize]))
+        Some(self.view(id))
     }
 
     /// The next change a process is due for if nothing more is heard from it: when, and
@@ -1262,7 +1296,7 @@ impl Monitor {
             }
             Source::Command => elapsed / slot.aux.max(1) as f64,
             Source::Ping => {
-                let due = self.pings.get(&id)?.due(slot.last, 1)?;
+                let due = self.pings.get(&id)?.plan.due(slot.last, 1)?;
                 elapsed / due.saturating_sub(slot.last).max(1) as f64
             }
         })
@@ -1280,6 +1314,7 @@ impl Monitor {
             }
         };
         let adaptive: usize = self.adaptive.values().map(Adaptive::heap_bytes).sum();
+        let pings: usize = self.pings.values().map(PingProcess::heap_bytes).sum();
         let total = self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * size_of::<u32>()
             + self.index.allocation_size()
@@ -1287,7 +1322,8 @@ impl Monitor {
             + self.names.capacity()
             + map(self.adaptive.capacity(), size_of::<(u32, Adaptive)>())
             + adaptive
-            + map(self.pings.capacity(), size_of::<(u32, PingPlan)>())
+            + map(self.pings.capacity(), size_of::<(u32, PingProcess)>())
+            + pings
             + self.events.capacity() * size_of::<Event>();
         Footprint {
             total,
@@ -1397,7 +1433,7 @@ pub(crate) struct PartProcess<'a> {
     pub(crate) last: u64,
     pub(crate) aux: u64,
     pub(crate) adaptive: Option<&'a Adaptive>,
-    pub(crate) ping: Option<&'a PingPlan>,
+    pub(crate) ping: Option<&'a PingProcess>,
 }
 
 /// One process to restore.
@@ -1409,5 +1445,5 @@ pub(crate) struct RestoredProcess {
     pub(crate) last: u64,
     pub(crate) aux: u64,
     pub(crate) adaptive: Option<Adaptive>,
-    pub(crate) ping: Option<PingPlan>,
+    pub(crate) ping: Option<PingProcess>,
 }

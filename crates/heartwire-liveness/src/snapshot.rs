@@ -4,6 +4,12 @@
 //! format) and read back by a monitor that restarted. The restored monitor's first poll
 //! treats the time since the snapshot's last poll as a stall: it convicts nobody for the
 //! time it was down.
+//!
+//! A snapshot is read from a file, so it is not trusted: restoring costs time in
+//! proportion to the processes it holds, whatever its numbers say, and a value no
+//! monitor writes is a [`RestoreError`] naming its member. Members added since the
+//! first snapshots (a ping's anchor and last ping) are optional, so older snapshots
+//! stay readable.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::detector::Adaptive;
 use crate::event::{Source, State};
-use crate::monitor::{Config, Monitor, PingPlan, Rejected, RestoredProcess};
+use crate::monitor::{Config, MAX_PROCESSES, Monitor, Rejected, RestoredProcess};
+use crate::ping::{MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, RunId};
 
 /// A monitor's state: every process and the time of its last poll.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +61,45 @@ struct SavedPing {
     anchor: u64,
     grace: u64,
     missed: u32,
+    /// The kind of the last ping (absent before the first, and in older snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_ping: Option<PingKind>,
+    /// The exit status of the last ping, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exit_status: Option<u8>,
+    /// The run id of the last ping, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rid: Option<String>,
+}
+
+/// A ping's kind as `spec/http.md` §5.4 names it ([`PingOutcome::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PingKind {
+    Success,
+    Start,
+    Log,
+    Fail,
+}
+
+impl PingKind {
+    fn of(outcome: PingOutcome) -> PingKind {
+        match outcome {
+            PingOutcome::Success | PingOutcome::Exit(0) => PingKind::Success,
+            PingOutcome::Start => PingKind::Start,
+            PingOutcome::Log => PingKind::Log,
+            PingOutcome::Fail | PingOutcome::Exit(_) => PingKind::Fail,
+        }
+    }
+
+    const fn as_str(self) -> &'static str {
+        match self {
+            PingKind::Success => "success",
+            PingKind::Start => "start",
+            PingKind::Log => "log",
+            PingKind::Fail => "fail",
+        }
+    }
 }
 
 /// Why a snapshot cannot be restored.
@@ -77,6 +123,15 @@ pub enum RestoreError {
     },
     /// A record interval is set for a name that is not a service name.
     InvalidInterval,
+    /// A member of a process holds a value no monitor writes.
+    InvalidValue {
+        /// The process's position.
+        index: usize,
+        /// The member: `state`, `ping.missed`, `ping.exit_status` or `ping.rid`.
+        field: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
     /// The monitor's configuration does not admit the process.
     Rejected {
         /// The process's position.
@@ -100,6 +155,11 @@ impl fmt::Display for RestoreError {
                     "process {index}: expected a ping schedule with a valid rate"
                 )
             }
+            RestoreError::InvalidValue {
+                index,
+                field,
+                expected,
+            } => write!(f, "process {index}: {field}: expected {expected}"),
             RestoreError::Rejected { index, reason } => write!(f, "process {index}: {reason}"),
         }
     }
@@ -134,11 +194,14 @@ impl Monitor {
                 last: p.last,
                 aux: p.aux,
                 detector: p.adaptive.cloned(),
-                ping: p.ping.map(|plan| SavedPing {
-                    rate: plan.rate.to_string(),
-                    anchor: plan.anchor,
-                    grace: plan.grace,
-                    missed: plan.missed,
+                ping: p.ping.map(|ping| SavedPing {
+                    rate: ping.plan.rate.to_string(),
+                    anchor: ping.plan.anchor,
+                    grace: ping.plan.grace,
+                    missed: ping.plan.missed,
+                    last_ping: ping.last.map(PingKind::of),
+                    exit_status: ping.last.and_then(PingOutcome::exit_status),
+                    rid: ping.rid.as_ref().map(|r| r.as_str().to_owned()),
                 }),
             })
             .collect();
@@ -154,10 +217,13 @@ impl Monitor {
         }
     }
 
-    /// A monitor with `config` and the state of `snapshot`.
+    /// A monitor with `config` and the state of `snapshot`, in time in proportion to
+    /// the processes and record intervals it holds, whatever the values in it.
     pub fn restore(config: Config, snapshot: Snapshot) -> Result<Monitor, RestoreError> {
+        // More than the monitor admits fails when the cap is reached: room for that many.
+        let room = config.max_processes.min(MAX_PROCESSES);
         let mut monitor = Monitor::new(config);
-        monitor.reserve(snapshot.processes.len(), 0);
+        monitor.reserve(snapshot.processes.len().min(room), 0);
         for (service, nanos) in snapshot.record_intervals {
             let name = ServiceName::new(&service).map_err(|_| RestoreError::InvalidInterval)?;
             monitor.set_record_interval(&name, Duration::from_nanos(nanos));
@@ -171,19 +237,15 @@ impl Monitor {
             if !valid {
                 return Err(RestoreError::InvalidName { index });
             }
+            if p.state == State::Failed && p.source != Source::Ping {
+                return Err(RestoreError::InvalidValue {
+                    index,
+                    field: "state",
+                    expected: "failed only for a ping process",
+                });
+            }
             let ping = match (p.source, p.ping) {
-                (Source::Ping, Some(ping)) => {
-                    let rate: Rate = ping
-                        .rate
-                        .parse()
-                        .map_err(|_| RestoreError::InvalidPing { index })?;
-                    Some(PingPlan {
-                        rate,
-                        anchor: ping.anchor,
-                        grace: ping.grace,
-                        missed: ping.missed.max(1),
-                    })
-                }
+                (Source::Ping, Some(ping)) => Some(restore_ping(index, ping)?),
                 (Source::Ping, None) => return Err(RestoreError::InvalidPing { index }),
                 _ => None,
             };
@@ -206,6 +268,50 @@ impl Monitor {
         monitor.set_last_poll(snapshot.polled_at);
         Ok(monitor)
     }
+}
+
+/// A ping process's schedule and last ping, checked.
+fn restore_ping(index: usize, ping: SavedPing) -> Result<PingProcess, RestoreError> {
+    let invalid = |field, expected| RestoreError::InvalidValue {
+        index,
+        field,
+        expected,
+    };
+    let rate: Rate = ping
+        .rate
+        .parse()
+        .map_err(|_| RestoreError::InvalidPing { index })?;
+    // The k-th fire time costs nothing more for a larger k, but a count no monitor
+    // writes is no state to resume from.
+    if !(1..=MAX_PING_MISSED).contains(&ping.missed) {
+        return Err(invalid("ping.missed", "1 to 1000"));
+    }
+    let last = match (ping.last_ping, ping.exit_status) {
+        (None, None) => None,
+        (None, Some(_)) => return Err(invalid("ping.exit_status", "none without last_ping")),
+        (Some(kind), status) => Some(PingOutcome::from_parts(kind.as_str(), status).ok_or(
+            invalid(
+                "ping.exit_status",
+                "0 for success, 1 to 255 for fail, none for start and log",
+            ),
+        )?),
+    };
+    let rid = match ping.rid {
+        None => None,
+        Some(rid) => Some(
+            RunId::new(&rid).map_err(|_| invalid("ping.rid", "1 to 64 bytes of visible ASCII"))?,
+        ),
+    };
+    Ok(PingProcess {
+        plan: PingPlan {
+            rate,
+            anchor: ping.anchor,
+            grace: ping.grace,
+            missed: ping.missed,
+        },
+        last,
+        rid,
+    })
 }
 
 fn is_zero(n: &u64) -> bool {
