@@ -10,7 +10,9 @@ use heartwire::record::Record;
 use heartwire::schedule::Rate;
 use heartwire::text::{Message, Process};
 use heartwire::time::{Timestamp, UnixTime};
-use heartwire_liveness::{Cap, Config, Event, Monitor, Rejected, Source, State};
+use heartwire_liveness::{
+    Cap, Config, Event, Monitor, PingOutcome, Rejected, RunId, Source, State,
+};
 use serde_json::{Value, json};
 
 const SUITE: &str = include_str!("../../../spec/vectors/liveness.json");
@@ -48,11 +50,17 @@ fn config(value: &Value) -> Config {
 fn event_json(event: &Event) -> Value {
     let at = |t: UnixTime| Value::from(t.as_nanos().to_string());
     match event {
-        Event::Changed(c) => json!({
-            "event": "changed", "source": c.source.as_str(), "process": c.process,
-            "old": c.old.map(State::as_str), "new": c.new.as_str(), "reason": c.reason.as_str(),
-            "at": at(c.at),
-        }),
+        Event::Changed(c) => {
+            let mut event = json!({
+                "event": "changed", "source": c.source.as_str(), "process": c.process,
+                "old": c.old.map(State::as_str), "new": c.new.as_str(),
+                "reason": c.reason.as_str(), "at": at(c.at),
+            });
+            if let Some(status) = c.reason.exit_status() {
+                event["exit_status"] = status.into();
+            }
+            event
+        }
         Event::Stalled { from, to } => {
             json!({"event": "stalled", "from": at(*from), "to": at(*to)})
         }
@@ -111,7 +119,22 @@ fn step(monitor: &mut Monitor, step: &Value) -> Option<Result<State, Rejected>> 
     }
     if let Some(name) = step["ping"].as_str() {
         let name = Process::new(name).unwrap_or_else(|e| panic!("{e}"));
-        return Some(monitor.observe_ping(&name, at));
+        let outcome = match &step["outcome"] {
+            Value::Null => PingOutcome::Success,
+            Value::Number(n) => PingOutcome::Exit(
+                n.as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .unwrap_or_else(|| panic!("an exit status: {n}")),
+            ),
+            Value::String(kind) => {
+                PingOutcome::from_parts(kind, None).unwrap_or_else(|| panic!("an outcome: {kind}"))
+            }
+            other => panic!("an outcome: {other}"),
+        };
+        let rid = step["rid"]
+            .as_str()
+            .map(|r| RunId::new(r).unwrap_or_else(|e| panic!("{e}")));
+        return Some(monitor.observe_ping_outcome(&name, outcome, rid, at));
     }
     if let Some(name) = step["gone"].as_str() {
         let name = Process::new(name).unwrap_or_else(|e| panic!("{e}"));
@@ -169,6 +192,24 @@ fn every_case() {
             };
             let got = monitor.get(source, name).map(|v| v.state.as_str());
             assert_eq!(got, state.as_str(), "{id}: {key}");
+        }
+        let pings = case["expect"]["pings"].as_object().into_iter().flatten();
+        for (name, expected) in pings {
+            let ping = monitor
+                .get(Source::Ping, name)
+                .and_then(|v| v.ping)
+                .unwrap_or_else(|| panic!("{id}: no ping process {name}"));
+            let mut got = json!({});
+            if let Some(last) = ping.last_ping {
+                got["last_ping"] = last.kind().into();
+                if let Some(status) = last.exit_status() {
+                    got["exit_status"] = status.into();
+                }
+            }
+            if let Some(rid) = ping.rid {
+                got["rid"] = rid.as_str().into();
+            }
+            assert_eq!(&got, expected, "{id}: the last ping of {name}");
         }
     }
 }

@@ -22,7 +22,7 @@ fn the_liveness_vectors_are_valid_by_their_schema() {
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert!(file["cases"].as_array().map_or(0, Vec::len) >= 20);
+    assert!(file["cases"].as_array().map_or(0, Vec::len) >= 29);
 }
 
 /// Each change to the first case makes the file invalid.
@@ -69,6 +69,64 @@ fn broken_scenarios_are_rejected() {
     for (what, change) in breaks {
         let mut broken = file.clone();
         change(&mut broken["cases"][0]);
+        assert!(!validator.is_valid(&broken), "accepted: {what}");
+    }
+}
+
+/// Each change to the case of a start and a failure makes the file invalid: pings'
+/// outcomes and run ids, exit statuses of events, the last pings expected.
+#[test]
+fn broken_ping_outcomes_are_rejected() {
+    let file: Value = serde_json::from_str(FILE).expect("JSON");
+    let validator = validator();
+    let index = file["cases"]
+        .as_array()
+        .and_then(|cases| {
+            cases
+                .iter()
+                .position(|c| c["id"] == "liveness.ping.start-then-failure")
+        })
+        .expect("the case");
+    // Steps: 0 registration, 1 start with a rid, 2 exit 1, 3 poll. Events: 2 is the exit.
+    type Break = fn(&mut Value);
+    let breaks: [(&str, Break); 10] = [
+        ("an unknown outcome", |c| {
+            c["input"]["steps"][1]["outcome"] = json!("explode");
+        }),
+        ("an exit status of 256", |c| {
+            c["input"]["steps"][2]["outcome"] = json!(256);
+        }),
+        ("an outcome without a ping", |c| {
+            c["input"]["steps"][3]["outcome"] = json!("fail");
+        }),
+        ("a run id without a ping", |c| {
+            c["input"]["steps"][3]["rid"] = json!("r");
+        }),
+        ("a run id of 65 bytes", |c| {
+            c["input"]["steps"][1]["rid"] = json!("r".repeat(65));
+        }),
+        ("a run id with a space", |c| {
+            c["input"]["steps"][1]["rid"] = json!("run 1");
+        }),
+        ("an exit event without its status", |c| {
+            if let Some(event) = c["expect"]["events"][2].as_object_mut() {
+                event.remove("exit_status");
+            }
+        }),
+        ("an exit status on another reason", |c| {
+            c["expect"]["events"][1]["exit_status"] = json!(1);
+        }),
+        ("an exit event with status 0", |c| {
+            c["expect"]["events"][2]["exit_status"] = json!(0);
+        }),
+        ("an unknown member of a last ping", |c| {
+            c["expect"]["pings"]["nightly"]["status"] = json!(1);
+        }),
+    ];
+    assert!(validator.is_valid(&file));
+    for (what, change) in breaks {
+        let mut broken = file.clone();
+        change(&mut broken["cases"][index]);
         assert!(!validator.is_valid(&broken), "accepted: {what}");
     }
 }

@@ -15,16 +15,16 @@ use super::common::{NonEmptyString, Timestamp, never_null};
 ///
 /// The liveness engine's conformance scenarios (spec/liveness.md §9): each case drives a
 /// monitor through timed steps (beatit messages, records, commands, ping registrations,
-/// pings, MQTT wills and polls) and lists every event the polls must return and the
-/// final state of every process. Versioned on its own (semver), outside the wire-format
+/// pings with their outcomes, MQTT wills and polls) and lists every event the polls must
+/// return, the final state of every process and what ping processes' last pings said. Versioned on its own (semver), outside the wire-format
 /// suite of `heartwire verify`, whose protocol carries one input per case.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("examples" = [{
     "suite": "heartwire-liveness",
-    "version": "1.2.0",
+    "version": "1.3.0",
     "spec": "spec/liveness.md",
-    "spec_version": "1.2.0",
+    "spec_version": "1.4.0",
     "format": "liveness",
     "cases": [{
         "id": "liveness.text.late-then-dead",
@@ -148,7 +148,7 @@ pub enum GraceRule {
     {"required": ["ping"]},
     {"required": ["gone"]},
     {"required": ["poll"], "not": {"required": ["rejected"]}}
-]))]
+]), extend("dependentRequired" = {"outcome": ["ping"], "rid": ["ping"]}))]
 pub struct Step {
     /// The instant of the step: the receive time of an observation, the time of a poll.
     pub at: Timestamp,
@@ -167,6 +167,12 @@ pub struct Step {
     /// An HTTP ping of this process.
     #[schemars(transform = never_null)]
     pub ping: Option<NonEmptyString>,
+    /// What the ping said (§3.4); absent: a success.
+    #[schemars(transform = never_null)]
+    pub outcome: Option<PingOutcome>,
+    /// The run id of the ping: 1 to 64 bytes of visible ASCII (§3.4).
+    #[schemars(transform = never_null, regex(pattern = r"^[!-~]{1,64}$"))]
+    pub rid: Option<String>,
     /// The MQTT Last Will of this beatit process (spec/transports.md).
     #[schemars(transform = never_null)]
     pub gone: Option<NonEmptyString>,
@@ -193,6 +199,45 @@ pub struct PingRegistration {
     /// epoch.
     #[schemars(transform = never_null)]
     pub anchor: Option<Timestamp>,
+}
+
+/// What a ping said (spec/liveness.md §3.4, spec/http.md §5.1): its kind, or the exit
+/// status a job ended with (0 is a success, 1 to 255 a failure).
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum PingOutcome {
+    /// `success`, `start`, `log` or `fail`.
+    Kind(PingKind),
+    /// An exit status.
+    ExitStatus(#[schemars(range(min = 0, max = 255))] u8),
+}
+
+/// The kind of a ping.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PingKind {
+    /// The job succeeded, or the pinger is alive.
+    Success,
+    /// A run began.
+    Start,
+    /// A run goes on.
+    Log,
+    /// The job failed.
+    Fail,
+}
+
+/// What the last ping of a ping process said, at the end of a scenario (§3.4).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LastPing {
+    /// Its kind (a non-zero exit status is a `fail`, 0 a `success`).
+    pub last_ping: PingKind,
+    /// Its exit status, when it had one.
+    #[schemars(transform = never_null, range(min = 0, max = 255))]
+    pub exit_status: Option<u8>,
+    /// Its run id, when it had one.
+    #[schemars(transform = never_null, regex(pattern = r"^[!-~]{1,64}$"))]
+    pub rid: Option<String>,
 }
 
 /// Why the engine rejects an observation (spec/liveness.md §5).
@@ -227,6 +272,10 @@ pub struct ScenarioExpect {
     /// is tracked.
     #[schemars(extend("propertyNames" = {"pattern": "^(text|record|command|ping):.+$"}))]
     pub states: BTreeMap<String, StateName>,
+    /// What the last ping of ping processes said at the end, by process name; absent:
+    /// not checked.
+    #[schemars(transform = never_null)]
+    pub pings: Option<BTreeMap<String, LastPing>>,
 }
 
 /// An event of spec/liveness.md §7.
@@ -234,6 +283,11 @@ pub struct ScenarioExpect {
 #[serde(tag = "event", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ExpectedEvent {
     /// A process changed state.
+    #[schemars(extend(
+        "if" = {"properties": {"reason": {"const": "exit"}}},
+        "then" = {"required": ["exit_status"]},
+        "else" = {"not": {"required": ["exit_status"]}}
+    ))]
     Changed {
         /// Where the process is known from.
         source: SourceName,
@@ -245,6 +299,9 @@ pub enum ExpectedEvent {
         new: StateName,
         /// Why (§7).
         reason: ReasonName,
+        /// The exit status a ping reported, for reason `exit` only (1 to 255).
+        #[schemars(transform = never_null, range(min = 1, max = 255))]
+        exit_status: Option<u8>,
         /// The instant of the change.
         at: Timestamp,
     },
@@ -310,6 +367,8 @@ pub enum StateName {
     Stopped,
     /// A Reventless plugin past its grace.
     Disconnected,
+    /// A ping process that reported a failure.
+    Failed,
 }
 
 /// Why a state changed (§7).
@@ -350,4 +409,8 @@ pub enum ReasonName {
     Convicted,
     /// The MQTT Last Will of the process came.
     Gone,
+    /// A ping said the job failed (`/fail`).
+    Failed,
+    /// A ping gave a non-zero exit status (in the event's `exit_status`).
+    Exit,
 }
