@@ -19,6 +19,10 @@ the case id:
   redact_url       no vectors: the URL_SEEDS below, credentials holding the characters
                    that end parts of a URL (`/ # ? @ : % ,`), percent-encoded and
                    non-ASCII, as user, password and host lines, and whole URLs.
+  snapshot_restore no vectors: the SNAPSHOT_SEEDS below, liveness monitor snapshots (a
+                   process of every kind as the engine writes them, the older format,
+                   a failed ping, and numbers at the limits of their types), as compact
+                   JSON.
 
 Files that earlier runs wrote for cases that no longer exist are removed; files whose
 names do not start with the suite's prefix ("text.", "record.", ...: hand-written seeds,
@@ -117,6 +121,190 @@ def url_seeds():
     return {"url." + name: text.encode("utf-8") for name, text in URL_SEEDS.items()}
 
 
+U64_MAX = 2**64 - 1
+
+# A snapshot with a process of every kind, as heartwire-liveness writes it (the monitor
+# of `every_kind` in crates/heartwire-liveness/tests/restore.rs).
+EVERY_KIND = json.loads("""
+{
+ "polled_at": 1700000015000000000,
+ "processes": [
+  {
+   "source": "text",
+   "name": "deadline",
+   "state": "alive",
+   "base": "alive",
+   "last": 1700000010000000000,
+   "aux": 5000000000
+  },
+  {
+   "source": "text",
+   "name": "exp",
+   "state": "alive",
+   "base": "alive",
+   "last": 1700000010000000000,
+   "aux": 5000000000,
+   "detector": {
+    "detector": "exponential",
+    "config": {
+     "threshold": 8.0,
+     "suspect": 1.0,
+     "window": 1000,
+     "initial": 2000000000,
+     "max_interval": null
+    },
+    "window": [
+     2000000000,
+     5000000000,
+     5000000000
+    ],
+    "last": 1700000010000000000
+   }
+  },
+  {
+   "source": "text",
+   "name": "phi",
+   "state": "alive",
+   "base": "alive",
+   "last": 1700000010000000000,
+   "aux": 5000000000,
+   "detector": {
+    "detector": "phi",
+    "config": {
+     "threshold": 8.0,
+     "suspect": 1.0,
+     "max_sample_size": 1000,
+     "min_std_deviation": 100000000,
+     "acceptable_heartbeat_pause": 3000000000,
+     "first_heartbeat_estimate": 1000000000,
+     "cdf": "logistic"
+    },
+    "history": [
+     750000000,
+     1250000000,
+     5000000000,
+     5000000000
+    ],
+    "last": 1700000010000000000
+   }
+  },
+  {
+   "source": "record",
+   "name": "svc",
+   "state": "alive",
+   "base": "alive",
+   "last": 1700000010000000000,
+   "aux": 1700000010000000000
+  },
+  {
+   "source": "command",
+   "name": "plugin@1",
+   "state": "alive",
+   "base": "alive",
+   "last": 1700000010000000000,
+   "aux": 420000000000
+  },
+  {
+   "source": "ping",
+   "name": "cam",
+   "state": "starting",
+   "base": "starting",
+   "last": 1700000010000000000,
+   "aux": 0,
+   "ping": {
+    "rate": "Minutes(30)",
+    "anchor": 900000000000,
+    "grace": 60000000000,
+    "missed": 3
+   }
+  },
+  {
+   "source": "ping",
+   "name": "job",
+   "state": "failed",
+   "base": "starting",
+   "last": 1700000011000000000,
+   "aux": 0,
+   "ping": {
+    "rate": "Weekdays(3,0)",
+    "grace": 60000000000,
+    "missed": 3,
+    "last_ping": "fail",
+    "exit_status": 2,
+    "rid": "019ab0e2-7c41-7d2e-8f1a-0b9c8d7e6f5a"
+   }
+  }
+ ],
+ "record_intervals": {
+  "svc": 600000000000
+ }
+}
+""")
+
+
+def ping(state, rate, **members):
+    """A ping process named "job" with a schedule and any other ping members."""
+    saved = {"rate": rate, "grace": 60_000_000_000, "missed": 3}
+    saved.update(members)
+    return {"source": "ping", "name": "job", "state": state, "base": "alive",
+            "last": 1_700_000_000_000_000_000, "aux": 0, "ping": saved}
+
+
+def text(name, last, aux, **members):
+    process = {"source": "text", "name": name, "state": "alive", "base": "alive",
+               "last": last, "aux": aux}
+    process.update(members)
+    return process
+
+
+# The snapshot_restore target reads its input as a JSON snapshot (fuzz/src/snapshot.rs).
+# Seed name (without the "snapshot." prefix) -> the snapshot.
+SNAPSHOT_SEEDS = {
+    "empty": {"processes": []},
+    "every-kind": EVERY_KIND,
+    # Issue 15: this hung start-up at full CPU; it is now refused.
+    "missed-of-issue-15": {"polled_at": 1_700_000_000_000_000_000,
+                           "processes": [ping("alive", "Minutes(5)", missed=4294967295)]},
+    "missed-most": {"processes": [ping("late", "Weekdays(17,0)", missed=1000)]},
+    "failed-ping": {"processes": [ping("failed", "Daily(3,0)", anchor=900_000_000_000,
+                                       last_ping="fail", exit_status=3,
+                                       rid="019ab0e2-7c41-7d2e-8f1a-0b9c8d7e6f5a")]},
+    "older-format": {"processes": [ping("alive", "Minutes(5)")]},
+    "duplicate": {"processes": [text("a", 0, 5_000_000_000)] * 2},
+    "extremes": {
+        "polled_at": U64_MAX,
+        "processes": [
+            text("deadline", U64_MAX, U64_MAX),
+            text("phi", U64_MAX, 0, detector={
+                "detector": "phi",
+                "config": {"threshold": 1e308, "suspect": -1e308, "max_sample_size": U64_MAX,
+                           "min_std_deviation": 0, "acceptable_heartbeat_pause": U64_MAX,
+                           "first_heartbeat_estimate": U64_MAX, "cdf": "exact"},
+                "history": [U64_MAX, U64_MAX, 0], "last": U64_MAX}),
+            text("exp", 0, 1, detector={
+                "detector": "exponential",
+                "config": {"threshold": 0.0, "suspect": 1e308, "window": 0, "initial": 0,
+                           "max_interval": 0},
+                "window": [0, 0], "last": 0}),
+            {"source": "record", "name": "svc", "state": "late", "base": "alive",
+             "last": U64_MAX, "aux": U64_MAX},
+            {"source": "command", "name": "plugin@1", "state": "starting",
+             "base": "starting", "last": U64_MAX, "aux": U64_MAX},
+            ping("starting", "Single(9999,12,31,23,59)", anchor=U64_MAX, grace=U64_MAX,
+                 missed=1000),
+        ],
+        "record_intervals": {"svc": 0, "other": U64_MAX},
+    },
+}
+
+
+def snapshot_seeds():
+    return {
+        "snapshot." + name: json.dumps(doc, separators=(",", ":")).encode("utf-8")
+        for name, doc in SNAPSHOT_SEEDS.items()
+    }
+
+
 # (corpus folder, case id prefix, the seeds as {file name: content}) of every target
 def wanted_seeds():
     for vectors, folder, prefix, seed in SUITES:
@@ -124,6 +312,7 @@ def wanted_seeds():
         with path.open(encoding="utf-8") as f:
             yield folder, prefix, vectors, seeds(json.load(f), prefix, seed)
     yield "redact_url", "url.", "URL_SEEDS", url_seeds()
+    yield "snapshot_restore", "snapshot.", "SNAPSHOT_SEEDS", snapshot_seeds()
 
 
 def file_name(case_id, prefix):

@@ -2,8 +2,9 @@
 //! those targets, on stable Rust, as part of `cargo test`.
 //!
 //! Each corpus holds the inputs of the conformance vectors (`fuzz/seed-corpus.py`; for
-//! `redact_url`, the URLs and credentials listed there), hand-written seeds, and every
-//! input a fuzzing run found that broke something.
+//! `redact_url`, the URLs and credentials listed there; for `snapshot_restore`, the
+//! snapshots listed there), hand-written seeds, and every input a fuzzing run found that
+//! broke something.
 
 use std::path::Path;
 
@@ -13,6 +14,8 @@ pub mod command;
 pub mod record;
 #[path = "../fuzz/src/schedule.rs"]
 pub mod schedule;
+#[path = "../fuzz/src/snapshot.rs"]
+pub mod snapshot;
 #[path = "../fuzz/src/text.rs"]
 pub mod text;
 #[path = "../fuzz/src/url.rs"]
@@ -24,6 +27,9 @@ const MIN_CORPUS_FILES: usize = 45;
 
 /// The same for the corpus of `redact_url`, seeded from `URL_SEEDS` in `seed-corpus.py`.
 const MIN_URL_CORPUS_FILES: usize = 20;
+
+/// The same for the corpus of `snapshot_restore`, seeded from `SNAPSHOT_SEEDS`.
+const MIN_SNAPSHOT_CORPUS_FILES: usize = 8;
 
 /// Runs every file of `fuzz/corpus/<target>/`, of which there must be `min_files`,
 /// through `check`, naming the file that breaks it before letting its panic through.
@@ -81,4 +87,13 @@ fn schedule_decode_corpus() {
 #[test]
 fn redact_url_corpus() {
     replay("redact_url", MIN_URL_CORPUS_FILES, url::redact_url);
+}
+
+#[test]
+fn snapshot_restore_corpus() {
+    replay(
+        "snapshot_restore",
+        MIN_SNAPSHOT_CORPUS_FILES,
+        snapshot::snapshot_restore,
+    );
 }

@@ -5,5 +5,6 @@
 pub mod command;
 pub mod record;
 pub mod schedule;
+pub mod snapshot;
 pub mod text;
 pub mod url;
