@@ -478,17 +478,19 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let status = match spawned {
         Err(e) => {
             drop(forwarding);
-            let message = format!("cannot run {}: {e}", program.to_string_lossy());
-            note!("heartwire run: {message}");
-            tail.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(format!("{message}\n").as_bytes());
-            // The shell's status for a command not found or not executable.
-            if e.kind() == io::ErrorKind::NotFound {
+            // The shell's status for a command not found or not executable: a job that
+            // never ran is a failure, sent as one (never a success, never nothing).
+            let status = if e.kind() == io::ErrorKind::NotFound {
                 127
             } else {
                 126
-            }
+            };
+            let message = format!("cannot run {}: {e}", program.to_string_lossy());
+            note!("heartwire run: {message}; reporting exit status {status}");
+            tail.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(format!("{message}\n").as_bytes());
+            status
         }
         Ok(mut child) => {
             let (done, outputs_done) = mpsc::channel();
