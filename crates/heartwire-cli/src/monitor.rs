@@ -25,7 +25,7 @@ use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
 use tokio::sync::Notify;
 
 use crate::brokers::Broker;
-use events::{LinkEvent, event_json, event_line, lost_json, lost_line};
+use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
 
 /// `heartwire monitor`'s options.
@@ -238,6 +238,8 @@ async fn watch(
         recent: Vec::new(),
         view,
         unwritable: None,
+        writer: EventWriter::default(),
+        lines: String::new(),
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -330,6 +332,9 @@ struct Watch {
     view: View,
     /// Why stdout could not be written, once it could not.
     unwritable: Option<io::Error>,
+    writer: EventWriter,
+    /// The JSON lines of one poll, kept allocated between polls.
+    lines: String,
 }
 
 impl Watch {
@@ -412,20 +417,26 @@ impl Watch {
         if events.is_empty() {
             return;
         }
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        for event in &events {
-            match self.view {
-                View::Json => {
-                    let written = writeln!(out, "{}", event_json(event));
-                    self.check_written(written);
+        match self.view {
+            View::Json => {
+                let mut text = std::mem::take(&mut self.lines);
+                text.clear();
+                for event in &events {
+                    self.writer.line(event, &mut text);
                 }
-                View::Table => self.recent.push(event_line(event)),
+                let written = io::stdout().lock().write_all(text.as_bytes());
+                self.check_written(written);
+                // A burst's memory is not kept.
+                if text.capacity() > 1 << 20 {
+                    text = String::new();
+                }
+                self.lines = text;
+            }
+            View::Table => {
+                self.recent.extend(events.iter().map(event_line));
+                self.trim_recent();
             }
         }
-        let flushed = out.flush();
-        self.check_written(flushed);
-        self.trim_recent();
     }
 
     fn trim_recent(&mut self) {

@@ -301,7 +301,7 @@ pub struct Monitor {
     config: Config,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    index: HashTable<u32>,
+    index: HashTable<Key>,
     hasher: DefaultHashBuilder,
     names: String,
     garbage: usize,
@@ -366,14 +366,7 @@ impl Monitor {
         self.slots.reserve(additional);
         self.heap.reserve(additional);
         self.names.reserve(name_bytes);
-        let Monitor {
-            index,
-            slots,
-            names,
-            hasher,
-            ..
-        } = self;
-        index.reserve(additional, |&id| rehash(hasher, names, slots, id));
+        self.index.reserve(additional, Key::hash);
     }
 
     // ---- observations ----------------------------------------------------------------
@@ -413,9 +406,12 @@ impl Monitor {
 
     /// Reads what a lookup of the name will read, for its cache lines only.
     fn touch(&self, source: Source, name: &str) {
-        let hash = self.hasher.hash_one((source as u8, name));
-        let found = self.index.find(hash, |&id| {
-            let slot = self.slots.get(id as usize);
+        let tag = self.tag(source, name);
+        let found = self.index.find(Key::spread(tag), |key| {
+            if key.tag != tag {
+                return false;
+            }
+            let slot = self.slots.get(key.id as usize);
             let first = slot.and_then(|s| self.names.as_bytes().get(s.name as usize));
             // The loads must happen; the comparison never matches.
             std::hint::black_box(first);
@@ -722,18 +718,19 @@ impl Monitor {
 
     /// Stops tracking a process; `false` if it was not tracked.
     pub fn forget(&mut self, source: Source, name: &str) -> bool {
-        let hash = self.hasher.hash_one((source as u8, name));
+        let tag = self.tag(source, name);
         let Monitor {
             index,
             slots,
             names,
             ..
         } = self;
-        let Ok(entry) = index.find_entry(hash, |&id| matches(slots, names, id, source, name))
-        else {
+        let Ok(entry) = index.find_entry(Key::spread(tag), |key| {
+            key.tag == tag && matches(slots, names, key.id, source, name)
+        }) else {
             return false;
         };
-        let (id, _) = entry.remove();
+        let (Key { id, .. }, _) = entry.remove();
         let slot = &mut self.slots[id as usize];
         slot.state = FREE;
         slot.kind &= !ADAPTIVE;
@@ -1071,13 +1068,20 @@ impl Monitor {
 
     // ---- the index -------------------------------------------------------------------
 
+    /// The index tag of a name: 32 bits of its hash, kept in the index, so that growing
+    /// the index never reads the names again, and a lookup compares names only when the
+    /// tags agree.
+    fn tag(&self, source: Source, name: &str) -> u32 {
+        (self.hasher.hash_one((source as u8, name)) >> 32) as u32
+    }
+
     fn find(&self, source: Source, name: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one((source as u8, name));
+        let tag = self.tag(source, name);
         self.index
-            .find(hash, |&id| {
-                matches(&self.slots, &self.names, id, source, name)
+            .find(Key::spread(tag), |key| {
+                key.tag == tag && matches(&self.slots, &self.names, key.id, source, name)
             })
-            .copied()
+            .map(|key| key.id)
     }
 
     /// The id of the process an observation at `at` is about, created if new, after the
@@ -1193,15 +1197,9 @@ impl Monitor {
             }
         };
         self.live += 1;
-        let hash = self.hasher.hash_one((source as u8, name));
-        let Monitor {
-            index,
-            slots,
-            names,
-            hasher,
-            ..
-        } = self;
-        index.insert_unique(hash, id, |&i| rehash(hasher, names, slots, i));
+        let tag = self.tag(source, name);
+        self.index
+            .insert_unique(Key::spread(tag), Key { id, tag }, Key::hash);
         if source == Source::Text {
             let choice = match self.chosen.remove(name) {
                 Some(choice) => choice,
@@ -1411,10 +1409,23 @@ fn matches(slots: &[Slot], names: &str, id: u32, source: Source, name: &str) -> 
         .is_some_and(|s| s.kind & 3 == source as u8 && name_of(names, s) == name)
 }
 
-fn rehash(hasher: &DefaultHashBuilder, names: &str, slots: &[Slot], id: u32) -> u64 {
-    match slots.get(id as usize) {
-        Some(s) => hasher.hash_one((s.kind & 3, name_of(names, s))),
-        None => 0,
+/// An entry of the name index: a process id and its name's tag ([`Monitor::tag`]).
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    id: u32,
+    tag: u32,
+}
+
+impl Key {
+    /// The table's hash of a tag: its 32 bits spread over 64 by a multiplication with
+    /// an odd constant (the golden ratio's), so that both the bucket bits (low) and the
+    /// control bits (high) of the table vary.
+    const fn spread(tag: u32) -> u64 {
+        (tag as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn hash(&self) -> u64 {
+        Key::spread(self.tag)
     }
 }
 

@@ -88,6 +88,84 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Value {
     }
 }
 
+/// Writes events as JSON lines (`spec/liveness.md` §7) straight into a buffer: a
+/// million processes seen for the first time are a million `changed` lines, and
+/// building a JSON tree and formatting a date for each cost more than judging the beats
+/// did. The members come in the order `serde_json` would sort them, as before.
+#[derive(Debug, Default)]
+pub(crate) struct EventWriter {
+    /// The second whose date and time `prefix` holds.
+    second: Option<i64>,
+    /// `2026-12-03T11:46:23.` of that second.
+    prefix: String,
+}
+
+impl EventWriter {
+    /// `at` as RFC 3339 in UTC to the millisecond, appended to `out`.
+    fn time(&mut self, at: UnixTime, out: &mut String) {
+        if self.second != Some(at.secs()) {
+            let whole = UnixTime::new(at.secs(), 0);
+            let text = time(whole);
+            // `....:SS.000Z` without its milliseconds and zone.
+            self.prefix = text[..text.len() - 4].to_owned();
+            self.second = Some(at.secs());
+        }
+        out.push_str(&self.prefix);
+        let millis = at.subsec_nanos() / 1_000_000;
+        out.push(char::from(b'0' + (millis / 100) as u8));
+        out.push(char::from(b'0' + (millis / 10 % 10) as u8));
+        out.push(char::from(b'0' + (millis % 10) as u8));
+        out.push('Z');
+    }
+
+    /// One event as a JSON line, appended to `out`.
+    pub(crate) fn line(&mut self, event: &Event, out: &mut String) {
+        match event {
+            Event::Changed(c) => {
+                out.push_str("{\"at\":\"");
+                self.time(c.at, out);
+                out.push_str("\",\"event\":\"changed\",\"new\":\"");
+                out.push_str(c.new.as_str());
+                out.push_str("\",\"old\":");
+                match c.old {
+                    Some(old) => {
+                        out.push('"');
+                        out.push_str(old.as_str());
+                        out.push('"');
+                    }
+                    None => out.push_str("null"),
+                }
+                out.push_str(",\"process\":");
+                json_string(&c.process, out);
+                out.push_str(",\"reason\":\"");
+                out.push_str(c.reason.as_str());
+                out.push_str("\",\"source\":\"");
+                out.push_str(c.source.as_str());
+                out.push_str("\"}\n");
+            }
+            other => {
+                out.push_str(&event_json(other).to_string());
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// `text` as a JSON string: a process name is plain ASCII and goes as it is; a command
+/// id may hold anything, and is escaped.
+fn json_string(text: &str, out: &mut String) {
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(text).to_string());
+    }
+}
+
 /// A link's connection changed (`spec/liveness.md` §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LinkEvent {
@@ -167,6 +245,43 @@ mod tests {
         assert_eq!(span(Duration::from_millis(12_500)), "12.5s");
         assert_eq!(span(Duration::from_secs(245)), "4m05s");
         assert_eq!(span(Duration::from_secs(3 * 3600 + 120)), "3h02m");
+    }
+
+    #[test]
+    fn event_lines_are_what_the_json_tree_gave() {
+        use heartwire_liveness::{Change, Reason, Source};
+        let mut writer = EventWriter::default();
+        let base = UnixTime::new(1_700_000_000, 7_000_000);
+        for (i, (process, old)) in [
+            ("api", None),
+            ("billing.worker-1", Some(State::Late)),
+            ("odd \"id\" \\ é\u{1}", Some(State::Alive)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let event = Event::Changed(Change {
+                process: process.to_owned(),
+                source: Source::Command,
+                old,
+                new: State::Dead,
+                reason: Reason::Silent,
+                at: UnixTime::new(
+                    base.secs() + i as i64 / 2,
+                    base.subsec_nanos() + i as u32 * 99_000_000,
+                ),
+            });
+            let mut line = String::new();
+            writer.line(&event, &mut line);
+            assert_eq!(line, format!("{}\n", event_json(&event)));
+        }
+        let stall = Event::Stalled {
+            from: base,
+            to: base,
+        };
+        let mut line = String::new();
+        writer.line(&stall, &mut line);
+        assert_eq!(line, format!("{}\n", event_json(&stall)));
     }
 
     #[test]
