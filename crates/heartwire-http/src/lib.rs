@@ -9,7 +9,10 @@
 //!   healthchecks.io, Dead Man's Snitch, Cronitor, a plain URL, or heartwire's
 //!   receiver.
 //! - [`receiver`]: an HTTP/1.1 server (hyper on tokio) that feeds pings and beatit text
-//!   into a shared [`heartwire_liveness::Monitor`] and serves its state at `/status`.
+//!   into a shared [`heartwire_liveness::Monitor`], forgets a ping process on `DELETE`,
+//!   serves the state at `/status` a page at a time, and bounds everything a client can
+//!   make it use ([`ReceiverConfig`], `spec/http.md` §5.5); with a [`PingKey`], only
+//!   clients that know it are heard.
 //!
 //! # Usage
 //!
@@ -69,7 +72,8 @@ pub mod service;
 pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
 pub use ping::{PingPolicy, Pinger, Wake};
 pub use receiver::{
-    DEFAULT_PORT, RateLimit, Receiver, ReceiverConfig, ReceiverError, ReceiverStats,
+    DEFAULT_PORT, PingKey, PingKeyError, RateLimit, Receiver, ReceiverConfig, ReceiverError,
+    ReceiverStats, Target, TargetError,
 };
 pub use result::{Outcome, ResultLine};
 pub use service::{JobSignal, Method, PingRequest, RunId, Service};

@@ -76,7 +76,7 @@ fn a_job_run_through_the_receiver() {
 }
 
 #[test]
-fn a_failed_job_is_recorded_but_proves_nothing() {
+fn a_failed_job_is_failed_at_once() {
     let (addr, monitor) = receiver(ReceiverConfig::default());
     let pinger = Pinger::default();
     let process = Process::new("report").expect("a name");
@@ -99,12 +99,21 @@ fn a_failed_job_is_recorded_but_proves_nothing() {
         .expect("monitor")
         .get(Source::Ping, "report")
         .map(|view| view.state);
-    assert_eq!(state, Some(State::Starting), "registered, never pinged");
+    assert_eq!(state, Some(State::Failed), "registered and failed at once");
     let (_, body) = get(addr, "/status");
     let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(json["processes"][0]["state"], "failed");
     assert_eq!(json["processes"][0]["period"], "Minutes(5)");
     assert_eq!(json["processes"][0]["last_ping"], "fail");
     assert_eq!(json["processes"][0]["exit_status"], 3);
+    // The next success revives it.
+    assert_eq!(get(addr, "/ping/report/0").0, 200);
+    let state = monitor
+        .lock()
+        .expect("monitor")
+        .get(Source::Ping, "report")
+        .map(|view| view.state);
+    assert_eq!(state, Some(State::Alive));
 }
 
 /// `offset=15` with `period=Minutes(30)`: the Intervalometerator's pinger at :15 and
@@ -188,7 +197,7 @@ fn bad_requests_get_a_4xx_with_a_reason() {
             400,
             "invalid percent-encoding",
         ),
-        ("DELETE /ping/a", b"", 405, "expected GET, HEAD, POST"),
+        ("PUT /ping/a", b"", 405, "expected GET, HEAD, POST, DELETE"),
         ("GET /beat", b"", 405, "expected POST"),
         (
             "POST /beat",
@@ -518,12 +527,11 @@ fn start_and_log_are_signs_of_life_and_a_period_reregisters() {
     assert_eq!(get(addr, "/ping/b/log").0, 200);
     assert_eq!(state("b"), Some(State::Alive));
     assert_eq!(get(addr, "/ping/a/fail").0, 200);
-    assert_eq!(
-        state("a"),
-        Some(State::Alive),
-        "a failure changes nothing yet"
-    );
+    assert_eq!(state("a"), Some(State::Failed), "a failure at once");
+    assert_eq!(get(addr, "/ping/a/log").0, 200);
+    assert_eq!(state("a"), Some(State::Failed), "a log does not undo it");
     assert_eq!(get(addr, "/ping/a?period=Daily(3%2C0)").0, 200);
+    assert_eq!(state("a"), Some(State::Alive), "a success does");
     let (_, body) = get(addr, "/status");
     let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     let a = json["processes"]
