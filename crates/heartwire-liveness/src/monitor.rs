@@ -394,18 +394,20 @@ impl Monitor {
     ) {
         const GROUP: usize = 16;
         results.reserve(batch.len());
+        let mut tags = [0u32; GROUP];
         for group in batch.chunks(GROUP) {
-            for (message, _) in group {
-                self.touch(Source::Text, message.process().as_str());
+            for ((message, _), tag) in group.iter().zip(&mut tags) {
+                *tag = self.touch(Source::Text, message.process().as_str());
             }
-            for (message, at) in group {
-                results.push(self.observe_text_via(link, message, *at));
+            for ((message, at), &tag) in group.iter().zip(&tags) {
+                results.push(self.text(link, message, *at, tag));
             }
         }
     }
 
-    /// Reads what a lookup of the name will read, for its cache lines only.
-    fn touch(&self, source: Source, name: &str) {
+    /// Reads what a lookup of the name will read, for its cache lines only; the name's
+    /// tag, for the lookup itself.
+    fn touch(&self, source: Source, name: &str) -> u32 {
         let tag = self.tag(source, name);
         let found = self.index.find(Key::spread(tag), |key| {
             if key.tag != tag {
@@ -418,6 +420,7 @@ impl Monitor {
             false
         });
         std::hint::black_box(found);
+        tag
     }
 
     /// A beatit message received at `at` (`spec/liveness.md` §3.1); the process's state
@@ -434,6 +437,18 @@ impl Monitor {
         message: &Message<'_>,
         at: UnixTime,
     ) -> Result<State, Rejected> {
+        let tag = self.tag(Source::Text, message.process().as_str());
+        self.text(link, message, at, tag)
+    }
+
+    /// [`Monitor::observe_text_via`] with the name's tag computed already.
+    fn text(
+        &mut self,
+        link: Option<Link>,
+        message: &Message<'_>,
+        at: UnixTime,
+        tag: u32,
+    ) -> Result<State, Rejected> {
         let at = nanos(at);
         let (state, declared, reason) = match message.signal() {
             Signal::Start { warmup } => (State::Starting, warmup.as_nanos(), Reason::Start),
@@ -442,7 +457,7 @@ impl Monitor {
             Signal::Stop => (State::Stopped, 0, Reason::Stop),
         };
         let name = message.process().as_str();
-        let id = self.admit(Source::Text, name, at, Order::Arrival)?;
+        let id = self.admit_tagged(Source::Text, name, tag, at, Order::Arrival)?;
         let before = self.armed_transition(id);
         self.hear_via(id, link);
         if self.slots[id as usize].kind & ADAPTIVE != 0
@@ -1076,7 +1091,10 @@ impl Monitor {
     }
 
     fn find(&self, source: Source, name: &str) -> Option<u32> {
-        let tag = self.tag(source, name);
+        self.find_tagged(source, name, self.tag(source, name))
+    }
+
+    fn find_tagged(&self, source: Source, name: &str, tag: u32) -> Option<u32> {
         self.index
             .find(Key::spread(tag), |key| {
                 key.tag == tag && matches(&self.slots, &self.names, key.id, source, name)
@@ -1093,12 +1111,24 @@ impl Monitor {
         at: u64,
         order: Order,
     ) -> Result<u32, Rejected> {
+        let tag = self.tag(source, name);
+        self.admit_tagged(source, name, tag, at, order)
+    }
+
+    fn admit_tagged(
+        &mut self,
+        source: Source,
+        name: &str,
+        tag: u32,
+        at: u64,
+        order: Order,
+    ) -> Result<u32, Rejected> {
         if name.len() > MAX_NAME_LEN {
             return Err(Rejected::NameTooLong { len: name.len() });
         }
-        match self.find(source, name) {
+        match self.find_tagged(source, name, tag) {
             Some(id) => self.admit_known(id, at, order),
-            None => self.insert(source, name, at, order),
+            None => self.insert(source, name, tag, at, order),
         }
     }
 
@@ -1146,6 +1176,7 @@ impl Monitor {
         &mut self,
         source: Source,
         name: &str,
+        tag: u32,
         at: u64,
         order: Order,
     ) -> Result<u32, Rejected> {
@@ -1197,7 +1228,6 @@ impl Monitor {
             }
         };
         self.live += 1;
-        let tag = self.tag(source, name);
         self.index
             .insert_unique(Key::spread(tag), Key { id, tag }, Key::hash);
         if source == Source::Text {
@@ -1362,7 +1392,8 @@ impl Monitor {
         if self.find(p.source, &p.name).is_some() {
             return Ok(false);
         }
-        let id = self.insert(p.source, &p.name, p.last, Order::Arrival)?;
+        let tag = self.tag(p.source, &p.name);
+        let id = self.insert(p.source, &p.name, tag, p.last, Order::Arrival)?;
         let slot = &mut self.slots[id as usize];
         slot.last = p.last;
         slot.aux = p.aux;

@@ -79,17 +79,19 @@ enum Parsed {
 /// Parses one server operation at the start of `buf`; `base` is `buf`'s offset in the
 /// reader's buffer, for the ranges.
 fn parse(buf: &[u8], base: usize) -> Parsed {
-    let Some(eol) = buf
-        .windows(2)
-        .take(MAX_CONTROL_LINE)
-        .position(|w| w == b"\r\n")
-    else {
+    let window = &buf[..buf.len().min(MAX_CONTROL_LINE)];
+    // The line ends at its first LF, which must follow a CR.
+    let Some(eol) = memchr::memchr(b'\n', window) else {
         return if buf.len() >= MAX_CONTROL_LINE {
             Parsed::Invalid("a control line over the limit")
         } else {
             Parsed::Incomplete
         };
     };
+    if eol == 0 || buf[eol - 1] != b'\r' {
+        return Parsed::Invalid("a control line not ended by CR LF");
+    }
+    let eol = eol - 1;
     let line = &buf[..eol];
     let after = eol + 2;
     let (verb, args) = match line.iter().position(|&b| b == b' ' || b == b'\t') {
@@ -101,10 +103,12 @@ fn parse(buf: &[u8], base: usize) -> Parsed {
         .filter(|f| !f.is_empty());
     let number = |f: Option<&[u8]>| -> Option<usize> {
         let f = f?;
-        if f.is_empty() || f.len() > 12 || !f.iter().all(u8::is_ascii_digit) {
+        if f.is_empty() || f.len() > 12 {
             return None;
         }
-        std::str::from_utf8(f).ok()?.parse().ok()
+        f.iter().try_fold(0usize, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + usize::from(b - b'0'))
+        })
     };
     match verb {
         b"MSG" | b"HMSG" => {
