@@ -23,6 +23,10 @@ the case id:
                    process of every kind as the engine writes them, the older format,
                    a failed ping, and numbers at the limits of their types), as compact
                    JSON.
+  receiver_path    no vectors: the RECEIVER_SEEDS below, request lines of the HTTP
+                   receiver (a method, a newline, a target): every endpoint of
+                   spec/http.md 5.1, ping keys in the path, every query parameter of a
+                   ping and of /status, and the refusals of 5.7.
 
 Files that earlier runs wrote for cases that no longer exist are removed; files whose
 names do not start with the suite's prefix ("text.", "record.", ...: hand-written seeds,
@@ -305,6 +309,71 @@ def snapshot_seeds():
     }
 
 
+# The receiver_path target reads a method, a newline and a request target
+# (fuzz/src/receiver.rs), parsed with and without a ping key in the path. Seed name
+# (without the "path." prefix) -> the request line.
+KEY = "k3y-0f_22-characters"
+RECEIVER_SEEDS = {
+    "ping": "GET\n/ping/backup",
+    "ping-head": "HEAD\n/ping/backup",
+    "ping-post-exit": "POST\n/ping/backup/3?rid=019ab0e2-7c41-7d2e-8f1a-0b9c8d7e6f5a",
+    "ping-start-rid": "GET\n/ping/backup.nightly/start?rid=r-1",
+    "ping-log": "GET\n/ping/backup/log",
+    "ping-fail": "GET\n/ping/backup/fail",
+    "ping-exit-0": "GET\n/ping/backup/0",
+    "ping-exit-255": "GET\n/ping/backup/255",
+    "ping-exit-256": "GET\n/ping/backup/256",
+    "ping-exit-1000": "GET\n/ping/backup/1000",
+    "ping-unknown-kind": "GET\n/ping/backup/explode",
+    "ping-period": "GET\n/ping/camera?period=Minutes(30)&offset=15",
+    "ping-period-encoded": "GET\n/ping/job?period=Daily(3%2C0)",
+    "ping-period-invalid": "GET\n/ping/a?period=Fortnightly(2)",
+    "ping-offset-negative": "GET\n/ping/a?period=Minutes(30)&offset=-15",
+    "ping-offset-too-large": "GET\n/ping/a?offset=10080",
+    "ping-rid-64": "GET\n/ping/a?rid=" + "x" * 64,
+    "ping-rid-65": "GET\n/ping/a?rid=" + "x" * 65,
+    "ping-rid-escaped": "GET\n/ping/a?rid=%41%42%20c",
+    "ping-rid-newline": "GET\n/ping/a?rid=a%0Ab",
+    "ping-bad-escape": "GET\n/ping/a?period=%zz",
+    "ping-cut-escape": "GET\n/ping/a?rid=%E2%82",
+    "ping-other-services": "GET\n/ping/a?s=1&m=disk%20full&state=fail&series=x",
+    "ping-empty-name": "GET\n/ping/",
+    "ping-escaped-name": "GET\n/ping/orders.%3E",
+    "ping-long-name": "GET\n/ping/" + "a" * 300,
+    "ping-keyed": "GET\n/ping/" + KEY + "/backup/start?rid=r-2",
+    "ping-keyed-no-name": "GET\n/ping/" + KEY,
+    "ping-keyed-empty-key": "GET\n/ping//backup",
+    "forget": "DELETE\n/ping/backup",
+    "forget-keyed": "DELETE\n/ping/" + KEY + "/backup",
+    "forget-kind": "DELETE\n/ping/backup/start",
+    "ping-put": "PUT\n/ping/backup",
+    "beat": "POST\n/beat",
+    "beat-subject": "POST\n/beat/heartbeat.billing.worker-1",
+    "beat-bad-subject": "POST\n/beat/heartbeat.orders.>",
+    "beat-get": "GET\n/beat",
+    "status": "GET\n/status",
+    "status-head": "HEAD\n/status",
+    "status-all": "GET\n/status?state=dead&source=ping&limit=10&after=ping%3Abackup",
+    "status-after-text": "GET\n/status?after=text:billing.worker-1&limit=5000",
+    "status-failed": "GET\n/status?state=failed",
+    "status-unknown": "GET\n/status?page=2",
+    "status-repeated": "GET\n/status?limit=1&limit=2",
+    "status-limit-0": "GET\n/status?limit=0",
+    "status-limit-big": "GET\n/status?limit=99999999999999999999",
+    "status-bad-after": "GET\n/status?after=nowhere:x",
+    "status-post": "POST\n/status",
+    "nowhere": "GET\n/nowhere",
+    "no-method": "/ping/a",
+    "long-target": "GET\n/ping/a?m=" + "x" * 3000,
+    "non-ascii": "GET\n/ping/\u00fc?rid=\u00e9",
+    "empty": "",
+}
+
+
+def receiver_seeds():
+    return {"path." + name: text.encode("utf-8") for name, text in RECEIVER_SEEDS.items()}
+
+
 # (corpus folder, case id prefix, the seeds as {file name: content}) of every target
 def wanted_seeds():
     for vectors, folder, prefix, seed in SUITES:
@@ -313,6 +382,7 @@ def wanted_seeds():
             yield folder, prefix, vectors, seeds(json.load(f), prefix, seed)
     yield "redact_url", "url.", "URL_SEEDS", url_seeds()
     yield "snapshot_restore", "snapshot.", "SNAPSHOT_SEEDS", snapshot_seeds()
+    yield "receiver_path", "path.", "RECEIVER_SEEDS", receiver_seeds()
 
 
 def file_name(case_id, prefix):

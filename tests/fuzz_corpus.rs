@@ -3,13 +3,15 @@
 //!
 //! Each corpus holds the inputs of the conformance vectors (`fuzz/seed-corpus.py`; for
 //! `redact_url`, the URLs and credentials listed there; for `snapshot_restore`, the
-//! snapshots listed there), hand-written seeds, and every input a fuzzing run found that
-//! broke something.
+//! snapshots listed there; for `receiver_path`, the request lines listed there),
+//! hand-written seeds, and every input a fuzzing run found that broke something.
 
 use std::path::Path;
 
 #[path = "../fuzz/src/command.rs"]
 pub mod command;
+#[path = "../fuzz/src/receiver.rs"]
+pub mod receiver;
 #[path = "../fuzz/src/record.rs"]
 pub mod record;
 #[path = "../fuzz/src/schedule.rs"]
@@ -30,6 +32,9 @@ const MIN_URL_CORPUS_FILES: usize = 20;
 
 /// The same for the corpus of `snapshot_restore`, seeded from `SNAPSHOT_SEEDS`.
 const MIN_SNAPSHOT_CORPUS_FILES: usize = 8;
+
+/// The same for the corpus of `receiver_path`, seeded from `RECEIVER_SEEDS`.
+const MIN_RECEIVER_CORPUS_FILES: usize = 30;
 
 /// Runs every file of `fuzz/corpus/<target>/`, of which there must be `min_files`,
 /// through `check`, naming the file that breaks it before letting its panic through.
@@ -95,5 +100,14 @@ fn snapshot_restore_corpus() {
         "snapshot_restore",
         MIN_SNAPSHOT_CORPUS_FILES,
         snapshot::snapshot_restore,
+    );
+}
+
+#[test]
+fn receiver_path_corpus() {
+    replay(
+        "receiver_path",
+        MIN_RECEIVER_CORPUS_FILES,
+        receiver::receiver_path,
     );
 }

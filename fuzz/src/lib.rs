@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod receiver;
 pub mod record;
 pub mod schedule;
 pub mod snapshot;
