@@ -4,6 +4,7 @@
 
 mod events;
 mod ingest;
+mod journal;
 mod table;
 mod throttle;
 
@@ -27,6 +28,7 @@ use tokio::sync::Notify;
 use crate::brokers::Broker;
 use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
+use journal::Journal;
 
 /// `heartwire monitor`'s options.
 #[derive(Debug, Args)]
@@ -54,7 +56,9 @@ pub(crate) struct MonitorArgs {
     #[arg(long, value_name = "[LATE,]DEAD", value_parser = parse_tolerance)]
     tolerance: Option<Tolerance>,
     /// Keep the state in FILE: read at start (nobody is forgotten, nobody convicted for
-    /// the time the monitor was away), written every 10 seconds and at exit.
+    /// the time the monitor was away), written every 10 seconds and at exit; every ping
+    /// and beat the HTTP receiver acknowledges is journaled beside it before the answer
+    /// (FILE.journal.N), so that not even kill -9 loses one (spec/http.md §5.9).
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
     /// How often the table is drawn, in milliseconds (deadlines are checked at least
@@ -136,10 +140,10 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     if let Some(tolerance) = args.tolerance {
         config.tolerance = tolerance;
     }
-    let engine: Monitor = match args.snapshot.as_deref().map(read_snapshot) {
-        None | Some(Ok(None)) => Monitor::new(config),
-        Some(Ok(Some(snapshot))) => match Monitor::restore(config, snapshot) {
-            Ok(engine) => engine,
+    let (mut engine, generation) = match args.snapshot.as_deref().map(read_snapshot) {
+        None | Some(Ok(None)) => (Monitor::new(config), 0),
+        Some(Ok(Some(saved))) => match Monitor::restore(config, saved.snapshot) {
+            Ok(engine) => (engine, saved.journal),
             Err(e) => {
                 note!("heartwire monitor: cannot restore the snapshot: {e}");
                 return ExitCode::from(2);
@@ -149,6 +153,17 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             note!("heartwire monitor: {e}");
             return ExitCode::from(2);
         }
+    };
+    // What the receiver acknowledged after the snapshot, applied again.
+    let journal = match &args.snapshot {
+        Some(path) => match restore_journal(path, generation, &mut engine) {
+            Ok(journal) => Some(Arc::new(Mutex::new(journal))),
+            Err(e) => {
+                note!("heartwire monitor: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
     };
     let engine = Arc::new(Mutex::new(engine));
     let listen = match (args.listen, links.is_empty()) {
@@ -179,6 +194,15 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             }
             out.push(']');
         });
+        let receiver = match &journal {
+            Some(journal) => {
+                let journal = Arc::clone(journal);
+                receiver.journal(move |accepted| {
+                    lock_journal(&journal).append(accepted.to_line().as_bytes())
+                })
+            }
+            None => receiver,
+        };
         note!(
             "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
         );
@@ -204,7 +228,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     } else {
         View::Table
     };
-    runtime.block_on(watch(args, links, engine, view))
+    runtime.block_on(watch(args, links, engine, journal, view))
 }
 
 /// How the states are shown.
@@ -218,6 +242,7 @@ async fn watch(
     args: MonitorArgs,
     links: Vec<Arc<LinkInfo>>,
     engine: Arc<Mutex<Monitor>>,
+    journal: Option<Arc<Mutex<Journal>>>,
     view: View,
 ) -> ExitCode {
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
@@ -238,6 +263,7 @@ async fn watch(
         recent: Vec::new(),
         view,
         unwritable: None,
+        journal,
         writer: EventWriter::default(),
         lines: String::new(),
     };
@@ -267,6 +293,13 @@ async fn watch(
                 let now = SystemClock.now();
                 state.check_links(now);
                 state.poll(now);
+                // A journal past its bound is checkpointed at once, so that a restore
+                // replays a bounded amount whatever the rate of pings.
+                if state.journal_full()
+                    && let Some(path) = &args.snapshot
+                {
+                    state.save(path);
+                }
             }
             _ = save.tick() => {
                 if let Some(path) = &args.snapshot {
@@ -332,6 +365,8 @@ struct Watch {
     view: View,
     /// Why stdout could not be written, once it could not.
     unwritable: Option<io::Error>,
+    /// The receiver's write-ahead journal, with `--snapshot`.
+    journal: Option<Arc<Mutex<Journal>>>,
     writer: EventWriter,
     /// The JSON lines of one poll, kept allocated between polls.
     lines: String,
@@ -479,11 +514,45 @@ impl Watch {
         }
     }
 
+    /// Writes the snapshot, the journal's checkpoint: the snapshot is taken and the
+    /// journal moved to its next generation under the engine's lock, so that every
+    /// acknowledged change is in one or the other; the older journals are removed once
+    /// the snapshot saying so is in place.
     fn save(&self, path: &Path) {
-        let snapshot = self.engine().snapshot();
-        if let Err(e) = write_snapshot(path, &snapshot) {
-            note!("heartwire monitor: cannot write {}: {e}", path.display());
+        let (snapshot, generation) = {
+            let engine = self.engine();
+            let snapshot = engine.snapshot();
+            let generation = match &self.journal {
+                Some(journal) => {
+                    let mut journal = lock_journal(journal);
+                    if let Err(e) = journal.rotate() {
+                        note!("heartwire monitor: cannot start a new journal: {e}");
+                    }
+                    journal.generation()
+                }
+                None => 0,
+            };
+            (snapshot, generation)
+        };
+        let saved = SavedState {
+            journal: generation,
+            snapshot,
+        };
+        match write_snapshot(path, &saved) {
+            Ok(()) => {
+                if let Some(journal) = &self.journal {
+                    lock_journal(journal).remove_before();
+                }
+            }
+            Err(e) => note!("heartwire monitor: cannot write {}: {e}", path.display()),
         }
+    }
+
+    /// Whether the journal has grown past its bound (a snapshot is due early).
+    fn journal_full(&self) -> bool {
+        self.journal
+            .as_ref()
+            .is_some_and(|journal| lock_journal(journal).is_full())
     }
 }
 
@@ -513,10 +582,27 @@ fn link_events(before: Option<&LinkStatus>, now: &LinkStatus, at: UnixTime) -> V
     events
 }
 
-/// The snapshot in `path`, or `None` when there is no such file yet.
-fn read_snapshot(path: &Path) -> Result<Option<Snapshot>, String> {
+/// What `--snapshot FILE` holds: the engine's snapshot and the journal generation that
+/// follows it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedState {
+    journal: u64,
+    snapshot: Snapshot,
+}
+
+/// The snapshot in `path`, or `None` when there is no such file yet; a file written
+/// before the journal (a bare snapshot) is read as generation 0.
+fn read_snapshot(path: &Path) -> Result<Option<SavedState>, String> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
+        Ok(bytes) => serde_json::from_slice::<SavedState>(&bytes)
+            .or_else(|e| {
+                serde_json::from_slice::<Snapshot>(&bytes)
+                    .map(|snapshot| SavedState {
+                        journal: 0,
+                        snapshot,
+                    })
+                    .map_err(|_| e)
+            })
             .map(Some)
             .map_err(|e| format!("{}: not a snapshot: {e}", path.display())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -524,11 +610,48 @@ fn read_snapshot(path: &Path) -> Result<Option<Snapshot>, String> {
     }
 }
 
+fn lock_journal(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
+    journal.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Applies the journals from `generation` on to `engine`, and opens the last one to go
+/// on appending. An entry that does not read or apply is reported and skipped: the
+/// journal is ours, so that is a bug or a torn disk, not a reason to refuse to start.
+fn restore_journal(path: &Path, generation: u64, engine: &mut Monitor) -> Result<Journal, String> {
+    let mut applied = 0u64;
+    let mut skipped = 0u64;
+    let last = journal::replay(
+        path,
+        generation,
+        |line| match heartwire_http::Accepted::from_line(line) {
+            Ok(accepted) => match accepted.apply(engine) {
+                Ok(()) => applied += 1,
+                Err(_) => skipped += 1,
+            },
+            Err(_) => skipped += 1,
+        },
+    )
+    .map_err(|e| format!("cannot read the journal of {}: {e}", path.display()))?;
+    if applied + skipped > 0 {
+        note!(
+            "heartwire monitor: {} changes acknowledged after the snapshot applied again from its journal{}",
+            applied,
+            if skipped > 0 {
+                format!(", {skipped} skipped")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Journal::open(path, last)
+        .map_err(|e| format!("cannot open the journal of {}: {e}", path.display()))
+}
+
 /// Writes the snapshot beside `path` and renames it into place, so that a crash while
 /// writing leaves the previous one whole. The file beside it is made anew, readable by
 /// its owner only, and never through a link: whatever was planted at `<path>.part`
 /// (a symlink to a file of someone else's) is removed, not followed.
-fn write_snapshot(path: &Path, snapshot: &Snapshot) -> io::Result<()> {
+fn write_snapshot(path: &Path, snapshot: &impl serde::Serialize) -> io::Result<()> {
     let text = serde_json::to_vec(snapshot).map_err(io::Error::other)?;
     let mut part = path.as_os_str().to_owned();
     part.push(".part");

@@ -853,7 +853,8 @@ fn http_get(addr: &str, path: &str) -> String {
         .expect("timeout");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        // HTTP/1.0: the answer ends with the connection, never chunked.
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
     )
     .expect("send");
     let mut answer = String::new();
@@ -971,4 +972,153 @@ fn special_passwords_never_reach_the_monitor_output() {
     // Each of the eight links said it could not connect, and gave its summary.
     assert_eq!(shown.matches("trying again").count(), 8, "{shown}");
     assert_eq!(shown.matches(" received (").count(), 8, "{shown}");
+}
+
+/// A GET that may fail (the monitor is being killed): the status line and the body.
+fn try_get(addr: &str, path: &str) -> Option<(String, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        // HTTP/1.0: the answer ends with the connection, never chunked.
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_owned(), body.to_owned()))
+}
+
+/// Every ping process `/status` lists, all pages: name to its entry.
+fn ping_processes(addr: &str) -> std::collections::HashMap<String, Value> {
+    let mut all = std::collections::HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(cursor) => format!("/status?source=ping&limit=5000&after={cursor}"),
+            None => "/status?source=ping&limit=5000".to_owned(),
+        };
+        let body = http_get(addr, &path);
+        let page: Value = serde_json::from_str(&body).expect("/status is JSON");
+        for p in page["processes"].as_array().expect("processes") {
+            all.insert(p["name"].as_str().expect("a name").to_owned(), p.clone());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+/// The monitor, listening on a free port with `--snapshot`, and its address.
+fn durable_monitor(snapshot: &str) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "monitor",
+            "--listen",
+            "127.0.0.1:0",
+            "--json",
+            "--snapshot",
+            snapshot,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let (tx, errors) = mpsc::channel();
+    let stderr = child.stderr.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let addr = loop {
+        let line = errors
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the monitor says where it listens");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split('/').next().expect("an address").to_owned();
+        }
+    };
+    (child, addr, errors)
+}
+
+/// The monitor killed with SIGKILL at moments it cannot see coming, while a client pings
+/// (each ping acknowledged before the next is sent), and started again from its
+/// `--snapshot` each time: every acknowledged registration, with its period, and every
+/// acknowledged failure is there after the restart, though no snapshot was written in
+/// between (they are written every 10 s): the journal kept them.
+#[test]
+fn nothing_acknowledged_is_lost_to_kill_9() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("journal"));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let file = dir.join("state.json");
+    let snapshot = file.to_str().expect("UTF-8");
+    let mut acknowledged: Vec<(String, bool)> = Vec::new();
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(7, |d| d.subsec_nanos());
+    for round in 0..4u32 {
+        let (mut child, addr, _errors) = durable_monitor(snapshot);
+        // What the rounds before acknowledged is all here.
+        let known = ping_processes(&addr);
+        for (name, failed) in &acknowledged {
+            let entry = known
+                .get(name)
+                .unwrap_or_else(|| panic!("round {round}: acknowledged {name} was lost"));
+            assert_eq!(entry["period"], "Minutes(5)", "{entry}");
+            if *failed {
+                assert_eq!(entry["state"], "failed", "{entry}");
+            }
+        }
+        // Ping until killed, at a moment between 150 and 650 ms from now.
+        let kill_after = Duration::from_millis(150 + u64::from(seed.wrapping_mul(round + 1) % 500));
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(kill_after);
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        });
+        for i in 0.. {
+            let name = format!("job-{round}-{i}");
+            let failed = i % 5 == 4;
+            let path = if failed {
+                format!("/ping/{name}/fail?period=Minutes(5)")
+            } else {
+                format!("/ping/{name}?period=Minutes(5)")
+            };
+            match try_get(&addr, &path) {
+                Some((status, _)) if status.contains(" 200 ") => acknowledged.push((name, failed)),
+                _ => break,
+            }
+            assert!(i < 100_000, "the monitor was not killed");
+        }
+        killer.join().expect("the killer");
+    }
+    assert!(
+        acknowledged.len() > 20,
+        "only {} pings acknowledged",
+        acknowledged.len()
+    );
+    // The last round's acknowledgements too.
+    let (mut child, addr, _errors) = durable_monitor(snapshot);
+    let known = ping_processes(&addr);
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| !known.contains_key(*name))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged lost: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -72,8 +72,8 @@ pub mod service;
 pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
 pub use ping::{PingPolicy, Pinger, Wake};
 pub use receiver::{
-    DEFAULT_PORT, PingKey, PingKeyError, RateLimit, Receiver, ReceiverConfig, ReceiverError,
-    ReceiverStats, Target, TargetError,
+    Accepted, DEFAULT_PORT, Journal, JournalError, PingKey, PingKeyError, RateLimit, Receiver,
+    ReceiverConfig, ReceiverError, ReceiverStats, Target, TargetError,
 };
 pub use result::{Outcome, ResultLine};
 pub use service::{JobSignal, Method, PingRequest, RunId, Service};

@@ -21,11 +21,13 @@ mod answer;
 mod capacity;
 mod clients;
 mod connection;
+mod journal;
 mod key;
 mod limits;
 mod status;
 mod target;
 
+pub use journal::{Accepted, JournalError};
 pub use key::{MAX_PING_KEY_LEN, MIN_PING_KEY_LEN, PING_KEY_HEADER, PingKey, PingKeyError};
 pub use limits::{RateLimit, ReceiverConfig};
 pub use target::{
@@ -142,7 +144,11 @@ pub struct Receiver {
     config: ReceiverConfig,
     stats: Arc<ReceiverStats>,
     members: Option<StatusMembers>,
+    journal: Option<Journal>,
 }
+
+/// Records what the receiver acknowledges (see [`Receiver::journal`]).
+pub type Journal = Box<dyn Fn(&Accepted) -> std::io::Result<()> + Send + Sync>;
 
 impl fmt::Debug for Receiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -169,7 +175,22 @@ impl Receiver {
             config,
             stats: Arc::default(),
             members: None,
+            journal: None,
         })
+    }
+
+    /// Hands every change the receiver acknowledges (a ping, the beats of a `/beat`, a
+    /// forget) to `record` before the answer is sent, with the engine still locked, so
+    /// that a journal written by `record` holds them in the engine's order: nothing
+    /// acknowledged is lost to a crash once `record` returned (`spec/http.md` §5.9).
+    /// When it fails, the request is answered 503: applied, but not kept.
+    #[must_use]
+    pub fn journal(
+        mut self,
+        record: impl Fn(&Accepted) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.journal = Some(Box::new(record));
+        self
     }
 
     /// Adds members of the embedding program's own to every `/status` page, after
@@ -241,6 +262,7 @@ impl Receiver {
             config,
             stats: self.stats,
             members: self.members,
+            journal: self.journal,
         });
         tokio::spawn(sweep(Arc::clone(&shared)));
         connection::serve(listener, shared, connections).await;

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use heartwire::text::{Message, Subject};
+use heartwire::text::{Message, Process, Subject};
 use heartwire::time::UnixTime;
 use heartwire_liveness::{Monitor, Rejected, Source};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -23,11 +23,12 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::capacity::Capacity;
 use super::clients::{ClientId, Clients, Full, Slots};
+use super::journal::Accepted;
 use super::key::PING_KEY_HEADER;
 use super::limits::ReceiverConfig;
 use super::status::{self, StatusBody};
 use super::target::{PingTarget, StatusQuery, Target, TargetError};
-use super::{ReceiverStats, StatusMembers, lock};
+use super::{Journal, ReceiverStats, StatusMembers, lock};
 
 /// What every connection of a receiver shares. Locks are taken in the order of the
 /// fields: `monitor`, then `clients` or `capacity`.
@@ -40,6 +41,7 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<ReceiverStats>,
     pub(crate) status_answers: Arc<Slots>,
     pub(crate) members: Option<StatusMembers>,
+    pub(crate) journal: Option<Journal>,
 }
 
 /// The body of an answer: a short text written at once, or `/status` written as it is
@@ -270,7 +272,7 @@ impl Shared {
                 self.body(request).await?;
                 self.ping(client, &ping)
             }
-            Target::Forget { process, .. } => self.forget(process.as_str()),
+            Target::Forget { process, .. } => self.forget(&process),
             Target::Beat { subject } => {
                 let body = self.body(request).await?;
                 self.beat(client, subject.as_ref(), &body)
@@ -313,6 +315,20 @@ impl Shared {
         }
     }
 
+    /// Hands an acknowledged change to the journal, if there is one; called with the
+    /// engine locked, before the answer.
+    fn record(&self, accepted: &Accepted) -> Result<(), Refusal> {
+        match &self.journal {
+            Some(record) => record(accepted).map_err(|e| {
+                Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("applied but not recorded in the journal: {e}"),
+                )
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Runs `apply`; when the engine is full, makes room for one and runs it again.
     fn with_room<T>(
         &self,
@@ -342,6 +358,7 @@ impl Shared {
         let rate_now = plan.flatten().map(|(rate, _)| rate);
         let offset_now = plan.flatten().map_or(0, |(_, anchor)| minutes(anchor));
         let moved = ping.offset.is_some_and(|o| o != offset_now);
+        let mut registered = None;
         if !known || (ping.period.is_some() && ping.period != rate_now) || moved {
             if !known {
                 self.new_names(client, 1)?;
@@ -352,23 +369,41 @@ impl Shared {
             self.with_room(&mut monitor, |m| {
                 m.expect_pings_anchored(&ping.process, rate, anchor, at)
             })?;
+            registered = Some((rate, anchor));
             if !known {
                 lock(&self.capacity).registered(Source::Ping, name, at);
             }
         }
-        monitor.observe_ping_outcome(&ping.process, ping.outcome, ping.rid.clone(), at)?;
+        let observed =
+            monitor.observe_ping_outcome(&ping.process, ping.outcome, ping.rid.clone(), at);
+        if registered.is_some() || observed.is_ok() {
+            self.record(&Accepted::Ping {
+                process: ping.process.clone().into_owned(),
+                registered,
+                outcome: ping.outcome,
+                rid: ping.rid.clone(),
+                at,
+            })?;
+        }
+        observed?;
         drop(monitor);
         self.stats.pings.fetch_add(1, Ordering::Relaxed);
         Ok(text(StatusCode::OK, "OK\n".to_owned()))
     }
 
-    fn forget(&self, name: &str) -> Result<Answer, Refusal> {
-        if !lock(&self.monitor).forget(Source::Ping, name) {
+    fn forget(&self, process: &Process<'_>) -> Result<Answer, Refusal> {
+        let name = process.as_str();
+        let mut monitor = lock(&self.monitor);
+        if !monitor.forget(Source::Ping, name) {
             return Err(Refusal::new(
                 StatusCode::NOT_FOUND,
                 format!("no ping process {name:?}"),
             ));
         }
+        self.record(&Accepted::Forget {
+            process: process.clone().into_owned(),
+        })?;
+        drop(monitor);
         self.stats.forgotten.fetch_add(1, Ordering::Relaxed);
         let mut response = Response::new(AnswerBody::Full(None));
         *response.status_mut() = StatusCode::NO_CONTENT;
@@ -392,11 +427,15 @@ impl Shared {
         self.new_names(client, new.len())?;
         let mut refused = None;
         let mut accepted = 0u64;
+        let mut taken = Vec::new();
         for message in &messages {
             let name = message.process().as_str();
             match self.with_room(&mut monitor, |m| m.observe_text(message, at)) {
                 Ok(_) => {
                     accepted += 1;
+                    if self.journal.is_some() {
+                        taken.push(message.clone().into_owned());
+                    }
                     if new.remove(name) {
                         lock(&self.capacity).registered(Source::Text, name, at);
                     }
@@ -405,6 +444,12 @@ impl Shared {
                     refused.get_or_insert((name.to_owned(), rejected));
                 }
             }
+        }
+        if !taken.is_empty() {
+            self.record(&Accepted::Beats {
+                messages: taken,
+                at,
+            })?;
         }
         drop(monitor);
         self.stats.beats.fetch_add(accepted, Ordering::Relaxed);
