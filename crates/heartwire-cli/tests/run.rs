@@ -511,11 +511,8 @@ fn run_against_the_receiver() {
 }
 
 /// Through the real receiver, a job that could not start ends `failed`, with its exit
-/// status kept as its last ping. Ignored until the receiver feeds failure pings to
-/// `Monitor::observe_ping_outcome` (issue 15: the engine side is done; the receiver
-/// still treats `/127` as no sign of life, which leaves the job's start as `alive`).
+/// status kept as its last ping (before issue 15 it showed as `alive`).
 #[test]
-#[ignore = "the HTTP receiver does not yet call Monitor::observe_ping_outcome"]
 fn a_job_that_cannot_start_is_failed_in_the_receiver() {
     use heartwire::time::{SystemClock, WallClock};
     use heartwire_http::{Receiver, ReceiverConfig};
