@@ -272,6 +272,9 @@ async fn watch(
     // than its deadline by the engine's stall_after (5 s) would be taken for a stall.
     let mut check = tokio::time::interval(Duration::from_millis(args.refresh.min(1000)));
     let mut save = tokio::time::interval(Duration::from_secs(10));
+    let mut events = tokio::time::interval(Duration::from_millis(10));
+    events.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pending = false;
     let stop_at = args
         .exit_after
         .filter(|s| s.is_finite() && *s >= 0.0)
@@ -287,7 +290,13 @@ async fn watch(
     tokio::pin!(terminate);
     loop {
         tokio::select! {
-            () = wake.notified() => state.poll(SystemClock.now()),
+            // Events are taken at most every 10 ms however often batches come: a
+            // batch rings, the next tick of `events` takes what it rang for.
+            () = wake.notified() => pending = true,
+            _ = events.tick(), if pending => {
+                pending = false;
+                state.poll(SystemClock.now());
+            }
             _ = tick.tick() => state.show(),
             _ = check.tick() => {
                 let now = SystemClock.now();

@@ -228,9 +228,22 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), NatsError> {
                     .extend(transport::decode_subject(Transport::Nats, subject, payload).err()),
             }
         }
+        let small = batch.len() < SMALL_BATCH;
         feeder.feed(now, &texts, Vec::new(), invalid);
+        drop(texts);
+        if small {
+            // A trickle: let a millisecond of beats gather in the socket, so that each
+            // wake-up, read and lock serves many (a beat is judged in seconds).
+            tokio::time::sleep(GATHER).await;
+        }
     }
 }
+
+/// A batch smaller than this is a trickle ([`GATHER`]).
+const SMALL_BATCH: usize = 256;
+
+/// How long a trickle gathers before the next read.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A link task's side of feeding the engine.
 struct Feeder {
