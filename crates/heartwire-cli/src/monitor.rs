@@ -20,7 +20,7 @@ use clap::{Args, ValueEnum};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
 use heartwire::transport::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
-use heartwire_http::{DEFAULT_PORT, Receiver, ReceiverConfig};
+use heartwire_http::{DEFAULT_PORT, PingKey, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
 use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
 use tokio::sync::Notify;
@@ -45,6 +45,12 @@ pub(crate) struct MonitorArgs {
     /// such as `heartbeat.api beat/5`; the state of every process: GET /status.
     #[arg(long, value_name = "ADDRESS")]
     listen: Option<std::net::SocketAddr>,
+    /// Require the ping key in FILE (16 to 128 URL-safe bytes, one line) of the HTTP
+    /// receiver's clients: /ping/<key>/<process> or the header X-Heartwire-Key, the
+    /// header for POST /beat and GET /status (spec/http.md §5.6). Without it, any client
+    /// may ping any name. The key is never printed.
+    #[arg(long, value_name = "FILE")]
+    ping_key_file: Option<PathBuf>,
     /// One JSON line per state change, even on a terminal.
     #[arg(long)]
     json: bool,
@@ -172,7 +178,17 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         (None, false) => None,
     };
     if let Some(addr) = listen {
-        let receiver = match Receiver::bind(addr, ReceiverConfig::default()) {
+        let mut receiver_config = ReceiverConfig::default();
+        if let Some(file) = &args.ping_key_file {
+            match read_ping_key(file) {
+                Ok(key) => receiver_config.ping_key = Some(key),
+                Err(e) => {
+                    note!("heartwire monitor: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let receiver = match Receiver::bind(addr, receiver_config) {
             Ok(receiver) => receiver,
             Err(e) => {
                 note!("heartwire monitor: cannot listen on {addr}: {e}");
@@ -617,6 +633,16 @@ fn read_snapshot(path: &Path) -> Result<Option<SavedState>, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The ping key in `file`: its one line, without the line end. Errors name the file,
+/// never what it holds.
+fn read_ping_key(file: &Path) -> Result<PingKey, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the ping key file {}: {e}", file.display()))?;
+    let key = text.strip_suffix('\n').unwrap_or(&text);
+    let key = key.strip_suffix('\r').unwrap_or(key);
+    PingKey::new(key).map_err(|e| format!("the ping key in {}: {e}", file.display()))
 }
 
 fn lock_journal(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {

@@ -1122,3 +1122,53 @@ fn nothing_acknowledged_is_lost_to_kill_9() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--ping-key-file`: pings without the key are refused (401), with it in the path or
+/// the header they count, and the key is never printed; a key file that is not a key is
+/// a usage error that does not show it.
+#[test]
+fn a_ping_key_file_keeps_anonymous_pings_out() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("key"));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let key = "Sesame-0123456789abcdefXYZ";
+    let file = dir.join("key");
+    std::fs::write(&file, format!("{key}\n")).expect("the key file");
+    let m = monitor(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ping-key-file",
+        file.to_str().expect("UTF-8"),
+        "--json",
+        "--exit-after",
+        "20",
+    ]);
+    let line = m.error_about("listening on http://", Duration::from_secs(10));
+    assert!(!line.contains(key), "{line}");
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the address")
+        .to_owned();
+    let name = unique("mon.keyed");
+    let (status, body) = try_get(&addr, &format!("/ping/{name}")).expect("an answer");
+    assert!(status.contains(" 401 "), "{status}");
+    assert!(!body.contains(key), "{body}");
+    let (status, _) = try_get(&addr, &format!("/ping/{key}/{name}")).expect("an answer");
+    assert!(status.contains(" 200 "), "{status}");
+    let e = m.event_about(&name, Duration::from_secs(10));
+    assert_eq!(e["source"], "ping");
+
+    let bad = dir.join("bad");
+    std::fs::write(&bad, "short!\n").expect("a bad key file");
+    let output = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["monitor", "--listen", "127.0.0.1:0", "--ping-key-file"])
+        .arg(&bad)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ping key"), "{stderr}");
+    assert!(!stderr.contains("short!"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
