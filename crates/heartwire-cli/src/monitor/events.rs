@@ -58,15 +58,21 @@ pub(crate) fn event_line(event: &Event) -> String {
 /// An event as one JSON line (`spec/liveness.md` §7).
 pub(crate) fn event_json(event: &Event) -> serde_json::Value {
     match event {
-        Event::Changed(c) => json!({
-            "event": "changed",
-            "process": c.process,
-            "source": c.source.as_str(),
-            "old": c.old.map(State::as_str),
-            "new": c.new.as_str(),
-            "reason": c.reason.as_str(),
-            "at": time(c.at),
-        }),
+        Event::Changed(c) => {
+            let mut line = json!({
+                "event": "changed",
+                "process": c.process,
+                "source": c.source.as_str(),
+                "old": c.old.map(State::as_str),
+                "new": c.new.as_str(),
+                "reason": c.reason.as_str(),
+                "at": time(c.at),
+            });
+            if let Some(status) = c.reason.exit_status() {
+                line["exit_status"] = status.into();
+            }
+            line
+        }
         Event::Stalled { from, to } => json!({
             "event": "stalled",
             "from": time(*from),
@@ -124,7 +130,13 @@ impl EventWriter {
             Event::Changed(c) => {
                 out.push_str("{\"at\":\"");
                 self.time(c.at, out);
-                out.push_str("\",\"event\":\"changed\",\"new\":\"");
+                out.push_str("\",\"event\":\"changed\",");
+                if let Some(status) = c.reason.exit_status() {
+                    out.push_str("\"exit_status\":");
+                    out.push_str(&status.to_string());
+                    out.push(',');
+                }
+                out.push_str("\"new\":\"");
                 out.push_str(c.new.as_str());
                 out.push_str("\",\"old\":");
                 match c.old {
@@ -265,7 +277,7 @@ mod tests {
                 source: Source::Command,
                 old,
                 new: State::Dead,
-                reason: Reason::Silent,
+                reason: if i == 1 { Reason::Exit(3) } else { Reason::Silent },
                 at: UnixTime::new(
                     base.secs() + i as i64 / 2,
                     base.subsec_nanos() + i as u32 * 99_000_000,
@@ -274,6 +286,7 @@ mod tests {
             let mut line = String::new();
             writer.line(&event, &mut line);
             assert_eq!(line, format!("{}\n", event_json(&event)));
+            assert_eq!(line.contains(r#""exit_status":3,"#), i == 1, "{line}");
         }
         let stall = Event::Stalled {
             from: base,
