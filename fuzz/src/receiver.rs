@@ -45,7 +45,13 @@ pub fn receiver_path(data: &[u8]) {
     }
 }
 
-fn check(method: &str, path: &str, query: Option<&str>, key_in_path: bool, config: &ReceiverConfig) {
+fn check(
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    key_in_path: bool,
+    config: &ReceiverConfig,
+) {
     let parsed = Target::parse(method, path, query, key_in_path, config);
     let len = path.len() + query.map_or(0, |q| q.len() + 1);
     match parsed {
@@ -57,7 +63,10 @@ fn check(method: &str, path: &str, query: Option<&str>, key_in_path: bool, confi
             );
             let reason = e.to_string();
             assert!(!reason.is_empty() && !reason.contains('\n'), "{reason:?}");
-            assert!(!reason.starts_with(|c: char| c.is_ascii_uppercase()), "{reason:?}");
+            assert!(
+                !reason.starts_with(|c: char| c.is_ascii_uppercase()),
+                "{reason:?}"
+            );
             if key_in_path && let Some(key) = key_like(path, query) {
                 assert!(!reason.contains(key), "{reason:?} repeats the key {key:?}");
             }
@@ -170,7 +179,13 @@ fn with_query(mut target: String, query: &[(&str, String)]) -> String {
 }
 
 /// `written` parses to `target` again, unless writing it made it too long.
-fn again(method: &str, written: &str, key_in_path: bool, config: &ReceiverConfig, target: &Target<'_>) {
+fn again(
+    method: &str,
+    written: &str,
+    key_in_path: bool,
+    config: &ReceiverConfig,
+    target: &Target<'_>,
+) {
     if written.len() > config.max_target {
         return;
     }

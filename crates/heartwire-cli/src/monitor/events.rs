@@ -277,7 +277,11 @@ mod tests {
                 source: Source::Command,
                 old,
                 new: State::Dead,
-                reason: if i == 1 { Reason::Exit(3) } else { Reason::Silent },
+                reason: if i == 1 {
+                    Reason::Exit(3)
+                } else {
+                    Reason::Silent
+                },
                 at: UnixTime::new(
                     base.secs() + i as i64 / 2,
                     base.subsec_nanos() + i as u32 * 99_000_000,
