@@ -1015,37 +1015,16 @@ fn ping_processes(addr: &str) -> std::collections::HashMap<String, Value> {
 }
 
 /// The monitor, listening on a free port with `--snapshot`, and its address.
-fn durable_monitor(snapshot: &str) -> (Child, String, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
-        .args([
-            "monitor",
-            "--listen",
-            "127.0.0.1:0",
-            "--json",
-            "--snapshot",
-            snapshot,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let (tx, errors) = mpsc::channel();
-    let stderr = child.stderr.take().expect("piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = errors
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the monitor says where it listens");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split('/').next().expect("an address").to_owned();
-        }
-    };
-    (child, addr, errors)
+fn durable_monitor(snapshot: &str) -> (Running, String) {
+    let m = monitor(&["--listen", "127.0.0.1:0", "--json", "--snapshot", snapshot]);
+    let line = m.error_about("listening on http://", Duration::from_secs(20));
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("an address")
+        .to_owned();
+    (m, addr)
 }
 
 /// The monitor killed with SIGKILL at moments it cannot see coming, while a client pings
@@ -1064,7 +1043,7 @@ fn nothing_acknowledged_is_lost_to_kill_9() {
         .duration_since(UNIX_EPOCH)
         .map_or(7, |d| d.subsec_nanos());
     for round in 0..4u32 {
-        let (mut child, addr, _errors) = durable_monitor(snapshot);
+        let (m, addr) = durable_monitor(snapshot);
         // What the rounds before acknowledged is all here.
         let known = ping_processes(&addr);
         for (name, failed) in &acknowledged {
@@ -1078,10 +1057,10 @@ fn nothing_acknowledged_is_lost_to_kill_9() {
         }
         // Ping until killed, at a moment between 150 and 650 ms from now.
         let kill_after = Duration::from_millis(150 + u64::from(seed.wrapping_mul(round + 1) % 500));
+        let pid = m.child.id().to_string();
         let killer = std::thread::spawn(move || {
             std::thread::sleep(kill_after);
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
+            let _ = Command::new("kill").args(["-9", &pid]).status();
         });
         for i in 0.. {
             let name = format!("job-{round}-{i}");
@@ -1098,6 +1077,7 @@ fn nothing_acknowledged_is_lost_to_kill_9() {
             assert!(i < 100_000, "the monitor was not killed");
         }
         killer.join().expect("the killer");
+        drop(m);
     }
     assert!(
         acknowledged.len() > 20,
@@ -1105,15 +1085,14 @@ fn nothing_acknowledged_is_lost_to_kill_9() {
         acknowledged.len()
     );
     // The last round's acknowledgements too.
-    let (mut child, addr, _errors) = durable_monitor(snapshot);
+    let (m, addr) = durable_monitor(snapshot);
     let known = ping_processes(&addr);
     let lost: Vec<&String> = acknowledged
         .iter()
         .map(|(name, _)| name)
         .filter(|name| !known.contains_key(*name))
         .collect();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(m);
     assert!(
         lost.is_empty(),
         "{} of {} acknowledged lost: {lost:?}",
