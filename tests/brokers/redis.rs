@@ -286,15 +286,7 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
         Content::Text(m) => assert_eq!(m.signal(), Signal::Beat { period: secs(3) }),
         other => panic!("{other:?}"),
     }
-    let status = health.status();
-    assert!(status.connected, "{status:?}");
-    assert_eq!(status.outages, 1, "{status:?}");
-    let (down, up) = status
-        .last_outage()
-        .unwrap_or_else(|| panic!("no outage in {status:?}"));
-    assert!(before_kill <= down && down <= before_resume, "{status:?}");
-    assert!(before_resume <= up, "{status:?}");
-    assert_eq!(status.lost_total(), 0, "{status:?}");
+    support::assert_one_outage(&health.status(), before_kill, before_resume);
 }
 
 /// A payload of 5 MB on a text channel is read whole and reported as an invalid item

@@ -437,3 +437,22 @@ pub fn assert_hides_special_password(shown: &str) {
         assert!(!shown.contains(secret), "{secret:?} shown in: {shown}");
     }
 }
+
+/// A subscription's health after its broker was killed (not before `before_kill`) and
+/// started again (at `before_resume`), and then heard from: connected, one outage that
+/// began after the kill and before the restart and ended after the restart, nothing
+/// counted as lost.
+pub fn assert_one_outage(
+    status: &heartwire_broker::LinkStatus,
+    before_kill: heartwire::time::UnixTime,
+    before_resume: heartwire::time::UnixTime,
+) {
+    assert!(status.connected, "{status:?}");
+    assert_eq!(status.outages, 1, "{status:?}");
+    let (down, up) = status
+        .last_outage()
+        .unwrap_or_else(|| panic!("no outage in {status:?}"));
+    assert!(before_kill <= down && down <= before_resume, "{status:?}");
+    assert!(before_resume <= up, "{status:?}");
+    assert_eq!(status.lost_total(), 0, "{status:?}");
+}
