@@ -30,10 +30,14 @@ pub(super) fn render(
                 .link
                 .and_then(|l| links.get(usize::from(l.get()) - 1))
                 .map_or("http", |info| info.broker.as_str());
+            let last_ping = p.ping.and_then(|ping| ping.last_ping);
             let signal = match (p.signal, p.source) {
                 (Some(signal), _) => signal.to_string(),
                 (None, Source::Record) => "record".to_owned(),
-                (None, Source::Ping) => "ping".to_owned(),
+                // `success`, `start`, `log`, `fail` or `exit 3`.
+                (None, Source::Ping) => {
+                    last_ping.map_or_else(|| "ping".to_owned(), |o| o.to_string())
+                }
                 (None, Source::Command) => "command".to_owned(),
                 (None, _) => String::new(),
             };
