@@ -28,7 +28,8 @@ const USAGE: u8 = 2;
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Exit status:
-  0  conformant: no fail, error, unexpected pass or stale expectation
+  0  conformant: at least one case passed; no fail, error, unexpected pass or stale
+     expectation
   1  not conformant
   2  usage or protocol error (the program cannot be started, no valid hello...)
 

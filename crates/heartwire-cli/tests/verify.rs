@@ -792,3 +792,42 @@ fn an_implementation_is_killed_with_everything_it_started() {
         assert!(gone, "{mode}: the orphan {pid} outlived the run");
     }
 }
+
+/// A run that checks nothing is not conformant: a filter that matches no case, and an
+/// implementation that says every case of its only format is unsupported (issue 16: both
+/// used to end "0 pass; conformant" with exit 0, and a CI gate on them passed forever).
+#[test]
+fn a_run_that_checks_nothing_is_not_conformant() {
+    let (code, stdout, _) = heartwire(&["verify", "--filter", "no.such.case.*"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("NOT conformant: no case passed, nothing was checked"),
+        "{stdout}"
+    );
+    let (code, report) = verify(&["--filter", "no.such.case.*"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["conformant"], false);
+    // Every case skipped by the implementation.
+    let oracle = foreign("broken/oracle.py");
+    let args: Vec<&OsStr> = vec![
+        "--mode".as_ref(),
+        "session".as_ref(),
+        "--filter".as_ref(),
+        VALID.as_ref(),
+        "--".as_ref(),
+        "python3".as_ref(),
+        oracle.as_os_str(),
+        "session".as_ref(),
+        "--fault".as_ref(),
+        "unsupported".as_ref(),
+        "--case".as_ref(),
+        VALID.as_ref(),
+    ];
+    let (code, report) = verify(&args);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        (count(&report, "skip"), count(&report, "pass")),
+        (1, 0),
+        "{report}"
+    );
+}

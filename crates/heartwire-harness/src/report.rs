@@ -142,7 +142,9 @@ pub struct Report {
     pub implementation: Implementation,
     /// How many cases had each status (every status present, zeros included).
     pub counts: BTreeMap<Status, usize>,
-    /// Whether the run passed: no fail, error, unexpected pass or stale expectation.
+    /// Whether the run passed: at least one case passed, and no fail, error, unexpected
+    /// pass or stale expectation. A run in which nothing passed checked nothing (every
+    /// case skipped, a filter that matches none, a hello that supports nothing).
     pub conformant: bool,
     /// Every case run, in suite order, then the stale expectations.
     pub results: Vec<CaseResult>,
@@ -168,7 +170,8 @@ impl Report {
             spec_version: spec_version.to_owned(),
             mode: mode.to_owned(),
             implementation,
-            conformant: !results.iter().any(|r| r.status.fails_the_run()),
+            conformant: results.iter().any(|r| r.status == Status::Pass)
+                && !results.iter().any(|r| r.status.fails_the_run()),
             counts,
             results,
         }
@@ -254,6 +257,8 @@ impl Report {
             counts.join(", "),
             if self.conformant {
                 "conformant"
+            } else if self.count(Status::Pass) == 0 {
+                "NOT conformant: no case passed, nothing was checked"
             } else {
                 "NOT conformant"
             }
