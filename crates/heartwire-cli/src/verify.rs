@@ -48,6 +48,10 @@ pub(crate) struct VerifyArgs {
     /// Only the cases whose id matches this glob (`*` and `?`), e.g. 'text.subject.*'.
     #[arg(long, value_name = "GLOB")]
     filter: Option<String>,
+    /// Formats that must have been checked, comma-separated (`text,record`): a run in
+    /// which a case of each was answered, not skipped, or it is not conformant.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',')]
+    require: Vec<String>,
     /// A file of case ids expected to fail, one per line (`#` starts a comment).
     #[arg(long, value_name = "FILE")]
     expected_failures: Option<PathBuf>,
@@ -207,6 +211,20 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
         && e.kind() != io::ErrorKind::BrokenPipe
     {
         return fail(e);
+    }
+    let ran = report.ran_by_format();
+    let missing: Vec<&str> = args
+        .require
+        .iter()
+        .map(String::as_str)
+        .filter(|format| !ran.iter().any(|(f, n, _)| f == format && *n > 0))
+        .collect();
+    if !missing.is_empty() {
+        note!(
+            "heartwire verify: NOT conformant: no case of {} was run (--require)",
+            missing.join(", ")
+        );
+        return ExitCode::from(1);
     }
     if report.conformant {
         ExitCode::SUCCESS

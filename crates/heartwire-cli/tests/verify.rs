@@ -831,3 +831,24 @@ fn a_run_that_checks_nothing_is_not_conformant() {
         "{report}"
     );
 }
+
+/// `--require` fails a run in which a required format had no case answered, naming it;
+/// the text summary says, per format, how many cases ran.
+#[test]
+fn a_required_format_that_was_not_run_fails_the_run() {
+    let (code, stdout, stderr) = heartwire(&["verify", "--format", "text", "--require", "text"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "cases run, by format: text {0} of {0}",
+            listed(Some("text"))
+        )),
+        "{stdout}"
+    );
+    let (code, _, stderr) = heartwire(&["verify", "--format", "text", "--require", "text,record"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no case of record was run (--require)"),
+        "{stderr}"
+    );
+}

@@ -182,6 +182,26 @@ impl Report {
         self.counts.get(&status).copied().unwrap_or(0)
     }
 
+    /// Per format, in suite order: how many of its cases the implementation answered
+    /// (every status but skip), and how many there were.
+    pub fn ran_by_format(&self) -> Vec<(&str, usize, usize)> {
+        let mut formats: Vec<(&str, usize, usize)> = Vec::new();
+        for r in self.results.iter().filter(|r| !r.format.is_empty()) {
+            let i = match formats.iter().position(|(f, _, _)| *f == r.format) {
+                Some(i) => i,
+                None => {
+                    formats.push((r.format.as_str(), 0, 0));
+                    formats.len() - 1
+                }
+            };
+            formats[i].2 += 1;
+            if r.status != Status::Skip {
+                formats[i].1 += 1;
+            }
+        }
+        formats
+    }
+
     /// The ids with a status, in report order.
     pub fn ids(&self, status: Status) -> Vec<&str> {
         self.results
@@ -237,6 +257,14 @@ impl Report {
             for (what, choice) in &self.implementation.choices {
                 let _ = writeln!(out, "    {what}: {choice}");
             }
+        }
+        let ran: Vec<String> = self
+            .ran_by_format()
+            .iter()
+            .map(|(format, ran, all)| format!("{format} {ran} of {all}"))
+            .collect();
+        if !ran.is_empty() {
+            let _ = writeln!(out, "cases run, by format: {}", ran.join(", "));
         }
         let _ = write!(
             out,
