@@ -212,6 +212,13 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
     {
         return fail(e);
     }
+    if !report.implementation.unknown_formats.is_empty() {
+        note!(
+            "heartwire verify: the implementation's hello names formats the suite does not have: {} (expected {})",
+            report.implementation.unknown_formats.join(", "),
+            suite.formats().collect::<Vec<_>>().join(", ")
+        );
+    }
     let ran = report.ran_by_format();
     let missing: Vec<&str> = args
         .require

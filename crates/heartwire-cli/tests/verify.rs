@@ -852,3 +852,33 @@ fn a_required_format_that_was_not_run_fails_the_run() {
         "{stderr}"
     );
 }
+
+/// A hello that names formats the suite does not have (`Text`) is told so, by name,
+/// and the run, in which nothing was checked, is not conformant.
+#[test]
+fn unknown_formats_in_the_hello_are_named() {
+    let oracle = foreign("broken/oracle.py");
+    let args: Vec<&OsStr> = vec![
+        "verify".as_ref(),
+        "--mode".as_ref(),
+        "session".as_ref(),
+        "--format".as_ref(),
+        "text".as_ref(),
+        "--".as_ref(),
+        "python3".as_ref(),
+        oracle.as_os_str(),
+        "session".as_ref(),
+        "--fault".as_ref(),
+        "misnamed".as_ref(),
+    ];
+    let (code, stdout, stderr) = heartwire(&args);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the implementation's hello names formats the suite does not have: Command, Json, Record, Schedule, Text"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("no case passed, nothing was checked"),
+        "{stdout}"
+    );
+}

@@ -181,10 +181,17 @@ pub fn run(
                     &suite.manifest.version,
                     progress,
                 )?;
+                let unknown_formats = hello
+                    .supports
+                    .keys()
+                    .filter(|f| !suite.formats().any(|known| known == f.as_str()))
+                    .cloned()
+                    .collect();
                 let implementation = Implementation {
                     name: hello.name,
                     version: hello.version,
                     choices: hello.choices,
+                    unknown_formats,
                 };
                 ("session", implementation, answers)
             }

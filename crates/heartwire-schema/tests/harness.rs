@@ -119,7 +119,7 @@ fn reports_validate() {
     let implementation = Implementation {
         name: "heartwire".to_owned(),
         version: "0.1.0".to_owned(),
-        choices: Default::default(),
+        ..Implementation::default()
     };
     let report = Report::new(
         &suite.manifest.version,

@@ -25,6 +25,8 @@ KIND is one of:
                      protocol does not define, in exec mode
     wrong-seq        answers the case with the next request's sequence number (session mode)
     no-hello         never says hello: reads its stdin and stays silent (session mode)
+    misnamed         its hello names every format capitalized (`Text`), so the harness
+                     knows none of them (session mode)
     orphan           starts a grandchild (`sleep 120`, which keeps the program's stdout
                      and stderr open) and writes its pid to DIR/orphan.pid, then answers
                      correctly: the harness must kill the whole process group (needs --dir)
@@ -192,6 +194,8 @@ def session(cases, fault, target, directory):
             formats = {}
             for case in cases.values():
                 fmt = case["id"].split(".")[0]
+                if fault == "misnamed":
+                    fmt = fmt.capitalize()
                 ops = formats.setdefault(fmt, [])
                 if case["operation"] not in ops:
                     ops.append(case["operation"])
