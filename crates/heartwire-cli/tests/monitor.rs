@@ -137,6 +137,23 @@ impl Running {
         }
     }
 
+    /// The `host:port` the monitor's HTTP receiver listens on, from its stderr.
+    fn listening(&self) -> String {
+        self.listening_line().1
+    }
+
+    /// The stderr line saying where the monitor listens, and that `host:port`.
+    fn listening_line(&self) -> (String, String) {
+        let line = self.error_about("listening on http://", Duration::from_secs(20));
+        let addr = line
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .expect("the address")
+            .to_owned();
+        (line, addr)
+    }
+
     /// The next stderr line that contains `text`, within `bound`.
     fn error_about(&self, text: &str, bound: Duration) -> String {
         let deadline = std::time::Instant::now() + bound;
@@ -540,13 +557,7 @@ fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
         "--exit-after",
         "30",
     ]);
-    let line = m.error_about("listening on http://", Duration::from_secs(10));
-    let base = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the address")
-        .to_owned();
+    let base = format!("http://{}/", m.listening());
     let name = unique("mon.http");
     let job = unique("mon.job");
     let beat = Command::new(env!("CARGO_BIN_EXE_heartwire"))
@@ -789,13 +800,7 @@ fn a_flood_is_counted_to_the_last_message_and_reported_without_flooding() {
         "--exit-after",
         "8",
     ]);
-    let line = m.error_about("listening on http://", Duration::from_secs(10));
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("the address")
-        .to_owned();
+    let addr = m.listening();
     m.wait_subscribed(1);
     const SENT: u64 = 20_000;
     let name = unique("mon.flood");
@@ -1017,13 +1022,7 @@ fn ping_processes(addr: &str) -> std::collections::HashMap<String, Value> {
 /// The monitor, listening on a free port with `--snapshot`, and its address.
 fn durable_monitor(snapshot: &str) -> (Running, String) {
     let m = monitor(&["--listen", "127.0.0.1:0", "--json", "--snapshot", snapshot]);
-    let line = m.error_about("listening on http://", Duration::from_secs(20));
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("an address")
-        .to_owned();
+    let addr = m.listening();
     (m, addr)
 }
 
@@ -1121,14 +1120,8 @@ fn a_ping_key_file_keeps_anonymous_pings_out() {
         "--exit-after",
         "20",
     ]);
-    let line = m.error_about("listening on http://", Duration::from_secs(10));
+    let (line, addr) = m.listening_line();
     assert!(!line.contains(key), "{line}");
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("the address")
-        .to_owned();
     let name = unique("mon.keyed");
     let (status, body) = try_get(&addr, &format!("/ping/{name}")).expect("an answer");
     assert!(status.contains(" 401 "), "{status}");
