@@ -83,6 +83,7 @@ mod link;
 mod monitor;
 mod ping;
 pub mod publisher;
+pub mod scenario;
 pub mod scheduler;
 mod snapshot;
 
