@@ -29,6 +29,7 @@ use crate::brokers::Broker;
 use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
 use journal::Journal;
+use table::{Size, Table};
 
 /// `heartwire monitor`'s options.
 #[derive(Debug, Args)]
@@ -177,6 +178,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         (None, true) => Some(SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT))),
         (None, false) => None,
     };
+    let mut listening = None;
     if let Some(addr) = listen {
         let mut receiver_config = ReceiverConfig::default();
         if let Some(file) = &args.ping_key_file {
@@ -222,6 +224,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         note!(
             "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
         );
+        listening = Some(format!("http://{shown}/"));
         let shared = Arc::clone(&engine);
         std::thread::spawn(move || {
             if let Err(e) = receiver.run_blocking(shared, || SystemClock.now()) {
@@ -244,7 +247,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     } else {
         View::Table
     };
-    runtime.block_on(watch(args, links, engine, journal, view))
+    runtime.block_on(watch(args, links, engine, journal, view, listening))
 }
 
 /// How the states are shown.
@@ -260,6 +263,7 @@ async fn watch(
     engine: Arc<Mutex<Monitor>>,
     journal: Option<Arc<Mutex<Journal>>>,
     view: View,
+    listening: Option<String>,
 ) -> ExitCode {
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
@@ -282,6 +286,8 @@ async fn watch(
         journal,
         writer: EventWriter::default(),
         lines: String::new(),
+        listening,
+        screen: (view == View::Table).then(Screen::enter),
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -340,6 +346,9 @@ async fn watch(
     }
     let now = SystemClock.now();
     state.check_links(now);
+    // The last table is drawn where it stays: on the terminal's own screen, after the
+    // alternate one is left.
+    drop(state.screen.take());
     state.show();
     state.summarise();
     if let Some(path) = &args.snapshot {
@@ -395,6 +404,35 @@ struct Watch {
     writer: EventWriter,
     /// The JSON lines of one poll, kept allocated between polls.
     lines: String,
+    /// Where the HTTP receiver listens (`http://127.0.0.1:8387/`), shown in the table.
+    listening: Option<String>,
+    /// The alternate screen the table is drawn on while the monitor runs.
+    screen: Option<Screen>,
+}
+
+/// The terminal's alternate screen, left when dropped (also when the monitor stops on
+/// an error or a panic unwinds): what was on the terminal before comes back, and the
+/// cursor is shown again.
+struct Screen;
+
+impl Screen {
+    fn enter() -> Screen {
+        let mut out = io::stdout().lock();
+        // A terminal that cannot be written is noticed at the first draw.
+        let _ = out
+            .write_all(b"\x1b[?1049h\x1b[?25l")
+            .and_then(|()| out.flush());
+        Screen
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let mut out = io::stdout().lock();
+        let _ = out
+            .write_all(b"\x1b[?25h\x1b[?1049l")
+            .and_then(|()| out.flush());
+    }
 }
 
 impl Watch {
@@ -500,7 +538,7 @@ impl Watch {
     }
 
     fn trim_recent(&mut self) {
-        let keep = self.recent.len().saturating_sub(8);
+        let keep = self.recent.len().saturating_sub(table::RECENT);
         self.recent.drain(..keep);
     }
 
@@ -508,11 +546,21 @@ impl Watch {
         let now = SystemClock.now();
         self.poll(now);
         if self.view == View::Table {
-            let text = table::render(&self.engine(), &self.links, &self.recent, now);
+            let table = Table::read(&self.engine(), &self.links, self.listening.as_deref(), now);
+            // On the alternate screen the table fits the terminal; the last one, on the
+            // terminal's own screen, is whole.
+            let size = self.screen.as_ref().and_then(|_| terminal_size());
+            let text = table.render(&self.recent, size);
             let stdout = io::stdout();
             let mut out = stdout.lock();
-            // Home and clear, then the table.
-            let written = write!(out, "\x1b[H\x1b[2J{text}").and_then(|()| out.flush());
+            let written = if self.screen.is_some() {
+                // Home and clear, then the table, without the newline after its last
+                // line: on a full screen that would scroll the first one away.
+                write!(out, "\x1b[H\x1b[2J{}", text.trim_end_matches('\n'))
+            } else {
+                write!(out, "{text}")
+            }
+            .and_then(|()| out.flush());
             self.check_written(written);
         }
     }
@@ -637,6 +685,13 @@ fn read_snapshot(path: &Path) -> Result<Option<SavedState>, String> {
 
 /// The ping key in `file`: its one line, without the line end. Errors name the file,
 /// never what it holds.
+/// The size of the terminal that stdout is, read at each draw so that the table follows
+/// a resized window.
+fn terminal_size() -> Option<Size> {
+    let (rows, cols) = console::Term::stdout().size_checked()?;
+    Some(Size { rows, cols })
+}
+
 fn read_ping_key(file: &Path) -> Result<PingKey, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read the ping key file {}: {e}", file.display()))?;
