@@ -121,10 +121,24 @@ ts_bad("offset-hour-24", "2025-01-16T08:30:00+24:00", 20, "offset hours are 00 t
 ts_bad("trailing-space", "2025-01-16T08:30:00Z ", 20, "nothing may follow the offset")
 ts_bad("zone-name-suffix", "2025-01-16T08:30:00Z[UTC]", 20, "RFC 9557 zone annotations are not part of RFC 3339")
 ts_bad("empty", "", 0, "the empty string is not a timestamp")
-ts_bad("two-digit-year", "25-01-16T08:30:00Z", 0, "the year has four digits")
+ts_bad("two-digit-year", "25-01-16T08:30:00Z", 2, "the year has four digits: rejected at the first byte that is not one")
 ts_bad("date-only", "2025-01-16", 10, "a date alone has no time")
 ts_bad("wide-digit", "２025-01-16T08:30:00Z", 0, "only ASCII digits are digits", section="4.1")
-ts_bad("single-digit-hour", "2025-01-16T8:30:00Z", 11, "every field has two digits", section="4.1")
+ts_bad("single-digit-hour", "2025-01-16T8:30:00Z", 12, "every field has two digits: rejected at the first byte that is not one", section="4.1")
+ts_bad("single-digit-month", "2025-1-16T08:30:00Z", 6, "a month of one digit: rejected at the '-' where its second digit is due", section="4.1")
+ts_bad("single-digit-day", "2025-01-6T08:30:00Z", 9, "a day of one digit: rejected at the 'T' where its second digit is due", section="4.1")
+ts_bad("single-digit-minute", "2025-01-16T08:3:00Z", 15, "a minute of one digit: rejected at the ':' where its second digit is due", section="4.1")
+ts_bad("three-digit-year", "202-01-16T08:30:00Z", 3, "a year of three digits: rejected at the '-' where its fourth digit is due", section="4.1")
+ts_bad("letter-in-second", "2025-01-16T08:30:0xZ", 18, "a letter inside a field: rejected at the letter", section="4.1")
+ts_bad("offset-minute-short", "2025-01-16T08:30:00+01:0", 24, "an offset minute of one digit: rejected at the end, where its second digit is due")
+ts_bad("cut-in-year", "202", 3, "a text that stops short: rejected at its end")
+ts_bad("not-leap-year-2025-april-31", "2025-04-31T00:00:00Z", 8, "April has 30 days in every year: rejected at the day's first digit")
+ts_bad("not-leap-year-with-offset", "2025-02-29T23:30:00-01:00", 8, "an offset does not make a date exist: 29 February 2025 is rejected although the instant would be 1 March")
+ts_bad("century-not-leap-fraction", "1900-02-29T12:00:00.5Z", 8, "1900-02-29 does not exist, with a fraction as with none")
+ts_bad("day-32", "2025-01-32T00:00:00Z", 8, "no month has 32 days: rejected at the day's first digit")
+ts_bad("minute-60-offset", "2025-01-16T08:30:00+01:60", 23, "offset minutes are 00 to 59: rejected at the offset minute's first digit")
+ts_ok("leap-day-2000-with-offset", "2000-02-29T23:30:00-01:00", "29 February 2000 exists; with its offset the instant is 1 March", section="4.2")
+ts_ok("leap-day-2024-javascript", "2024-02-29T10:30:00.000Z", "29 February 2024 in JavaScript's form", section="4.2")
 
 
 
@@ -240,11 +254,28 @@ RECORD_FIELDS = ["service_name", "instance_id", "timestamp", "uptime_seconds", "
                  "memory_usage_mb", "cpu_usage_percent"]
 
 
+TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?"
+                       r"(?:[Zz]|[+-]([0-9]{2}):([0-9]{2}))")
+
+
+def check_timestamp(text):
+    """§4: the grammar, and a date that exists (datetime refuses 2025-02-29, 1900-02-29
+    and April 31, computed apart from the vectors' expectations)."""
+    m = TIMESTAMP.fullmatch(text)
+    assert m, f"{text!r} is not a timestamp"
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    dt.date(year + (400 if year == 0 else 0), month, day)
+    assert hour <= 23 and minute <= 59 and second <= 59, text
+    if m.group(7) is not None:
+        assert int(m.group(7)) <= 23 and int(m.group(8)) <= 59, text
+
+
 def canon_record(text, root):
     """spec/record.md §7."""
     members = dict(root.value)
     for key in RECORD_FIELDS[:3]:
         assert members[key].kind == "string", key
+    check_timestamp(members["timestamp"].value)
     out = [(k, scalar(members[k])) for k in RECORD_FIELDS if k in members and members[k].kind != "null"]
     out += [(k, raw(text, v)) for k, v in root.value if k not in RECORD_FIELDS]
     return write_object(out)
@@ -286,6 +317,7 @@ def canon_command(text, root):
     members = dict(root.value)
     meta = members["meta"]
     meta_members = dict(meta.value)
+    check_timestamp(meta_members["time"].value)
     meta_out = []
     for key in META_FIELDS:
         if key not in meta_members:
@@ -732,9 +764,40 @@ doc_bad("detect.record-wins-over-schedule", "8",
         "a complete schedule with a service_name is read as a record, which misses instance_id",
         "json.missing", 0, document=d)
 
+# ---- §4 Timestamps inside documents: dates that do not exist ---------------------------
+
+def record_with(timestamp, extra=()):
+    return members_text([SEED_RECORD[0], SEED_RECORD[1], ("timestamp", jstr(timestamp))] + list(extra))
+
+
+for name, stamp, why in [
+    ("2025-02-29", "2025-02-29T08:30:00.123456+00:00", "29 February of a common year"),
+    ("2025-04-31", "2025-04-31T08:30:00.123456+00:00", "April has 30 days"),
+    ("1900-02-29", "1900-02-29T08:30:00+00:00", "1900 is not a leap year (divisible by 100, not by 400)"),
+]:
+    d = record_with(stamp)
+    doc_bad(f"timestamp.record-{name}", "4.2", f"a record whose timestamp is {name}, which does not exist ({why}): rejected at the day's first digit",
+            "json.timestamp", at(d, stamp) + 8, path="timestamp", document=d)
+for name, stamp, why in [
+    ("2025-02-29", "2025-02-29T10:30:00.000Z", "29 February of a common year"),
+    ("2025-04-31", "2025-04-31T10:30:00.000Z", "April has 30 days"),
+    ("1900-02-29", "1900-02-29T10:30:00.000Z", "1900 is not a leap year"),
+]:
+    d = SEED_ENVELOPE.replace("2024-01-26T10:30:00.000Z", stamp)
+    doc_bad(f"timestamp.envelope-{name}", "4.2", f"an envelope whose meta.time is {name}, which does not exist ({why}): rejected at the day's first digit",
+            "json.timestamp", at(d, stamp) + 8, path="meta.time", document=d)
+for name, stamp in [("2024-02-29", "2024-02-29T08:30:00.123456+00:00"), ("2000-02-29", "2000-02-29T08:30:00+00:00")]:
+    doc_ok(f"timestamp.record-{name}", "4.2", f"a record whose timestamp is {name}, a leap day that exists", record_with(stamp), fmt="record")
+d = SEED_ENVELOPE.replace("2024-01-26T10:30:00.000Z", "2024-02-29T10:30:00.000Z")
+doc_ok("timestamp.envelope-2024-02-29", "4.2", "an envelope whose meta.time is 29 February 2024, which exists", d, fmt="command")
+d = record_with("2025-01-16T08:30:00.123456+00:00", [("last_successful_operation", '"2025-02-29T08:29:45.123456+00:00"')])
+doc_ok("timestamp.impossible-date-in-extra-kept", "6",
+       "an impossible date in an extra member is not a timestamp of the format: the extra is kept as given (spec/record.md §6)",
+       d, fmt="record")
+
 suite = {
     "suite": "heartwire-json",
-    "version": "2.0.0",
+    "version": "3.0.0",
     "spec": "spec/json.md",
     "spec_version": "1.0.0",
     "format": "json",

@@ -471,7 +471,9 @@ fn fail<T>(rest: In<'_>, expected: TimestampExpected) -> Res<'_, T> {
     Err(nom::Err::Failure(Fail { rest, expected }))
 }
 
-/// `n` ASCII digits as a number, in `range`; failing at the field's first byte.
+/// `n` ASCII digits as a number, in `range`: a byte that is not a digit (or the end of
+/// the text) fails where it stands, a value out of range at the field's first byte
+/// (`spec/json.md` §4.2).
 fn digits(
     n: usize,
     range: std::ops::RangeInclusive<u32>,
@@ -491,7 +493,14 @@ fn digits_in<'a>(
 ) -> Res<'a, u32> {
     let (ds, rest) = match input.split_at_checked(n) {
         Some((ds, rest)) if ds.iter().all(u8::is_ascii_digit) => (ds, rest),
-        _ => return fail(input, expected),
+        _ => {
+            let bad = input
+                .iter()
+                .take(n)
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(input.len());
+            return fail(&input[bad..], expected);
+        }
     };
     let value = ds
         .iter()
@@ -646,7 +655,15 @@ mod tests {
     fn rejections_say_where() {
         use TimestampExpected as E;
         assert_eq!(err(""), (0, E::Year));
-        assert_eq!(err("2025-1-16T08:30:00Z"), (5, E::Month));
+        // A field short of digits fails at the first byte that is not one; a field of
+        // digits out of range, at its first digit.
+        assert_eq!(err("2025-1-16T08:30:00Z"), (6, E::Month));
+        assert_eq!(err("25-01-16T08:30:00Z"), (2, E::Year));
+        assert_eq!(err("2025-01-16T8:30:00Z"), (12, E::Hour));
+        assert_eq!(err("2025-01-16T08:30:00+01"), (22, E::Char(':')));
+        assert_eq!(err("2025-01-16T08:30:00+01:0"), (24, E::Minute));
+        assert_eq!(err("2025-01"), (7, E::Char('-')));
+        assert_eq!(err("202"), (3, E::Year));
         assert_eq!(err("2025-02-29T08:30:00Z"), (8, E::Day));
         assert_eq!(err("2024-02-30T08:30:00Z"), (8, E::Day));
         assert_eq!(err("2025-01-16 08:30:00Z"), (10, E::Separator));

@@ -149,6 +149,8 @@ function fromJson(text) {
     throw new Rejected("json.shape");
   }
   if (obj.format !== "text") throw new Rejected("json.format");
+  // An encoder refuses a name whose subject every decoder rejects (spec/text.md §7).
+  if (Buffer.byteLength(obj.process) > 245) throw new Rejected("limit.length");
   processOf("heartbeat." + obj.process, 0);
   const wanted = { start: "warmup", beat: "period", degraded: "period", stop: null }[obj.signal];
   if (wanted === undefined) throw new Rejected("payload.unknown-signal");

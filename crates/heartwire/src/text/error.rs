@@ -186,6 +186,29 @@ impl TextError {
         }
     }
 
+    /// The same error pointing at `to` instead: a fault inside a JSON string with
+    /// escapes is reported at the string's opening quote (`spec/text.md` §9), since the
+    /// unescaped text has no position in the JSON text.
+    pub(crate) fn moved_to(mut self, to: usize) -> Self {
+        match &mut self {
+            TextError::NotUtf8 { offset, .. }
+            | TextError::TooLong { offset, .. }
+            | TextError::MissingPrefix { offset }
+            | TextError::EmptyToken { offset }
+            | TextError::ForbiddenChar { offset, .. }
+            | TextError::UnknownSignal { offset }
+            | TextError::MissingValue { offset, .. }
+            | TextError::UnexpectedValue { offset }
+            | TextError::InvalidNumber { offset, .. }
+            | TextError::LeadingZero { offset }
+            | TextError::TrailingInput { offset }
+            | TextError::ZeroDuration { offset }
+            | TextError::OutOfRange { offset }
+            | TextError::MissingSeparator { offset } => *offset = to,
+        }
+        self
+    }
+
     /// The same error with its offset moved by `by` bytes, for an input embedded in a
     /// larger one (a payload inside a line).
     pub(crate) const fn shifted(self, by: usize) -> Self {

@@ -163,28 +163,50 @@ pub(super) fn decode(json: &str) -> Result<Message<'_>, JsonError> {
     let wire: Wire<'_> = serde_json::from_str(json).map_err(|e| shape_error(json, &e))?;
     let at = |raw: &RawValue| offset_in(json, raw.get());
 
-    let (format, _) = string(json, wire.format)?;
-    if format != "text" {
+    let format = string(json, wire.format)?;
+    if format.text != "text" {
         return Err(JsonError::Format {
             offset: at(wire.format),
         });
     }
 
-    let (name, name_at) = string(json, wire.process)?;
-    let process = Process::from_cow(name).map_err(|error| JsonError::Text {
+    let name = string(json, wire.process)?;
+    let (first, escaped) = (name.first, name.escaped);
+    let process = Process::from_cow(name.text).map_err(|error| JsonError::Text {
         field: "process",
-        error: error.shifted(name_at),
+        error: place(first, escaped, error),
     })?;
 
-    let (word, word_at) = string(json, wire.signal)?;
-    let kind = SignalKind::from_word(&word).ok_or(JsonError::Text {
+    let word = string(json, wire.signal)?;
+    let kind = SignalKind::from_word(&word.text).ok_or(JsonError::Text {
         field: "signal",
-        error: TextError::UnknownSignal { offset: word_at },
+        error: place(
+            word.first,
+            word.escaped,
+            TextError::UnknownSignal { offset: 0 },
+        ),
     })?;
 
     let expected = kind.value_name();
+    // A member the signal does not take is reported at its value, the first in the
+    // text when there are two; a value the signal needs and lacks, at the object (§9).
+    let unwanted = match expected {
+        Some("period") => wire.warmup,
+        Some(_) => wire.period,
+        None => match (wire.period, wire.warmup) {
+            (Some(p), Some(w)) => Some(if at(w) < at(p) { w } else { p }),
+            (p, w) => p.or(w),
+        },
+    };
+    if let Some(raw) = unwanted {
+        return Err(JsonError::Value {
+            offset: at(raw),
+            signal: kind,
+            expected: expected.unwrap_or("no value"),
+        });
+    }
     let value = match (expected, wire.period, wire.warmup) {
-        (Some("period"), Some(raw), None) | (Some("warmup"), None, Some(raw)) => {
+        (Some("period"), Some(raw), _) | (Some(_), _, Some(raw)) => {
             let field = expected.unwrap_or("period");
             let seconds = Seconds::parse(raw.get()).map_err(|error| JsonError::Text {
                 field,
@@ -192,10 +214,10 @@ pub(super) fn decode(json: &str) -> Result<Message<'_>, JsonError> {
             })?;
             Some(seconds)
         }
-        (None, None, None) => None,
-        (_, period, warmup) => {
+        (None, _, _) => None,
+        (Some(_), _, _) => {
             return Err(JsonError::Value {
-                offset: period.or(warmup).map_or(0, at),
+                offset: 0,
                 signal: kind,
                 expected: expected.unwrap_or("no value"),
             });
@@ -209,9 +231,31 @@ pub(super) fn decode(json: &str) -> Result<Message<'_>, JsonError> {
     Ok(Message::new(process, signal))
 }
 
+/// A JSON string value of the form, with where it stands in the JSON text.
+struct JsonString<'a> {
+    /// The value, unescaped; borrowed when the string has no escapes.
+    text: Cow<'a, str>,
+    /// The offset of the string's first character (after the opening quote).
+    first: usize,
+    /// Whether the string has escapes.
+    escaped: bool,
+}
+
+/// `error`, found in the unescaped value of a string whose first character is at
+/// `first`, as an error in the JSON text: shifted to where the value starts, or at the
+/// opening quote when the string has escapes (`spec/text.md` §9, as `spec/json.md` §3
+/// reports a string's faults).
+fn place(first: usize, escaped: bool, error: TextError) -> TextError {
+    if escaped {
+        error.moved_to(first - 1)
+    } else {
+        error.shifted(first)
+    }
+}
+
 /// A JSON string value: borrowed when it has no escapes, with the offset of its first
 /// character in `json`.
-fn string<'a>(json: &str, raw: &'a RawValue) -> Result<(Cow<'a, str>, usize), JsonError> {
+fn string<'a>(json: &str, raw: &'a RawValue) -> Result<JsonString<'a>, JsonError> {
     let text = raw.get();
     let start = offset_in(json, text);
     let not_a_string = || JsonError::Shape {
@@ -224,9 +268,17 @@ fn string<'a>(json: &str, raw: &'a RawValue) -> Result<(Cow<'a, str>, usize), Js
         .ok_or_else(not_a_string)?;
     if inner.contains('\\') {
         let owned: String = serde_json::from_str(text).map_err(|_| not_a_string())?;
-        Ok((Cow::Owned(owned), start + 1))
+        Ok(JsonString {
+            text: Cow::Owned(owned),
+            first: start + 1,
+            escaped: true,
+        })
     } else {
-        Ok((Cow::Borrowed(inner), start + 1))
+        Ok(JsonString {
+            text: Cow::Borrowed(inner),
+            first: start + 1,
+            escaped: false,
+        })
     }
 }
 
