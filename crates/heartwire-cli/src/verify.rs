@@ -17,6 +17,7 @@ use heartwire_harness::report::{Report, Status};
 use heartwire_harness::runner::{self, Mode, Options};
 use heartwire_harness::select::parse_expected_failures;
 use heartwire_harness::suite::{FILES, Input, Operation, Suite};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
 use crate::lines::{BoundedLines, Line};
@@ -31,7 +32,9 @@ Exit status:
   0  conformant: at least one case passed; no fail, error, unexpected pass or stale
      expectation
   1  not conformant
-  2  usage or protocol error (the program cannot be started, no valid hello...)
+  2  usage or protocol error: the program cannot be started, no valid hello, or the
+     first cases all ended in the same error before any was answered (its stderr is
+     shown)
 
 Exec mode runs `COMMAND ARGS... OPERATION FORMAT` once per case, with the case's input
 (a JSON object) on stdin; it answers on stdout with exit 0, rejects with exit 1 and
@@ -124,39 +127,64 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(USAGE)
 }
 
-/// A progress bar on stderr, drawn only when stderr is a terminal.
+/// How many failing cases the text report shows in full (description, input, diff,
+/// stderr); the rest get one line each.
+const TEXT_DETAILS: usize = 50;
+
+/// How long a run goes before its progress is drawn: a short one never flickers.
+const PROGRESS_AFTER: Duration = Duration::from_millis(300);
+
+/// The progress of a run on stderr (cases done of all, failures so far, the case
+/// running now), drawn only when stderr is a terminal, and cleared before anything
+/// else is written; reports go to stdout and never contain it.
 struct Progress {
     on: bool,
-    last: Option<Instant>,
+    started: Instant,
+    bar: Option<ProgressBar>,
 }
 
 impl Progress {
     fn new() -> Progress {
         Progress {
             on: io::stderr().is_terminal(),
-            last: None,
+            started: Instant::now(),
+            bar: None,
         }
     }
 
-    fn update(&mut self, done: usize, total: usize) {
-        let now = Instant::now();
-        let due = self
-            .last
-            .is_none_or(|t| now.duration_since(t) >= Duration::from_millis(100));
-        if !self.on || !(due || done == total) {
+    fn update(&mut self, p: &runner::Progress<'_>) {
+        if !self.on || self.started.elapsed() < PROGRESS_AFTER {
             return;
         }
-        self.last = Some(now);
-        let width = 40;
-        let filled = (done * width).checked_div(total).unwrap_or(width);
-        let _ = write!(
-            io::stderr(),
-            "\r[{}{}] {done}/{total}",
-            "#".repeat(filled),
-            " ".repeat(width - filled)
-        );
-        if done == total {
-            let _ = write!(io::stderr(), "\r{}\r", " ".repeat(width + 24));
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(
+                Some(p.total as u64),
+                ProgressDrawTarget::stderr_with_hz(10),
+            );
+            if let Ok(style) =
+                ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} cases, {wide_msg}")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        bar.set_position(p.done as u64);
+        let failing = match p.failures {
+            0 => "none failing".to_owned(),
+            1 => "1 failing".to_owned(),
+            n => format!("{n} failing"),
+        };
+        match p.current {
+            Some(id) => bar.set_message(format!("{failing}; running {id}")),
+            None if p.done == p.total => bar.set_message(failing),
+            None => {}
+        }
+    }
+
+    /// Removes the bar from the terminal.
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 }
@@ -188,9 +216,9 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
         timeout: Duration::from_millis(args.timeout),
     };
     let mut progress = Progress::new();
-    let report = match runner::run(suite, &options, &mut |done, total| {
-        progress.update(done, total)
-    }) {
+    let run = runner::run_with(suite, &options, &mut |p| progress.update(p));
+    progress.clear();
+    let report = match run {
         Ok(report) => report,
         Err(e) => return fail(e),
     };
@@ -200,7 +228,7 @@ pub(crate) fn verify(args: VerifyArgs) -> ExitCode {
         return fail(format!("{}: {e}", path.display()));
     }
     let text = match args.report {
-        ReportArg::Text => report.to_text(5),
+        ReportArg::Text => report.to_text(TEXT_DETAILS),
         ReportArg::Json => report.to_json() + "\n",
         ReportArg::Junit => report.to_junit(),
     };

@@ -743,7 +743,7 @@ fn exported_vectors_carry_their_checksums() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 6, "suite.json and the five vector files");
+    assert_eq!(checked, 7, "suite.json and the six vector files");
 }
 
 /// Whether a process is alive (`kill -0`).
@@ -859,11 +859,253 @@ fn unknown_formats_in_the_hello_are_named() {
     let (code, stdout, stderr) = heartwire(&args);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("the implementation's hello names formats the suite does not have: Command, Json, Record, Schedule, Text"),
+        stderr.contains(
+            "the implementation's hello names formats the suite does not have: Command, Json, "
+        ) && stderr.contains(", Text (expected text, json, record, command, schedule"),
         "{stderr}"
     );
     assert!(
         stdout.contains("no case passed, nothing was checked"),
         "{stdout}"
     );
+}
+
+/// Runs `heartwire verify ARGS... -- python3 oracle.py MODE --fault FAULT [--case CASE]
+/// [--dir DIR]` with the report as text: (exit status, stdout, stderr).
+fn broken_text(
+    mode: &str,
+    fault: &str,
+    case: Option<&str>,
+    extra: &[&str],
+    dir: Option<&Path>,
+) -> (Option<i32>, String, String) {
+    let oracle = foreign("broken/oracle.py");
+    let mut args: Vec<&OsStr> = vec!["verify".as_ref(), "--mode".as_ref(), mode.as_ref()];
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend([
+        "--".as_ref(),
+        "python3".as_ref(),
+        oracle.as_os_str(),
+        mode.as_ref(),
+        "--fault".as_ref(),
+        fault.as_ref(),
+    ]);
+    if let Some(case) = case {
+        args.extend([OsStr::new("--case"), OsStr::new(case)]);
+    }
+    if let Some(dir) = dir {
+        args.extend(["--dir".as_ref(), dir.as_os_str()]);
+    }
+    heartwire(&args)
+}
+
+/// The result of one case in a JSON report.
+fn result_of<'r>(report: &'r Value, id: &str) -> &'r Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result for {id}: {report}"))
+}
+
+/// A mistyped script path is a usage error (exit 2) that shows Python's own message, in
+/// both modes, not a crash reported for every case of the suite (issue 16: 158 identical
+/// "crashed: exit status: 2" lines over 85 s, then exit 1).
+#[test]
+fn a_missing_script_is_a_usage_error_that_shows_why() {
+    for mode in ["exec", "session"] {
+        let started = Instant::now();
+        let (code, stdout, stderr) = heartwire(&[
+            "verify",
+            "--mode",
+            mode,
+            "--",
+            "python3",
+            "/nonexistent/heartwire_impl.py",
+        ]);
+        assert_eq!(code, Some(2), "{mode}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("can't open file '/nonexistent/heartwire_impl.py'")
+                && stderr.contains("No such file or directory"),
+            "{mode}: Python's message: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{mode}: no report: {stdout}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{mode}: took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// A program that fails every case the same way (here: it cannot load its codec) stops
+/// the run after the first `SAME_FAILURE_LIMIT` cases as a usage error, with the reason
+/// and its stderr; the cases after them are never started.
+#[test]
+fn a_program_failing_every_case_the_same_way_stops_early() {
+    use heartwire_harness::runner::SAME_FAILURE_LIMIT;
+    for (mode, reason) in [
+        ("exec", "crashed: exit status: 4"),
+        ("session", "exited mid-session (exit status: 4)"),
+    ] {
+        let dir = fresh_dir(&format!("verify-crash-always-{mode}"));
+        let (code, stdout, stderr) = broken_text(
+            mode,
+            "crash-always",
+            None,
+            &["--format", "text", "--jobs", "1"],
+            Some(&dir),
+        );
+        assert_eq!(code, Some(2), "{mode}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the first {SAME_FAILURE_LIMIT} cases all ended in the same error, before any was answered: {reason}"
+            )),
+            "{mode}: {stderr}"
+        );
+        assert!(
+            stderr.contains("| oracle: fatal: cannot load the codec (deliberately broken)"),
+            "{mode}: its stderr is shown: {stderr}"
+        );
+        let log = std::fs::read_to_string(dir.join("log")).expect("the cases run");
+        assert_eq!(
+            log.lines().count(),
+            SAME_FAILURE_LIMIT,
+            "{mode}: {SAME_FAILURE_LIMIT} cases run of {}: {log}",
+            listed(Some("text"))
+        );
+    }
+    // A program that fails only some cases is not stopped: the cases before pass.
+    let (code, report) = broken(
+        "exec",
+        "crash",
+        DOLLAR,
+        &["--filter", "text.subject.d*", "--jobs", "1"],
+    );
+    assert_eq!(code, Some(1), "{report}");
+}
+
+/// A session program that exits before its hello (an ImportError at start-up) is a
+/// usage error that shows its traceback, not only "exited before saying hello".
+#[test]
+fn a_startup_import_error_shows_its_stderr() {
+    let (code, stdout, stderr) = broken_text("session", "import-error", None, &[], None);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("it exited before saying hello (exit status: 1)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "| ModuleNotFoundError: No module named 'heartwire_codec_that_does_not_exist'"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A crash shows the end of the program's stderr with the case, in both modes and in
+/// every report; an answer that is only wrong does not.
+#[test]
+fn a_crash_shows_what_the_program_wrote_on_stderr() {
+    for (mode, case, extra) in [
+        ("exec", DOLLAR, ["--filter", "text.subject.d*"]),
+        ("session", INVALID, ["--format", "text"]),
+    ] {
+        let (code, report) = broken(mode, "stderr-crash", case, &extra);
+        assert_eq!(code, Some(1), "{mode}: {report}");
+        let r = result_of(&report, case);
+        assert_eq!(r["status"], "error", "{mode}: {r}");
+        assert_eq!(
+            r["stderr"],
+            format!("oracle: starting the decoder\noracle: deliberate crash on {case}\n"),
+            "{mode}: {r}"
+        );
+        let (code, text, _) = broken_text(mode, "stderr-crash", Some(case), &extra, None);
+        assert_eq!(code, Some(1), "{mode}: {text}");
+        assert!(
+            text.contains(&format!(
+                "    stderr:\n    | oracle: starting the decoder\n    | oracle: deliberate crash on {case}\n"
+            )),
+            "{mode}: {text}"
+        );
+    }
+    let (_, report) = broken("session", "wrong-output", VALID, &["--filter", VALID]);
+    assert!(
+        result_of(&report, VALID).get("stderr").is_none(),
+        "{report}"
+    );
+}
+
+/// A failure shows what an outsider needs without looking the case up: its description
+/// and spec section, its input with a caret under the expected offset, then the
+/// difference of the compared members only (the `path` the implementation gave, which
+/// no text case fixes, is not shown). The JSON and JUnit reports carry the same.
+#[test]
+fn a_failure_shows_the_case_its_input_and_only_compared_members() {
+    let extra = ["--format", "text"];
+    let (code, text, _) = broken_text("session", "wrong-offset", Some(INVALID), &extra, None);
+    assert_eq!(code, Some(1), "{text}");
+    let caret = format!(
+        "    {}^ expected offset 17\n",
+        " ".repeat("subject: ".len() + 17)
+    );
+    let expected = format!(
+        "FAIL {INVALID}: rejected at another offset\n\
+         \x20   case: '*' is a NATS wildcard (text.md \u{a7}3.2)\n\
+         \x20   subject: heartbeat.orders.*\n\
+         {caret}\
+         \x20   payload: beat/5\n\
+         \x20   answer (- expected, + actual):\n\
+         \x20     error: \"subject.forbidden-char\"\n\
+         \x20   - offset: 17\n\
+         \x20   + offset: 18\n"
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(
+        !text.contains("path"),
+        "an uncompared member is shown: {text}"
+    );
+
+    let (code, report) = broken("session", "wrong-offset", INVALID, &extra);
+    assert_eq!(code, Some(1), "{report}");
+    let r = result_of(&report, INVALID);
+    assert_eq!(r["description"], "'*' is a NATS wildcard");
+    assert_eq!(
+        (&r["spec"], &r["section"]),
+        (&"spec/text.md".into(), &"3.2".into())
+    );
+    assert_eq!(
+        r["input"],
+        serde_json::json!([
+            {"member": "subject", "bytes": 18, "text": "heartbeat.orders.*", "offset": 17, "column": 17},
+            {"member": "payload", "bytes": 6, "text": "beat/5"}
+        ])
+    );
+    assert_eq!(r["actual"], "error: \"subject.forbidden-char\"\noffset: 18");
+    // A passing case carries its description and section, but no input.
+    let pass = result_of(&report, VALID);
+    assert_eq!((&pass["section"], pass.get("input")), (&"3.1".into(), None));
+
+    let (code, xml, _) = broken_text(
+        "session",
+        "wrong-offset",
+        Some(INVALID),
+        &["--format", "text", "--report", "junit"],
+        None,
+    );
+    assert_eq!(code, Some(1), "{xml}");
+    let failure = format!(
+        "<failure type=\"fail\" message=\"rejected at another offset\">\
+         case: &apos;*&apos; is a NATS wildcard (text.md \u{a7}3.2)&#10;\
+         subject: heartbeat.orders.*&#10;\
+         {}^ expected offset 17&#10;\
+         payload: beat/5&#10;\
+         answer (- expected, + actual):&#10;\
+         \x20 error: &quot;subject.forbidden-char&quot;&#10;\
+         - offset: 17&#10;\
+         + offset: 18&#10;</failure>",
+        " ".repeat("subject: ".len() + 17)
+    );
+    assert!(xml.contains(&failure), "{xml}");
 }

@@ -45,17 +45,21 @@ fn pretty_json(text: &str) -> String {
     Exact::parse(text).map_or_else(|_| text.to_owned(), |v| v.pretty())
 }
 
-fn expect_text(expect: &Expect<'_>) -> String {
+/// The members of an expectation, written out: all of them, or (for a rejection) only
+/// those `compared` names.
+fn expect_items(expect: &Expect<'_>, compared: &Compared) -> Vec<(&'static str, String)> {
     let mut items = Vec::new();
     if let Some(error) = &expect.error {
-        items.push(("error", quote(error)));
-        if let Some(offset) = expect.offset {
+        if compared.error {
+            items.push(("error", quote(error)));
+        }
+        if let (Some(offset), true) = (expect.offset, compared.offset) {
             items.push(("offset", offset.to_string()));
         }
-        if let Some(path) = &expect.path {
+        if let (Some(path), true) = (&expect.path, compared.path) {
             items.push(("path", quote(path)));
         }
-        return members(&items);
+        return items;
     }
     if let Some(decoded) = expect.decoded {
         items.push(("decoded", pretty_json(decoded.get())));
@@ -66,47 +70,107 @@ fn expect_text(expect: &Expect<'_>) -> String {
     if let Some(result) = expect.result {
         items.push(("result", pretty_json(result.get())));
     }
-    members(&items)
+    items
 }
 
-/// The answer written out as [`Mismatch::actual`] shows it.
+/// Which members of a rejection are compared (`spec/harness.md` §6): each one that both
+/// the answer and the case give. Everything when the answer is not a rejection of an
+/// invalid input, since then what differs is the kind of answer itself.
+#[derive(Debug, Clone, Copy)]
+struct Compared {
+    error: bool,
+    offset: bool,
+    path: bool,
+}
+
+impl Compared {
+    const ALL: Compared = Compared {
+        error: true,
+        offset: true,
+        path: true,
+    };
+
+    fn of(expect: &Expect<'_>, answer: &Answer) -> Compared {
+        match (answer, &expect.error) {
+            (Answer::Rejected(r), Some(_)) => Compared {
+                error: r.error.is_some(),
+                offset: r.offset.is_some() && expect.offset.is_some(),
+                path: r.path.is_some() && expect.path.is_some(),
+            },
+            _ => Compared::ALL,
+        }
+    }
+}
+
+/// The answer written out in full: every member it gave.
 pub fn answer_text(answer: &Answer) -> String {
     match answer {
+        Answer::Skipped(why) => format!("(skipped: {why})"),
+        Answer::Errored(why) => format!("(error: {why})"),
+        Answer::Accepted(_) | Answer::Rejected(_) => members(&answer_items(answer, None)),
+    }
+}
+
+/// The members of an accepted or rejected answer, written out. With an expectation,
+/// only those compared with it: for an output, the members a valid case expects
+/// (`(absent)` for one the output lacks); for a rejection of an invalid input, those
+/// both sides give. Without one, or when the kind of answer is itself what differs,
+/// every member the answer has.
+fn answer_items(answer: &Answer, expect: Option<&Expect<'_>>) -> Vec<(&'static str, String)> {
+    let mut items = Vec::new();
+    match answer {
         Answer::Accepted(output) => {
-            let mut items = Vec::new();
-            if let Some(decoded) = &output.decoded {
-                items.push(("decoded", pretty_json(decoded.get())));
-            }
-            if let Some(encoded) = &output.encoded {
-                items.push(("encoded", quote(encoded)));
-            }
-            if let Some(result) = &output.result {
-                items.push(("result", pretty_json(result.get())));
+            let valid = expect.filter(|e| e.error.is_none());
+            let json = |v: &Option<Box<RawValue>>| v.as_ref().map(|v| pretty_json(v.get()));
+            for (member, value, expected) in [
+                (
+                    "decoded",
+                    json(&output.decoded),
+                    valid.is_some_and(|e| e.decoded.is_some()),
+                ),
+                (
+                    "encoded",
+                    output.encoded.as_deref().map(quote),
+                    valid.is_some_and(|e| e.encoded.is_some()),
+                ),
+                (
+                    "result",
+                    json(&output.result),
+                    valid.is_some_and(|e| e.result.is_some()),
+                ),
+            ] {
+                match (value, valid) {
+                    (Some(value), None) => items.push((member, value)),
+                    (value, Some(_)) if expected => {
+                        items.push((member, value.unwrap_or_else(|| "(absent)".to_owned())));
+                    }
+                    _ => {}
+                }
             }
             if items.is_empty() {
-                "(accepted, no output)".to_owned()
-            } else {
-                members(&items)
+                items.push(("accepted", "(no output)".to_owned()));
             }
         }
         Answer::Rejected(r) => {
-            let mut items = vec![(
-                "error",
-                r.error
+            let compared = expect.map_or(Compared::ALL, |e| Compared::of(e, answer));
+            if compared.error {
+                let class = r
+                    .error
                     .as_deref()
-                    .map_or_else(|| "(no class)".to_owned(), quote),
-            )];
-            if let Some(offset) = r.offset {
+                    .map_or_else(|| "(no class)".to_owned(), quote);
+                items.push(("error", class));
+            }
+            if let (Some(offset), true) = (r.offset, compared.offset) {
                 items.push(("offset", offset.to_string()));
             }
-            if let Some(path) = &r.path {
+            if let (Some(path), true) = (&r.path, compared.path) {
                 items.push(("path", quote(path)));
             }
-            members(&items)
         }
-        Answer::Skipped(why) => format!("(skipped: {why})"),
-        Answer::Errored(why) => format!("(error: {why})"),
+        Answer::Skipped(why) => items.push(("skipped", why.clone())),
+        Answer::Errored(why) => items.push(("errored", why.clone())),
     }
+    items
 }
 
 /// Compares a JSON text an implementation gave with the one expected.
@@ -123,10 +187,16 @@ fn same_json(expected: &str, actual: &str, instants: bool) -> Result<(), String>
 /// Checks an accepted or rejected answer against the case's expectation. Skipped and
 /// errored answers are not compared (the caller counts them).
 pub fn check(expect: &Expect<'_>, answer: &Answer) -> Result<(), Mismatch> {
+    if let Some(events) = expect.events {
+        return crate::scenario::check(events, answer);
+    }
+    // Only the members compared are written out, so that the diff shows what differs
+    // and nothing the harness does not look at (a `path` the case does not fix).
+    let compared = Compared::of(expect, answer);
     let mismatch = |reason: String| Mismatch {
         reason,
-        expected: expect_text(expect),
-        actual: answer_text(answer),
+        expected: members(&expect_items(expect, &compared)),
+        actual: members(&answer_items(answer, Some(expect))),
     };
     match (answer, &expect.error) {
         (Answer::Accepted(_), Some(_)) => Err(mismatch("accepted an invalid input".to_owned())),
@@ -314,6 +384,53 @@ mod tests {
         assert_eq!(
             verdict(expect, r#"{"encoded":"x"}"#),
             Err("accepted an invalid input".to_owned())
+        );
+    }
+
+    /// The diff of a mismatch shows the members compared and nothing else: not a `path`
+    /// the case does not fix, not a `decoded` form an encode case does not expect.
+    #[test]
+    fn mismatches_show_only_compared_members() {
+        let mismatch = |expect: &str, answer: &str| {
+            let expect: Expect<'_> = serde_json::from_str(expect).map_err(|e| e.to_string())?;
+            let answer = match answer.strip_prefix("rejected ") {
+                Some(r) => Answer::Rejected(serde_json::from_str(r).map_err(|e| e.to_string())?),
+                None => Answer::Accepted(serde_json::from_str(answer).map_err(|e| e.to_string())?),
+            };
+            check(&expect, &answer)
+                .err()
+                .map(|m| diff(&m.expected, &m.actual))
+                .ok_or_else(|| "no mismatch".to_owned())
+        };
+        assert_eq!(
+            mismatch(
+                r#"{"error":"subject.forbidden-char","offset":17}"#,
+                r#"rejected {"error":"subject.forbidden-char","offset":18,"path":"text"}"#
+            ),
+            Ok("  error: \"subject.forbidden-char\"\n- offset: 17\n+ offset: 18\n".to_owned())
+        );
+        assert_eq!(
+            mismatch(
+                r#"{"error":"json.value","offset":7,"path":"a"}"#,
+                r#"rejected {"path":"b"}"#
+            ),
+            Ok("- path: \"a\"\n+ path: \"b\"\n".to_owned())
+        );
+        assert_eq!(
+            mismatch(
+                r#"{"encoded":"w 1"}"#,
+                r#"{"decoded":{"a":1},"encoded":"w 2"}"#
+            ),
+            Ok("- encoded: \"w 1\"\n+ encoded: \"w 2\"\n".to_owned())
+        );
+        assert_eq!(
+            mismatch(r#"{"decoded":{"a":1},"encoded":"w 1"}"#, r#"{"encoded":"w 1"}"#),
+            Ok("- decoded: {\n-   \"a\": 1\n- }\n+ decoded: (absent)\n  encoded: \"w 1\"\n".to_owned())
+        );
+        // When the kind of answer differs, the whole answer is what differs.
+        assert_eq!(
+            mismatch(r#"{"encoded":"w 1"}"#, r#"rejected {"error":"x","path":"p"}"#),
+            Ok("- encoded: \"w 1\"\n+ error: \"x\"\n+ path: \"p\"\n".to_owned())
         );
     }
 

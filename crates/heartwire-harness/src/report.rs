@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::compare::diff;
+use crate::suite::{Expect, Input};
 
 /// The status of one case (or of one listed expected failure).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -83,9 +84,373 @@ pub struct CaseResult {
     /// The expectation, one member per line, when the answer differs from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
-    /// The answer, one member per line, when it differs from the expectation.
+    /// The answer, one member per line, when it differs from the expectation. Only the
+    /// members compared are written (`spec/harness.md` §6): a member the case does not
+    /// fix is not part of the difference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
+    /// What the case shows, in one line, from the vector file (empty for a stale
+    /// expectation).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The chapter of the specification the case tests, as its vector file names it
+    /// (`spec/text.md`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub spec: String,
+    /// The section of that chapter (`4.1`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub section: String,
+    /// The case's input, member by member, shortened, with the expected offset marked:
+    /// given when the answer was wrong (fail, error, expected failure), so that a
+    /// failure can be understood without looking the case up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input: Vec<InputExcerpt>,
+    /// The end of what the implementation wrote on stderr (at most
+    /// `runner::STDERR_TAIL` bytes, cut at a line start): in exec mode the case's
+    /// process's, in session mode the session's since the case was sent. Given with an
+    /// error, when the program wrote anything there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
+}
+
+impl CaseResult {
+    /// A result with a status and nothing else (no reason, no texts); the other members
+    /// are set by the caller.
+    pub fn new(id: &str, format: &str, operation: &str, status: Status) -> CaseResult {
+        CaseResult {
+            id: id.to_owned(),
+            format: format.to_owned(),
+            operation: operation.to_owned(),
+            status,
+            reason: None,
+            expected: None,
+            actual: None,
+            description: String::new(),
+            spec: String::new(),
+            section: String::new(),
+            input: Vec::new(),
+            stderr: None,
+        }
+    }
+
+    /// `text.md §4.1`: the chapter's file name and the section, as a reader looks it up.
+    pub fn spec_section(&self) -> String {
+        let chapter = self.spec.rsplit('/').next().unwrap_or_default();
+        match (chapter.is_empty(), self.section.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => chapter.to_owned(),
+            (false, false) => format!("{chapter} \u{a7}{}", self.section),
+        }
+    }
+
+    /// What a reader needs to understand a case that needs attention, one line each:
+    /// the case's description and section, its input (with a caret under the expected
+    /// offset), the difference of expected (`-`) and actual (`+`), and the end of the
+    /// program's stderr (its last [`STDERR_LINES`] lines). The text report indents it
+    /// under the case; JUnit puts it in the failure's text.
+    pub fn details(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let section = self.spec_section();
+        match (self.description.is_empty(), section.is_empty()) {
+            (true, true) => {}
+            (false, true) => lines.push(format!("case: {}", self.description)),
+            (true, false) => lines.push(format!("case: ({section})")),
+            (false, false) => lines.push(format!("case: {} ({section})", self.description)),
+        }
+        for excerpt in &self.input {
+            lines.extend(excerpt.lines());
+        }
+        if let (Some(expected), Some(actual)) = (&self.expected, &self.actual) {
+            lines.push("answer (- expected, + actual):".to_owned());
+            lines.extend(diff(expected, actual).lines().map(str::to_owned));
+        }
+        if let Some(stderr) = &self.stderr {
+            let all: Vec<&str> = stderr.lines().collect();
+            let shown = &all[all.len().saturating_sub(STDERR_LINES)..];
+            if shown.len() < all.len() {
+                lines.push(format!("stderr (its last {} lines):", shown.len()));
+            } else {
+                lines.push("stderr:".to_owned());
+            }
+            lines.extend(shown.iter().map(|line| format!("| {line}")));
+        }
+        lines
+    }
+}
+
+/// How many lines of a program's stderr the text and JUnit reports show (the JSON
+/// report has all that was kept).
+pub const STDERR_LINES: usize = 12;
+
+/// The most columns of one input member a report shows; a longer member is cut around
+/// the expected offset, with `…` (U+2026) where it was cut.
+pub const EXCERPT_COLUMNS: usize = 100;
+
+/// Of [`EXCERPT_COLUMNS`], the most shown before the expected offset, so that what
+/// follows it, where the error usually is, is seen too.
+const EXCERPT_BEFORE: usize = 60;
+
+/// One member of a case's input, as the reports show it.
+///
+/// Its `text` is one line, whatever the bytes: printable ASCII and the letters and
+/// digits of the Latin, Greek, Cyrillic and Armenian scripts are shown as they are;
+/// control characters as their Unicode control pictures (`␊` for a line feed, `␉` for
+/// a tab); every other character as `\u{200b}`, and every byte that is not part of a
+/// UTF-8 character as `\xff`. So every shown character takes one column,
+/// invisible and look-alike characters are told apart, and a caret under the text
+/// points at the right place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct InputExcerpt {
+    /// The member: `subject`, `payload`, `line`, `json`, `document` (each also for its
+    /// `_hex` twin, shown as bytes), `dialect`, `args`, or `args.NAME` for the
+    /// argument an expected offset counts in.
+    pub member: String,
+    /// How many bytes it has.
+    pub bytes: usize,
+    /// The member shown as one line (see above), at most [`EXCERPT_COLUMNS`]
+    /// characters and `…` (U+2026) at an end where it was cut.
+    pub text: String,
+    /// The byte offset at which the case expects the error, when it is in this member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    /// Where `offset` is in `text`: the number of characters of `text` before it (the
+    /// length of `text` for an offset at the member's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+/// One character of an excerpt (or an escape standing for one) and the byte it starts.
+struct Shown {
+    at: usize,
+    text: String,
+}
+
+/// Bytes as [`InputExcerpt::text`] shows them, one [`Shown`] per character or byte.
+fn shown(bytes: &[u8]) -> Vec<Shown> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for chunk in bytes.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            let text = match c {
+                ' '..='~' => c.to_string(),
+                '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32)
+                    .map_or_else(|| format!("\\u{{{:x}}}", c as u32), String::from),
+                '\u{7f}' => "\u{2421}".to_owned(),
+                c if c.is_alphanumeric() && (c as u32) < 0x0590 => c.to_string(),
+                c => format!("\\u{{{:x}}}", c as u32),
+            };
+            out.push(Shown { at: at + i, text });
+        }
+        at += chunk.valid().len();
+        for b in chunk.invalid() {
+            out.push(Shown {
+                at,
+                text: format!("\\x{b:02x}"),
+            });
+            at += 1;
+        }
+    }
+    out
+}
+
+impl InputExcerpt {
+    /// A member's bytes shown and shortened, marked at `offset` when given.
+    pub fn new(member: &str, bytes: &[u8], offset: Option<usize>) -> InputExcerpt {
+        let pieces = shown(bytes);
+        // columns[i]: how many columns pieces[..i] take.
+        let mut columns = Vec::with_capacity(pieces.len() + 1);
+        columns.push(0);
+        for p in &pieces {
+            columns.push(columns[columns.len() - 1] + p.text.chars().count());
+        }
+        let total = columns[pieces.len()];
+        // The piece the offset is in; past the last one for an offset at the end.
+        let marked = offset.map(|o| match pieces.iter().rposition(|p| p.at <= o) {
+            Some(_) if o >= bytes.len() => pieces.len(),
+            Some(i) => i,
+            None => 0,
+        });
+        let (mut start, mut end) = (0, pieces.len());
+        if total > EXCERPT_COLUMNS {
+            if let Some(m) = marked {
+                while columns[m] - columns[start] > EXCERPT_BEFORE {
+                    start += 1;
+                }
+            }
+            end = start;
+            while end < pieces.len() && columns[end + 1] - columns[start] <= EXCERPT_COLUMNS {
+                end += 1;
+            }
+        }
+        let mut text = String::new();
+        if start > 0 {
+            text.push('\u{2026}');
+        }
+        let column = marked.map(|m| usize::from(start > 0) + columns[m.min(end)] - columns[start]);
+        for p in &pieces[start..end] {
+            text.push_str(&p.text);
+        }
+        if end < pieces.len() {
+            text.push('\u{2026}');
+        }
+        InputExcerpt {
+            member: member.to_owned(),
+            bytes: bytes.len(),
+            text,
+            offset,
+            column,
+        }
+    }
+
+    /// The members of a case's input, each shown and shortened, the one the expected
+    /// offset counts in marked.
+    pub fn of_case(input: &Input<'_>, expect: &Expect<'_>) -> Vec<InputExcerpt> {
+        let members: Vec<(&str, Vec<u8>)> = [
+            ("subject", input.subject_bytes()),
+            ("payload", input.payload_bytes()),
+            ("line", input.line_bytes()),
+            ("json", input.json.as_ref().map(|j| j.as_bytes().to_vec())),
+            ("document", input.document_bytes()),
+        ]
+        .into_iter()
+        .filter_map(|(member, bytes)| Some((member, bytes?)))
+        .collect();
+        let marked = expect
+            .offset
+            .and_then(|offset| offset_member(&members, expect, offset));
+        let mut out: Vec<InputExcerpt> = members
+            .iter()
+            .map(|(member, bytes)| {
+                let offset = expect.offset.filter(|_| marked == Some(*member));
+                InputExcerpt::new(member, bytes, offset)
+            })
+            .collect();
+        if let Some(dialect) = &input.dialect {
+            out.push(InputExcerpt::new("dialect", dialect.as_bytes(), None));
+        }
+        if let Some(args) = input.args {
+            out.push(InputExcerpt::new(
+                "args",
+                one_line(args.get()).as_bytes(),
+                None,
+            ));
+            let argument = expect.offset.and_then(|_| offset_argument(input, expect));
+            if let Some((name, value)) = argument {
+                let member = format!("args.{name}");
+                out.push(InputExcerpt::new(&member, value.as_bytes(), expect.offset));
+            }
+        }
+        out
+    }
+
+    /// The excerpt as the text report shows it: `member: text`, and under it a caret at
+    /// the expected offset.
+    pub fn lines(&self) -> Vec<String> {
+        // An ellipsis in the text is a cut: one in the input is shown escaped.
+        let cut = if self.text.contains('\u{2026}') {
+            format!(" ({} bytes)", self.bytes)
+        } else {
+            String::new()
+        };
+        let label = format!("{}{cut}: ", self.member);
+        let mut lines = vec![format!("{label}{}", self.text)];
+        if let (Some(offset), Some(column)) = (self.offset, self.column) {
+            lines.push(format!(
+                "{}^ expected offset {offset}",
+                " ".repeat(label.chars().count() + column)
+            ));
+        }
+        lines
+    }
+}
+
+/// JSON text on one line: a line break and the white space after it become one space
+/// (outside strings, the only place a raw line break can be).
+fn one_line(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut breaking = false;
+    for c in json.chars() {
+        match c {
+            '\n' | '\r' => breaking = true,
+            ' ' | '\t' if breaking => {}
+            c => {
+                if breaking {
+                    out.push(' ');
+                    breaking = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Which input member an expected offset counts in (`spec/text.md` §8: the subject for
+/// subject errors, the payload for payload and number errors; a whole line, JSON text or
+/// document when that is the input). For a subject and payload pair and a class of
+/// neither (`limit.length`, `encoding.utf8`), the member that breaks the rule at that
+/// offset: the one over its limit (255 for a subject, 64 for a payload, `text.md` §7),
+/// or the one that is not UTF-8 there. `None` when it cannot be told.
+fn offset_member<'m>(
+    members: &[(&'m str, Vec<u8>)],
+    expect: &Expect<'_>,
+    offset: usize,
+) -> Option<&'m str> {
+    if let [(only, _)] = members {
+        return Some(only);
+    }
+    let class = expect.error.as_deref().unwrap_or_default();
+    let named = |member: &str| members.iter().find(|(m, _)| *m == member).map(|(m, _)| *m);
+    if class.starts_with("subject.") {
+        return named("subject");
+    }
+    if class.starts_with("payload.") || class.starts_with("number.") {
+        return named("payload");
+    }
+    members.iter().map(|(m, _)| *m).find(|m| {
+        let bytes = members
+            .iter()
+            .find(|(n, _)| n == m)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default();
+        match class {
+            "limit.length" => {
+                let limit = match *m {
+                    "subject" => 255,
+                    "payload" => 64,
+                    _ => usize::MAX,
+                };
+                offset == limit && bytes.len() > limit
+            }
+            "encoding.utf8" => std::str::from_utf8(bytes)
+                .err()
+                .is_some_and(|e| e.valid_up_to() == offset),
+            _ => false,
+        }
+    })
+}
+
+/// The argument of an operation an expected offset counts in (from the start of the
+/// argument, `spec/vectors/README.md`): the string argument the case's `path` names,
+/// or the only string argument. `None` when it cannot be told.
+fn offset_argument(input: &Input<'_>, expect: &Expect<'_>) -> Option<(String, String)> {
+    let serde_json::Value::Object(args) = input.args_value()? else {
+        return None;
+    };
+    let strings: Vec<(&String, &str)> = args
+        .iter()
+        .filter_map(|(name, value)| Some((name, value.as_str()?)))
+        .collect();
+    let named = expect
+        .path
+        .as_ref()
+        .and_then(|path| strings.iter().find(|(name, _)| *name == path));
+    match (named, strings.as_slice()) {
+        (Some((name, value)), _) | (None, [(name, value)]) => {
+            Some(((*name).clone(), (*value).to_owned()))
+        }
+        _ => None,
+    }
 }
 
 /// The implementation a report is about.
@@ -116,17 +481,36 @@ pub struct Implementation {
         "mode": "session",
         "implementation": {"name": "my-heartbeat-lib", "version": "0.3.1", "choices": {}},
         "counts": {
-            "pass": 1, "fail": 1, "error": 0, "skip": 0, "expected-failure": 0,
+            "pass": 1, "fail": 1, "error": 1, "skip": 0, "expected-failure": 0,
             "unexpected-pass": 0, "stale-expectation": 0
         },
         "conformant": false,
         "results": [
-            {"id": "text.payload.beat.fraction", "format": "text", "operation": "decode", "status": "pass"},
             {
-                "id": "text.number.exponent", "format": "text", "operation": "decode", "status": "fail",
-                "reason": "the output differs",
-                "expected": "encoded: \"heartbeat.p beat/0.00001\"",
-                "actual": "encoded: \"heartbeat.p beat/1e-05\""
+                "id": "text.payload.beat.fraction", "format": "text", "operation": "decode", "status": "pass",
+                "description": "Python writes 0.5 for a float period", "spec": "spec/text.md", "section": "5.2"
+            },
+            {
+                "id": "text.subject.nats-star", "format": "text", "operation": "decode", "status": "fail",
+                "reason": "rejected at another offset",
+                "expected": "error: \"subject.forbidden-char\"\noffset: 17",
+                "actual": "error: \"subject.forbidden-char\"\noffset: 18",
+                "description": "'*' is a NATS wildcard", "spec": "spec/text.md", "section": "3.2",
+                "input": [
+                    {"member": "subject", "bytes": 18, "text": "heartbeat.orders.*", "offset": 17, "column": 17},
+                    {"member": "payload", "bytes": 6, "text": "beat/5"}
+                ]
+            },
+            {
+                "id": "text.subject.dollar", "format": "text", "operation": "decode", "status": "error",
+                "reason": "crashed: exit status: 2",
+                "actual": "(error: crashed: exit status: 2)",
+                "description": "'$' starts reserved NATS and MQTT names", "spec": "spec/text.md", "section": "3.2",
+                "input": [
+                    {"member": "subject", "bytes": 14, "text": "heartbeat.$SYS", "offset": 10, "column": 10},
+                    {"member": "payload", "bytes": 6, "text": "beat/5"}
+                ],
+                "stderr": "Traceback (most recent call last):\n  ...\nKeyError: 'subject'\n"
             }
         ]
     }])
@@ -222,10 +606,12 @@ impl Report {
     }
 
     /// A readable summary: every case that needs attention with its reason, the first
-    /// `diffs` differences as a diff of expected (`-`) and actual (`+`), and the counts.
-    pub fn to_text(&self, diffs: usize) -> String {
+    /// `details` of them with their [`CaseResult::details`] (description and section,
+    /// input, the diff of expected (`-`) and actual (`+`), stderr), and the counts.
+    pub fn to_text(&self, details: usize) -> String {
         let mut out = String::new();
         let mut shown = 0;
+        let mut short = 0;
         for r in &self.results {
             if !r.status.fails_the_run() {
                 continue;
@@ -235,12 +621,20 @@ impl Report {
                 let _ = write!(out, ": {reason}");
             }
             out.push('\n');
-            if let (Some(expected), Some(actual), true) = (&r.expected, &r.actual, shown < diffs) {
+            if shown < details {
                 shown += 1;
-                for line in diff(expected, actual).lines() {
+                for line in r.details() {
                     let _ = writeln!(out, "    {line}");
                 }
+            } else {
+                short += 1;
             }
+        }
+        if short > 0 {
+            let _ = writeln!(
+                out,
+                "({short} more cases are shown in one line each; the JSON report has every detail)"
+            );
         }
         let expected_failures = self.ids(Status::ExpectedFailure);
         if !expected_failures.is_empty() {
@@ -371,10 +765,12 @@ impl Report {
                     xml(&r.id)
                 );
                 let message = xml(r.reason.as_deref().unwrap_or(r.status.as_str()));
-                let body = match (&r.expected, &r.actual) {
-                    (Some(e), Some(a)) => xml(&diff(e, a)),
-                    _ => String::new(),
-                };
+                // The same details as the text report's, one per line.
+                let body = xml(&r
+                    .details()
+                    .iter()
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>());
                 let element = match r.status {
                     Status::Pass => None,
                     Status::Fail | Status::UnexpectedPass => Some("failure"),
@@ -447,15 +843,7 @@ mod tests {
             ]),
             ..Implementation::default()
         };
-        let pass = CaseResult {
-            id: "text.subject.dotted".to_owned(),
-            format: "text".to_owned(),
-            operation: "decode".to_owned(),
-            status: Status::Pass,
-            reason: None,
-            expected: None,
-            actual: None,
-        };
+        let pass = CaseResult::new("text.subject.dotted", "text", "decode", Status::Pass);
         let report = Report::new("1.0.0", "1.0.0", "session", implementation, vec![pass]);
         let text = report.to_text(5);
         assert!(
@@ -485,17 +873,119 @@ mod tests {
         assert!(!plain.to_text(5).contains("choices"));
     }
 
+    /// The character of an excerpt's text at its marker.
+    fn at_marker(e: &InputExcerpt) -> Option<char> {
+        e.column.and_then(|c| e.text.chars().nth(c))
+    }
+
+    #[test]
+    fn excerpts_escape_what_cannot_be_seen_and_mark_the_offset() {
+        let plain = InputExcerpt::new("subject", b"heartbeat.orders.*", Some(17));
+        assert_eq!(plain.text, "heartbeat.orders.*");
+        assert_eq!((plain.column, at_marker(&plain)), (Some(17), Some('*')));
+        assert_eq!(
+            plain.lines(),
+            [
+                "subject: heartbeat.orders.*".to_owned(),
+                format!("{}^ expected offset 17", " ".repeat(9 + 17)),
+            ]
+        );
+
+        // Letters of Latin scripts are shown; a zero-width space, a line feed and a
+        // byte that is not UTF-8 are escaped, and the marker counts bytes into columns.
+        let bytes = "caf\u{e9}\u{200b}\n"
+            .bytes()
+            .chain([0xff, b'x'])
+            .collect::<Vec<u8>>();
+        let mixed = InputExcerpt::new("payload", &bytes, Some(bytes.len() - 1));
+        assert_eq!(mixed.text, "caf\u{e9}\\u{200b}\u{240a}\\xffx");
+        assert_eq!(at_marker(&mixed), Some('x'));
+        let at_bad_byte = InputExcerpt::new("payload", &bytes, Some(bytes.len() - 2));
+        assert_eq!(
+            at_bad_byte
+                .text
+                .chars()
+                .skip(at_bad_byte.column.unwrap_or(0))
+                .take(4)
+                .collect::<String>(),
+            "\\xff"
+        );
+
+        // An offset at the end points past the last character.
+        let end = InputExcerpt::new("line", b"heartbeat.x", Some(11));
+        assert_eq!(end.column, Some(11));
+        assert_eq!(at_marker(&end), None);
+
+        // A long input is cut around the offset, with ellipses, and the marker still
+        // points at the byte.
+        let mut long = vec![b'a'; 300];
+        long[255] = b'Z';
+        let cut = InputExcerpt::new("subject", &long, Some(255));
+        assert!(
+            cut.text.starts_with('\u{2026}') && cut.text.ends_with('\u{2026}'),
+            "{}",
+            cut.text
+        );
+        assert!(cut.text.chars().count() <= EXCERPT_COLUMNS + 2);
+        assert_eq!(at_marker(&cut), Some('Z'));
+        assert!(cut.lines()[0].starts_with("subject (300 bytes): \u{2026}"));
+        // Without an offset, the start is shown.
+        let start = InputExcerpt::new("document", &long, None);
+        assert!(start.text.starts_with("aaa") && start.text.ends_with('\u{2026}'));
+        assert_eq!(start.lines().len(), 1);
+    }
+
+    #[test]
+    fn the_offset_is_marked_in_the_member_it_counts_in() {
+        let case = |text: &str| -> (Input<'static>, Expect<'static>) {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+            let leak = |v: &serde_json::Value| -> &'static str {
+                Box::leak(v.to_string().into_boxed_str())
+            };
+            let input = serde_json::from_str(leak(&value["input"]));
+            let expect = serde_json::from_str(leak(&value["expect"]));
+            (
+                input.unwrap_or_else(|e| panic!("{e}")),
+                expect.unwrap_or_else(|e| panic!("{e}")),
+            )
+        };
+        let marked = |text: &str| {
+            let (input, expect) = case(text);
+            InputExcerpt::of_case(&input, &expect)
+                .into_iter()
+                .map(|e| format!("{}{}", e.member, if e.column.is_some() { "^" } else { "" }))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            marked(
+                r#"{"input":{"subject":"heartbeat.a","payload":"beat/05"},"expect":{"error":"number.leading-zero","offset":6}}"#
+            ),
+            ["subject", "payload^"]
+        );
+        assert_eq!(
+            marked(
+                r#"{"input":{"subject_hex":"6865617274626561742e61ff","payload":"beat/5"},"expect":{"error":"encoding.utf8","offset":11}}"#
+            ),
+            ["subject^", "payload"]
+        );
+        assert_eq!(
+            marked(
+                r#"{"input":{"args":{"rate":"Daily(24,0)","after":"2024-01-01T00:00:00Z"}},"expect":{"error":"schedule.range","offset":6,"path":"rate"}}"#
+            ),
+            ["args", "args.rate^"]
+        );
+        // Two string arguments and no path: which one cannot be told, so none is marked.
+        assert_eq!(
+            marked(
+                r#"{"input":{"args":{"service":"orders*","convention":"heartbeat"}},"expect":{"error":"name.forbidden-char","offset":6}}"#
+            ),
+            ["args"]
+        );
+    }
+
     #[test]
     fn stale_and_unexpected_pass_fail_the_run() {
-        let result = |id: &str, status| CaseResult {
-            id: id.to_owned(),
-            format: "text".to_owned(),
-            operation: "decode".to_owned(),
-            status,
-            reason: None,
-            expected: None,
-            actual: None,
-        };
+        let result = |id: &str, status| CaseResult::new(id, "text", "decode", status);
         for (status, conformant) in [
             (Status::Pass, true),
             (Status::Skip, true),

@@ -4,17 +4,20 @@
 //!
 //! Whatever the program does, the harness keeps going: it reads at most
 //! [`MAX_LINE`] bytes per line (or per output in exec mode), waits at most the timeout
-//! for each answer, drains stderr without reading meaning into it, and kills and
-//! restarts a program that hangs, exits or writes garbage; such a case is an error, never
-//! a rejection.
+//! for each answer, drains stderr without reading meaning into it (keeping its last
+//! [`STDERR_TAIL`] bytes to show with an error), and kills and restarts a program that
+//! hangs, exits or writes garbage; such a case is an error, never a rejection. A program
+//! that fails the same way on the first [`SAME_FAILURE_LIMIT`] cases cannot be run as
+//! given: the run stops there with a [`HarnessError`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,12 +27,27 @@ use crate::protocol::{
     EXIT_REJECTED, EXIT_UNSUPPORTED, HarnessHello, ImplementationHello, MAX_LINE, Output, PROTOCOL,
     Rejection, Request, Response, Stop,
 };
-use crate::report::{CaseResult, Implementation, Report, Status};
+use crate::report::{CaseResult, Implementation, InputExcerpt, Report, Status};
 use crate::select::glob;
 use crate::suite::{Suite, SuiteCase};
 
 /// How long a session program may take to start and say hello, at least.
 const MIN_STARTUP: Duration = Duration::from_secs(10);
+
+/// How much of a program's stderr is kept, from its end: enough for a traceback or a
+/// loader's error, bounded whatever the program writes (`spec/harness.md` §5). It is
+/// shown with every error, and with a program that cannot be run.
+pub const STDERR_TAIL: usize = 4 << 10;
+
+/// When this many cases, the first to end, all end in an error with the same reason
+/// before any case is answered, the program cannot be run as given (a mistyped script
+/// path, a missing module): the run stops there as a usage error instead of reporting
+/// the same crash for every case of the suite (`spec/harness.md` §8).
+pub const SAME_FAILURE_LIMIT: usize = 5;
+
+/// How long the harness waits for the end of a program's stderr once it has exited or
+/// been killed, so that its last words are kept.
+const STDERR_GRACE: Duration = Duration::from_millis(500);
 
 /// How the implementation under test is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +118,35 @@ pub enum HarnessError {
         source: io::Error,
     },
     /// The session program did not answer `hello` as the protocol says.
-    Hello(String),
+    Hello {
+        /// What happened instead.
+        why: String,
+        /// The end of what it wrote on stderr (empty when nothing).
+        stderr: String,
+    },
+    /// The first [`SAME_FAILURE_LIMIT`] cases all ended in an error with the same
+    /// reason, before any was answered: the program cannot be run as given.
+    SameFailure {
+        /// How many cases.
+        cases: usize,
+        /// Their reason.
+        reason: String,
+        /// The end of what the program wrote on stderr on the last of them (empty when
+        /// nothing).
+        stderr: String,
+    },
+}
+
+/// Writes the end of a program's stderr under an error message, indented.
+fn write_stderr(f: &mut fmt::Formatter<'_>, stderr: &str) -> fmt::Result {
+    if stderr.trim().is_empty() {
+        return f.write_str("; it wrote nothing on stderr");
+    }
+    f.write_str("; its stderr ends with:")?;
+    for line in stderr.lines() {
+        write!(f, "\n  | {line}")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for HarnessError {
@@ -111,7 +157,21 @@ impl fmt::Display for HarnessError {
             HarnessError::Spawn { program, source } => {
                 write!(f, "cannot start {program}: {source}")
             }
-            HarnessError::Hello(why) => write!(f, "the session did not start: {why}"),
+            HarnessError::Hello { why, stderr } => {
+                write!(f, "the session did not start: {why}")?;
+                write_stderr(f, stderr)
+            }
+            HarnessError::SameFailure {
+                cases,
+                reason,
+                stderr,
+            } => {
+                write!(
+                    f,
+                    "the program cannot be run as given: the first {cases} cases all ended in the same error, before any was answered: {reason}"
+                )?;
+                write_stderr(f, stderr)
+            }
         }
     }
 }
@@ -123,6 +183,21 @@ impl std::error::Error for HarnessError {
             _ => None,
         }
     }
+}
+
+/// How far a run is, for a progress display: given to the observer of [`run_with`]
+/// when a case starts and when one ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress<'a> {
+    /// How many cases have ended.
+    pub done: usize,
+    /// How many cases the run takes.
+    pub total: usize,
+    /// How many of those ended failing the run (fail, error, unexpected pass).
+    pub failures: usize,
+    /// The case started last, running now (the latest of several in exec mode).
+    pub current: Option<&'a str>,
 }
 
 /// The cases a run takes, in suite order.
@@ -148,38 +223,53 @@ pub fn run(
     options: &Options,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Report, HarnessError> {
+    run_with(suite, options, &mut |p: &Progress<'_>| {
+        if p.current.is_none() {
+            progress(p.done, p.total);
+        }
+    })
+}
+
+/// Runs the selected cases and reports, telling `observer` when a case starts (with
+/// its id as [`Progress::current`]) and when one ends (without).
+pub fn run_with(
+    suite: &Suite<'_>,
+    options: &Options,
+    observer: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Report, HarnessError> {
     let cases = select(suite, options.format.as_deref(), options.filter.as_deref())?;
-    let (mode, implementation, answers) = match &options.command {
+    let mut recorder = Recorder::new(suite, &cases, &options.expected_failures, observer);
+    let (mode, implementation) = match &options.command {
         None => {
-            let mut answers = Vec::with_capacity(cases.len());
             for (i, c) in cases.iter().enumerate() {
-                answers.push(builtin::answer(c.format, &c.case.operation, &c.case.input));
-                progress(i + 1, cases.len());
+                recorder.started(i);
+                let answer = builtin::answer(c.format, &c.case.operation, &c.case.input);
+                recorder.ended(i, answer, None)?;
             }
             let implementation = Implementation {
                 name: builtin::NAME.to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 ..Implementation::default()
             };
-            ("builtin", implementation, answers)
+            ("builtin", implementation)
         }
         Some(command) if command.is_empty() => return Err(HarnessError::NoCommand),
         Some(command) => match options.mode {
             Mode::Exec => {
-                let answers = run_exec(command, &cases, options, progress)?;
+                run_exec(command, &cases, options, &mut recorder)?;
                 let implementation = Implementation {
                     name: command_name(command),
                     ..Implementation::default()
                 };
-                ("exec", implementation, answers)
+                ("exec", implementation)
             }
             Mode::Session => {
-                let (hello, answers) = run_session(
+                let hello = run_session(
                     command,
                     &cases,
                     options.timeout,
                     &suite.manifest.version,
-                    progress,
+                    &mut recorder,
                 )?;
                 let unknown_formats = hello
                     .supports
@@ -193,28 +283,17 @@ pub fn run(
                     choices: hello.choices,
                     unknown_formats,
                 };
-                ("session", implementation, answers)
+                ("session", implementation)
             }
         },
     };
-    let mut results: Vec<CaseResult> = cases
-        .iter()
-        .zip(&answers)
-        .map(|(c, answer)| result(c, answer, &options.expected_failures))
-        .collect();
+    let mut results = recorder.results();
     for id in &options.expected_failures {
         if !suite.contains(id) {
-            results.push(CaseResult {
-                id: id.clone(),
-                format: String::new(),
-                operation: String::new(),
-                status: Status::StaleExpectation,
-                reason: Some(
-                    "listed as an expected failure, but the suite has no such case".to_owned(),
-                ),
-                expected: None,
-                actual: None,
-            });
+            let mut stale = CaseResult::new(id, "", "", Status::StaleExpectation);
+            stale.reason =
+                Some("listed as an expected failure, but the suite has no such case".to_owned());
+            results.push(stale);
         }
     }
     Ok(Report::new(
@@ -224,6 +303,147 @@ pub fn run(
         implementation,
         results,
     ))
+}
+
+/// Turns answers into results as they come: counts what a progress display shows, and
+/// watches for a program that fails the same way on every case
+/// ([`SAME_FAILURE_LIMIT`]).
+struct Recorder<'r, 's> {
+    cases: &'r [SuiteCase<'s>],
+    /// The chapter each format's vector file tests (`spec/text.md`).
+    specs: Vec<(&'s str, &'s str)>,
+    expected_failures: &'r BTreeSet<String>,
+    results: Vec<Option<CaseResult>>,
+    done: usize,
+    failures: usize,
+    /// The errors of the first cases to end, while every case that ended is one.
+    first_errors: Option<Vec<(String, Option<String>)>>,
+    observer: &'r mut dyn FnMut(&Progress<'_>),
+}
+
+impl<'r, 's> Recorder<'r, 's> {
+    fn new(
+        suite: &'s Suite<'s>,
+        cases: &'r [SuiteCase<'s>],
+        expected_failures: &'r BTreeSet<String>,
+        observer: &'r mut dyn FnMut(&Progress<'_>),
+    ) -> Recorder<'r, 's> {
+        Recorder {
+            cases,
+            specs: suite
+                .files
+                .iter()
+                .map(|f| (f.format.as_str(), f.spec.as_str()))
+                .collect(),
+            expected_failures,
+            results: cases.iter().map(|_| None).collect(),
+            done: 0,
+            failures: 0,
+            first_errors: Some(Vec::new()),
+            observer,
+        }
+    }
+
+    fn progress(&mut self, current: Option<&str>) {
+        (self.observer)(&Progress {
+            done: self.done,
+            total: self.cases.len(),
+            failures: self.failures,
+            current,
+        });
+    }
+
+    /// Case `i` was started.
+    fn started(&mut self, i: usize) {
+        let cases = self.cases;
+        if let Some(c) = cases.get(i) {
+            self.progress(Some(&c.case.id));
+        }
+    }
+
+    /// Case `i` ended with an answer, and the end of the program's stderr when it is an
+    /// error. `Err` when the first cases all failed the same way: the run stops.
+    fn ended(
+        &mut self,
+        i: usize,
+        answer: Answer,
+        stderr: Option<String>,
+    ) -> Result<(), HarnessError> {
+        let Some(c) = self.cases.get(i) else {
+            return Ok(());
+        };
+        let spec = self
+            .specs
+            .iter()
+            .find(|(format, _)| *format == c.format)
+            .map_or("", |(_, spec)| spec);
+        let same_failure = match (&answer, &mut self.first_errors) {
+            (Answer::Errored(reason), Some(errors)) => {
+                errors.push((reason.clone(), stderr.clone()));
+                let all_same = errors.iter().all(|(r, _)| *r == errors[0].0);
+                match (errors.len() >= SAME_FAILURE_LIMIT, all_same) {
+                    (true, true) => Some(HarnessError::SameFailure {
+                        cases: errors.len(),
+                        reason: reason.clone(),
+                        stderr: errors
+                            .iter()
+                            .rev()
+                            .find_map(|(_, s)| s.clone())
+                            .unwrap_or_default(),
+                    }),
+                    (false, true) => None,
+                    (_, false) => {
+                        self.first_errors = None;
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.first_errors = None;
+                None
+            }
+        };
+        if let Some(e) = same_failure {
+            return Err(e);
+        }
+        let mut r = result(c, &answer, self.expected_failures);
+        if r.status.fails_the_run() {
+            self.failures += 1;
+        }
+        r.spec = spec.to_owned();
+        if matches!(
+            r.status,
+            Status::Fail | Status::Error | Status::ExpectedFailure
+        ) {
+            r.input = InputExcerpt::of_case(&c.case.input, &c.case.expect);
+        }
+        if matches!(answer, Answer::Errored(_)) {
+            r.stderr = stderr.filter(|s| !s.trim().is_empty());
+        }
+        if let Some(slot) = self.results.get_mut(i) {
+            *slot = Some(r);
+        }
+        self.done += 1;
+        self.progress(None);
+        Ok(())
+    }
+
+    /// The results, in suite order; a case that was not run is an error.
+    fn results(self) -> Vec<CaseResult> {
+        self.results
+            .into_iter()
+            .zip(self.cases)
+            .map(|(r, c)| {
+                r.unwrap_or_else(|| {
+                    result(
+                        c,
+                        &Answer::Errored("not run".to_owned()),
+                        self.expected_failures,
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 /// The command as one line, for reports.
@@ -266,15 +486,13 @@ fn result(c: &SuiteCase<'_>, answer: &Answer, expected_failures: &BTreeSet<Strin
     } else {
         reason
     };
-    CaseResult {
-        id: c.case.id.clone(),
-        format: c.format.to_owned(),
-        operation: c.case.operation.to_string(),
-        status,
-        reason,
-        expected,
-        actual,
-    }
+    let mut r = CaseResult::new(&c.case.id, c.format, c.case.operation.as_str(), status);
+    r.reason = reason;
+    r.expected = expected;
+    r.actual = actual;
+    r.description.clone_from(&c.case.description);
+    r.section.clone_from(&c.case.section);
+    r
 }
 
 // ---------------------------------------------------------------------------------------
@@ -334,12 +552,107 @@ fn read_line(reader: &mut impl BufRead, cap: usize) -> Line {
     }
 }
 
-/// Reads a program's stderr to its end, so that the program never blocks on it.
-fn drain(stderr: Option<impl Read + Send + 'static>) {
-    if let Some(mut stderr) = stderr {
-        thread::spawn(move || {
-            let _ = io::copy(&mut stderr, &mut io::sink());
-        });
+/// The end of a program's stderr: a thread reads it to its end, so that the program
+/// never blocks on it, and keeps the last [`STDERR_TAIL`] bytes to show with an error.
+#[derive(Debug, Clone, Default)]
+struct StderrTail {
+    shared: Arc<(Mutex<Tail>, Condvar)>,
+}
+
+#[derive(Debug, Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+    /// Whether bytes before `bytes` were dropped (since the last take).
+    cut: bool,
+    /// Whether stderr has ended.
+    ended: bool,
+}
+
+impl StderrTail {
+    /// Starts reading a program's stderr.
+    fn start(stderr: Option<ChildStderr>) -> StderrTail {
+        let tail = StderrTail::default();
+        match stderr {
+            None => tail.lock().ended = true,
+            Some(mut stderr) => {
+                let writer = tail.clone();
+                thread::spawn(move || {
+                    let mut buf = [0u8; 8 << 10];
+                    loop {
+                        match stderr.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => writer.keep(&buf[..n]),
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(_) => break,
+                        }
+                    }
+                    writer.lock().ended = true;
+                    writer.shared.1.notify_all();
+                });
+            }
+        }
+        tail
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tail> {
+        self.shared.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn keep(&self, bytes: &[u8]) {
+        let mut tail = self.lock();
+        tail.bytes.extend(bytes);
+        let excess = tail.bytes.len().saturating_sub(STDERR_TAIL);
+        if excess > 0 {
+            tail.bytes.drain(..excess);
+            tail.cut = true;
+        }
+    }
+
+    /// Waits, at most `grace`, for stderr to end (the program has exited or was
+    /// killed, and its last words may still be in the pipe).
+    fn wait_end(&self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        let mut tail = self.lock();
+        while !tail.ended {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            tail = self
+                .shared
+                .1
+                .wait_timeout(tail, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Forgets what was kept (a session's next case starts).
+    fn clear(&self) {
+        let mut tail = self.lock();
+        tail.bytes.clear();
+        tail.cut = false;
+    }
+
+    /// What was kept, as text, and forgets it. When the start was cut off, the text
+    /// starts at the first whole line (unless that would leave nothing).
+    fn take(&self) -> String {
+        let mut tail = self.lock();
+        let bytes: Vec<u8> = tail.bytes.drain(..).collect();
+        let cut = std::mem::take(&mut tail.cut);
+        drop(tail);
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if cut && let Some(at) = text.find('\n').filter(|at| at + 1 < text.len()) {
+            text.drain(..=at);
+        }
+        text
+    }
+
+    /// What was kept once stderr ended (at most `grace` from now), or `None` when the
+    /// program wrote nothing there.
+    fn take_at_end(&self, grace: Duration) -> Option<String> {
+        self.wait_end(grace);
+        Some(self.take()).filter(|s| !s.trim().is_empty())
     }
 }
 
@@ -450,16 +763,21 @@ fn excerpt(bytes: &[u8]) -> String {
 // Exec mode
 // ---------------------------------------------------------------------------------------
 
+/// What a worker of exec mode says about a case.
+enum ExecEvent {
+    Started(usize),
+    Ended(usize, Result<(Answer, Option<String>), HarnessError>),
+}
+
 /// Runs every case in its own process, `options.jobs` at a time.
 fn run_exec(
     command: &[OsString],
     cases: &[SuiteCase<'_>],
     options: &Options,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<Vec<Answer>, HarnessError> {
+    recorder: &mut Recorder<'_, '_>,
+) -> Result<(), HarnessError> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let mut answers: Vec<Option<Answer>> = cases.iter().map(|_| None).collect();
     let mut failure = None;
     thread::scope(|scope| {
         let (send, receive) = mpsc::channel();
@@ -470,52 +788,61 @@ fn run_exec(
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = cases.get(i) else { break };
-                    if send
-                        .send((i, exec_case(command, case, options.timeout)))
-                        .is_err()
-                    {
+                    let _ = send.send(ExecEvent::Started(i));
+                    let answer = exec_case(command, case, options.timeout);
+                    if send.send(ExecEvent::Ended(i, answer)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(send);
-        let mut done = 0;
-        for (i, answer) in receive {
-            match answer {
-                Ok(answer) => {
-                    if let Some(slot) = answers.get_mut(i) {
-                        *slot = Some(answer);
-                    }
-                    done += 1;
-                    progress(done, cases.len());
+        for event in receive {
+            if failure.is_some() {
+                continue;
+            }
+            let ended = match event {
+                ExecEvent::Started(i) => {
+                    recorder.started(i);
+                    continue;
                 }
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    failure.get_or_insert(e);
-                }
+                ExecEvent::Ended(i, Ok((answer, stderr))) => recorder.ended(i, answer, stderr),
+                ExecEvent::Ended(_, Err(e)) => Err(e),
+            };
+            if let Err(e) = ended {
+                stop.store(true, Ordering::Relaxed);
+                failure = Some(e);
             }
         }
     });
-    if let Some(e) = failure {
-        return Err(e);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(answers
-        .into_iter()
-        .map(|a| a.unwrap_or_else(|| Answer::Errored("not run".to_owned())))
-        .collect())
 }
 
-/// Runs one case in a process of its own.
+/// Runs one case in a process of its own: its answer, and the end of its stderr when
+/// the answer is an error.
 fn exec_case(
     command: &[OsString],
     case: &SuiteCase<'_>,
     timeout: Duration,
-) -> Result<Answer, HarnessError> {
+) -> Result<(Answer, Option<String>), HarnessError> {
+    let mut child = start_exec(command, case)?;
+    let stderr = StderrTail::start(child.stderr.take());
+    let answer = exec_answer_of(&mut child, timeout);
+    let stderr = match answer {
+        Answer::Errored(_) => stderr.take_at_end(STDERR_GRACE),
+        _ => None,
+    };
+    Ok((answer, stderr))
+}
+
+/// Starts the program for one case and gives it the case's input.
+fn start_exec(command: &[OsString], case: &SuiteCase<'_>) -> Result<Child, HarnessError> {
     let [program, args @ ..] = command else {
         return Err(HarnessError::NoCommand);
     };
-    let deadline = Instant::now() + timeout;
     let mut child = spawn(
         Command::new(program)
             .args(args)
@@ -530,7 +857,12 @@ fn exec_case(
             let _ = stdin.write_all(&input);
         });
     }
-    drain(child.stderr.take());
+    Ok(child)
+}
+
+/// Reads a started program's answer to one case, and reaps it.
+fn exec_answer_of(child: &mut Child, timeout: Duration) -> Answer {
+    let deadline = Instant::now() + timeout;
     let (send, receive) = mpsc::sync_channel(1);
     if let Some(stdout) = child.stdout.take() {
         thread::spawn(move || {
@@ -550,35 +882,33 @@ fn exec_case(
         match receive.recv_timeout(Duration::from_millis(5)) {
             Ok(Ok(stdout)) => break stdout,
             Ok(Err(e)) => {
-                kill(&mut child);
-                return Ok(Answer::Errored(format!("cannot read its output: {e}")));
+                kill(child);
+                return Answer::Errored(format!("cannot read its output: {e}"));
             }
             Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {
-                if has_exited(&child) {
-                    kill_group(&child);
+                if has_exited(child) {
+                    kill_group(child);
                 }
             }
             Err(_) => {
-                kill(&mut child);
-                return Ok(Answer::Errored(format!(
+                kill(child);
+                return Answer::Errored(format!(
                     "timed out: no answer within {} ms",
                     timeout.as_millis()
-                )));
+                ));
             }
         }
     };
-    let Some(status) = wait_until(&mut child, deadline) else {
-        return Ok(Answer::Errored(format!(
+    let Some(status) = wait_until(child, deadline) else {
+        return Answer::Errored(format!(
             "timed out: did not exit within {} ms",
             timeout.as_millis()
-        )));
+        ));
     };
     if stdout.len() > MAX_LINE {
-        return Ok(Answer::Errored(format!(
-            "wrote more than {MAX_LINE} bytes on stdout"
-        )));
+        return Answer::Errored(format!("wrote more than {MAX_LINE} bytes on stdout"));
     }
-    Ok(exec_answer(status, &stdout))
+    exec_answer(status, &stdout)
 }
 
 /// What an exit status and output mean in exec mode.
@@ -614,6 +944,7 @@ fn exec_answer(status: ExitStatus, stdout: &[u8]) -> Answer {
 #[derive(Debug)]
 pub struct Session {
     child: Child,
+    stderr: StderrTail,
     requests: SyncSender<Vec<u8>>,
     lines: Receiver<Line>,
     hello: ImplementationHello,
@@ -632,7 +963,7 @@ impl Session {
             return Err(HarnessError::NoCommand);
         };
         let mut child = spawn(Command::new(program).args(args))?;
-        drain(child.stderr.take());
+        let stderr = StderrTail::start(child.stderr.take());
         let (requests, to_write) = mpsc::sync_channel::<Vec<u8>>(4);
         if let Some(mut stdin) = child.stdin.take() {
             thread::spawn(move || {
@@ -676,6 +1007,7 @@ impl Session {
         match hello {
             Ok(hello) => Ok(Session {
                 child,
+                stderr,
                 requests,
                 lines,
                 hello,
@@ -683,7 +1015,10 @@ impl Session {
             }),
             Err(why) => {
                 kill(&mut child);
-                Err(HarnessError::Hello(why))
+                Err(HarnessError::Hello {
+                    why,
+                    stderr: stderr.take_at_end(STDERR_GRACE).unwrap_or_default(),
+                })
             }
         }
     }
@@ -701,6 +1036,8 @@ impl Session {
             input: &case.case.input,
         };
         let message = json_line(&request);
+        // What it writes on stderr from now on goes with this case.
+        self.stderr.clear();
         if self.requests.send(message).is_err() {
             return Err("its stdin is closed".to_owned());
         }
@@ -733,6 +1070,13 @@ impl Session {
                 timeout.as_millis()
             )),
         }
+    }
+
+    /// Kills the program (its session is broken) and gives the end of what it wrote
+    /// on stderr since the last case was sent, or `None` when nothing.
+    fn kill_for_stderr(&mut self) -> Option<String> {
+        kill(&mut self.child);
+        self.stderr.take_at_end(STDERR_GRACE)
     }
 
     /// The program's hello.
@@ -776,45 +1120,58 @@ fn parse_hello(line: &[u8]) -> Result<ImplementationHello, String> {
     Ok(hello)
 }
 
-/// Runs every case through one program, restarting it when it breaks.
+/// Runs every case through one program, restarting it when it breaks; gives its
+/// hello.
 fn run_session(
     command: &[OsString],
     cases: &[SuiteCase<'_>],
     timeout: Duration,
     suite: &str,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<(ImplementationHello, Vec<Answer>), HarnessError> {
+    recorder: &mut Recorder<'_, '_>,
+) -> Result<ImplementationHello, HarnessError> {
     let mut session = Session::start(command, timeout, suite)?;
     let hello = session.hello.clone();
-    let mut answers = Vec::with_capacity(cases.len());
-    let mut broken: Option<String> = None;
+    // Why the program could not be restarted, and its stderr then (given with the
+    // first case not run).
+    let mut broken: Option<(String, Option<String>)> = None;
     for (i, case) in cases.iter().enumerate() {
-        let answer = if let Some(why) = &broken {
-            Answer::Errored(format!(
-                "not run: the program could not be restarted: {why}"
-            ))
+        recorder.started(i);
+        let (answer, stderr) = if let Some((why, stderr)) = &mut broken {
+            let why = format!("not run: the program could not be restarted: {why}");
+            (Answer::Errored(why), stderr.take())
         } else if !hello.supports(case.format, case.case.operation.as_str()) {
-            Answer::Skipped("not supported (its hello does not list it)".to_owned())
+            let why = "not supported (its hello does not list it)".to_owned();
+            (Answer::Skipped(why), None)
         } else {
             match session.ask(case, timeout) {
-                Ok(answer) => answer,
+                // It said it failed, and may have said more on stderr.
+                Ok(Answer::Errored(why)) => (Answer::Errored(why), Some(session.stderr.take())),
+                Ok(answer) => (answer, None),
                 Err(why) => {
-                    kill(&mut session.child);
+                    let stderr = session.kill_for_stderr();
                     match Session::start(command, timeout, suite) {
                         Ok(fresh) => session = fresh,
-                        Err(e) => broken = Some(e.to_string()),
+                        Err(HarnessError::Hello { why, stderr }) => {
+                            let why = format!("the session did not start: {why}");
+                            broken = Some((why, Some(stderr)));
+                        }
+                        Err(e) => broken = Some((e.to_string(), None)),
                     }
-                    Answer::Errored(why)
+                    (Answer::Errored(why), stderr)
                 }
             }
         };
-        answers.push(answer);
-        progress(i + 1, cases.len());
+        if let Err(e) = recorder.ended(i, answer, stderr) {
+            if broken.is_none() {
+                session.stop(timeout);
+            }
+            return Err(e);
+        }
     }
     if broken.is_none() {
         session.stop(timeout);
     }
-    Ok((hello, answers))
+    Ok(hello)
 }
 
 #[cfg(test)]

@@ -34,6 +34,17 @@ KIND is one of:
                      exits mid-session on the case, like `exit`, and the program started
                      again never says hello (session mode; needs --dir, where a file
                      marks that the first one said hello)
+    wrong-offset     rejects an invalid input with the right class, the offset plus one,
+                     and a `path` of "text", which the text format's cases never fix (so
+                     the harness must not compare it, nor show it in the difference)
+    stderr-crash     writes two lines to stderr, the last naming the case, then exits with
+                     status 1 and nothing on stdout (a crash, as a traceback is)
+    crash-always     every case, not only --case: writes a loader's error to stderr and
+                     exits with status 4 (in session mode on each request, after hello);
+                     with --dir, appends the case id to DIR/log first, so that a test can
+                     count how many cases were run
+    import-error     session mode: imports a module that does not exist before saying
+                     hello, so Python exits 1 with ModuleNotFoundError on stderr
     overlap          every case, not only --case (exec mode; needs --dir): waits up to 2 s
                      for another process of the run to be running at the same time, and
                      appends to DIR/log how many it saw running at once, itself included;
@@ -134,6 +145,14 @@ def faulty_answer(case, fault):
         return "errored", {"message": f"deliberately errored on {case['id']}"}
     elif fault == "wrong-seq":
         return "wrong-seq", (kind, body)
+    elif fault == "wrong-offset":
+        if kind == "rejected":
+            body = dict(body, offset=body.get("offset", 0) + 1, path="text")
+    elif fault == "stderr-crash":
+        sys.stderr.write("oracle: starting the decoder\n")
+        sys.stderr.write(f"oracle: deliberate crash on {case['id']}\n")
+        sys.stderr.flush()
+        os._exit(1)
     elif fault == "orphan":
         child = subprocess.Popen(["sleep", "120"])
         (DIRECTORY / "orphan.pid").write_text(str(child.pid))
@@ -182,8 +201,21 @@ def silent_start(fault, directory):
     return False
 
 
+def crash_always(case_id, directory):
+    """The fault `crash-always`: logs the case (with a --dir), then fails as a program
+    that cannot load its codec does, on every case."""
+    if directory is not None:
+        with open(directory / "log", "a", encoding="utf-8") as log:
+            log.write(f"{case_id}\n")
+    sys.stderr.write("oracle: fatal: cannot load the codec (deliberately broken)\n")
+    sys.stderr.flush()
+    os._exit(4)
+
+
 def session(cases, fault, target, directory):
     out = sys.stdout
+    if fault == "import-error":
+        import heartwire_codec_that_does_not_exist  # noqa: F401  (deliberately missing)
     silent = silent_start(fault, directory)
     for line in sys.stdin:
         message = json.loads(line)
@@ -206,6 +238,8 @@ def session(cases, fault, target, directory):
             out.write(json.dumps(reply) + "\n")
         elif message["type"] == "request":
             case = cases[message["id"]]
+            if fault == "crash-always":
+                crash_always(case["id"], directory)
             answer = faulty_answer(case, fault) if case["id"] == target else expected_answer(case)
             if answer is None:
                 out.write("this is not JSON\n")
@@ -230,6 +264,8 @@ def session(cases, fault, target, directory):
 def exec_one(cases, fault, target, directory):
     json.loads(sys.stdin.read())
     case = cases[os.environ["HEARTWIRE_CASE_ID"]]
+    if fault == "crash-always":
+        crash_always(case["id"], directory)
     if fault == "overlap":
         overlap(directory)
     answer = faulty_answer(case, fault) if case["id"] == target else expected_answer(case)
