@@ -35,6 +35,7 @@ pub fn answer(format: &str, operation: &Operation, input: &Input<'_>) -> Answer 
         "record" => record(operation, input),
         "command" => command(operation, input),
         "schedule" => schedule(operation, input),
+        "liveness" => liveness(operation, input),
         other => return Answer::Skipped(format!("no format {other}")),
     };
     match result {
@@ -451,5 +452,27 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
                 _ => unsupported("schedule", operation),
             }
         }
+    }
+}
+
+/// The receiving side (`spec/liveness.md`): a scenario run through heartwire's own
+/// engine by the driver its tests use, answered with the events its polls returned
+/// (`spec/harness.md` §11).
+fn liveness(operation: &Operation, input: &Input<'_>) -> Step {
+    match operation {
+        Operation::Other(name) if name == "run" => {
+            let scenario = input
+                .scenario_value()
+                .ok_or_else(|| bad("a scenario has steps"))?;
+            let outcome = heartwire_liveness::scenario::run(&scenario)
+                .map_err(|e| bad(format!("the scenario cannot be run: {e}")))?;
+            let events: Vec<Value> = outcome
+                .events
+                .iter()
+                .map(heartwire_liveness::scenario::event_json)
+                .collect();
+            result(&json!({ "events": events }))
+        }
+        _ => unsupported("liveness", operation),
     }
 }

@@ -13,6 +13,8 @@
 //! - [`runner`]: running the suite in exec mode (a process per case, in parallel) or
 //!   session mode (one long-lived process), with timeouts and restarts.
 //! - [`compare`] and [`exact`]: semantic comparison of answers with expectations.
+//! - [`scenario`]: the comparison of an answer to a liveness scenario (format
+//!   `liveness`, operation `run`) with the events the case expects.
 //! - [`report`]: statuses and the text, JSON and JUnit XML reports.
 //!
 //! ## Usage
@@ -46,5 +48,6 @@ pub mod exact;
 pub mod protocol;
 pub mod report;
 pub mod runner;
+pub mod scenario;
 pub mod select;
 pub mod suite;

@@ -57,8 +57,9 @@ pub struct VectorFile<'a> {
     /// The version of that chapter.
     #[schemars(regex(pattern = SEMVER))]
     pub spec_version: String,
-    /// The format every case is in: `text`, `json`, `record`, `command` or `schedule`.
-    #[schemars(extend("enum" = ["text", "json", "record", "command", "schedule"]))]
+    /// The format every case is in: `text`, `json`, `record`, `command`, `schedule`, or
+    /// `liveness` (scenarios of the receiving side, `spec/harness.md` §11).
+    #[schemars(extend("enum" = ["text", "json", "record", "command", "schedule", "liveness"]))]
     pub format: String,
     /// The cases, in no particular order.
     #[serde(borrow)]
@@ -120,8 +121,9 @@ impl From<Operation> for String {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case<'a> {
-    /// The stable id: `<format>.<area>.<name>`; never reused for another case.
-    #[schemars(regex(pattern = r"^[a-z0-9-]+(\.[a-z0-9-]+){2,}$"))]
+    /// The stable id: `<format>.<area>.<name>` (a liveness scenario's may have no area:
+    /// `liveness.stall`); never reused for another case.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+(\.[a-z0-9-]+)+$"))]
     pub id: String,
     /// What the case shows, in one line.
     #[schemars(length(min = 1))]
@@ -182,6 +184,16 @@ pub struct Input<'a> {
     /// The arguments of a chapter's own operation, a JSON object, exactly as written.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub args: Option<&'a RawValue>,
+    /// A liveness scenario's monitor configuration (`spec/liveness.md` §9), a JSON
+    /// object, exactly as written.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("type" = "object"))]
+    pub config: Option<&'a RawValue>,
+    /// A liveness scenario's timed steps (`spec/liveness.md` §9), a JSON array of
+    /// objects, exactly as written.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("type" = "array", "items" = {"type": "object"}))]
+    pub steps: Option<&'a RawValue>,
 }
 
 /// The input bytes of a case, from the text field or its `_hex` twin.
@@ -220,6 +232,18 @@ impl Input<'_> {
         self.args
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
+
+    /// A liveness scenario, `{"config": ..., "steps": ...}` (each member only when the
+    /// input has it), when the input has steps and both are valid JSON.
+    pub fn scenario_value(&self) -> Option<serde_json::Value> {
+        let mut scenario = serde_json::Map::new();
+        for (key, raw) in [("config", self.config), ("steps", self.steps)] {
+            if let Some(raw) = raw {
+                scenario.insert(key.to_owned(), serde_json::from_str(raw.get()).ok()?);
+            }
+        }
+        self.steps.map(|_| serde_json::Value::Object(scenario))
+    }
 }
 
 /// The expected result: an output, or an error class with an optional offset and path.
@@ -251,6 +275,23 @@ pub struct Expect<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     pub result: Option<&'a RawValue>,
+    /// A liveness scenario (operation `run`): every event its polls return, in order,
+    /// as `spec/liveness.md` §7 and §9 write them (compared as `spec/harness.md` §11
+    /// says).
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("type" = "array", "items" = {"type": "object"}))]
+    pub events: Option<&'a RawValue>,
+    /// A liveness scenario: the state of every process at the end, keyed
+    /// `<source>:<name>` (checked by heartwire's own tests of its engine; the harness
+    /// does not compare it).
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("type" = "object"))]
+    pub states: Option<&'a RawValue>,
+    /// A liveness scenario: what the last ping of ping processes said at the end, by
+    /// name (checked by heartwire's own tests; the harness does not compare it).
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("type" = "object"))]
+    pub pings: Option<&'a RawValue>,
 }
 
 /// A member that is present, whatever its value: a JSON `null` too (`Some`), where
@@ -319,7 +360,7 @@ pub struct Tombstone {
 }
 
 /// The files of the suite as embedded in this crate: name and text.
-pub const FILES: [(&str, &str); 8] = [
+pub const FILES: [(&str, &str); 9] = [
     (
         "suite.json",
         include_str!("../../../spec/vectors/suite.json"),
@@ -342,6 +383,10 @@ pub const FILES: [(&str, &str); 8] = [
     (
         "schedule.json",
         include_str!("../../../spec/vectors/schedule.json"),
+    ),
+    (
+        "liveness.json",
+        include_str!("../../../spec/vectors/liveness.json"),
     ),
 ];
 

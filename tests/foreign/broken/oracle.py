@@ -45,6 +45,9 @@ KIND is one of:
                      count how many cases were run
     import-error     session mode: imports a module that does not exist before saying
                      hello, so Python exits 1 with ModuleNotFoundError on stderr
+    missing-event    answers a liveness scenario (format liveness, operation run) with its
+                     events but the last one
+    late-event       answers a liveness scenario with its last event one second later
     overlap          every case, not only --case (exec mode; needs --dir): waits up to 2 s
                      for another process of the run to be running at the same time, and
                      appends to DIR/log how many it saw running at once, itself included;
@@ -54,6 +57,7 @@ KIND is one of:
 Python only (no packages): the vector files are in spec/vectors of the repository.
 """
 
+import datetime
 import decimal
 import json
 import os
@@ -64,7 +68,8 @@ import sys
 import time
 
 VECTORS = pathlib.Path(__file__).resolve().parents[3] / "spec" / "vectors"
-FILES = ["text.json", "json.json", "record.json", "command.json", "schedule.json"]
+# The files of the suite, as its manifest lists them.
+FILES = json.loads((VECTORS / "suite.json").read_text(encoding="utf-8"))["files"]
 
 
 def load():
@@ -106,6 +111,9 @@ def expected_answer(case):
     expect = case["expect"]
     if "error" in expect:
         return "rejected", {k: expect[k] for k in ("error", "offset", "path") if k in expect}
+    if "events" in expect:
+        # A liveness scenario: its result is the events.
+        return "ok", {"result": {"events": expect["events"]}}
     return "ok", {k: expect[k] for k in ("decoded", "encoded", "result") if k in expect}
 
 
@@ -145,6 +153,12 @@ def faulty_answer(case, fault):
         return "errored", {"message": f"deliberately errored on {case['id']}"}
     elif fault == "wrong-seq":
         return "wrong-seq", (kind, body)
+    elif fault == "missing-event":
+        body = {"result": {"events": body["result"]["events"][:-1]}}
+    elif fault == "late-event":
+        events = [dict(e) for e in body["result"]["events"]]
+        events[-1]["at"] = one_second_later(events[-1]["at"])
+        body = {"result": {"events": events}}
     elif fault == "wrong-offset":
         if kind == "rejected":
             body = dict(body, offset=body.get("offset", 0) + 1, path="text")
@@ -157,6 +171,13 @@ def faulty_answer(case, fault):
         child = subprocess.Popen(["sleep", "120"])
         (DIRECTORY / "orphan.pid").write_text(str(child.pid))
     return kind, body
+
+
+def one_second_later(at):
+    """An RFC 3339 time in UTC (`...Z`) one second later, its fraction kept."""
+    whole, _, fraction = at[:-1].partition(".")
+    later = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S") + datetime.timedelta(seconds=1)
+    return later.strftime("%Y-%m-%dT%H:%M:%S") + ("." + fraction if fraction else "") + "Z"
 
 
 def overlap(directory):
