@@ -14,39 +14,21 @@ Formats are checked (date-time needs rfc3339-validator, in requirements.txt).
 
 import argparse
 import json
-import math
 import pathlib
 import sys
 
 import jsonschema
 
+import strict_json
+
 HERE = pathlib.Path(__file__).resolve().parent
 SCHEMAS = HERE.parent.parent / "spec" / "schema"
-
-
-def strict_float(text):
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number out of range: {text}")
-    return value
-
-
-def strict_int(text):
-    if math.isinf(float(text)):
-        raise ValueError(f"number out of range: {text}")
-    return int(text)
-
-
-def refuse_constant(name):
-    raise ValueError(f"not JSON: {name}")
 
 
 def parse(text):
     """The JSON value of text, or None when it is not JSON."""
     try:
-        return json.loads(
-            text, parse_float=strict_float, parse_int=strict_int, parse_constant=refuse_constant
-        )
+        return strict_json.loads(text)
     except (ValueError, RecursionError):
         return None
 

@@ -154,7 +154,7 @@ export function parseText(text: string): TextMessage {
   const value = object(text);
   if (value.format !== "text") throw new ShapeError("format is not text");
   strings(value, ["process", "signal"]);
-  return value as TextMessage;
+  return value as unknown as TextMessage;
 }
 
 function main(): void {

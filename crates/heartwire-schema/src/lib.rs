@@ -22,7 +22,7 @@
 //! assert_eq!(schema.get("title").and_then(|t| t.as_str()), Some("Liveness record"));
 //! assert_eq!(
 //!     heartwire_schema::id("record"),
-//!     "https://example.invalid/heartwire/spec/schema/record.schema.json"
+//!     "https://heartwire.dev/schema/1.0/record.schema.json"
 //! );
 //! ```
 #![forbid(unsafe_code)]
@@ -33,9 +33,11 @@ use schemars::generate::SchemaSettings;
 use schemars::transform::{Transform, transform_subschemas};
 use schemars::{JsonSchema, Schema};
 
-/// Where the schemas live: the repository's `spec/schema/` folder. Each `$id` is this
-/// followed by the schema's file name.
-pub const BASE_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/spec/schema/");
+/// The base of every `$id`: `https://heartwire.dev/schema/<version>/`, the version being
+/// that of the wire formats (1.0). Each `$id` is this followed by the schema's file name.
+/// An identifier, not necessarily a URL that can be fetched: the files are in
+/// `spec/schema/` (spec/schema/README.md).
+pub const BASE_ID: &str = "https://heartwire.dev/schema/1.0/";
 
 /// One schema of the registry.
 struct Entry {

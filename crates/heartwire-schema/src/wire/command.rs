@@ -1,6 +1,8 @@
 //! The Reventless command envelope (`spec/command.md`).
 
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value};
 
 use super::common::{NonEmptyString, Timestamp, never_null};
@@ -23,23 +25,28 @@ macro_rules! ws {
 /// starting with a letter.
 pub const NAME_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_]*$";
 
-/// The string form of any command (spec/command.md §4.2): a name, and the arguments in
-/// parentheses when there are any (JSON white space, line breaks included, may stand
-/// around them).
-pub const COMMAND_TEXT_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_]*(\([\s\S]+\))?$";
-
-/// `Heartbeat` and `RedetectPlugin` in the string form: the bare name or one number.
-const TIMED_TEXT_PATTERN: &str = concat!(
-    r"^(Heartbeat|RedetectPlugin)(\(",
+/// The string form of a command (spec/command.md §4.2) with the arguments of the known
+/// commands: `Heartbeat` and `RedetectPlugin` bare or with one number, `ConnectPlugin`
+/// bare or with one object, `DisconnectPlugin` bare; any other name with any arguments
+/// in parentheses.
+pub const COMMAND_TEXT_PATTERN: &str = concat!(
+    r"^((Heartbeat|RedetectPlugin)(\(",
     ws!(),
     number!(),
     ws!(),
-    r"\))?$"
+    r"\))?",
+    r"|ConnectPlugin(\(",
+    ws!(),
+    r"\{[\s\S]*\}",
+    ws!(),
+    r"\))?",
+    r"|DisconnectPlugin",
+    r"|(?!(Heartbeat|RedetectPlugin|ConnectPlugin|DisconnectPlugin)(\(|$))[A-Za-z][A-Za-z0-9_]*(\([\s\S]+\))?)$"
 );
 
-/// `ConnectPlugin` in the string form: the bare name or one object.
-const CONNECT_TEXT_PATTERN: &str =
-    concat!(r"^ConnectPlugin(\(", ws!(), r"\{[\s\S]*\}", ws!(), r"\))?$");
+/// The name of a command other than the four known ones.
+const OTHER_NAME_PATTERN: &str =
+    r"^(?!(Heartbeat|RedetectPlugin|ConnectPlugin|DisconnectPlugin)$)[A-Za-z][A-Za-z0-9_]*$";
 
 /// # Reventless command envelope
 ///
@@ -51,8 +58,13 @@ const CONNECT_TEXT_PATTERN: &str =
 /// members are extra members, kept verbatim.
 #[derive(JsonSchema)]
 #[schemars(extend(
-    // `command` and `commandJson` are two spellings of one member: never both.
-    "not" = {"required": ["command", "commandJson"]},
+    "additionalProperties" = true,
+    // `command` and `commandJson` are two spellings of one member: exactly one of them.
+    // Each branch names the member it requires, as ajv's strict mode asks.
+    "oneOf" = [
+        {"title": "WithCommand", "properties": {"command": {"$ref": "#/$defs/Command"}}, "required": ["command"]},
+        {"title": "WithCommandJson", "properties": {"commandJson": {"$ref": "#/$defs/Command"}}, "required": ["commandJson"]}
+    ],
     "examples" = [
     {
         "id": "my-plugin@1.0.0",
@@ -84,27 +96,15 @@ pub struct Envelope {
     pub id: NonEmptyString,
     /// Who sent the message, when, and the ids that chain it to others.
     pub meta: Meta,
-    /// The command, under one of its two keys.
-    #[schemars(flatten)]
-    pub command: CommandMember,
-}
-
-/// The command's member: `command` (what the framework sends) or `commandJson` (what the
-/// seed documents), exactly one of the two.
-#[derive(JsonSchema)]
-#[schemars(untagged)]
-pub enum CommandMember {
-    /// The key the framework sends.
-    Command {
-        /// The command.
-        command: Command,
-    },
-    /// The key the seed documents.
-    CommandJson {
-        /// The command.
-        #[schemars(rename = "commandJson")]
-        command_json: Command,
-    },
+    /// The command, under the key the framework sends; exactly one of `command` and
+    /// `commandJson`.
+    #[schemars(transform = never_null)]
+    pub command: Option<Command>,
+    /// The command, under the key the seed documents; exactly one of `command` and
+    /// `commandJson`.
+    #[schemars(rename = "commandJson")]
+    #[schemars(transform = never_null)]
+    pub command_json: Option<Command>,
 }
 
 /// # Meta
@@ -112,6 +112,7 @@ pub enum CommandMember {
 /// The envelope's metadata (spec/command.md §3). Other members are extra members, kept
 /// verbatim.
 #[derive(JsonSchema)]
+#[schemars(extend("additionalProperties" = true))]
 pub struct Meta {
     /// The service that sent the command or is addressed by it (`Platform.Plugin`,
     /// `Core.Plugin`, `CorePluginExtensionPoint`). Not empty.
@@ -164,84 +165,143 @@ pub enum SchemaVersion {
 /// known commands take: `Heartbeat` and `RedetectPlugin` no argument or one number (the
 /// interval in minutes), `ConnectPlugin` no argument or one object, `DisconnectPlugin`
 /// none. Unknown commands are kept whole.
-#[derive(JsonSchema)]
-#[schemars(
-    untagged,
-    extend("allOf" = [
-        {
-            "if": {"type": "string", "pattern": r"^(Heartbeat|RedetectPlugin)(\(|$)"},
-            "then": {"pattern": TIMED_TEXT_PATTERN}
-        },
-        {
-            "if": {"type": "string", "pattern": r"^ConnectPlugin(\(|$)"},
-            "then": {"pattern": CONNECT_TEXT_PATTERN}
-        },
-        {
-            "if": {"type": "string", "pattern": r"^DisconnectPlugin(\(|$)"},
-            "then": {"const": "DisconnectPlugin"}
-        },
-        {
-            "if": {"type": "array", "prefixItems": [{"enum": ["Heartbeat", "RedetectPlugin"]}]},
-            "then": {"maxItems": 2, "prefixItems": [true, {"type": "number"}]}
-        },
-        {
-            "if": {"type": "array", "prefixItems": [{"const": "ConnectPlugin"}]},
-            "then": {"maxItems": 2, "prefixItems": [true, {"type": "object"}]}
-        },
-        {
-            "if": {"type": "array", "prefixItems": [{"const": "DisconnectPlugin"}]},
-            "then": {"maxItems": 1}
-        },
-        {
-            "if": {
-                "type": "object",
-                "properties": {"TAG": {"enum": ["Heartbeat", "RedetectPlugin"]}},
-                "required": ["TAG"]
-            },
-            "then": {"propertyNames": {"enum": ["TAG", "_0"]}, "properties": {"_0": {"type": "number"}}}
-        },
-        {
-            "if": {
-                "type": "object",
-                "properties": {"TAG": {"const": "ConnectPlugin"}},
-                "required": ["TAG"]
-            },
-            "then": {"propertyNames": {"enum": ["TAG", "_0"]}, "properties": {"_0": {"type": "object"}}}
-        },
-        {
-            "if": {
-                "type": "object",
-                "properties": {"TAG": {"const": "DisconnectPlugin"}},
-                "required": ["TAG"]
-            },
-            "then": {"propertyNames": {"const": "TAG"}}
-        }
-    ])
-)]
-pub enum Command {
-    /// The string form: `Heartbeat(10)`, `DisconnectPlugin`, `Custom(1,"a")`.
-    Text(#[schemars(regex(pattern = COMMAND_TEXT_PATTERN))] String),
-    /// The decco form: the name, then the arguments.
-    Decco(DeccoCommand),
-    /// The sury form: `TAG` and the arguments `_0`, `_1`, ... without gaps.
-    Sury(SuryCommand),
+pub struct Command;
+
+impl JsonSchema for Command {
+    fn schema_name() -> Cow<'static, str> {
+        "Command".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let branches = [
+            generator.subschema_for::<CommandText>(),
+            generator.subschema_for::<DeccoCommand>(),
+            generator.subschema_for::<SuryCommand>(),
+        ];
+        json_schema!({
+            "title": "Command",
+            "description": concat!(
+                "A command in one of the three encodings of a ReScript variant (spec/command.md §4): ",
+                "the string form `\"Heartbeat(10)\"` (also sury's bare name `\"DisconnectPlugin\"`), ",
+                "the decco array `[\"Heartbeat\",10]`, or the sury object `{\"TAG\":\"Heartbeat\",\"_0\":10}`. ",
+                "The known commands take: `Heartbeat` and `RedetectPlugin` no argument or one number ",
+                "(the interval in minutes), `ConnectPlugin` no argument or one object, ",
+                "`DisconnectPlugin` none. Unknown commands are kept whole."
+            ),
+            "oneOf": branches,
+        })
+    }
 }
 
-/// The decco form of a command: `["Heartbeat",10]`, `["DisconnectPlugin"]`.
+/// # CommandText
+///
+/// The string form: `Heartbeat(10)`, `DisconnectPlugin`, `Custom(1,"a")`.
 #[derive(JsonSchema)]
-#[schemars(extend(
-    "minItems" = 1,
-    "prefixItems" = [{"type": "string", "pattern": NAME_PATTERN}]
-))]
-pub struct DeccoCommand(pub Vec<Value>);
+pub struct CommandText(#[schemars(regex(pattern = COMMAND_TEXT_PATTERN))] pub String);
 
-/// The sury form of a command: `{"TAG":"Heartbeat","_0":10}`; its arguments are the
-/// members `_0`, `_1`, ... (decimal, no leading zeros).
-#[derive(JsonSchema)]
-#[schemars(extend("propertyNames" = {"pattern": r"^(TAG|_(0|[1-9][0-9]*))$"}))]
-pub struct SuryCommand {
-    /// The command's name.
-    #[schemars(regex(pattern = NAME_PATTERN))]
-    #[schemars(rename = "TAG")]
-    pub tag: String,
+/// The decco form of a command: the name, then the arguments, each position typed.
+pub struct DeccoCommand;
+
+impl JsonSchema for DeccoCommand {
+    fn schema_name() -> Cow<'static, str> {
+        "DeccoCommand".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "title": "DeccoCommand",
+            "description": "The decco form of a command: `[\"Heartbeat\",10]`, `[\"DisconnectPlugin\"]`, `[\"Custom\",1,\"a\"]`.",
+            "oneOf": [
+                {
+                    "title": "DeccoBare",
+                    "description": "A known command without arguments: `[\"Heartbeat\"]`.",
+                    "type": "array",
+                    "prefixItems": [{"type": "string", "enum": ["Heartbeat", "RedetectPlugin", "ConnectPlugin", "DisconnectPlugin"]}],
+                    "minItems": 1,
+                    "items": false
+                },
+                {
+                    "title": "DeccoInterval",
+                    "description": "`Heartbeat` or `RedetectPlugin` with its interval in minutes: `[\"Heartbeat\",10]`.",
+                    "type": "array",
+                    "prefixItems": [{"type": "string", "enum": ["Heartbeat", "RedetectPlugin"]}, {"type": "number"}],
+                    "minItems": 2,
+                    "items": false
+                },
+                {
+                    "title": "DeccoConnect",
+                    "description": "`ConnectPlugin` with its object: `[\"ConnectPlugin\",{}]`.",
+                    "type": "array",
+                    "prefixItems": [{"type": "string", "const": "ConnectPlugin"}, {"type": "object"}],
+                    "minItems": 2,
+                    "items": false
+                },
+                {
+                    "title": "DeccoOther",
+                    "description": "Any other command, with any arguments: `[\"Custom\",1,\"a\"]`.",
+                    "type": "array",
+                    "prefixItems": [{"type": "string", "pattern": OTHER_NAME_PATTERN}],
+                    "minItems": 1,
+                    "items": true
+                }
+            ]
+        })
+    }
+}
+
+/// The sury form of a command, by its `TAG`: the arguments are the members `_0`, `_1`, ...
+pub struct SuryCommand;
+
+impl JsonSchema for SuryCommand {
+    fn schema_name() -> Cow<'static, str> {
+        "SuryCommand".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let known = |title: &str, tag: &str, argument: Option<Value>| {
+            let mut properties = Map::new();
+            properties.insert(
+                "TAG".into(),
+                serde_json::json!({"type": "string", "const": tag}),
+            );
+            if let Some(argument) = argument {
+                properties.insert("_0".into(), argument);
+            }
+            serde_json::json!({
+                "title": title,
+                "type": "object",
+                "properties": properties,
+                "required": ["TAG"],
+                "additionalProperties": false
+            })
+        };
+        let number = || {
+            Some(serde_json::json!({"type": "number", "description": "The interval in minutes."}))
+        };
+        let mut other = serde_json::json!({
+            "title": "SuryOther",
+            "description": "Any other command; its arguments `_0`, `_1`, ... take any JSON value (the first five are named for generators, the rest allowed by `additionalProperties`, all spelt as `propertyNames` says).",
+            "type": "object",
+            "properties": {"TAG": {"type": "string", "pattern": OTHER_NAME_PATTERN}},
+            "required": ["TAG"],
+            // In an `allOf`, where generators leave it to the validators: as a sibling of
+            // `properties`, datamodel-code-generator makes the object a map.
+            "allOf": [{"propertyNames": {"pattern": r"^(TAG|_(0|[1-9][0-9]*))$"}}],
+            "additionalProperties": true
+        });
+        for n in 0..5 {
+            other["properties"][format!("_{n}")] = Value::Bool(true);
+        }
+        json_schema!({
+            "title": "SuryCommand",
+            "description": "The sury form of a command: `{\"TAG\":\"Heartbeat\",\"_0\":10}`; its arguments are the members `_0`, `_1`, ... (decimal, no leading zeros).",
+            "oneOf": [
+                known("SuryHeartbeat", "Heartbeat", number()),
+                known("SuryRedetectPlugin", "RedetectPlugin", number()),
+                known("SuryConnectPlugin", "ConnectPlugin", Some(serde_json::json!({"type": "object"}))),
+                known("SuryDisconnectPlugin", "DisconnectPlugin", None),
+                other
+            ]
+        })
+    }
 }

@@ -141,13 +141,13 @@ pub enum GraceRule {
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("oneOf" = [
-    {"required": ["text"]},
-    {"required": ["record"]},
-    {"required": ["command"]},
-    {"required": ["expect_pings"]},
-    {"required": ["ping"]},
-    {"required": ["gone"]},
-    {"required": ["poll"], "not": {"required": ["rejected"]}}
+    {"properties": {"text": true}, "required": ["text"]},
+    {"properties": {"record": true}, "required": ["record"]},
+    {"properties": {"command": true}, "required": ["command"]},
+    {"properties": {"expect_pings": true}, "required": ["expect_pings"]},
+    {"properties": {"ping": true}, "required": ["ping"]},
+    {"properties": {"gone": true}, "required": ["gone"]},
+    {"properties": {"poll": true}, "required": ["poll"], "not": {"properties": {"rejected": true}, "required": ["rejected"]}}
 ]), extend("dependentRequired" = {"outcome": ["ping"], "rid": ["ping"]}))]
 pub struct Step {
     /// The instant of the step: the receive time of an observation, the time of a poll.
@@ -285,8 +285,8 @@ pub enum ExpectedEvent {
     /// A process changed state.
     #[schemars(extend(
         "if" = {"properties": {"reason": {"const": "exit"}}},
-        "then" = {"required": ["exit_status"]},
-        "else" = {"not": {"required": ["exit_status"]}}
+        "then" = {"properties": {"exit_status": true}, "required": ["exit_status"]},
+        "else" = {"not": {"properties": {"exit_status": true}, "required": ["exit_status"]}}
     ))]
     Changed {
         /// Where the process is known from.

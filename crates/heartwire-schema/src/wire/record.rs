@@ -11,7 +11,7 @@ use super::common::Timestamp;
 /// are alive (spec/record.md). Members may come in any order; any member not listed here
 /// is an extra member, kept verbatim.
 #[derive(JsonSchema)]
-#[schemars(extend("examples" = [{
+#[schemars(extend("additionalProperties" = true), extend("examples" = [{
     "service_name": "tracker_fetcher",
     "instance_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
     "timestamp": "2025-01-16T08:30:00.123456+00:00",

@@ -88,7 +88,7 @@ pub const RATE_TEXT_PATTERN: &str = concat!(
 /// (`rate`, in one of three forms) and the `payload` published when it fires. Other
 /// members are extra members, kept verbatim.
 #[derive(JsonSchema)]
-#[schemars(extend("examples" = [
+#[schemars(extend("additionalProperties" = true), extend("examples" = [
     {"name": "daily-report", "rate": "Daily(9,0)", "payload": "{\"type\":\"GenerateReport\"}"},
     {"name": "christmas", "rate": {"TAG": "Single", "_0": 2024, "_1": 12, "_2": 25, "_3": 14, "_4": 30}, "payload": ""},
     {"name": "cleanup", "rate": ["Hours", 6], "payload": "cleanup"}
@@ -112,11 +112,17 @@ pub struct Schedule {
 #[derive(JsonSchema)]
 #[schemars(untagged)]
 pub enum Rate {
+    /// # RateText
+    ///
     /// The string form, as the framework's source code writes a rate:
     /// `Single(2024, 12, 25, 14, 30)`, `Hours(6)`, `Daily(9,0)`.
     Text(#[schemars(regex(pattern = RATE_TEXT_PATTERN))] String),
+    /// # SuryRate
+    ///
     /// The sury form.
     Sury(SuryRate),
+    /// # DeccoRate
+    ///
     /// The decco form.
     Decco(DeccoRate),
 }
@@ -151,19 +157,21 @@ pub struct Count(#[schemars(range(min = 1, max = 2147483647))] pub u32);
 #[schemars(tag = "TAG", deny_unknown_fields)]
 #[allow(non_snake_case)]
 pub enum SuryRate {
+    /// # SurySingle
+    ///
     /// Once, at that minute.
     #[schemars(extend("allOf" = [
         {
             "if": {"properties": {"_1": {"enum": [4, 6, 9, 11]}}},
-            "then": {"properties": {"_2": {"maximum": 30}}}
+            "then": {"properties": {"_2": {"type": "integer", "maximum": 30}}}
         },
         {
             "if": {"properties": {"_1": {"const": 2}}},
-            "then": {"properties": {"_2": {"maximum": 29}}}
+            "then": {"properties": {"_2": {"type": "integer", "maximum": 29}}}
         },
         {
             "if": {"properties": {"_1": {"const": 2}, "_2": {"const": 29}}},
-            "then": {"properties": {"_0": {"multipleOf": 4, "not": {"const": 2100}}}}
+            "then": {"properties": {"_0": {"type": "integer", "multipleOf": 4, "not": {"const": 2100}}}}
         }
     ]))]
     Single {
@@ -178,21 +186,29 @@ pub enum SuryRate {
         /// The minute.
         _4: Minute,
     },
+    /// # SuryMinutes
+    ///
     /// Every count minutes.
     Minutes {
         /// The count.
         _0: Count,
     },
+    /// # SuryHours
+    ///
     /// Every count hours.
     Hours {
         /// The count.
         _0: Count,
     },
+    /// # SuryDays
+    ///
     /// Every count days.
     Days {
         /// The count.
         _0: Count,
     },
+    /// # SuryDaily
+    ///
     /// Every day at that time.
     Daily {
         /// The hour.
@@ -200,6 +216,8 @@ pub enum SuryRate {
         /// The minute.
         _1: Minute,
     },
+    /// # SuryWeekdays
+    ///
     /// Monday to Friday at that time.
     Weekdays {
         /// The hour.
@@ -207,6 +225,8 @@ pub enum SuryRate {
         /// The minute.
         _1: Minute,
     },
+    /// # SuryWeekdaysAndSaturday
+    ///
     /// Monday to Saturday at that time.
     WeekdaysAndSaturday {
         /// The hour.
@@ -220,24 +240,31 @@ pub enum SuryRate {
 #[derive(JsonSchema)]
 #[schemars(untagged)]
 pub enum DeccoRate {
+    /// # DeccoSingle
+    ///
     /// `["Single",2024,12,25,14,30]`.
     #[schemars(extend("allOf" = [
+        // Each tuple written whole (six items), as ajv's strict mode asks.
         {
-            "if": {"prefixItems": [true, true, {"enum": [4, 6, 9, 11]}]},
-            "then": {"prefixItems": [true, true, true, {"maximum": 30}]}
+            "if": {"prefixItems": [true, true, {"enum": [4, 6, 9, 11]}, true, true, true], "minItems": 6, "maxItems": 6},
+            "then": {"prefixItems": [true, true, true, {"type": "integer", "maximum": 30}, true, true], "minItems": 6, "maxItems": 6}
         },
         {
-            "if": {"prefixItems": [true, true, {"const": 2}]},
-            "then": {"prefixItems": [true, true, true, {"maximum": 29}]}
+            "if": {"prefixItems": [true, true, {"const": 2}, true, true, true], "minItems": 6, "maxItems": 6},
+            "then": {"prefixItems": [true, true, true, {"type": "integer", "maximum": 29}, true, true], "minItems": 6, "maxItems": 6}
         },
         {
-            "if": {"prefixItems": [true, true, {"const": 2}, {"const": 29}]},
-            "then": {"prefixItems": [true, {"multipleOf": 4, "not": {"const": 2100}}]}
+            "if": {"prefixItems": [true, true, {"const": 2}, {"const": 29}, true, true], "minItems": 6, "maxItems": 6},
+            "then": {"prefixItems": [true, {"type": "integer", "multipleOf": 4, "not": {"const": 2100}}, true, true, true, true], "minItems": 6, "maxItems": 6}
         }
     ]))]
     Single(SingleName, Year, Month, Day, Hour, Minute),
+    /// # DeccoInterval
+    ///
     /// `["Minutes",5]`, `["Hours",6]`, `["Days",1]`.
     Interval(IntervalName, Count),
+    /// # DeccoClock
+    ///
     /// `["Daily",9,0]`, `["Weekdays",9,0]`, `["WeekdaysAndSaturday",9,0]`.
     Clock(ClockName, Hour, Minute),
 }
