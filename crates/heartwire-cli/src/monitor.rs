@@ -20,6 +20,7 @@ use clap::{Args, ValueEnum};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
 use heartwire::transport::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
+use heartwire_http::receiver::{Exposition, MetricKind};
 use heartwire_http::{DEFAULT_PORT, PingKey, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
 use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
@@ -212,6 +213,8 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             }
             out.push(']');
         });
+        let listed = links.clone();
+        let receiver = receiver.metrics(move |out| link_metrics(&listed, out));
         let receiver = match &journal {
             Some(journal) => {
                 let journal = Arc::clone(journal);
@@ -222,7 +225,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             None => receiver,
         };
         note!(
-            "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status)"
+            "heartwire monitor: listening on http://{shown}/ (GET /ping/<process>, POST /beat, GET /status, GET /metrics)"
         );
         listening = Some(format!("http://{shown}/"));
         let shared = Arc::clone(&engine);
@@ -360,6 +363,64 @@ async fn watch(
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,
+    }
+}
+
+/// The broker links' families of `/metrics` (spec/http.md §5.10), labelled by the
+/// link's URL as shown (password redacted).
+fn link_metrics(links: &[Arc<LinkInfo>], out: &mut Exposition<'_>) {
+    if links.is_empty() {
+        return;
+    }
+    let statuses: Vec<LinkStatus> = links.iter().map(|l| l.health.status()).collect();
+    let family =
+        |out: &mut Exposition<'_>, name: &str, kind, help, value: &dyn Fn(usize) -> u64| {
+            out.family(name, kind, help);
+            for (i, info) in links.iter().enumerate() {
+                out.sample(name, &[("link", &info.shown)], value(i) as f64);
+            }
+        };
+    family(
+        out,
+        "heartwire_link_up",
+        MetricKind::Gauge,
+        "1 while the monitor is connected to the broker.",
+        &|i| u64::from(statuses[i].connected),
+    );
+    family(
+        out,
+        "heartwire_link_received_total",
+        MetricKind::Counter,
+        "Messages received from the broker.",
+        &|i| links[i].received.load(Ordering::Relaxed),
+    );
+    family(
+        out,
+        "heartwire_link_invalid_total",
+        MetricKind::Counter,
+        "Messages received from the broker that no format accepts.",
+        &|i| links[i].invalid.load(Ordering::Relaxed),
+    );
+    family(
+        out,
+        "heartwire_link_outages_total",
+        MetricKind::Counter,
+        "Times the link to the broker was lost.",
+        &|i| statuses[i].outages,
+    );
+    out.family(
+        "heartwire_link_lost_total",
+        MetricKind::Counter,
+        "Messages lost on the link, counted, by why (spec/transports.md).",
+    );
+    for (info, status) in links.iter().zip(&statuses) {
+        for reason in Loss::ALL {
+            out.sample(
+                "heartwire_link_lost_total",
+                &[("link", &info.shown), ("reason", reason.as_str())],
+                status.lost(reason) as f64,
+            );
+        }
     }
 }
 

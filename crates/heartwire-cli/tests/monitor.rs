@@ -1144,3 +1144,122 @@ fn a_ping_key_file_keeps_anonymous_pings_out() {
     assert!(!stderr.contains("short!"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The samples of a Prometheus text exposition as the Prometheus client's own parser
+/// reads it (`tests/metrics/parse.py` in its venv), or the parser's refusal.
+fn prometheus_samples(exposition: &str) -> Result<Vec<Value>, String> {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("metrics-venv");
+    let python = heartwire_tests::set_up_venv("tests/metrics/setup-venv.sh", &dir)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let script = heartwire_tests::repo_root().join("tests/metrics/parse.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(exposition.as_bytes())
+        .expect("the exposition is written");
+    let output = child.wait_with_output().expect("python ends");
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect())
+}
+
+/// The value of the one sample named `name` whose labels include `labels`.
+fn sample(samples: &[Value], name: &str, labels: &[(&str, &str)]) -> f64 {
+    let found: Vec<&Value> = samples
+        .iter()
+        .filter(|s| s["name"] == name && labels.iter().all(|(k, v)| s["labels"][k] == *v))
+        .collect();
+    assert_eq!(found.len(), 1, "{name} {labels:?}: {found:?}");
+    found[0]["value"].as_f64().expect("a number")
+}
+
+/// `GET /metrics` is what Prometheus scrapes: the Prometheus client's parser reads the
+/// whole answer, and its samples say what the monitor knows: processes by state, each
+/// process's state and age, the receiver's counters and the broker link.
+#[test]
+fn metrics_read_by_the_prometheus_parser_say_what_the_monitor_knows() {
+    // The parser is strict: a broken exposition is refused, so an answer it reads is
+    // well formed.
+    assert!(prometheus_samples("heartwire_x{a=\"b} 1\n").is_err());
+
+    let m = monitor(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--from",
+        NATS,
+        "--json",
+        "--exit-after",
+        "30",
+    ]);
+    let addr = m.listening();
+    m.wait_subscribed(1);
+    let failed = unique("mon.metrics.backup");
+    let alive = unique("mon.metrics.api");
+    let (status, _) = try_get(&addr, &format!("/ping/{failed}/fail")).expect("an answer");
+    assert!(status.contains(" 200 "), "{status}");
+    let subject = format!("heartbeat.{alive}");
+    publish_nats(NATS, &subject, std::iter::once("beat/30"));
+    assert_eq!(m.event_about(&alive, Duration::from_secs(10))["new"], "alive");
+    while m.event_about(&failed, Duration::from_secs(10))["new"] != "failed" {}
+
+    let (status, _) = try_get(&addr, "/metrics?x=1").expect("an answer");
+    assert!(status.contains(" 400 "), "{status}");
+    let body = http_get(&addr, "/metrics");
+    let samples = prometheus_samples(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
+    let state = |source: &str, name: &str, state: &str| {
+        sample(
+            &samples,
+            "heartwire_process_state",
+            &[("source", source), ("process", name), ("state", state)],
+        )
+    };
+    assert_eq!(state("ping", &failed, "failed"), 1.0);
+    assert_eq!(state("text", &alive, "alive"), 1.0);
+    let age = sample(
+        &samples,
+        "heartwire_process_last_signal_age_seconds",
+        &[("process", &alive)],
+    );
+    assert!((0.0..30.0).contains(&age), "{age}");
+    assert!(
+        sample(
+            &samples,
+            "heartwire_processes",
+            &[("source", "ping"), ("state", "failed")]
+        ) >= 1.0
+    );
+    assert_eq!(sample(&samples, "heartwire_processes_unlisted", &[]), 0.0);
+    assert_eq!(sample(&samples, "heartwire_http_pings_total", &[]), 1.0);
+    // One refused request so far: the `?x=1`.
+    assert_eq!(sample(&samples, "heartwire_http_refused_total", &[]), 1.0);
+    let link = [("link", NATS)];
+    assert_eq!(sample(&samples, "heartwire_link_up", &link), 1.0);
+    assert!(sample(&samples, "heartwire_link_received_total", &link) >= 1.0);
+    assert_eq!(
+        sample(
+            &samples,
+            "heartwire_link_lost_total",
+            &[("link", NATS), ("reason", "overflow")]
+        ),
+        0.0
+    );
+    // Counters as the format wants them: the family without `_total`, typed counter.
+    let pings = samples
+        .iter()
+        .find(|s| s["name"] == "heartwire_http_pings_total")
+        .expect("the pings");
+    assert_eq!(pings["type"], "counter");
+}

@@ -24,12 +24,14 @@ mod connection;
 mod journal;
 mod key;
 mod limits;
+mod metrics;
 mod status;
 mod target;
 
 pub use journal::{Accepted, JournalError};
 pub use key::{MAX_PING_KEY_LEN, MIN_PING_KEY_LEN, PING_KEY_HEADER, PingKey, PingKeyError};
 pub use limits::{RateLimit, ReceiverConfig};
+pub use metrics::{Exposition, MetricKind};
 pub use target::{
     Cursor, MAX_OFFSET_MINUTES, ParameterError, PingTarget, StatusQuery, Target, TargetError,
 };
@@ -138,12 +140,16 @@ impl ReceiverStats {
 /// Writes members of its own into `/status` (see [`Receiver::status_members`]).
 pub type StatusMembers = Box<dyn Fn(&mut String) + Send + Sync>;
 
+/// Writes metric families of its own into `/metrics` (see [`Receiver::metrics`]).
+pub type MetricFamilies = Box<dyn Fn(&mut Exposition<'_>) + Send + Sync>;
+
 /// An HTTP/1.1 receiver bound to an address, not yet serving.
 pub struct Receiver {
     listener: std::net::TcpListener,
     config: ReceiverConfig,
     stats: Arc<ReceiverStats>,
     members: Option<StatusMembers>,
+    families: Option<MetricFamilies>,
     journal: Option<Journal>,
 }
 
@@ -175,6 +181,7 @@ impl Receiver {
             config,
             stats: Arc::default(),
             members: None,
+            families: None,
             journal: None,
         })
     }
@@ -201,6 +208,15 @@ impl Receiver {
     #[must_use]
     pub fn status_members(mut self, write: impl Fn(&mut String) + Send + Sync + 'static) -> Self {
         self.members = Some(Box::new(write));
+        self
+    }
+
+    /// Adds metric families of the embedding program's own to `/metrics`, after the
+    /// receiver's (`heartwire monitor`'s broker links). `write` runs once per answer,
+    /// without the engine locked; it must be quick.
+    #[must_use]
+    pub fn metrics(mut self, write: impl Fn(&mut Exposition<'_>) + Send + Sync + 'static) -> Self {
+        self.families = Some(Box::new(write));
         self
     }
 
@@ -262,6 +278,7 @@ impl Receiver {
             config,
             stats: self.stats,
             members: self.members,
+            families: self.families,
             journal: self.journal,
         });
         tokio::spawn(sweep(Arc::clone(&shared)));

@@ -22,13 +22,14 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::capacity::Capacity;
-use super::clients::{ClientId, Clients, Full, Slots};
+use super::clients::{ClientId, Clients, Full, Slot, Slots};
 use super::journal::Accepted;
 use super::key::PING_KEY_HEADER;
 use super::limits::ReceiverConfig;
+use super::metrics::{self, Exposition};
 use super::status::{self, StatusBody};
 use super::target::{PingTarget, StatusQuery, Target, TargetError};
-use super::{Journal, ReceiverStats, StatusMembers, lock};
+use super::{Journal, MetricFamilies, ReceiverStats, StatusMembers, lock};
 
 /// What every connection of a receiver shares. Locks are taken in the order of the
 /// fields: `monitor`, then `clients` or `capacity`.
@@ -41,13 +42,20 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<ReceiverStats>,
     pub(crate) status_answers: Arc<Slots>,
     pub(crate) members: Option<StatusMembers>,
+    pub(crate) families: Option<MetricFamilies>,
     pub(crate) journal: Option<Journal>,
 }
 
-/// The body of an answer: a short text written at once, or `/status` written as it is
-/// taken.
+/// The body of an answer: a short text written at once, `/metrics` written at once
+/// with its place among the large answers held until it is sent, or `/status` written
+/// as it is taken.
 pub(crate) enum AnswerBody {
     Full(Option<Bytes>),
+    Held {
+        bytes: Option<Bytes>,
+        /// Given back when the answer is sent or dropped.
+        _place: Slot,
+    },
     Status(Box<StatusBody>),
 }
 
@@ -60,21 +68,23 @@ impl Body for AnswerBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
-            AnswerBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            AnswerBody::Full(bytes) | AnswerBody::Held { bytes, .. } => {
+                Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))))
+            }
             AnswerBody::Status(body) => Pin::new(body.as_mut()).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
-            AnswerBody::Full(bytes) => bytes.is_none(),
+            AnswerBody::Full(bytes) | AnswerBody::Held { bytes, .. } => bytes.is_none(),
             AnswerBody::Status(body) => body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
-            AnswerBody::Full(bytes) => {
+            AnswerBody::Full(bytes) | AnswerBody::Held { bytes, .. } => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }
             AnswerBody::Status(body) => body.size_hint(),
@@ -267,6 +277,7 @@ impl Shared {
         }
         match target {
             Target::Status(query) => self.status(client, method == Method::HEAD, &query),
+            Target::Metrics => self.metrics(client, method == Method::HEAD),
             Target::Ping(ping) => {
                 // The body (a job's output) is read to enforce the cap, then dropped.
                 self.body(request).await?;
@@ -467,6 +478,20 @@ impl Shared {
         }
     }
 
+    /// A place among the `/status` and `/metrics` answers being sent (§5.5).
+    fn large_answer(&self, client: ClientId, what: &str) -> Result<Slot, Refusal> {
+        self.status_answers.take(client).map_err(|full| {
+            let reason = match full {
+                Full::All(n) => format!("too many /status and /metrics answers being sent: {n}"),
+                Full::Client(n) => format!(
+                    "too many /status and /metrics answers being sent to {client}: {n} (asked: {what})"
+                ),
+            };
+            Refusal::new(StatusCode::SERVICE_UNAVAILABLE, reason)
+                .retry_after(Duration::from_secs(1))
+        })
+    }
+
     fn status(
         self: &Arc<Self>,
         client: ClientId,
@@ -476,19 +501,40 @@ impl Shared {
         if head {
             return Ok(json(AnswerBody::Full(None)));
         }
-        let slot = self.status_answers.take(client).map_err(|full| {
-            let reason = match full {
-                Full::All(n) => format!("too many /status answers being sent: {n}"),
-                Full::Client(n) => {
-                    format!("too many /status answers being sent to {client}: {n}")
-                }
-            };
-            Refusal::new(StatusCode::SERVICE_UNAVAILABLE, reason)
-                .retry_after(Duration::from_secs(1))
-        })?;
+        let slot = self.large_answer(client, "/status")?;
         let page = status::select(&lock(&self.monitor), query);
         let body = StatusBody::new(Arc::clone(self), page, query, slot);
         Ok(json(AnswerBody::Status(Box::new(body))))
+    }
+
+    /// `GET /metrics` (§5.10): written at once, the engine locked meanwhile; it takes a
+    /// place among the large answers being sent, as `/status` does, so that their
+    /// memory is bounded.
+    fn metrics(self: &Arc<Self>, client: ClientId, head: bool) -> Result<Answer, Refusal> {
+        let slot = self.large_answer(client, "/metrics")?;
+        let mut text = String::new();
+        if !head {
+            let mut out = Exposition::new(&mut text);
+            metrics::write(
+                &lock(&self.monitor),
+                &self.stats,
+                (self.clock)(),
+                self.config.max_metrics_processes,
+                &mut out,
+            );
+            if let Some(families) = &self.families {
+                families(&mut out);
+            }
+        }
+        let mut response = Response::new(AnswerBody::Held {
+            bytes: Some(Bytes::from(text)),
+            _place: slot,
+        });
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        Ok(response)
     }
 }
 

@@ -79,10 +79,14 @@ pub struct ReceiverConfig {
     pub status_page: usize,
     /// The most a `/status` page may list (`limit=`; 5,000).
     pub max_status_page: usize,
-    /// The most `/status` answers being sent at once (32): 503 beyond.
+    /// The most `/status` and `/metrics` answers being sent at once (32): 503 beyond.
     pub max_status_answers: usize,
-    /// The most `/status` answers being sent at once to one client (4): 503 beyond.
+    /// The most `/status` and `/metrics` answers being sent at once to one client (4):
+    /// 503 beyond.
     pub max_status_answers_per_client: usize,
+    /// The most processes with series of their own in a `/metrics` answer (10,000),
+    /// those in trouble first; the others are counted (`spec/http.md` §5.10).
+    pub max_metrics_processes: usize,
     /// When set, every request must carry this key (`spec/http.md` §5.6); without it,
     /// anyone who reaches the port may ping (the open mode).
     pub ping_key: Option<PingKey>,
@@ -116,6 +120,7 @@ impl Default for ReceiverConfig {
             max_status_page: 5_000,
             max_status_answers: 32,
             max_status_answers_per_client: 4,
+            max_metrics_processes: 10_000,
             ping_key: None,
         }
     }

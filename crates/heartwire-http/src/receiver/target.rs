@@ -35,6 +35,8 @@ pub enum Target<'a> {
     },
     /// `GET` or `HEAD /status`.
     Status(StatusQuery),
+    /// `GET` or `HEAD /metrics`: the Prometheus exposition (§5.10).
+    Metrics,
 }
 
 /// A ping, parsed.
@@ -195,10 +197,13 @@ pub enum ParameterError {
     },
     /// `rid=` that is no run id, once decoded.
     RunId(RunIdError),
-    /// A `/status` parameter other than `state`, `source`, `limit` and `after`.
+    /// A parameter the endpoint does not take (`/status`: other than `state`, `source`,
+    /// `limit` and `after`; `/metrics`: any).
     Unknown {
         /// Its name, as given.
         name: String,
+        /// What the endpoint takes.
+        expected: &'static str,
     },
     /// A `/status` parameter given twice.
     Repeated {
@@ -246,7 +251,7 @@ impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TargetError::NoSuchEndpoint => f.write_str(
-                "no such endpoint, expected /ping/<process>[/start|/log|/fail|/<0-255>], POST /beat, DELETE /ping/<process> or /status",
+                "no such endpoint, expected /ping/<process>[/start|/log|/fail|/<0-255>], POST /beat, DELETE /ping/<process>, /status or /metrics",
             ),
             TargetError::MethodNotAllowed { allowed } => {
                 write!(f, "method not allowed, expected {allowed}")
@@ -289,10 +294,9 @@ impl fmt::Display for ParameterError {
                 MAX_OFFSET_MINUTES - 1
             ),
             ParameterError::RunId(e) => write!(f, "rid: {e}"),
-            ParameterError::Unknown { name } => write!(
-                f,
-                "unknown parameter {name:?}, expected state, source, limit or after"
-            ),
+            ParameterError::Unknown { name, expected } => {
+                write!(f, "unknown parameter {name:?}, expected {expected}")
+            }
             ParameterError::Repeated { name } => write!(f, "{name} given twice"),
             ParameterError::State { text } => write!(
                 f,
@@ -345,6 +349,21 @@ impl<'a> Target<'a> {
         if path == "/status" {
             return match method {
                 "GET" | "HEAD" => Ok(Target::Status(parse_status(query, config)?)),
+                _ => Err(TargetError::MethodNotAllowed {
+                    allowed: "GET, HEAD",
+                }),
+            };
+        }
+        if path == "/metrics" {
+            return match method {
+                "GET" | "HEAD" => match pairs(query).next() {
+                    Some((name, _)) => Err(ParameterError::Unknown {
+                        name: name.to_owned(),
+                        expected: "none",
+                    }
+                    .into()),
+                    None => Ok(Target::Metrics),
+                },
                 _ => Err(TargetError::MethodNotAllowed {
                     allowed: "GET, HEAD",
                 }),
@@ -473,6 +492,7 @@ fn parse_status(query: Option<&str>, config: &ReceiverConfig) -> Result<StatusQu
             other => {
                 return Err(ParameterError::Unknown {
                     name: other.to_owned(),
+                    expected: "state, source, limit or after",
                 }
                 .into());
             }
@@ -592,7 +612,13 @@ mod tests {
             Some("ping:a.b")
         );
         for (target, error) in [
-            ("/status?x=1", ParameterError::Unknown { name: "x".into() }),
+            (
+                "/status?x=1",
+                ParameterError::Unknown {
+                    name: "x".into(),
+                    expected: "state, source, limit or after",
+                },
+            ),
             (
                 "/status?limit=0",
                 ParameterError::Limit {
@@ -613,6 +639,25 @@ mod tests {
         ] {
             assert_eq!(parse("GET", target, false), Err(error.into()), "{target}");
         }
+    }
+
+    #[test]
+    fn metrics_take_get_and_head_and_no_parameter() {
+        assert_eq!(parse("GET", "/metrics", false), Ok(Target::Metrics));
+        assert_eq!(parse("HEAD", "/metrics", true), Ok(Target::Metrics));
+        let Err(e) = parse("POST", "/metrics", false) else {
+            panic!("a POST is refused")
+        };
+        assert_eq!(e.status(), 405);
+        let Err(e) = parse("GET", "/metrics?name=x", false) else {
+            panic!("a parameter is refused")
+        };
+        assert_eq!(e.status(), 400);
+        assert_eq!(e.to_string(), "unknown parameter \"name\", expected none");
+        assert_eq!(
+            parse("GET", "/metrics/x", false),
+            Err(TargetError::NoSuchEndpoint)
+        );
     }
 
     #[test]
