@@ -376,9 +376,10 @@ fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
     }
 }
 
-/// A fresh, empty folder under the target's temporary folder.
+/// A fresh, empty folder under the target's temporary folder, of this test process
+/// (two runs of the tests at once, in one checkout, share the target's folder).
 fn fresh_dir(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     dir
@@ -491,8 +492,7 @@ fn stderr_is_drained_and_ignored() {
 /// listed id the suite does not have is a stale expectation, and both fail the run.
 #[test]
 fn unexpected_passes_and_stale_expectations_fail_the_run() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-expectations");
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let dir = fresh_dir("verify-expectations");
     let file = dir.join("expected.txt");
     std::fs::write(
         &file,
@@ -725,8 +725,7 @@ fn the_glob_filter_selects_cases_by_id() {
 /// `vectors export` writes the whole suite, and its checksum file checks it.
 #[test]
 fn exported_vectors_carry_their_checksums() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vectors-export");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("vectors-export");
     let (code, _, stderr) = heartwire(&[OsStr::new("vectors"), "export".as_ref(), dir.as_os_str()]);
     assert_eq!(code, Some(0), "{stderr}");
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).expect("SHA256SUMS");
@@ -968,11 +967,14 @@ fn a_program_failing_every_case_the_same_way_stops_early() {
             stderr.contains("| oracle: fatal: cannot load the codec (deliberately broken)"),
             "{mode}: its stderr is shown: {stderr}"
         );
+        // In exec mode the one worker (--jobs 1) may have started the next case before
+        // the run stopped; a session asks one case at a time.
         let log = std::fs::read_to_string(dir.join("log")).expect("the cases run");
-        assert_eq!(
-            log.lines().count(),
-            SAME_FAILURE_LIMIT,
-            "{mode}: {SAME_FAILURE_LIMIT} cases run of {}: {log}",
+        let most = SAME_FAILURE_LIMIT + usize::from(mode == "exec");
+        let run = log.lines().count();
+        assert!(
+            (SAME_FAILURE_LIMIT..=most).contains(&run),
+            "{mode}: {run} cases run of {}, expected {SAME_FAILURE_LIMIT} to {most}: {log}",
             listed(Some("text"))
         );
     }
