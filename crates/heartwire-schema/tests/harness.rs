@@ -96,26 +96,17 @@ fn reports_validate() {
             } else {
                 Status::Fail
             };
-            CaseResult {
-                id: item.case.id.clone(),
-                format: item.format.to_owned(),
-                operation: item.case.operation.to_string(),
+            CaseResult::new(
+                &item.case.id,
+                item.format,
+                item.case.operation.as_str(),
                 status,
-                reason: None,
-                expected: None,
-                actual: None,
-            }
+            )
         })
         .collect();
-    results.push(CaseResult {
-        id: "text.payload.retired".to_owned(),
-        format: String::new(),
-        operation: String::new(),
-        status: Status::StaleExpectation,
-        reason: Some("listed as an expected failure, not in the suite".to_owned()),
-        expected: None,
-        actual: None,
-    });
+    let mut stale = CaseResult::new("text.payload.retired", "", "", Status::StaleExpectation);
+    stale.reason = Some("listed as an expected failure, not in the suite".to_owned());
+    results.push(stale);
     let implementation = Implementation {
         name: "heartwire".to_owned(),
         version: "0.1.0".to_owned(),
