@@ -93,6 +93,14 @@ fn check(
                     check_status(status, config);
                     again(method, &write_status(status), key_in_path, config, &target);
                 }
+                Target::Metrics => {
+                    assert!(matches!(method, "GET" | "HEAD"), "{method}");
+                    assert_eq!(path, "/metrics");
+                    assert!(
+                        query.is_none_or(|q| q.split('&').all(str::is_empty)),
+                        "{query:?}"
+                    );
+                }
             }
         }
     }
