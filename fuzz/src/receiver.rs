@@ -10,7 +10,7 @@
 //! maximum, a cursor's name of at most 255 bytes); and a target written back as a
 //! request parses to the same target.
 
-use heartwire_http::receiver::{MAX_OFFSET_MINUTES, PingTarget, StatusQuery};
+use heartwire_http::receiver::{Asset, MAX_OFFSET_MINUTES, PingTarget, StatusQuery};
 use heartwire_http::service::percent_encode;
 use heartwire_http::{ReceiverConfig, Target};
 use heartwire_liveness::{MAX_NAME_LEN, MAX_RUN_ID_LEN, PingOutcome};
@@ -100,6 +100,16 @@ fn check(
                         query.is_none_or(|q| q.split('&').all(str::is_empty)),
                         "{query:?}"
                     );
+                }
+                Target::Process { name, .. } => {
+                    assert!(matches!(method, "GET" | "HEAD"), "{method}");
+                    assert_eq!(path.strip_prefix("/status/"), Some(*name));
+                    assert!(!name.is_empty() && name.len() <= MAX_NAME_LEN, "{name:?}");
+                    assert!(!name.contains('/'), "{name:?}");
+                }
+                Target::Page(asset) => {
+                    assert!(matches!(method, "GET" | "HEAD"), "{method}");
+                    assert_eq!(Asset::at(path), Some(*asset));
                 }
             }
         }

@@ -21,20 +21,24 @@ mod answer;
 mod capacity;
 mod clients;
 mod connection;
+mod history;
 mod journal;
 mod key;
 mod limits;
 mod metrics;
 mod status;
 mod target;
+mod ui;
 
+pub use history::{History, HistoryLimits, OPEN_RUNS, RECENT_CHANGES};
 pub use journal::{Accepted, JournalError};
 pub use key::{MAX_PING_KEY_LEN, MIN_PING_KEY_LEN, PING_KEY_HEADER, PingKey, PingKeyError};
 pub use limits::{RateLimit, ReceiverConfig};
 pub use metrics::{Exposition, MetricKind};
 pub use target::{
-    Cursor, MAX_OFFSET_MINUTES, ParameterError, PingTarget, StatusQuery, Target, TargetError,
+    Asset, Cursor, MAX_OFFSET_MINUTES, ParameterError, PingTarget, StatusQuery, Target, TargetError,
 };
+pub use ui::CONTENT_SECURITY_POLICY_VALUE;
 
 use answer::Shared;
 use capacity::Capacity;
@@ -151,6 +155,7 @@ pub struct Receiver {
     members: Option<StatusMembers>,
     families: Option<MetricFamilies>,
     journal: Option<Journal>,
+    history: Option<Arc<History>>,
 }
 
 /// Records what the receiver acknowledges (see [`Receiver::journal`]).
@@ -183,6 +188,7 @@ impl Receiver {
             members: None,
             families: None,
             journal: None,
+            history: None,
         })
     }
 
@@ -208,6 +214,17 @@ impl Receiver {
     #[must_use]
     pub fn status_members(mut self, write: impl Fn(&mut String) + Send + Sync + 'static) -> Self {
         self.members = Some(Box::new(write));
+        self
+    }
+
+    /// Keeps the history of every process in `history` (`spec/http.md` §5.11): the
+    /// receiver records the pings and beats it accepts, serves it at `/status/<name>`,
+    /// and drops what the engine forgot at each sweep. The state changes are the
+    /// embedding program's to record ([`History::change`]), as it takes the engine's
+    /// events.
+    #[must_use]
+    pub fn history(mut self, history: Arc<History>) -> Self {
+        self.history = Some(history);
         self
     }
 
@@ -280,6 +297,7 @@ impl Receiver {
             members: self.members,
             families: self.families,
             journal: self.journal,
+            history: self.history,
         });
         tokio::spawn(sweep(Arc::clone(&shared)));
         connection::serve(listener, shared, connections).await;
@@ -302,6 +320,9 @@ async fn sweep(shared: Arc<Shared>) {
             at,
             shared.config.forget_after,
         );
+        if let Some(history) = &shared.history {
+            history.retain(|source, name| monitor.get(source, name).is_some());
+        }
         drop(monitor);
         shared
             .stats

@@ -381,7 +381,8 @@ fn status_at_scale_is_paged_lazily_and_never_holds_the_engine() {
     let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(json["processes"].as_array().map(Vec::len), Some(1_000));
     assert_eq!(json["next"], format!("text:{}", wide(999)));
-    assert!(body.len() < 1_000 * 200, "{} bytes", body.len());
+    // About 220 bytes a process with these 62-byte names, its next deadline included.
+    assert!(body.len() < 1_000 * 250, "{} bytes", body.len());
     // A filter: the ping processes only, in one page.
     let (_, body) = get(r.addr, "/status?source=ping&limit=5000");
     let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
@@ -401,7 +402,7 @@ fn status_at_scale_is_paged_lazily_and_never_holds_the_engine() {
         };
         let (status, body) = get(r.addr, &target);
         assert_eq!(status, 200, "{}", head(&body));
-        assert!(body.len() < 5_000 * 200, "{} bytes", body.len());
+        assert!(body.len() < 5_000 * 250, "{} bytes", body.len());
         let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
         for p in json["processes"].as_array().expect("a list") {
             let key = (

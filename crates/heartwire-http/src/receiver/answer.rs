@@ -23,12 +23,14 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::capacity::Capacity;
 use super::clients::{ClientId, Clients, Full, Slot, Slots};
+use super::history::History;
 use super::journal::Accepted;
 use super::key::PING_KEY_HEADER;
 use super::limits::ReceiverConfig;
 use super::metrics::{self, Exposition};
 use super::status::{self, StatusBody};
 use super::target::{PingTarget, StatusQuery, Target, TargetError};
+use super::ui;
 use super::{Journal, MetricFamilies, ReceiverStats, StatusMembers, lock};
 
 /// What every connection of a receiver shares. Locks are taken in the order of the
@@ -44,6 +46,7 @@ pub(crate) struct Shared {
     pub(crate) members: Option<StatusMembers>,
     pub(crate) families: Option<MetricFamilies>,
     pub(crate) journal: Option<Journal>,
+    pub(crate) history: Option<Arc<History>>,
 }
 
 /// The body of an answer: a short text written at once, `/metrics` written at once
@@ -249,7 +252,10 @@ impl Shared {
             key_in_path,
             &self.config,
         )?;
-        if let Some(key) = &self.config.ping_key {
+        // The page's files hold no data: the page asks for the key itself (§5.11).
+        if let Some(key) = &self.config.ping_key
+            && !matches!(target, Target::Page(_))
+        {
             let in_path = match &target {
                 Target::Ping(ping) => ping.key,
                 Target::Forget { key, .. } => *key,
@@ -278,6 +284,8 @@ impl Shared {
         match target {
             Target::Status(query) => self.status(client, method == Method::HEAD, &query),
             Target::Metrics => self.metrics(client, method == Method::HEAD),
+            Target::Page(asset) => Ok(ui::answer(asset, method == Method::HEAD)),
+            Target::Process { name, source } => self.process(name, source, method == Method::HEAD),
             Target::Ping(ping) => {
                 // The body (a job's output) is read to enforce the cap, then dropped.
                 self.body(request).await?;
@@ -397,6 +405,14 @@ impl Shared {
             })?;
         }
         observed?;
+        if let Some(history) = &self.history {
+            // A name new to the engine starts a history of its own, whatever an older
+            // process of that name left.
+            if !known {
+                history.forget(Source::Ping, name);
+            }
+            history.ping(name, ping.outcome, ping.rid.as_ref(), at);
+        }
         drop(monitor);
         self.stats.pings.fetch_add(1, Ordering::Relaxed);
         Ok(text(StatusCode::OK, "OK\n".to_owned()))
@@ -414,6 +430,9 @@ impl Shared {
         self.record(&Accepted::Forget {
             process: process.clone().into_owned(),
         })?;
+        if let Some(history) = &self.history {
+            history.forget(Source::Ping, name);
+        }
         drop(monitor);
         self.stats.forgotten.fetch_add(1, Ordering::Relaxed);
         let mut response = Response::new(AnswerBody::Full(None));
@@ -447,8 +466,15 @@ impl Shared {
                     if self.journal.is_some() {
                         taken.push(message.clone().into_owned());
                     }
-                    if new.remove(name) {
+                    let first = new.remove(name);
+                    if first {
                         lock(&self.capacity).registered(Source::Text, name, at);
+                    }
+                    if let Some(history) = &self.history {
+                        if first {
+                            history.forget(Source::Text, name);
+                        }
+                        history.beat(name, message.signal(), at);
                     }
                 }
                 Err(rejected) => {
@@ -505,6 +531,41 @@ impl Shared {
         let page = status::select(&lock(&self.monitor), query);
         let body = StatusBody::new(Arc::clone(self), page, query, slot);
         Ok(json(AnswerBody::Status(Box::new(body))))
+    }
+
+    /// `GET /status/<name>` (§5.11): the process's `/status` entry with its history;
+    /// 404 when the engine has no process of that name (of that source).
+    fn process(&self, name: &str, source: Option<Source>, head: bool) -> Result<Answer, Refusal> {
+        let monitor = lock(&self.monitor);
+        let sources = [Source::Text, Source::Record, Source::Command, Source::Ping];
+        let mut found = sources
+            .into_iter()
+            .filter(|s| source.is_none_or(|wanted| wanted == *s))
+            .filter_map(|s| monitor.get(s, name));
+        let Some(view) = found.next() else {
+            return Err(Refusal::new(
+                StatusCode::NOT_FOUND,
+                format!("no process {name:?}"),
+            ));
+        };
+        let found_source = view.source;
+        let mut entry = status::entry(&monitor, &view);
+        let others: Vec<&str> = found.map(|v| v.source.as_str()).collect();
+        drop(monitor);
+        if head {
+            return Ok(json(AnswerBody::Full(None)));
+        }
+        if !others.is_empty() {
+            // The first source in the order of /status is answered; the others are
+            // named, to be asked with source=.
+            entry.insert("also".into(), others.into());
+        }
+        if let Some(history) = &self.history {
+            history.describe(found_source, name, &mut entry);
+        }
+        let mut text = serde_json::Value::Object(entry).to_string();
+        text.push('\n');
+        Ok(json(AnswerBody::Full(Some(Bytes::from(text)))))
     }
 
     /// `GET /metrics` (§5.10): written at once, the engine locked meanwhile; it takes a

@@ -143,7 +143,7 @@ impl StatusBody {
                     out.push(',');
                 }
                 self.written += 1;
-                write_process(&mut out, &view);
+                out.push_str(&serde_json::Value::Object(entry(&monitor, &view)).to_string());
             }
         }
         if self.keys.len() == 0 {
@@ -192,8 +192,12 @@ impl Body for StatusBody {
     }
 }
 
-/// One process as a JSON object.
-fn write_process(out: &mut String, view: &ProcessView<'_>) {
+/// One process as a JSON object: what the engine knows of it, and when it is due to
+/// change if nothing more is heard (`deadline`, `deadline_state`).
+pub(crate) fn entry(
+    monitor: &Monitor,
+    view: &ProcessView<'_>,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut entry = serde_json::Map::new();
     entry.insert("name".into(), view.name.into());
     entry.insert("source".into(), view.source.as_str().into());
@@ -230,5 +234,12 @@ fn write_process(out: &mut String, view: &ProcessView<'_>) {
             entry.insert("rid".into(), rid.as_str().into());
         }
     }
-    out.push_str(&serde_json::Value::Object(entry).to_string());
+    if let Some((at, state)) = monitor.next_change(view.source, view.name) {
+        entry.insert(
+            "deadline".into(),
+            Timestamp::from_unix_millis(at).as_str().into(),
+        );
+        entry.insert("deadline_state".into(), state.as_str().into());
+    }
+    entry
 }

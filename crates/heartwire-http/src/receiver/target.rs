@@ -37,6 +37,41 @@ pub enum Target<'a> {
     Status(StatusQuery),
     /// `GET` or `HEAD /metrics`: the Prometheus exposition (§5.10).
     Metrics,
+    /// `GET` or `HEAD /status/<name>[?source=<source>]`: one process and its history
+    /// (§5.11).
+    Process {
+        /// The name, as in the path (names need no escape).
+        name: &'a str,
+        /// `source=`: which of the processes of that name, when several sources have
+        /// one.
+        source: Option<Source>,
+    },
+    /// `GET` or `HEAD` of a file of the status page (§5.11): `/`, `/ui/app.js`,
+    /// `/ui/style.css`.
+    Page(Asset),
+}
+
+/// A file of the status page, served from the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asset {
+    /// `/`: the page.
+    Index,
+    /// `/ui/app.js`: its script.
+    Script,
+    /// `/ui/style.css`: its style sheet.
+    Style,
+}
+
+impl Asset {
+    /// The asset at `path`, if one is.
+    pub fn at(path: &str) -> Option<Asset> {
+        match path {
+            "/" => Some(Asset::Index),
+            "/ui/app.js" => Some(Asset::Script),
+            "/ui/style.css" => Some(Asset::Style),
+            _ => None,
+        }
+    }
 }
 
 /// A ping, parsed.
@@ -251,7 +286,7 @@ impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TargetError::NoSuchEndpoint => f.write_str(
-                "no such endpoint, expected /ping/<process>[/start|/log|/fail|/<0-255>], POST /beat, DELETE /ping/<process>, /status or /metrics",
+                "no such endpoint, expected /ping/<process>[/start|/log|/fail|/<0-255>], POST /beat, DELETE /ping/<process>, /status, /status/<process>, /metrics or / (the status page)",
             ),
             TargetError::MethodNotAllowed { allowed } => {
                 write!(f, "method not allowed, expected {allowed}")
@@ -349,6 +384,22 @@ impl<'a> Target<'a> {
         if path == "/status" {
             return match method {
                 "GET" | "HEAD" => Ok(Target::Status(parse_status(query, config)?)),
+                _ => Err(TargetError::MethodNotAllowed {
+                    allowed: "GET, HEAD",
+                }),
+            };
+        }
+        if let Some(asset) = Asset::at(path) {
+            return match method {
+                "GET" | "HEAD" => Ok(Target::Page(asset)),
+                _ => Err(TargetError::MethodNotAllowed {
+                    allowed: "GET, HEAD",
+                }),
+            };
+        }
+        if let Some(name) = path.strip_prefix("/status/") {
+            return match method {
+                "GET" | "HEAD" => parse_process(name, query),
                 _ => Err(TargetError::MethodNotAllowed {
                     allowed: "GET, HEAD",
                 }),
@@ -472,6 +523,31 @@ fn run_id(value: &str) -> Result<Option<RunId>, ParameterError> {
         return Ok(None);
     }
     RunId::new(&rid).map(Some).map_err(ParameterError::RunId)
+}
+
+/// `/status/<name>`: a name of 1 to [`MAX_NAME_LEN`] bytes without `/` (every name
+/// grammar's), and at most `source=`.
+fn parse_process<'a>(name: &'a str, query: Option<&str>) -> Result<Target<'a>, TargetError> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || name.contains('/') {
+        return Err(TargetError::NoSuchEndpoint);
+    }
+    let mut source = None;
+    for (parameter, value) in pairs(query) {
+        if parameter != "source" {
+            return Err(ParameterError::Unknown {
+                name: parameter.to_owned(),
+                expected: "source",
+            }
+            .into());
+        }
+        if source.is_some() {
+            return Err(ParameterError::Repeated { name: "source" }.into());
+        }
+        let text = decode("source", value)?;
+        let found = SOURCES.into_iter().find(|s| s.as_str() == text);
+        source = Some(found.ok_or(ParameterError::Source { text })?);
+    }
+    Ok(Target::Process { name, source })
 }
 
 fn parse_status(query: Option<&str>, config: &ReceiverConfig) -> Result<StatusQuery, TargetError> {
@@ -657,6 +733,50 @@ mod tests {
         assert_eq!(
             parse("GET", "/metrics/x", false),
             Err(TargetError::NoSuchEndpoint)
+        );
+    }
+
+    #[test]
+    fn the_page_and_one_process() {
+        assert_eq!(parse("GET", "/", false), Ok(Target::Page(Asset::Index)));
+        assert_eq!(
+            parse("HEAD", "/ui/app.js", true),
+            Ok(Target::Page(Asset::Script))
+        );
+        assert_eq!(
+            parse("GET", "/ui/other.js", false),
+            Err(TargetError::NoSuchEndpoint)
+        );
+        let Err(e) = parse("POST", "/", false) else {
+            panic!("a POST is refused")
+        };
+        assert_eq!(e.status(), 405);
+        assert_eq!(
+            parse("GET", "/status/backup?source=ping", false),
+            Ok(Target::Process {
+                name: "backup",
+                source: Some(Source::Ping)
+            })
+        );
+        assert_eq!(
+            parse("GET", "/status/a.b", false),
+            Ok(Target::Process {
+                name: "a.b",
+                source: None
+            })
+        );
+        for target in ["/status/", "/status/a/b"] {
+            assert_eq!(
+                parse("GET", target, false),
+                Err(TargetError::NoSuchEndpoint)
+            );
+        }
+        let Err(e) = parse("GET", "/status/a?state=dead", false) else {
+            panic!("state= is refused")
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown parameter \"state\", expected source"
         );
     }
 
