@@ -91,6 +91,10 @@ const ENTRIES: &[Entry] = &[
         name: "report",
         generate: root::<heartwire_harness::report::Report>,
     },
+    Entry {
+        name: "alert",
+        generate: root::<wire::alert::Alert>,
+    },
 ];
 
 fn root<T: JsonSchema>(generator: schemars::SchemaGenerator) -> Schema {
@@ -99,7 +103,8 @@ fn root<T: JsonSchema>(generator: schemars::SchemaGenerator) -> Schema {
 
 /// The names of all schemas: the formats (`text`, `record`, `command`, `schedule`), then
 /// the conformance suite and harness (`vectors`, `liveness-vectors`, `suite`,
-/// `session-harness`, `session-implementation`, `exec-answer`, `report`).
+/// `session-harness`, `session-implementation`, `exec-answer`, `report`), then the
+/// monitor's alert body (`alert`).
 pub fn names() -> impl Iterator<Item = &'static str> {
     ENTRIES.iter().map(|entry| entry.name)
 }

@@ -10,6 +10,7 @@
 //!
 //! [`JsonSchema`]: schemars::JsonSchema
 
+pub mod alert;
 pub mod command;
 pub mod common;
 pub mod harness;
