@@ -20,7 +20,7 @@ use clap::{Args, ValueEnum};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
 use heartwire::transport::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
-use heartwire_http::receiver::{Exposition, MetricKind};
+use heartwire_http::receiver::{Exposition, History, HistoryLimits, MetricKind};
 use heartwire_http::{DEFAULT_PORT, PingKey, Receiver, ReceiverConfig};
 use heartwire_liveness::detector::{DetectorChoice, ExponentialConfig, PhiConfig, Tolerance};
 use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
@@ -148,15 +148,20 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     if let Some(tolerance) = args.tolerance {
         config.tolerance = tolerance;
     }
+    // The history of every process (spec/http.md 5.11), kept with the snapshot.
+    let history = Arc::new(History::new(HistoryLimits::default()));
     let (mut engine, generation) = match args.snapshot.as_deref().map(read_snapshot) {
         None | Some(Ok(None)) => (Monitor::new(config), 0),
-        Some(Ok(Some(saved))) => match Monitor::restore(config, saved.snapshot) {
-            Ok(engine) => (engine, saved.journal),
-            Err(e) => {
-                note!("heartwire monitor: cannot restore the snapshot: {e}");
-                return ExitCode::from(2);
+        Some(Ok(Some(saved))) => {
+            history.restore(&saved.history);
+            match Monitor::restore(config, saved.snapshot) {
+                Ok(engine) => (engine, saved.journal),
+                Err(e) => {
+                    note!("heartwire monitor: cannot restore the snapshot: {e}");
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         Some(Err(e)) => {
             note!("heartwire monitor: {e}");
             return ExitCode::from(2);
@@ -164,7 +169,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     };
     // What the receiver acknowledged after the snapshot, applied again.
     let journal = match &args.snapshot {
-        Some(path) => match restore_journal(path, generation, &mut engine) {
+        Some(path) => match restore_journal(path, generation, &mut engine, &history) {
             Ok(journal) => Some(Arc::new(Mutex::new(journal))),
             Err(e) => {
                 note!("heartwire monitor: {e}");
@@ -200,7 +205,10 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         };
         let shown = receiver.local_addr().unwrap_or(addr);
         let listed = links.clone();
+        let recent = Arc::clone(&history);
+        let receiver = receiver.history(Arc::clone(&history));
         let receiver = receiver.status_members(move |out| {
+            recent.write_recent(out);
             if listed.is_empty() {
                 return;
             }
@@ -250,7 +258,9 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     } else {
         View::Table
     };
-    runtime.block_on(watch(args, links, engine, journal, view, listening))
+    runtime.block_on(watch(
+        args, links, engine, journal, history, view, listening,
+    ))
 }
 
 /// How the states are shown.
@@ -265,6 +275,7 @@ async fn watch(
     links: Vec<Arc<LinkInfo>>,
     engine: Arc<Mutex<Monitor>>,
     journal: Option<Arc<Mutex<Journal>>>,
+    history: Arc<History>,
     view: View,
     listening: Option<String>,
 ) -> ExitCode {
@@ -287,6 +298,7 @@ async fn watch(
         view,
         unwritable: None,
         journal,
+        history,
         writer: EventWriter::default(),
         lines: String::new(),
         listening,
@@ -462,6 +474,9 @@ struct Watch {
     unwritable: Option<io::Error>,
     /// The receiver's write-ahead journal, with `--snapshot`.
     journal: Option<Arc<Mutex<Journal>>>,
+    /// Every process's latest changes, pings and beats (`/status/<name>`), fed with the
+    /// changes here and saved with the snapshot.
+    history: Arc<History>,
     writer: EventWriter,
     /// The JSON lines of one poll, kept allocated between polls.
     lines: String,
@@ -576,6 +591,9 @@ impl Watch {
         if events.is_empty() {
             return;
         }
+        for change in events.iter().filter_map(Event::change) {
+            self.history.change(change);
+        }
         match self.view {
             View::Json => {
                 let mut text = std::mem::take(&mut self.lines);
@@ -671,6 +689,7 @@ impl Watch {
         let saved = SavedState {
             journal: generation,
             snapshot,
+            history: self.history.save(),
         };
         match write_snapshot(path, &saved) {
             Ok(()) => {
@@ -722,6 +741,10 @@ fn link_events(before: Option<&LinkStatus>, now: &LinkStatus, at: UnixTime) -> V
 struct SavedState {
     journal: u64,
     snapshot: Snapshot,
+    /// The history of every process (spec/http.md 5.11); absent from the snapshots of
+    /// older versions.
+    #[serde(default)]
+    history: serde_json::Value,
 }
 
 /// The snapshot in `path`, or `None` when there is no such file yet; a file written
@@ -734,6 +757,7 @@ fn read_snapshot(path: &Path) -> Result<Option<SavedState>, String> {
                     .map(|snapshot| SavedState {
                         journal: 0,
                         snapshot,
+                        history: serde_json::Value::Null,
                     })
                     .map_err(|_| e)
             })
@@ -768,7 +792,12 @@ fn lock_journal(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
 /// Applies the journals from `generation` on to `engine`, and opens the last one to go
 /// on appending. An entry that does not read or apply is reported and skipped: the
 /// journal is ours, so that is a bug or a torn disk, not a reason to refuse to start.
-fn restore_journal(path: &Path, generation: u64, engine: &mut Monitor) -> Result<Journal, String> {
+fn restore_journal(
+    path: &Path,
+    generation: u64,
+    engine: &mut Monitor,
+    history: &History,
+) -> Result<Journal, String> {
     let mut applied = 0u64;
     let mut skipped = 0u64;
     let last = journal::replay(
@@ -776,7 +805,10 @@ fn restore_journal(path: &Path, generation: u64, engine: &mut Monitor) -> Result
         generation,
         |line| match heartwire_http::Accepted::from_line(line) {
             Ok(accepted) => match accepted.apply(engine) {
-                Ok(()) => applied += 1,
+                Ok(()) => {
+                    remember(history, &accepted);
+                    applied += 1;
+                }
                 Err(_) => skipped += 1,
             },
             Err(_) => skipped += 1,
@@ -796,6 +828,29 @@ fn restore_journal(path: &Path, generation: u64, engine: &mut Monitor) -> Result
     }
     Journal::open(path, last)
         .map_err(|e| format!("cannot open the journal of {}: {e}", path.display()))
+}
+
+/// Puts a change replayed from the journal into the history, as the receiver did when
+/// it acknowledged it.
+fn remember(history: &History, accepted: &heartwire_http::Accepted) {
+    match accepted {
+        heartwire_http::Accepted::Ping {
+            process,
+            outcome,
+            rid,
+            at,
+            ..
+        } => history.ping(process.as_str(), *outcome, rid.as_ref(), *at),
+        heartwire_http::Accepted::Beats { messages, at } => {
+            for message in messages {
+                history.beat(message.process().as_str(), message.signal(), *at);
+            }
+        }
+        heartwire_http::Accepted::Forget { process } => {
+            history.forget(heartwire_liveness::Source::Ping, process.as_str());
+        }
+        _ => {}
+    }
 }
 
 /// Writes the snapshot beside `path` and renames it into place, so that a crash while

@@ -264,8 +264,7 @@
     $("details-state").textContent = p.source + " · " + p.state + " · last " + clock(p.last);
     const runs = (p.runs || []).slice().reverse().map((r) => {
       const row = document.createElement("tr");
-      cell(row, clock(r.started), "");
-      cell(row, clock(r.ended), "");
+      cell(row, clock(r.started).slice(11), "").title = clock(r.started) + " to " + clock(r.ended);
       cell(row, duration(r.duration), "c-duration");
       cell(row, r.outcome + (typeof r.exit_status === "number" ? " (exit " + r.exit_status + ")" : ""), "");
       cell(row, typeof r.rid === "string" ? r.rid : "", "");
