@@ -35,14 +35,18 @@ fn the_last_pings_changes_and_runs_of_a_process() {
     m.ok("POST", "/beat", Some("heartbeat.api beat/30\n"));
 
     // The changes come from the engine's events, taken by the monitor's loop.
-    let nightly = eventually("nightly alive in its history", Duration::from_secs(5), || {
-        let p = m.json("/status/nightly");
-        p["history"]
-            .as_array()?
-            .iter()
-            .any(|h| h["new"] == "alive")
-            .then_some(p)
-    });
+    let nightly = eventually(
+        "nightly alive in its history",
+        Duration::from_secs(5),
+        || {
+            let p = m.json("/status/nightly");
+            p["history"]
+                .as_array()?
+                .iter()
+                .any(|h| h["new"] == "alive")
+                .then_some(p)
+        },
+    );
     assert_eq!(nightly["state"], "alive");
     assert_eq!(nightly["source"], "ping");
     let runs = nightly["runs"].as_array().expect("runs");
@@ -55,7 +59,11 @@ fn the_last_pings_changes_and_runs_of_a_process() {
     // The last 20 pings: the oldest logs are gone, the failed run is there.
     let chatty = eventually("chatty failed", Duration::from_secs(5), || {
         let p = m.json("/status/chatty");
-        (p["history"].as_array()?.iter().any(|h| h["new"] == "failed")).then_some(p)
+        (p["history"]
+            .as_array()?
+            .iter()
+            .any(|h| h["new"] == "failed"))
+        .then_some(p)
     });
     let kept = pings(&chatty);
     assert_eq!(kept.len(), 20, "{chatty}");

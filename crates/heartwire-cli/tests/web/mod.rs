@@ -221,7 +221,11 @@ pub(crate) fn scratch(tag: &str) -> std::path::PathBuf {
 }
 
 /// Polls `check` every 50 ms until it gives a value, for `bound` at most.
-pub(crate) fn eventually<T>(what: &str, bound: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn eventually<T>(
+    what: &str,
+    bound: Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + bound;
     loop {
         if let Some(value) = check() {
