@@ -2,6 +2,7 @@
 //! engine, and shows who is alive: a live table on a terminal, one JSON line per state
 //! change otherwise.
 
+mod alerts;
 mod events;
 mod ingest;
 mod journal;
@@ -82,6 +83,8 @@ pub(crate) struct MonitorArgs {
     /// is read without such a buffer: nothing is dropped, the socket waits.
     #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_nats::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
     nats_buffer: usize,
+    #[command(flatten)]
+    alerts: alerts::AlertArgs,
 }
 
 /// `--detector`.
@@ -136,6 +139,10 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             return ExitCode::from(2);
         };
         links.push(Arc::new(LinkInfo::new(link, broker, url.clone())));
+    }
+    if let Err(e) = alerts::check(&args.alerts) {
+        note!("heartwire monitor: {e}");
+        return ExitCode::from(2);
     }
     let mut config = Config {
         detector: match args.detector {
@@ -290,6 +297,13 @@ async fn watch(
     for info in &links {
         tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed)));
     }
+    let alerts = match alerts::Alerts::start(&args.alerts, args.snapshot.as_deref()) {
+        Ok(alerts) => alerts,
+        Err(e) => {
+            note!("heartwire monitor: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut state = Watch {
         engine,
         seen: vec![None; links.len()],
@@ -303,6 +317,7 @@ async fn watch(
         lines: String::new(),
         listening,
         screen: (view == View::Table).then(Screen::enter),
+        alerts,
     };
     let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -366,6 +381,7 @@ async fn watch(
     drop(state.screen.take());
     state.show();
     state.summarise();
+    state.finish_alerts();
     if let Some(path) = &args.snapshot {
         state.save(path);
     }
@@ -484,6 +500,8 @@ struct Watch {
     listening: Option<String>,
     /// The alternate screen the table is drawn on while the monitor runs.
     screen: Option<Screen>,
+    /// The alert targets and their queues (`--alert-*`, spec/alerts.md).
+    alerts: Option<alerts::Alerts>,
 }
 
 /// The terminal's alternate screen, left when dropped (also when the monitor stops on
@@ -588,6 +606,7 @@ impl Watch {
     /// (table).
     fn poll(&mut self, now: UnixTime) {
         let events: Vec<Event> = self.engine().poll(now).collect();
+        self.alert(&events);
         if events.is_empty() {
             return;
         }
