@@ -493,7 +493,7 @@ fn an_answer_not_taken_is_dropped_after_the_send_timeout() {
     // While it is being sent, the client has its one answer.
     let (status, reason) = get_from(A, r.addr, "/status");
     assert_eq!(status, 503, "{}", head(&reason));
-    assert!(reason.contains("too many /status answers being sent to 127.0.0.1: 1"));
+    assert!(reason.contains("too many /status and /metrics answers being sent to 127.0.0.1: 1"));
     assert_eq!(get_from(B, r.addr, "/status?limit=1").0, 200);
     // Not taken within the send timeout: the connection is closed, the slot free.
     assert!(eventually(|| r.stats.connections() == 0));
