@@ -3,29 +3,35 @@
 //! types must refuse), and every document the client prints decodes with heartwire and
 //! validates against its schema; the Python publisher's records do too.
 //!
+//!
+//! Then the types generated from the schemas, against every document of the conformance
+//! vectors (those the schema agreement test validates), each tool in one process:
+//! quicktype's TypeScript `Convert` (`clients/typescript/src/check.ts`) and the pydantic
+//! models of datamodel-code-generator (`clients/python/models.py check`). For each:
+//!
+//! - every spec-valid document is accepted, and given back with every member kept and no
+//!   value changed (numbers compared as exact decimals), unless its case is listed for the
+//!   tool under `changed` in `spec/schema/inexpressible.json`;
+//! - every spec-invalid document is refused, unless its case or error class is listed for
+//!   the tool (`tools.<tool>.cases`, `.classes`) or for every schema
+//!   (`cases`, `classes`: what no schema can say);
+//! - everything listed for the tool is still accepted (or still changed), so the list
+//!   stays honest.
+//!
 //! Needs Node.js with npm and python3, and access to the npm registry and PyPI the first
 //! time (`clients/typescript/setup.sh`, `clients/python/setup-venv.sh`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "schema_documents.rs"]
+mod schema_documents;
+
+use std::collections::BTreeMap;
+use std::process::Command;
 
 use heartwire::document::Document;
 use heartwire::text::Message;
-use heartwire_tests::{repo_root, schema_validator, set_up_venv};
-
-fn run(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use heartwire_tests::{repo_root, schema_validator};
+use schema_documents::{Check, answers, checks, inexpressible, python, run, typescript};
+use serde_json::Value;
 
 /// Checks one line a client printed: a JSON document of any format, the canonical JSON
 /// form of a text message, or a text message in the line form. Returns the schema name.
@@ -61,24 +67,15 @@ fn check(line: &str) -> &'static str {
 
 #[test]
 fn typescript_client_compiles_and_its_documents_are_valid() {
-    let dir = repo_root().join("clients/typescript");
-    run(Command::new("bash").arg(dir.join("setup.sh")));
     // Generates the types from spec/schema and compiles them with the client and the
     // documents the types must refuse (each marked `@ts-expect-error`).
-    run(Command::new("npm")
-        .args(["run", "--silent", "build"])
-        .current_dir(&dir));
+    let dir = typescript();
     let output = run(Command::new("node").arg(dir.join("dist/client.js")));
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     let mut kinds: Vec<&str> = stdout.lines().map(check).collect();
     kinds.sort_unstable();
     kinds.dedup();
     assert_eq!(kinds, ["command", "line", "record", "schedule", "text"]);
-}
-
-fn python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-venv");
-    set_up_venv("clients/python/setup-venv.sh", &venv).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -124,4 +121,111 @@ fn python_validator_rejects_what_the_schema_rejects() {
     let (code, stderr) = child(&naive);
     assert_eq!(code, Some(1));
     assert!(stderr.starts_with("timestamp: "), "{stderr}");
+}
+
+/// Holds one tool's answers (`{"key", "types", "same"}` per document) to the rules of the
+/// module's documentation, with what `inexpressible.json` lists for it as `tool`.
+fn assert_tool(tool: &str, checks: &[Check], answers: &BTreeMap<String, Value>) {
+    let listed = inexpressible();
+    let own = listed.tools.get(tool).unwrap_or_else(|| {
+        panic!("inexpressible.json lists what {tool} differs on (tools.{tool})")
+    });
+    let mut used = std::collections::BTreeSet::new();
+    let mut wrong = Vec::new();
+    let (mut valid, mut accepted, mut kept, mut invalid, mut refused) = (0, 0, 0, 0, 0);
+    for check in checks {
+        let answer = &answers[&check.key];
+        let Some(types) = answer["types"].as_bool() else {
+            continue; // not JSON to the tool's parser, or a schema without generated types
+        };
+        let case_id = check.key.split('#').next().unwrap_or(&check.key);
+        let text = || check.text.chars().take(160).collect::<String>();
+        match &check.error {
+            None => {
+                valid += 1;
+                if !types {
+                    wrong.push(format!(
+                        "{}: spec-valid, refused by the {} types: {}",
+                        check.key,
+                        check.schema,
+                        text()
+                    ));
+                    continue;
+                }
+                accepted += 1;
+                if answer["same"].as_bool() == Some(true) {
+                    kept += 1;
+                } else if own.changed.contains_key(case_id) {
+                    used.insert(format!("changed {case_id}"));
+                } else {
+                    wrong.push(format!(
+                        "{}: spec-valid, accepted by the {} types but given back changed: {}\n    back: {}",
+                        check.key,
+                        check.schema,
+                        text(),
+                        answer["back"]
+                    ));
+                }
+            }
+            Some(class) => {
+                invalid += 1;
+                if !types {
+                    refused += 1;
+                } else if own.cases.contains_key(case_id) {
+                    used.insert(format!("cases {case_id}"));
+                } else if own.classes.contains_key(class) {
+                    used.insert(format!("classes {class}"));
+                } else if !listed.cases.contains_key(case_id) && !listed.classes.contains_key(class)
+                {
+                    wrong.push(format!(
+                        "{}: spec-invalid ({class}), accepted by the {} types: {}",
+                        check.key,
+                        check.schema,
+                        text()
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{tool}: spec-valid {accepted}/{valid} accepted, {kept} given back unchanged; \
+         spec-invalid {refused}/{invalid} refused"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{tool}: {} documents not as expected:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    let stale: Vec<String> = (own.cases.keys().map(|k| format!("cases {k}")))
+        .chain(own.classes.keys().map(|k| format!("classes {k}")))
+        .chain(own.changed.keys().map(|k| format!("changed {k}")))
+        .filter(|key| !used.contains(key))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed for {tool} in spec/schema/inexpressible.json but no longer accepted (or changed), or not in the vectors: {stale:?}"
+    );
+}
+
+#[test]
+fn quicktype_types_hold_every_vector_document() {
+    let checks = checks();
+    let answers = answers(
+        Command::new("node").arg(typescript().join("dist/check.js")),
+        &checks,
+    );
+    assert_tool("quicktype", &checks, &answers);
+}
+
+#[test]
+fn pydantic_models_hold_every_vector_document() {
+    let checks = checks();
+    let answers = answers(
+        Command::new(python())
+            .arg(repo_root().join("clients/python/models.py"))
+            .arg("check"),
+        &checks,
+    );
+    assert_tool("pydantic", &checks, &answers);
 }

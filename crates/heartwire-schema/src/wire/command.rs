@@ -199,7 +199,9 @@ impl JsonSchema for Command {
 #[derive(JsonSchema)]
 pub struct CommandText(#[schemars(regex(pattern = COMMAND_TEXT_PATTERN))] pub String);
 
-/// The decco form of a command: the name, then the arguments, each position typed.
+/// The decco form of a command: the name, then the arguments, each position typed. The
+/// closed tuples say `maxItems` as well as `items: false`, which datamodel-code-generator
+/// needs to write them as `tuple[...]` rather than a list of any of their item types.
 pub struct DeccoCommand;
 
 impl JsonSchema for DeccoCommand {
@@ -218,6 +220,7 @@ impl JsonSchema for DeccoCommand {
                     "type": "array",
                     "prefixItems": [{"type": "string", "enum": ["Heartbeat", "RedetectPlugin", "ConnectPlugin", "DisconnectPlugin"]}],
                     "minItems": 1,
+                    "maxItems": 1,
                     "items": false
                 },
                 {
@@ -226,6 +229,7 @@ impl JsonSchema for DeccoCommand {
                     "type": "array",
                     "prefixItems": [{"type": "string", "enum": ["Heartbeat", "RedetectPlugin"]}, {"type": "number"}],
                     "minItems": 2,
+                    "maxItems": 2,
                     "items": false
                 },
                 {
@@ -234,6 +238,7 @@ impl JsonSchema for DeccoCommand {
                     "type": "array",
                     "prefixItems": [{"type": "string", "const": "ConnectPlugin"}, {"type": "object"}],
                     "minItems": 2,
+                    "maxItems": 2,
                     "items": false
                 },
                 {
@@ -242,7 +247,9 @@ impl JsonSchema for DeccoCommand {
                     "type": "array",
                     "prefixItems": [{"type": "string", "pattern": OTHER_NAME_PATTERN}],
                     "minItems": 1,
-                    "items": true
+                    // `{}` rather than `true`, which means the same: quicktype reads `true`
+                    // as no item type at all, and then refuses `true` and `null` arguments.
+                    "items": {}
                 }
             ]
         })

@@ -16,8 +16,10 @@ use super::common::{NonEmptyString, Timestamp, never_null};
 /// The liveness engine's conformance scenarios (spec/liveness.md §9): each case drives a
 /// monitor through timed steps (beatit messages, records, commands, ping registrations,
 /// pings with their outcomes, MQTT wills and polls) and lists every event the polls must
-/// return, the final state of every process and what ping processes' last pings said. Versioned on its own (semver), outside the wire-format
-/// suite of `heartwire verify`, whose protocol carries one input per case.
+/// return, the final state of every process and what ping processes' last pings said.
+/// Part of the suite of `heartwire verify` (spec/harness.md §1, §11): its cases have the
+/// format `liveness` and the operation `run`, one scenario each. Versioned on its own
+/// (semver), with its own, more precise schema than `vectors`.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("examples" = [{
