@@ -1212,7 +1212,10 @@ fn metrics_read_by_the_prometheus_parser_say_what_the_monitor_knows() {
     assert!(status.contains(" 200 "), "{status}");
     let subject = format!("heartbeat.{alive}");
     publish_nats(NATS, &subject, std::iter::once("beat/30"));
-    assert_eq!(m.event_about(&alive, Duration::from_secs(10))["new"], "alive");
+    assert_eq!(
+        m.event_about(&alive, Duration::from_secs(10))["new"],
+        "alive"
+    );
     while m.event_about(&failed, Duration::from_secs(10))["new"] != "failed" {}
 
     let (status, _) = try_get(&addr, "/metrics?x=1").expect("an answer");

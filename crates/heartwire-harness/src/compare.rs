@@ -424,12 +424,21 @@ mod tests {
             Ok("- encoded: \"w 1\"\n+ encoded: \"w 2\"\n".to_owned())
         );
         assert_eq!(
-            mismatch(r#"{"decoded":{"a":1},"encoded":"w 1"}"#, r#"{"encoded":"w 1"}"#),
-            Ok("- decoded: {\n-   \"a\": 1\n- }\n+ decoded: (absent)\n  encoded: \"w 1\"\n".to_owned())
+            mismatch(
+                r#"{"decoded":{"a":1},"encoded":"w 1"}"#,
+                r#"{"encoded":"w 1"}"#
+            ),
+            Ok(
+                "- decoded: {\n-   \"a\": 1\n- }\n+ decoded: (absent)\n  encoded: \"w 1\"\n"
+                    .to_owned()
+            )
         );
         // When the kind of answer differs, the whole answer is what differs.
         assert_eq!(
-            mismatch(r#"{"encoded":"w 1"}"#, r#"rejected {"error":"x","path":"p"}"#),
+            mismatch(
+                r#"{"encoded":"w 1"}"#,
+                r#"rejected {"error":"x","path":"p"}"#
+            ),
             Ok("- encoded: \"w 1\"\n+ error: \"x\"\n+ path: \"p\"\n".to_owned())
         );
     }
