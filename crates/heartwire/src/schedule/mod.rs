@@ -37,6 +37,7 @@
 //! # Ok::<(), heartwire::json::JsonError>(())
 //! ```
 
+mod cron;
 mod error;
 mod expression;
 mod fire;
@@ -52,6 +53,7 @@ use bytes::BytesMut;
 
 use crate::json::{Extras, JsonError};
 
+pub use cron::{Cron, CronError, CronErrorKind, CronField, MAX_CRON_LEN, SEARCH_YEARS};
 pub use error::{Expected, Field, ScheduleError, ScheduleErrorKind};
 pub use fire::{FIRST_FIRE_TIME, FireTimes, LAST_FIRE_TIME};
 pub use name::{MAX_NAME_LEN, Name};
