@@ -166,13 +166,24 @@ pub(crate) fn python() -> PathBuf {
 }
 
 /// `clients/typescript` with its npm packages installed (`setup.sh`) and built (`npm run
-/// build`: the generated types and `dist/`), once per test binary; the build holds a lock
-/// on the folder, so that test binaries of concurrent cargo runs do not build together.
+/// build`: the generated types, and `dist/` compiled by `tsc`, which fails on a type
+/// error), once per test binary. The build holds a lock on the folder, so that test
+/// binaries of concurrent cargo runs do not build together, and is skipped when one
+/// succeeded from the same inputs (the schemas, `generate.mjs`, `src/*.ts`, the package
+/// lock and the compiler's settings): the client test and the agreement test both need
+/// it, and it takes seconds.
 pub(crate) fn typescript() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = repo_root().join("clients/typescript");
         run(Command::new("bash").arg(dir.join("setup.sh")));
+        let stamp = dir.join("node_modules/.heartwire-build-stamp");
+        let inputs = build_inputs(&dir);
+        if std::fs::read_to_string(&stamp).ok().as_deref() == Some(inputs.as_str())
+            && dir.join("dist/check.js").is_file()
+        {
+            return dir;
+        }
         let lock = dir.join("node_modules/.heartwire-build.lock");
         run(Command::new("bash")
             .arg("-c")
@@ -182,8 +193,37 @@ pub(crate) fn typescript() -> &'static Path {
             )
             .arg(&lock)
             .current_dir(&dir));
+        std::fs::write(&stamp, inputs).expect("the build stamp is written");
         dir
     })
+}
+
+/// What the TypeScript build is made from, as one line per file: its path and a hash of
+/// its bytes.
+fn build_inputs(dir: &Path) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let listed = |folder: PathBuf, suffix: &str| -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .map(|entry| entry.expect("a folder entry").path())
+            .filter(|path| path.is_file() && path.to_string_lossy().ends_with(suffix))
+            .collect();
+        files.sort();
+        files
+    };
+    let mut files = listed(repo_root().join("spec/schema"), ".schema.json");
+    files.extend(listed(dir.join("src"), ".ts"));
+    for name in ["generate.mjs", "package-lock.json", "tsconfig.json"] {
+        files.push(dir.join(name));
+    }
+    let mut out = String::new();
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        out.push_str(&format!("{} {:016x}\n", file.display(), hasher.finish()));
+    }
+    out
 }
 
 /// Runs `command`, which must succeed; its output.
