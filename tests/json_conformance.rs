@@ -14,7 +14,9 @@ use heartwire_tests::{Case, VectorFile, assert_builtin_passes, assert_well_forme
 /// The canonical text of a document, from `encode` and from `Display` alike.
 fn canonical(case: &Case<'_>, document: &Document<'_>) -> String {
     let mut buf = BytesMut::new();
-    document.encode(&mut buf);
+    document
+        .encode(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: not encoded: {e}", case.id));
     let text = String::from_utf8(buf.to_vec())
         .unwrap_or_else(|e| panic!("{}: the canonical text is not UTF-8: {e}", case.id));
     assert_eq!(

@@ -436,13 +436,19 @@ fn each_line(
 }
 
 /// Writes a document's encoding and a line feed through a reused buffer.
+/// Writes a document and a newline; `false` (and the reason on stderr) when it cannot
+/// be encoded (an envelope over 64 KiB in the dialect asked for).
 fn write_document(
     out: &mut impl Write,
+    where_: &str,
     buf: &mut BytesMut,
-    encode: impl FnOnce(&mut BytesMut),
+    encode: impl FnOnce(&mut BytesMut) -> Result<(), JsonError>,
 ) -> io::Result<bool> {
     buf.clear();
-    encode(buf);
+    if let Err(e) = encode(buf) {
+        note!("{where_}: cannot encode: {e}");
+        return Ok(false);
+    }
     buf.extend_from_slice(b"\n");
     out.write_all(buf)?;
     Ok(true)
@@ -467,7 +473,7 @@ fn decode_lines(
                 }
             },
             format => match Document::decode_as(bytes, format) {
-                Ok(document) => write_document(out, &mut buf, |b| document.encode(b)),
+                Ok(document) => write_document(out, where_, &mut buf, |b| document.encode(b)),
                 Err(e) => {
                     report_json(where_, &e, bytes);
                     Ok(false)
@@ -541,9 +547,12 @@ fn encode_lines(
             Err(e) => Err(e),
         };
         match document {
-            Ok(document) => write_document(out, &mut buf, |b| match &document {
+            Ok(document) => write_document(out, where_, &mut buf, |b| match &document {
                 Document::Command(envelope) => envelope.encode(dialects.command, b),
-                Document::Schedule(schedule) => schedule.encode_as(b, dialects.rate),
+                Document::Schedule(schedule) => {
+                    schedule.encode_as(b, dialects.rate);
+                    Ok(())
+                }
                 other => other.encode(b),
             }),
             Err(e) => {

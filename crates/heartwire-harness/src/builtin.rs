@@ -14,7 +14,7 @@ use heartwire::command::{
 use heartwire::document::Document;
 use heartwire::json::{Doc, JsonError};
 use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
-use heartwire::schedule::{Dialect as RateDialect, Rate, Schedule, ScheduleError};
+use heartwire::schedule::{Cron, Dialect as RateDialect, Rate, Schedule, ScheduleError};
 use heartwire::text::Message;
 use heartwire::time::{FixedClock, Timestamp, UnixTime};
 use serde_json::value::RawValue;
@@ -199,7 +199,7 @@ fn json_chapter(operation: &Operation, input: &Input<'_>) -> Step {
             let bytes = document(input)?;
             let doc = Document::decode(&bytes).map_err(|e| json_err(&e))?;
             let mut buf = BytesMut::new();
-            doc.encode(&mut buf);
+            doc.encode(&mut buf).map_err(|e| json_err(&e))?;
             written(operation, &buf)
         }
         Operation::Other(name) if name == "timestamp" => {
@@ -301,7 +301,9 @@ fn command(operation: &Operation, input: &Input<'_>) -> Step {
             let bytes = document(input)?;
             let envelope = Envelope::decode(&bytes).map_err(|e| json_err(&e))?;
             let mut buf = BytesMut::new();
-            envelope.encode(dialect, &mut buf);
+            envelope
+                .encode(dialect, &mut buf)
+                .map_err(|e| json_err(&e))?;
             encoded(utf8(&buf)?)
         }
         Operation::Other(name) => {
@@ -435,6 +437,36 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
                         .ok_or_else(|| bad("args.count is not 1 to 1000"))?;
                     let times = rate
                         .fire_times_anchored(after, anchor)
+                        .take(usize::try_from(count).unwrap_or(usize::MAX))
+                        .map(|t| Value::String(fire_time(t)))
+                        .collect();
+                    result(&Value::Array(times))
+                }
+                "cron_next" => {
+                    let expression = arg(&args, "expression")?;
+                    let zone = if args.contains_key("tz") {
+                        arg(&args, "tz")?
+                    } else {
+                        "UTC"
+                    };
+                    let cron = Cron::with_time_zone(expression, zone).map_err(|e| {
+                        let path = if e.class() == "cron.time-zone" {
+                            "tz"
+                        } else {
+                            "expression"
+                        };
+                        reject(e.class(), Some(e.offset), Some(path))
+                    })?;
+                    let after = Timestamp::parse(arg(&args, "after")?)
+                        .map(|t| t.unix_time())
+                        .map_err(|e| reject("json.timestamp", Some(e.offset), Some("after")))?;
+                    let count = args
+                        .get("count")
+                        .and_then(Value::as_u64)
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| bad("args.count is not 1 to 1000"))?;
+                    let times = cron
+                        .fire_times(after)
                         .take(usize::try_from(count).unwrap_or(usize::MAX))
                         .map(|t| Value::String(fire_time(t)))
                         .collect();

@@ -142,13 +142,15 @@ impl<'a> Document<'a> {
     }
 
     /// Writes the canonical encoding (`spec/json.md` §7; envelopes in the default
-    /// dialect).
-    pub fn encode(&self, buf: &mut BytesMut) {
+    /// dialect). Only an envelope can fail, when its encoding is over 64 KiB
+    /// ([`Envelope::encode`]).
+    pub fn encode(&self, buf: &mut BytesMut) -> Result<(), JsonError> {
         match self {
             Document::Record(r) => r.encode(buf),
-            Document::Command(e) => e.encode(Dialect::default(), buf),
+            Document::Command(e) => return e.encode(Dialect::default(), buf),
             Document::Schedule(s) => s.encode(buf),
         }
+        Ok(())
     }
 
     /// A copy that owns all its text.

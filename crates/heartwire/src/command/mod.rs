@@ -28,9 +28,9 @@
 //! // The canonical form is the sury dialect.
 //! assert!(envelope.to_string().ends_with(r#""command":{"TAG":"Heartbeat","_0":10}}"#));
 //!
-//! // Any dialect on request.
+//! // Any dialect on request (refused if the document would be over 64 KiB in it).
 //! let mut buf = BytesMut::new();
-//! envelope.encode(Dialect::Decco, &mut buf);
+//! envelope.encode(Dialect::Decco, &mut buf)?;
 //! assert!(buf.ends_with(br#""command":["Heartbeat",10]}"#));
 //! assert_eq!(Envelope::decode(&buf)?, envelope);
 //! # Ok::<(), heartwire::json::JsonError>(())
@@ -50,7 +50,7 @@ use std::str::FromStr;
 use bytes::BytesMut;
 use serde_json::value::RawValue;
 
-use crate::json::{Doc, Extras, JsonError, required};
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
 
 pub use heartbeat::{HeartbeatBuilder, IdSource};
 pub use meta::{EmptyStr, Headers, Meta, NonEmptyStr, SchemaVersion, TraceParent};
@@ -201,10 +201,26 @@ impl<'a> Envelope<'a> {
     }
 
     /// Appends the document in `dialect` to `buf`, allocating only when it lacks room.
-    /// Every envelope can be written in every dialect, and decodes back to itself.
-    pub fn encode(&self, dialect: Dialect, buf: &mut BytesMut) {
+    /// Every envelope can be written in every dialect, and decodes back to itself, as
+    /// long as the document fits the 64 KiB every decoder takes (`spec/command.md` §6):
+    /// a longer one, which a dialect's longer command form can make of an envelope that
+    /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was.
+    pub fn encode(&self, dialect: Dialect, buf: &mut BytesMut) -> Result<(), JsonError> {
+        let start = buf.len();
         // Writing into a BytesMut cannot fail.
         let _ = self.write(dialect, buf);
+        let len = buf.len() - start;
+        if len > MAX_DOCUMENT_LEN {
+            buf.truncate(start);
+            return Err(JsonError::new(
+                JsonErrorKind::TooLarge {
+                    len,
+                    max: MAX_DOCUMENT_LEN,
+                },
+                MAX_DOCUMENT_LEN,
+            ));
+        }
+        Ok(())
     }
 
     /// Writes the document in `dialect` (`spec/command.md` §6).
