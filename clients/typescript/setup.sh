@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: setup.sh
 #
-# Installs the client's npm packages (json-schema-to-typescript, typescript, @types/node)
+# Installs the client's npm packages (json-schema-to-typescript, quicktype-core, ajv,
+# ajv-formats, typescript, @types/node)
 # exactly as package-lock.json pins them, with `npm ci`. Idempotent: does nothing when
 # node_modules was installed from the same package-lock.json. Needs Node.js 18 or later
 # with npm, and access to the npm registry.
