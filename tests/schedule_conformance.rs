@@ -113,6 +113,7 @@ fn the_suite_is_well_formed() {
         "expression",
         "at_expression",
         "parse_expression",
+        "cron_next",
     ];
     for case in &file.cases {
         let id = case.id.as_str();
