@@ -251,9 +251,108 @@ fn poll(c: &mut Criterion) {
     group.finish();
 }
 
+/// `HEARTWIRE_COUNT=one|batch|hashmap`: `rounds` passes of beats over `n` tracked
+/// processes (`HEARTWIRE_PROCESSES`, 1,000,000; in process order, or shuffled with
+/// `HEARTWIRE_ORDER=shuffled`) and nothing else, for counting instructions and cache misses under
+/// `valgrind --tool=callgrind --toggle-collect='*count_beats*'` (see README).
+fn count(mode: &str, n: usize, rounds: usize) {
+    let fleet = Fleet::new(n);
+    let mut messages = fleet.messages();
+    let mut monitor = fleet.monitor(&messages);
+    let mut baseline = fleet.baseline(&messages);
+    if std::env::var("HEARTWIRE_ORDER").is_ok_and(|o| o == "shuffled") {
+        // Beats in an order unrelated to the processes' (a fixed Fisher-Yates shuffle),
+        // as from many publishers: then the slots and names are not read in sequence.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for i in (1..messages.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            messages.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+    }
+    let (start, cpu) = (std::time::Instant::now(), cpu_ticks());
+    let accepted = count_beats(mode, &mut monitor, &mut baseline, &messages, rounds);
+    let ns = start.elapsed().as_nanos() as f64 / accepted.max(1) as f64;
+    // Ticks of 10 ms: the CPU time is for long runs (HEARTWIRE_ROUNDS).
+    let cpu_ns = (cpu_ticks() - cpu) as f64 * 1e7 / accepted.max(1) as f64;
+    println!("{mode}: {accepted} beats, {ns:.1} ns per beat, {cpu_ns:.1} ns of CPU time");
+}
+
+/// This thread's user and system CPU time in clock ticks (Linux), or 0.
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses: utime and stime are
+    // the 14th and 15th of the line.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.iter().sum()
+}
+
+#[inline(never)]
+fn count_beats(
+    mode: &str,
+    monitor: &mut Monitor,
+    baseline: &mut Baseline,
+    messages: &[Message<'_>],
+    rounds: usize,
+) -> usize {
+    const BATCH: usize = 256;
+    let mut t = 0u64;
+    let mut accepted = 0usize;
+    let mut results = Vec::with_capacity(BATCH);
+    let mut batch: Vec<(Message<'_>, UnixTime)> = Vec::with_capacity(BATCH);
+    for _ in 0..rounds {
+        for chunk in messages.chunks(BATCH) {
+            batch.clear();
+            for m in chunk {
+                t += MS;
+                batch.push((m.clone(), unix(t)));
+            }
+            match mode {
+                "one" => {
+                    for (m, at) in &batch {
+                        accepted += monitor.observe_text(black_box(m), *at).is_ok() as usize;
+                    }
+                }
+                "batch" => {
+                    results.clear();
+                    monitor.observe_texts(black_box(&batch), &mut results);
+                    accepted += results.iter().filter(|r| r.is_ok()).count();
+                }
+                "hashmap" => {
+                    for (m, at) in &batch {
+                        baseline.observe(black_box(m), *at);
+                        accepted += 1;
+                    }
+                }
+                other => panic!("unknown mode {other}: one, batch or hashmap"),
+            }
+        }
+    }
+    accepted
+}
+
 criterion_group!(benches, beat, poll);
 
 fn main() {
+    if let Ok(mode) = std::env::var("HEARTWIRE_COUNT") {
+        let n = std::env::var("HEARTWIRE_PROCESSES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        let rounds = std::env::var("HEARTWIRE_ROUNDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2);
+        count(&mode, n, rounds);
+        return;
+    }
     memory();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -75,13 +75,16 @@
 //! ## Supported Rust versions
 //!
 //! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
-#![forbid(unsafe_code)]
+// `deny`, so that `prefetch` alone can `allow` it: the one `unsafe` of the crate.
+#![deny(unsafe_code)]
 
 pub mod detector;
 mod event;
+mod index;
 mod link;
 mod monitor;
 mod ping;
+mod prefetch;
 pub mod publisher;
 pub mod scenario;
 pub mod scheduler;
