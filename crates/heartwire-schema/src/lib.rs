@@ -13,9 +13,11 @@
 //! spec/schema` writes them again.
 //!
 //! A schema-valid document is, as far as JSON Schema can say, a spec-valid one; what it
-//! cannot say (duplicate keys, the size and depth limits, whether a date exists in its
-//! month, ...) is listed in `spec/schema/README.md`, and the agreement tests check that
-//! list against every conformance vector.
+//! cannot say (duplicate keys, the size and depth limits, a date of the schedule
+//! forms' separate year, month and day members that does not exist, ...) is listed in
+//! `spec/schema/README.md` and `inexpressible.json`, and the agreement tests check that
+//! list against every conformance vector. (A timestamp's date is checked: the
+//! `date-time` format refuses 2025-02-29 where format checks are on.)
 //!
 //! ```
 //! let schema = heartwire_schema::schema("record").expect("a known name");
