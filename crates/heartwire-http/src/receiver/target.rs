@@ -475,6 +475,9 @@ fn pairs(query: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
+/// The parameters a ping takes, as a refused one lists them (`spec/http.md` §5.1).
+const PING_PARAMETERS: &str = "period, offset, rid or create";
+
 fn parse_ping<'a>(
     key: Option<&'a str>,
     process: Process<'a>,
@@ -510,7 +513,16 @@ fn parse_ping<'a>(
                 ping.offset = Some(offset);
             }
             "rid" => ping.rid = run_id(value)?,
-            _ => {} // Other services' parameters, ignored as healthchecks.io does.
+            // healthchecks.io's slug URLs take `create=1`; a name is registered here on
+            // its first ping anyway.
+            "create" => {}
+            other => {
+                return Err(ParameterError::Unknown {
+                    name: other.to_owned(),
+                    expected: PING_PARAMETERS,
+                }
+                .into());
+            }
         }
     }
     Ok(ping)
@@ -647,7 +659,8 @@ mod tests {
 
     #[test]
     fn pings_with_and_without_a_key() {
-        let Ok(Target::Ping(ping)) = parse("GET", "/ping/KEY/backup/3?rid=r-1&m=x", true) else {
+        let Ok(Target::Ping(ping)) = parse("GET", "/ping/KEY/backup/3?rid=r-1&create=1", true)
+        else {
             panic!("a ping");
         };
         assert_eq!(ping.key, Some("KEY"));
@@ -816,5 +829,29 @@ mod tests {
                 max: 2_048
             })
         );
+    }
+
+    #[test]
+    fn a_ping_refuses_a_parameter_it_does_not_take() {
+        for (query, name) in [
+            ("grace=60", "grace"),
+            ("tz=Europe/Paris", "tz"),
+            ("perod=Hours(1)", "perod"),
+        ] {
+            let target = format!("/ping/backup?period=Hours(1)&{query}");
+            let refused = parse("GET", &target, false)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let message = refused.expect_err("refused");
+            assert!(message.contains(&format!("{name:?}")), "{message}");
+            assert!(
+                message.contains("period, offset, rid or create"),
+                "{message}"
+            );
+        }
+        assert!(matches!(
+            parse("GET", "/ping/backup?create=1", false),
+            Ok(Target::Ping(_))
+        ));
     }
 }
