@@ -31,8 +31,8 @@ pub(crate) struct Journal {
 }
 
 /// Opens a file for appending, made by us only: readable by its owner alone, never
-/// through a symlink.
-fn open_append(path: &Path) -> io::Result<File> {
+/// through a symlink (the journal, and the alerts' ledger beside the snapshot).
+pub(crate) fn open_append(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
     #[cfg(unix)]

@@ -25,6 +25,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::monitor::journal::open_append;
 use heartwire_liveness::{Source, State};
 
 /// The ids of changes acted on that are remembered (the oldest are forgotten first): a
@@ -85,20 +86,6 @@ struct LedgerFile {
     appended: u64,
     /// Whether a write failed (reported once; the memory goes on).
     failed: bool,
-}
-
-/// Opens a file for appending, readable by its owner only, never through a symlink.
-fn open_append(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
-    }
-    options.open(path)
 }
 
 /// What reading the file back found.
