@@ -175,21 +175,8 @@ fn text(operation: &Operation, input: &Input<'_>) -> Step {
 }
 
 /// The instant of a timestamp as `spec/json.md` §9 writes it: UTC, `Z`, the fraction
-/// without trailing zeros and none when it is zero.
-pub fn utc(t: UnixTime) -> String {
-    let c = t.civil();
-    let mut text = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    );
-    if c.nanos != 0 {
-        let fraction = format!("{:09}", c.nanos);
-        text.push('.');
-        text.push_str(fraction.trim_end_matches('0'));
-    }
-    text.push('Z');
-    text
-}
+/// without trailing zeros and none when it is zero (the scenarios' writer, one copy).
+pub use heartwire_liveness::scenario::utc;
 
 /// What the JSON formats share (`spec/json.md`): documents of any format, detected from
 /// their keys, and the `timestamp` operation.
