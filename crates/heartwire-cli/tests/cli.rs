@@ -424,7 +424,8 @@ fn schema_lists_prints_and_writes_the_committed_schemas() {
             "session-harness",
             "session-implementation",
             "exec-answer",
-            "report"
+            "report",
+            "alert"
         ]
     );
     assert!(text(&list.stdout).contains("record.schema.json"));
