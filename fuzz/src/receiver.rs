@@ -13,7 +13,7 @@
 use heartwire_http::receiver::{Asset, MAX_OFFSET_MINUTES, PingTarget, StatusQuery};
 use heartwire_http::service::percent_encode;
 use heartwire_http::{ReceiverConfig, Target};
-use heartwire_liveness::{MAX_NAME_LEN, MAX_RUN_ID_LEN, PingOutcome};
+use heartwire_liveness::{MAX_NAME_LEN, MAX_PING_GRACE, MAX_RUN_ID_LEN, PingOutcome};
 
 /// The shortest path segment taken for a ping key when looking for it in a reason: a
 /// shorter one may be part of any name.
@@ -129,6 +129,10 @@ fn check_ping(ping: &PingTarget<'_>, key_in_path: bool) {
     assert_eq!(ping.key.is_some(), key_in_path);
     assert!(ping.process.as_str().len() <= MAX_NAME_LEN);
     assert!(ping.offset.is_none_or(|o| o < MAX_OFFSET_MINUTES));
+    assert!(
+        ping.grace
+            .is_none_or(|g| g <= MAX_PING_GRACE && g.subsec_nanos() == 0)
+    );
     if let Some(rid) = &ping.rid {
         let rid = rid.as_str();
         assert!(!rid.is_empty() && rid.len() <= MAX_RUN_ID_LEN, "{rid:?}");
@@ -159,8 +163,16 @@ fn write_ping(ping: &PingTarget<'_>) -> String {
         PingOutcome::Exit(status) => target.push_str(&format!("/{status}")),
     }
     let mut query = Vec::new();
-    if let Some(rate) = ping.period {
-        query.push(("period", rate.to_string()));
+    match ping.period.as_ref().map(|p| (p, p.as_cron())) {
+        Some((_, Some(cron))) => {
+            query.push(("period", cron.expression().to_owned()));
+            query.push(("tz", cron.time_zone().to_owned()));
+        }
+        Some((rate, None)) => query.push(("period", rate.to_string())),
+        None => {}
+    }
+    if let Some(grace) = ping.grace {
+        query.push(("grace", grace.as_secs().to_string()));
     }
     if let Some(offset) = ping.offset {
         query.push(("offset", offset.to_string()));

@@ -93,5 +93,8 @@ mod snapshot;
 pub use event::{Cap, Change, Event, Reason, Source, State};
 pub use link::Link;
 pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
-pub use ping::{MAX_PING_MISSED, MAX_RUN_ID_LEN, PingOutcome, PingView, RunId, RunIdError};
+pub use ping::{
+    MAX_PING_GRACE, MAX_PING_MISSED, MAX_RUN_ID_LEN, PingOutcome, PingSchedule, PingView, RunId,
+    RunIdError,
+};
 pub use snapshot::{RestoreError, Snapshot};

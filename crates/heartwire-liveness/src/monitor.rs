@@ -19,7 +19,10 @@ use crate::detector::{Adaptive, Deadline, Detector, DetectorChoice, Tolerance, V
 use crate::event::{Cap, Change, Event, Reason, Source, State};
 use crate::index::Index;
 use crate::link::{LINK_MASK, Link, Outages};
-use crate::ping::{MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, PingView, RunId};
+use crate::ping::{
+    MAX_PING_GRACE, MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, PingSchedule, PingView,
+    RunId,
+};
 use crate::prefetch::prefetch;
 
 /// The longest process name a monitor tracks, in bytes.
@@ -77,7 +80,8 @@ pub struct Config {
     pub record_interval: Duration,
     /// The Reventless disconnect grace rule.
     pub grace_rule: GraceRule,
-    /// How long after a scheduled fire time a ping may arrive (60 s).
+    /// How long after a scheduled fire time a ping may arrive, unless registered with a
+    /// grace of its own (60 s; more than [`MAX_PING_GRACE`] counts as that).
     pub ping_grace: Duration,
     /// How many scheduled pings may be missing before a ping process is dead (3; 0
     /// counts as 1, more than [`MAX_PING_MISSED`] as that).
@@ -649,23 +653,44 @@ impl Monitor {
         anchor: UnixTime,
         at: UnixTime,
     ) -> Result<State, Rejected> {
+        self.expect_ping_schedule(name, PingSchedule::Rate(rate), anchor, None, at)
+    }
+
+    /// Registers (or replaces) the schedule of `name` at `at`, as
+    /// [`expect_pings_anchored`](Self::expect_pings_anchored) does, for a rate or a cron
+    /// schedule in its time zone (`spec/liveness.md` §3.4): a ping is expected at each
+    /// fire time, the process is late when a fire time and `grace` pass without one, and
+    /// dead when [`Config::ping_missed`] fire times and `grace` do. `grace`: the process's
+    /// own, at most [`MAX_PING_GRACE`] (more counts as that); `None`:
+    /// [`Config::ping_grace`]. A cron schedule ignores `anchor`.
+    pub fn expect_ping_schedule(
+        &mut self,
+        name: &Process<'_>,
+        schedule: PingSchedule,
+        anchor: UnixTime,
+        grace: Option<Duration>,
+        at: UnixTime,
+    ) -> Result<State, Rejected> {
         let at = nanos(at);
         let id = self.admit(Source::Ping, name.as_str(), at, Order::Arrival)?;
         let before = self.armed_transition(id);
+        let grace = grace.unwrap_or(self.config.ping_grace).min(MAX_PING_GRACE);
         let plan = PingPlan {
-            rate,
+            schedule,
             anchor: nanos(anchor),
-            grace: duration_nanos(self.config.ping_grace),
+            grace: duration_nanos(grace),
             missed: self.config.ping_missed.clamp(1, MAX_PING_MISSED),
         };
-        self.pings
-            .entry(id)
-            .and_modify(|p| p.plan = plan)
-            .or_insert(PingProcess {
-                plan,
-                last: None,
-                rid: None,
-            });
+        match self.pings.entry(id) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().plan = plan,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(PingProcess {
+                    plan,
+                    last: None,
+                    rid: None,
+                });
+            }
+        }
         let slot = &mut self.slots[id as usize];
         slot.last = at;
         slot.base = State::Starting as u8;

@@ -3,8 +3,9 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
-use heartwire::schedule::{LAST_FIRE_TIME, Rate};
+use heartwire::schedule::{Cron, LAST_FIRE_TIME, Rate};
 use heartwire::time::UnixTime;
 
 use crate::monitor::{nanos, unix};
@@ -17,6 +18,79 @@ pub const MAX_RUN_ID_LEN: usize = 64;
 /// (`spec/liveness.md` §3.4): a larger [`Config::ping_missed`](crate::Config::ping_missed)
 /// counts as this, and a snapshot with more is refused.
 pub const MAX_PING_MISSED: u32 = 1000;
+
+/// The longest grace of a ping process, 7 days (`spec/liveness.md` §3.4): a larger
+/// grace given at registration, or [`Config::ping_grace`](crate::Config::ping_grace),
+/// counts as this, and a snapshot with more is refused.
+pub const MAX_PING_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// When the pings of a ping process are expected (`spec/liveness.md` §3.4).
+///
+/// ```
+/// use heartwire::schedule::Cron;
+/// use heartwire_liveness::PingSchedule;
+///
+/// let rate = PingSchedule::Rate("Minutes(5)".parse()?);
+/// let cron = PingSchedule::cron(Cron::with_time_zone("0 9 * * *", "Europe/Paris")?);
+/// assert_eq!(rate.to_string(), "Minutes(5)");
+/// assert_eq!(cron.to_string(), "0 9 * * * [Europe/Paris]");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PingSchedule {
+    /// At the fire times of a rate (interval rates counted from an anchor).
+    Rate(Rate),
+    /// At the fire times of a five-field crontab line in its time zone, boxed so that a
+    /// rate's processes pay nothing for it.
+    Cron(Box<Cron>),
+}
+
+impl PingSchedule {
+    /// A cron schedule.
+    pub fn cron(cron: Cron) -> PingSchedule {
+        PingSchedule::Cron(Box::new(cron))
+    }
+
+    /// The rate, if it is one.
+    pub const fn rate(&self) -> Option<Rate> {
+        match self {
+            PingSchedule::Rate(rate) => Some(*rate),
+            PingSchedule::Cron(_) => None,
+        }
+    }
+
+    /// The cron schedule, if it is one.
+    pub fn as_cron(&self) -> Option<&Cron> {
+        match self {
+            PingSchedule::Rate(_) => None,
+            PingSchedule::Cron(cron) => Some(cron),
+        }
+    }
+}
+
+impl From<Rate> for PingSchedule {
+    fn from(rate: Rate) -> PingSchedule {
+        PingSchedule::Rate(rate)
+    }
+}
+
+impl From<Cron> for PingSchedule {
+    fn from(cron: Cron) -> PingSchedule {
+        PingSchedule::cron(cron)
+    }
+}
+
+impl fmt::Display for PingSchedule {
+    /// A rate as it parses (`Minutes(5)`); a cron schedule as [`Cron`] shows it, the
+    /// expression then the time zone in brackets unless it is UTC.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PingSchedule::Rate(rate) => rate.fmt(f),
+            PingSchedule::Cron(cron) => cron.fmt(f),
+        }
+    }
+}
 
 /// What one HTTP ping said, by its path (`spec/http.md` §5.1).
 ///
@@ -201,10 +275,12 @@ impl std::error::Error for RunIdError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PingView<'a> {
-    /// The rate pings are expected at.
-    pub rate: Rate,
+    /// When pings are expected: a rate or a cron schedule.
+    pub schedule: &'a PingSchedule,
     /// Where interval rates count from (the epoch unless registered otherwise).
     pub anchor: UnixTime,
+    /// How long after a fire time a ping may arrive before the process is late.
+    pub grace: Duration,
     /// What the last accepted ping said; `None` before the first.
     pub last_ping: Option<PingOutcome>,
     /// The run id of the last accepted ping, if it had one.
@@ -212,12 +288,13 @@ pub struct PingView<'a> {
 }
 
 /// A ping process's schedule.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PingPlan {
-    pub(crate) rate: Rate,
+    pub(crate) schedule: PingSchedule,
     /// Where the interval rates count from, in nanoseconds since the epoch (0: the
     /// epoch, so `Minutes(5)` fires when the minute is divisible by 5).
     pub(crate) anchor: u64,
+    /// At most [`MAX_PING_GRACE`], in nanoseconds.
     pub(crate) grace: u64,
     /// 1 to [`MAX_PING_MISSED`].
     pub(crate) missed: u32,
@@ -225,8 +302,16 @@ pub(crate) struct PingPlan {
 
 impl PingPlan {
     /// `grace` after the `k`-th fire time after `last`, in constant time whatever `k`.
+    /// A cron schedule's `k`-th fire time is found one fire time after the other: `k` is
+    /// 1 but for the dead deadline, computed once a process is late.
     pub(crate) fn due(&self, last: u64, k: u32) -> Option<u64> {
-        let fire = nth_fire_time(self.rate, unix(last), unix(self.anchor), k)?;
+        let fire = match &self.schedule {
+            PingSchedule::Rate(rate) => nth_fire_time(*rate, unix(last), unix(self.anchor), k)?,
+            PingSchedule::Cron(cron) => cron
+                .fire_times(unix(last))
+                .nth(k.max(1) as usize - 1)
+                .filter(|t| t.secs() <= LAST_FIRE_TIME.secs())?,
+        };
         Some(nanos(fire).saturating_add(self.grace))
     }
 }
@@ -243,8 +328,9 @@ pub(crate) struct PingProcess {
 impl PingProcess {
     pub(crate) fn view(&self) -> PingView<'_> {
         PingView {
-            rate: self.plan.rate,
+            schedule: &self.plan.schedule,
             anchor: unix(self.plan.anchor),
+            grace: Duration::from_nanos(self.plan.grace),
             last_ping: self.last,
             rid: self.rid.as_ref(),
         }
@@ -252,7 +338,10 @@ impl PingProcess {
 
     /// The bytes it holds on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.rid.as_ref().map_or(0, |r| r.as_str().len())
+        let cron = self.plan.schedule.as_cron().map_or(0, |c| {
+            size_of::<Cron>() + c.expression().len() + c.time_zone().len()
+        });
+        self.rid.as_ref().map_or(0, |r| r.as_str().len()) + cron
     }
 }
 

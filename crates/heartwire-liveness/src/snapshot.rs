@@ -8,22 +8,24 @@
 //! A snapshot is read from a file, so it is not trusted: restoring costs time in
 //! proportion to the processes it holds, whatever its numbers say, and a value no
 //! monitor writes is a [`RestoreError`] naming its member. Members added since the
-//! first snapshots (a ping's anchor and last ping) are optional, so older snapshots
-//! stay readable.
+//! first snapshots (a ping's anchor, last ping, cron schedule and time zone) are
+//! optional, so older snapshots stay readable.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use heartwire::record::ServiceName;
-use heartwire::schedule::Rate;
+use heartwire::schedule::{Cron, CronErrorKind, Rate};
 use heartwire::text::Process;
 use serde::{Deserialize, Serialize};
 
 use crate::detector::Adaptive;
 use crate::event::{Source, State};
 use crate::monitor::{Config, MAX_PROCESSES, Monitor, Rejected, RestoredProcess};
-use crate::ping::{MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, RunId};
+use crate::ping::{
+    MAX_PING_GRACE, MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, PingSchedule, RunId,
+};
 
 /// A monitor's state: every process and the time of its last poll.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,10 +57,19 @@ struct SavedProcess {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SavedPing {
+    /// The rate; empty (absent) for a cron schedule.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     rate: String,
+    /// A five-field crontab line, instead of a rate (absent in older snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cron: Option<String>,
+    /// The IANA time zone of `cron`; absent for UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tz: Option<String>,
     /// Nanoseconds since the epoch; absent for the epoch (and in older snapshots).
     #[serde(default, skip_serializing_if = "is_zero")]
     anchor: u64,
+    /// Nanoseconds, at most [`MAX_PING_GRACE`].
     grace: u64,
     missed: u32,
     /// The kind of the last ping (absent before the first, and in older snapshots).
@@ -127,7 +138,8 @@ pub enum RestoreError {
     InvalidValue {
         /// The process's position.
         index: usize,
-        /// The member: `state`, `ping.missed`, `ping.exit_status` or `ping.rid`.
+        /// The member: `state`, `ping.cron`, `ping.tz`, `ping.grace`, `ping.missed`,
+        /// `ping.exit_status` or `ping.rid`.
         field: &'static str,
         /// What it must be.
         expected: &'static str,
@@ -195,7 +207,24 @@ impl Monitor {
                 aux: p.aux,
                 detector: p.adaptive.cloned(),
                 ping: p.ping.map(|ping| SavedPing {
-                    rate: ping.plan.rate.to_string(),
+                    rate: ping
+                        .plan
+                        .schedule
+                        .rate()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default(),
+                    cron: ping
+                        .plan
+                        .schedule
+                        .as_cron()
+                        .map(|c| c.expression().to_owned()),
+                    tz: ping
+                        .plan
+                        .schedule
+                        .as_cron()
+                        .map(Cron::time_zone)
+                        .filter(|tz| *tz != "UTC")
+                        .map(str::to_owned),
                     anchor: ping.plan.anchor,
                     grace: ping.plan.grace,
                     missed: ping.plan.missed,
@@ -277,10 +306,32 @@ fn restore_ping(index: usize, ping: SavedPing) -> Result<PingProcess, RestoreErr
         field,
         expected,
     };
-    let rate: Rate = ping
-        .rate
-        .parse()
-        .map_err(|_| RestoreError::InvalidPing { index })?;
+    let schedule = match (ping.cron, ping.tz) {
+        (None, None) => PingSchedule::Rate(
+            ping.rate
+                .parse::<Rate>()
+                .map_err(|_| RestoreError::InvalidPing { index })?,
+        ),
+        (None, Some(_)) => return Err(invalid("ping.tz", "none without ping.cron")),
+        (Some(_), _) if !ping.rate.is_empty() => {
+            return Err(invalid("ping.cron", "none with a rate"));
+        }
+        (Some(cron), tz) => {
+            let cron =
+                Cron::with_time_zone(&cron, tz.as_deref().unwrap_or("UTC")).map_err(|e| match e
+                    .kind
+                {
+                    CronErrorKind::TimeZone { .. } => {
+                        invalid("ping.tz", "an IANA time zone such as Europe/Paris")
+                    }
+                    _ => invalid("ping.cron", "a five-field crontab line"),
+                })?;
+            PingSchedule::cron(cron)
+        }
+    };
+    if u128::from(ping.grace) > MAX_PING_GRACE.as_nanos() {
+        return Err(invalid("ping.grace", "at most 7 days in nanoseconds"));
+    }
     // The k-th fire time costs nothing more for a larger k, but a count no monitor
     // writes is no state to resume from.
     if !(1..=MAX_PING_MISSED).contains(&ping.missed) {
@@ -304,7 +355,7 @@ fn restore_ping(index: usize, ping: SavedPing) -> Result<PingProcess, RestoreErr
     };
     Ok(PingProcess {
         plan: PingPlan {
-            rate,
+            schedule,
             anchor: ping.anchor,
             grace: ping.grace,
             missed: ping.missed,

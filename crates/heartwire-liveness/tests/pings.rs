@@ -187,7 +187,7 @@ fn a_new_schedule_keeps_a_failure_and_the_last_ping() {
         .get(Source::Ping, "sync")
         .and_then(|v| v.ping)
         .expect("a ping process");
-    assert_eq!(view.rate, rate("Hours(1)"));
+    assert_eq!(view.schedule.rate(), Some(rate("Hours(1)")));
     assert_eq!(view.last_ping, Some(PingOutcome::Fail));
     assert_eq!(view.rid.map(RunId::as_str), Some("r"));
 }
@@ -216,7 +216,10 @@ fn the_last_ping_is_in_the_view_and_survives_a_snapshot() {
         .get(Source::Ping, "camera-2")
         .and_then(|v| v.ping)
         .expect("a ping process");
-    assert_eq!((view.rate, view.anchor), (rate("Minutes(30)"), quarter));
+    assert_eq!(
+        (view.schedule.rate(), view.anchor),
+        (Some(rate("Minutes(30)")), quarter)
+    );
     assert_eq!((view.last_ping, view.rid), (None, None));
     let id = "019ab0e2-7c41-7d2e-8f1a-0b9c8d7e6f5a";
     m.observe_ping_outcome(&p, PingOutcome::Exit(4), rid(id), at(200))

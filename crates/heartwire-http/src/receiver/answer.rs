@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use heartwire::text::{Message, Process, Subject};
 use heartwire::time::UnixTime;
-use heartwire_liveness::{Monitor, Rejected, Source};
+use heartwire_liveness::{Monitor, PingSchedule, Rejected, Source};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{
@@ -24,7 +24,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::capacity::Capacity;
 use super::clients::{ClientId, Clients, Full, Slot, Slots};
 use super::history::History;
-use super::journal::Accepted;
+use super::journal::{Accepted, Registration};
 use super::key::PING_KEY_HEADER;
 use super::limits::ReceiverConfig;
 use super::metrics::{self, Exposition};
@@ -370,25 +370,45 @@ impl Shared {
         let name = ping.process.as_str();
         let at = (self.clock)();
         let mut monitor = lock(&self.monitor);
-        let plan = monitor
-            .get(Source::Ping, name)
-            .map(|v| v.ping.map(|p| (p.rate, p.anchor)));
-        let known = plan.is_some();
-        let rate_now = plan.flatten().map(|(rate, _)| rate);
-        let offset_now = plan.flatten().map_or(0, |(_, anchor)| minutes(anchor));
+        // What is registered, and whether this ping changes it: a new name, or a
+        // period, offset or grace other than the registered one.
+        let current = monitor.get(Source::Ping, name).map(|v| {
+            v.ping.map(|p| {
+                let same = ping.period.as_ref().is_none_or(|s| s == p.schedule);
+                (same, minutes(p.anchor), p.grace)
+            })
+        });
+        let known = current.is_some();
+        let current = current.flatten();
+        let same_period = current.is_none_or(|(same, _, _)| same);
+        let offset_now = current.map_or(0, |(_, offset, _)| offset);
+        let grace_now = current.map(|(_, _, grace)| grace);
         let moved = ping.offset.is_some_and(|o| o != offset_now);
+        let regraced = ping.grace.is_some_and(|g| Some(g) != grace_now);
         let mut registered = None;
-        if !known || (ping.period.is_some() && ping.period != rate_now) || moved {
+        if !known || !same_period || moved || regraced {
             if !known {
                 self.new_names(client, 1)?;
             }
-            let rate = ping.period.or(rate_now).unwrap_or(self.config.default_rate);
+            let schedule = match &ping.period {
+                Some(schedule) => schedule.clone(),
+                None => monitor
+                    .get(Source::Ping, name)
+                    .and_then(|v| v.ping.map(|p| p.schedule.clone()))
+                    .unwrap_or(PingSchedule::Rate(self.config.default_rate)),
+            };
             let offset = ping.offset.unwrap_or(offset_now);
             let anchor = UnixTime::new(i64::from(offset) * 60, 0);
+            // A process keeps its grace when a ping changes its period or offset.
+            let grace = ping.grace.or(grace_now);
             self.with_room(&mut monitor, |m| {
-                m.expect_pings_anchored(&ping.process, rate, anchor, at)
+                m.expect_ping_schedule(&ping.process, schedule.clone(), anchor, grace, at)
             })?;
-            registered = Some((rate, anchor));
+            registered = Some(Registration {
+                schedule,
+                anchor,
+                grace,
+            });
             if !known {
                 lock(&self.capacity).registered(Source::Ping, name, at);
             }

@@ -5,11 +5,14 @@
 //! (`spec/http.md` §5.9).
 
 use std::fmt;
+use std::time::Duration;
 
-use heartwire::schedule::Rate;
+use heartwire::schedule::{Cron, Rate};
 use heartwire::text::{Message, Process};
 use heartwire::time::UnixTime;
-use heartwire_liveness::{Monitor, PingOutcome, Rejected, RunId, Source};
+use heartwire_liveness::{
+    MAX_PING_GRACE, Monitor, PingOutcome, PingSchedule, Rejected, RunId, Source,
+};
 use serde_json::{Value, json};
 
 /// One acknowledged change of the engine, as the receiver applied it.
@@ -20,9 +23,9 @@ pub enum Accepted {
     Ping {
         /// The process.
         process: Process<'static>,
-        /// The schedule registered by this ping (new name, new period or offset), and
-        /// its anchor.
-        registered: Option<(Rate, UnixTime)>,
+        /// The schedule registered by this ping (new name, new period, offset or
+        /// grace).
+        registered: Option<Registration>,
         /// What the ping said.
         outcome: PingOutcome,
         /// Its run id.
@@ -42,6 +45,18 @@ pub enum Accepted {
         /// The process.
         process: Process<'static>,
     },
+}
+
+/// A ping process's schedule as a ping registered it
+/// ([`Monitor::expect_ping_schedule`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    /// A rate or a cron schedule in its time zone.
+    pub schedule: PingSchedule,
+    /// Where interval rates count from.
+    pub anchor: UnixTime,
+    /// The process's own grace; `None`: the engine's configured one.
+    pub grace: Option<Duration>,
 }
 
 /// A journal line that is not an [`Accepted`].
@@ -70,15 +85,34 @@ impl Accepted {
                 outcome,
                 rid,
                 at,
-            } => json!({
-                "ping": process.as_str(),
-                "rate": registered.map(|(rate, _)| rate.to_string()),
-                "anchor": registered.map(|(_, anchor)| time(anchor)),
-                "kind": outcome.kind(),
-                "exit_status": outcome.exit_status(),
-                "rid": rid.as_ref().map(RunId::as_str),
-                "at": time(*at),
-            }),
+            } => {
+                let mut value = json!({
+                    "ping": process.as_str(),
+                    "rate": registered
+                        .as_ref()
+                        .and_then(|r| r.schedule.rate())
+                        .map(|rate| rate.to_string()),
+                    "anchor": registered.as_ref().map(|r| time(r.anchor)),
+                    "kind": outcome.kind(),
+                    "exit_status": outcome.exit_status(),
+                    "rid": rid.as_ref().map(RunId::as_str),
+                    "at": time(*at),
+                });
+                // Members added since the first journals, only when they are used.
+                if let Some(r) = registered {
+                    if let Some(cron) = r.schedule.as_cron() {
+                        value["cron"] = cron.expression().into();
+                        value["tz"] = cron.time_zone().into();
+                    }
+                    if let Some(grace) = r.grace {
+                        value["grace"] = time(UnixTime::new(
+                            i64::try_from(grace.as_secs()).unwrap_or(i64::MAX),
+                            grace.subsec_nanos(),
+                        ));
+                    }
+                }
+                value
+            }
             Accepted::Beats { messages, at } => json!({
                 "beats": messages.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "at": time(*at),
@@ -132,11 +166,37 @@ impl Accepted {
             return Ok(Accepted::Beats { messages, at });
         }
         let name = value.get("ping").ok_or_else(|| bad("an entry kind"))?;
-        let registered = match (value.get("rate"), value.get("anchor")) {
-            (Some(Value::String(rate)), Some(anchor)) => Some((
+        let schedule = match (value.get("rate"), value.get("cron")) {
+            (_, Some(Value::String(cron))) => {
+                let tz = value.get("tz").and_then(Value::as_str).unwrap_or("UTC");
+                let cron = Cron::with_time_zone(cron, tz).map_err(|e| bad(&e.to_string()))?;
+                Some(PingSchedule::cron(cron))
+            }
+            (Some(Value::String(rate)), _) => Some(PingSchedule::Rate(
                 rate.parse::<Rate>().map_err(|_| bad("a rate"))?,
-                time(anchor)?,
             )),
+            _ => None,
+        };
+        let registered = match (schedule, value.get("anchor")) {
+            (Some(schedule), Some(anchor)) => {
+                let grace = match value.get("grace") {
+                    None | Some(Value::Null) => None,
+                    Some(grace) => {
+                        let grace = time(grace)?;
+                        let grace = u64::try_from(grace.secs())
+                            .ok()
+                            .map(|secs| Duration::new(secs, grace.subsec_nanos()))
+                            .filter(|g| *g <= MAX_PING_GRACE)
+                            .ok_or_else(|| bad("a grace of at most 7 days"))?;
+                        Some(grace)
+                    }
+                };
+                Some(Registration {
+                    schedule,
+                    anchor: time(anchor)?,
+                    grace,
+                })
+            }
             _ => None,
         };
         let exit_status = value
@@ -171,8 +231,14 @@ impl Accepted {
                 rid,
                 at,
             } => {
-                if let Some((rate, anchor)) = registered {
-                    monitor.expect_pings_anchored(process, *rate, *anchor, *at)?;
+                if let Some(r) = registered {
+                    monitor.expect_ping_schedule(
+                        process,
+                        r.schedule.clone(),
+                        r.anchor,
+                        r.grace,
+                        *at,
+                    )?;
                 }
                 monitor
                     .observe_ping_outcome(process, *outcome, rid.clone(), *at)
@@ -208,12 +274,38 @@ mod tests {
         let entries = [
             Accepted::Ping {
                 process: process("backup"),
-                registered: Some((
-                    "Minutes(5)".parse().unwrap_or_else(|_| panic!()),
-                    UnixTime::new(900, 0),
-                )),
+                registered: Some(Registration {
+                    schedule: PingSchedule::Rate("Minutes(5)".parse().unwrap_or_else(|_| panic!())),
+                    anchor: UnixTime::new(900, 0),
+                    grace: None,
+                }),
                 outcome: PingOutcome::Exit(3),
                 rid: RunId::new("run-1").ok(),
+                at,
+            },
+            Accepted::Ping {
+                process: process("report"),
+                registered: Some(Registration {
+                    schedule: PingSchedule::cron(
+                        Cron::with_time_zone("0 9 * * 1-5", "Europe/Paris")
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    ),
+                    anchor: UnixTime::EPOCH,
+                    grace: Some(Duration::from_secs(600)),
+                }),
+                outcome: PingOutcome::Success,
+                rid: None,
+                at,
+            },
+            Accepted::Ping {
+                process: process("backup"),
+                registered: Some(Registration {
+                    schedule: PingSchedule::Rate("Hours(1)".parse().unwrap_or_else(|_| panic!())),
+                    anchor: UnixTime::EPOCH,
+                    grace: Some(Duration::new(90, 500)),
+                }),
+                outcome: PingOutcome::Success,
+                rid: None,
                 at,
             },
             Accepted::Ping {
@@ -241,6 +333,29 @@ mod tests {
             assert_eq!(Accepted::from_line(line.as_bytes()), Ok(entry), "{line}");
         }
         assert!(Accepted::from_line(b"{}").is_err());
+        // A line of a journal written before cron schedules and graces.
+        let old = br#"{"anchor":[900,0],"at":[1700000000,5],"exit_status":null,"kind":"success","ping":"backup","rate":"Minutes(5)","rid":null}"#;
+        let Ok(Accepted::Ping {
+            registered: Some(r),
+            ..
+        }) = Accepted::from_line(old)
+        else {
+            panic!("an old line parses")
+        };
+        assert_eq!(
+            (r.schedule.rate(), r.anchor, r.grace),
+            ("Minutes(5)".parse().ok(), UnixTime::new(900, 0), None)
+        );
+        // A cron line reads as one, and a bad zone or grace is refused.
+        let line = br#"{"anchor":[0,0],"at":[0,0],"kind":"success","ping":"a","rate":null,"cron":"*/5 * * * *","tz":"Europe/Paris","grace":[60,0]}"#;
+        assert!(Accepted::from_line(line).is_ok());
+        for bad in [
+            br#"{"anchor":[0,0],"at":[0,0],"kind":"success","ping":"a","cron":"*/5 * * * *","tz":"Nowhere"}"#.as_slice(),
+            br#"{"anchor":[0,0],"at":[0,0],"kind":"success","ping":"a","cron":"*/5 * * *"}"#,
+            br#"{"anchor":[0,0],"at":[0,0],"kind":"success","ping":"a","rate":"Hours(1)","grace":[604801,0]}"#,
+        ] {
+            assert!(Accepted::from_line(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
         assert!(
             Accepted::from_line(b"{\"ping\":\"a b\",\"at\":[0,0],\"kind\":\"success\"}").is_err()
         );

@@ -219,7 +219,16 @@ pub(crate) fn entry(
         );
     }
     if let Some(ping) = view.ping {
-        entry.insert("period".into(), ping.rate.to_string().into());
+        match ping.schedule.as_cron() {
+            Some(cron) => {
+                entry.insert("period".into(), cron.expression().into());
+                entry.insert("tz".into(), cron.time_zone().into());
+            }
+            None => {
+                entry.insert("period".into(), ping.schedule.to_string().into());
+            }
+        }
+        entry.insert("grace".into(), seconds(ping.grace));
         let offset = minutes(ping.anchor);
         if offset != 0 {
             entry.insert("offset".into(), offset.into());
@@ -242,4 +251,13 @@ pub(crate) fn entry(
         entry.insert("deadline_state".into(), state.as_str().into());
     }
     entry
+}
+
+/// A duration in seconds: a whole number when it is one.
+fn seconds(d: std::time::Duration) -> serde_json::Value {
+    if d.subsec_nanos() == 0 {
+        d.as_secs().into()
+    } else {
+        d.as_secs_f64().into()
+    }
 }

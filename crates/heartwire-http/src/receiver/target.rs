@@ -3,10 +3,13 @@
 //! `receiver_path` reach the receiver's one parser.
 
 use std::fmt;
+use std::time::Duration;
 
-use heartwire::schedule::{Rate, ScheduleError};
+use heartwire::schedule::{Cron, CronError, CronErrorKind, Rate, ScheduleError};
 use heartwire::text::{Process, Subject, TextError};
-use heartwire_liveness::{MAX_NAME_LEN, PingOutcome, RunId, RunIdError, Source, State};
+use heartwire_liveness::{
+    MAX_NAME_LEN, MAX_PING_GRACE, PingOutcome, PingSchedule, RunId, RunIdError, Source, State,
+};
 
 use super::limits::ReceiverConfig;
 
@@ -83,11 +86,15 @@ pub struct PingTarget<'a> {
     pub process: Process<'a>,
     /// What the ping says.
     pub outcome: PingOutcome,
-    /// `period=`: the schedule it declares.
-    pub period: Option<Rate>,
+    /// `period=`: the schedule it declares, a rate or a five-field crontab line (in the
+    /// time zone of `tz=`, UTC without it).
+    pub period: Option<PingSchedule>,
     /// `offset=`: minutes after the epoch that the rate counts from, below
     /// [`MAX_OFFSET_MINUTES`].
     pub offset: Option<u32>,
+    /// `grace=`: how long after a fire time a ping may come, whole seconds up to
+    /// [`MAX_PING_GRACE`].
+    pub grace: Option<Duration>,
     /// `rid=`: the run id; an empty one is none.
     pub rid: Option<RunId>,
 }
@@ -218,12 +225,32 @@ pub enum ParameterError {
         /// The parameter.
         name: &'static str,
     },
-    /// `period=` that is no rate.
+    /// `period=` that is no rate (a value without a space).
     Period {
         /// The value, decoded.
         text: String,
         /// What is wrong with it.
         error: ScheduleError,
+    },
+    /// `period=` that is no five-field crontab line (a value with a space).
+    Cron {
+        /// The value, decoded.
+        text: String,
+        /// What is wrong with it, at a byte offset of the value.
+        error: CronError,
+    },
+    /// `tz=` that is no IANA time zone of the bundled database.
+    TimeZone {
+        /// The value, decoded.
+        text: String,
+    },
+    /// `tz=` without a crontab `period=` in the same query.
+    TimeZoneWithoutCron,
+    /// `grace=` that is not whole seconds (`90`, `90s`, `5m`, `1h`) up to
+    /// [`MAX_PING_GRACE`].
+    Grace {
+        /// The value, decoded.
+        text: String,
     },
     /// `offset=` that is not a whole number of minutes below [`MAX_OFFSET_MINUTES`].
     Offset {
@@ -319,9 +346,25 @@ impl fmt::Display for ParameterError {
             ParameterError::PercentEncoding { name } => {
                 write!(f, "{name}: invalid percent-encoding")
             }
-            ParameterError::Period { text, error } => write!(
+            ParameterError::Period { text, error } => {
+                write!(f, "period {text:?}: {error}, expected {PERIOD_FORMS}")
+            }
+            ParameterError::Cron { text, error } => {
+                write!(f, "period {text:?}: {error}, expected {PERIOD_FORMS}")
+            }
+            ParameterError::TimeZone { text } => write!(
                 f,
-                "period {text:?}: {error}, expected a rate such as Minutes(5)"
+                "tz {text:?}: expected an IANA time zone such as Europe/Paris"
+            ),
+            ParameterError::TimeZoneWithoutCron => f.write_str(
+                "tz: taken only with a crontab period in the same query, such as \
+                 period=0+9+*+*+*&tz=Europe/Paris",
+            ),
+            ParameterError::Grace { text } => write!(
+                f,
+                "grace {text:?}: expected whole seconds (90) or 90s, 5m, 1h, at most {} s \
+                 (7 days)",
+                MAX_PING_GRACE.as_secs()
             ),
             ParameterError::Offset { text } => write!(
                 f,
@@ -476,7 +519,27 @@ fn pairs(query: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// The parameters a ping takes, as a refused one lists them (`spec/http.md` §5.1).
-const PING_PARAMETERS: &str = "period, offset, rid or create";
+const PING_PARAMETERS: &str = "period, tz, grace, offset, rid or create";
+
+/// The two forms of `period=`, as a refused one lists them.
+const PERIOD_FORMS: &str = "a rate such as Minutes(5) or a five-field crontab such as \
+     0 9 * * * with its spaces as %20 or + (0+9+*+*+*)";
+
+/// `grace=`: whole seconds, bare or with `s`, `m` or `h`, up to [`MAX_PING_GRACE`].
+fn parse_grace(text: &str) -> Option<Duration> {
+    let (digits, unit) = match text.as_bytes().last()? {
+        b's' => (&text[..text.len() - 1], 1),
+        b'm' => (&text[..text.len() - 1], 60),
+        b'h' => (&text[..text.len() - 1], 3_600),
+        _ => (text, 1),
+    };
+    if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = digits.parse::<u64>().ok()?.checked_mul(unit)?;
+    let grace = Duration::from_secs(secs);
+    (grace <= MAX_PING_GRACE).then_some(grace)
+}
 
 fn parse_ping<'a>(
     key: Option<&'a str>,
@@ -490,17 +553,33 @@ fn parse_ping<'a>(
         outcome,
         period: None,
         offset: None,
+        grace: None,
         rid: None,
     };
+    // A crontab line waits for `tz=`, which may come after it.
+    let mut cron = None;
+    let mut tz = None;
     for (name, value) in pairs(query) {
         match name {
+            // A crontab line has spaces, a rate none.
             "period" => {
                 let text = decode("period", value)?;
-                let rate = Rate::parse(&text).map_err(|error| ParameterError::Period {
-                    text: text.clone(),
-                    error,
-                })?;
-                ping.period = Some(rate);
+                if text.contains([' ', '\t']) {
+                    ping.period = None;
+                    cron = Some(text);
+                } else {
+                    let rate = Rate::parse(&text).map_err(|error| ParameterError::Period {
+                        text: text.clone(),
+                        error,
+                    })?;
+                    ping.period = Some(PingSchedule::Rate(rate));
+                    cron = None;
+                }
+            }
+            "tz" => tz = Some(decode("tz", value)?),
+            "grace" => {
+                let text = decode("grace", value)?;
+                ping.grace = Some(parse_grace(&text).ok_or(ParameterError::Grace { text })?);
             }
             "offset" => {
                 let offset = value
@@ -524,6 +603,20 @@ fn parse_ping<'a>(
                 .into());
             }
         }
+    }
+    match (cron, tz) {
+        (Some(text), tz) => {
+            let zone = tz.as_deref().unwrap_or("UTC");
+            let parsed = Cron::with_time_zone(&text, zone).map_err(|error| match error.kind {
+                CronErrorKind::TimeZone { .. } => ParameterError::TimeZone {
+                    text: zone.to_owned(),
+                },
+                _ => ParameterError::Cron { text, error },
+            })?;
+            ping.period = Some(PingSchedule::cron(parsed));
+        }
+        (None, Some(_)) => return Err(ParameterError::TimeZoneWithoutCron.into()),
+        (None, None) => {}
     }
     Ok(ping)
 }
@@ -833,11 +926,7 @@ mod tests {
 
     #[test]
     fn a_ping_refuses_a_parameter_it_does_not_take() {
-        for (query, name) in [
-            ("grace=60", "grace"),
-            ("tz=Europe/Paris", "tz"),
-            ("perod=Hours(1)", "perod"),
-        ] {
+        for (query, name) in [("perod=Hours(1)", "perod"), ("graze=60", "graze")] {
             let target = format!("/ping/backup?period=Hours(1)&{query}");
             let refused = parse("GET", &target, false)
                 .map(|_| ())
@@ -845,7 +934,7 @@ mod tests {
             let message = refused.expect_err("refused");
             assert!(message.contains(&format!("{name:?}")), "{message}");
             assert!(
-                message.contains("period, offset, rid or create"),
+                message.contains("period, tz, grace, offset, rid or create"),
                 "{message}"
             );
         }
@@ -853,5 +942,119 @@ mod tests {
             parse("GET", "/ping/backup?create=1", false),
             Ok(Target::Ping(_))
         ));
+    }
+
+    fn ping_of(target: &str) -> PingTarget<'_> {
+        match parse("GET", target, false) {
+            Ok(Target::Ping(ping)) => ping,
+            other => panic!("{target}: {other:?}"),
+        }
+    }
+
+    fn refusal(target: &str) -> (u16, String) {
+        match parse("GET", target, false) {
+            Err(e) => (e.status(), e.to_string()),
+            Ok(other) => panic!("{target}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_period_with_spaces_is_a_crontab_line() {
+        let paris = |expression| {
+            Some(PingSchedule::cron(
+                Cron::with_time_zone(expression, "Europe/Paris").expect("a cron"),
+            ))
+        };
+        for target in [
+            "/ping/r?period=0%209%20*%20*%20*&tz=Europe/Paris",
+            "/ping/r?period=0+9+*+*+*&tz=Europe%2FParis",
+            "/ping/r?tz=Europe/Paris&period=0+9+*+*+*",
+        ] {
+            assert_eq!(ping_of(target).period, paris("0 9 * * *"), "{target}");
+        }
+        let utc = ping_of("/ping/r?period=*/5+*+*+*+*").period;
+        assert_eq!(
+            utc.as_ref()
+                .and_then(PingSchedule::as_cron)
+                .map(Cron::time_zone),
+            Some("UTC")
+        );
+        // The last period wins, as before; a rate after a crontab line replaces it.
+        assert_eq!(
+            ping_of("/ping/r?period=0+9+*+*+*&period=Hours(1)").period,
+            Some(PingSchedule::Rate("Hours(1)".parse().expect("a rate")))
+        );
+    }
+
+    #[test]
+    fn a_bad_crontab_line_or_zone_is_refused_naming_the_parameter() {
+        let (status, message) = refusal("/ping/r?period=61+9+*+*+*");
+        assert_eq!(status, 400);
+        assert!(
+            message.starts_with("period \"61 9 * * *\": bad minute at byte 0"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Minutes(5)") && message.contains("%20 or +"),
+            "{message}"
+        );
+        let (_, message) = refusal("/ping/r?period=0+9+*+*");
+        assert!(message.contains("five fields"), "{message}");
+        let (_, message) = refusal("/ping/r?period=Fortnightly(2)");
+        assert!(message.contains("0 9 * * *"), "{message}");
+        let (status, message) = refusal("/ping/r?period=0+9+*+*+*&tz=Europe/Nowhere");
+        assert_eq!(status, 400);
+        assert!(message.starts_with("tz \"Europe/Nowhere\""), "{message}");
+        for target in [
+            "/ping/r?tz=Europe/Paris",
+            "/ping/r?period=Hours(1)&tz=Europe/Paris",
+            "/ping/r?period=0+9+*+*+*&period=Hours(1)&tz=UTC",
+        ] {
+            assert_eq!(
+                parse("GET", target, false),
+                Err(ParameterError::TimeZoneWithoutCron.into()),
+                "{target}"
+            );
+        }
+    }
+
+    #[test]
+    fn grace_is_whole_seconds_up_to_a_week() {
+        for (text, secs) in [
+            ("60", 60),
+            ("0", 0),
+            ("30s", 30),
+            ("5m", 300),
+            ("1h", 3_600),
+            ("168h", 604_800),
+            ("604800", 604_800),
+        ] {
+            assert_eq!(
+                ping_of(&format!("/ping/r?grace={text}")).grace,
+                Some(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for text in [
+            "604801",
+            "169h",
+            "10081m",
+            "",
+            "s",
+            "1.5",
+            "-1",
+            "1d",
+            "99999999999999",
+        ] {
+            assert_eq!(
+                parse("GET", &format!("/ping/r?grace={text}"), false),
+                Err(ParameterError::Grace { text: text.into() }.into()),
+                "{text}"
+            );
+        }
+        let (status, message) = refusal("/ping/r?grace=8d");
+        assert_eq!(status, 400);
+        assert!(message.starts_with("grace \"8d\""), "{message}");
+        assert!(message.contains("604800 s"), "{message}");
     }
 }
