@@ -722,7 +722,8 @@ fn the_glob_filter_selects_cases_by_id() {
     assert_eq!(ran, ["text.subject.not-utf8", "text.subject.overlong-utf8"]);
 }
 
-/// `vectors export` writes the whole suite, and its checksum file checks it.
+/// `vectors export` writes the whole suite, and its checksum file checks it; the
+/// README, the changelog and the list of every id ever released come along.
 #[test]
 fn exported_vectors_carry_their_checksums() {
     let dir = fresh_dir("vectors-export");
@@ -743,6 +744,15 @@ fn exported_vectors_carry_their_checksums() {
         checked += 1;
     }
     assert_eq!(checked, 7, "suite.json and the six vector files");
+    for name in ["README.md", "CHANGELOG.md", "ids.txt"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let original =
+            std::fs::read(repo_root().join("spec/vectors").join(name)).expect("in spec/vectors");
+        assert_eq!(
+            bytes, original,
+            "{name} is exported as it is in spec/vectors"
+        );
+    }
 }
 
 /// Whether a process is alive (`kill -0`).

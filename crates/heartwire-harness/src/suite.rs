@@ -359,8 +359,10 @@ pub struct Tombstone {
     pub reason: String,
 }
 
-/// The files of the suite as embedded in this crate: name and text.
-pub const FILES: [(&str, &str); 9] = [
+/// The files of the suite as embedded in this crate: name and text. Besides the
+/// manifest, the checksums and the vector files: the README, and the changelog and the
+/// list of every id ever released, so that an exported suite says what changed.
+pub const FILES: [(&str, &str); 11] = [
     (
         "suite.json",
         include_str!("../../../spec/vectors/suite.json"),
@@ -388,6 +390,11 @@ pub const FILES: [(&str, &str); 9] = [
         "liveness.json",
         include_str!("../../../spec/vectors/liveness.json"),
     ),
+    (
+        "CHANGELOG.md",
+        include_str!("../../../spec/vectors/CHANGELOG.md"),
+    ),
+    ("ids.txt", include_str!("../../../spec/vectors/ids.txt")),
 ];
 
 /// What is wrong with a suite.
