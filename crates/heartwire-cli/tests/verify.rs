@@ -7,47 +7,20 @@
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use heartwire_harness::suite::sha256_hex;
 use heartwire_tests::{beatit_python, repo_root};
 use serde_json::Value;
 
-const HEARTWIRE: &str = env!("CARGO_BIN_EXE_heartwire");
+mod verifying;
+use verifying::{HEARTWIRE, count, heartwire, verify};
 
 fn foreign(path: &str) -> OsString {
     repo_root()
         .join("tests/foreign")
         .join(path)
         .into_os_string()
-}
-
-/// Runs `heartwire` with arguments: (exit status, stdout, stderr).
-fn heartwire<S: AsRef<OsStr>>(args: &[S]) -> (Option<i32>, String, String) {
-    let out = Command::new(HEARTWIRE)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Runs `heartwire verify --report json ARGS...`: (exit status, report).
-fn verify<S: AsRef<OsStr>>(args: &[S]) -> (Option<i32>, Value) {
-    let mut all: Vec<OsString> = vec!["verify".into(), "--report".into(), "json".into()];
-    all.extend(args.iter().map(|a| a.as_ref().to_owned()));
-    let (code, stdout, stderr) = heartwire(&all);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}\nstderr: {stderr}"));
-    (code, report)
-}
-
-fn count(report: &Value, status: &str) -> u64 {
-    report["counts"][status].as_u64().expect("a count")
 }
 
 /// The ids with a status, in report order.

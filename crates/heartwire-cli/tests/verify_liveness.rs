@@ -3,40 +3,13 @@
 //! and behind both protocols; a monitor that loses an event or reports one late fails
 //! with the case named and the events diffed, and the run is not conformant.
 
-use std::ffi::{OsStr, OsString};
-use std::process::Command;
+use std::ffi::OsStr;
 
 use heartwire_tests::repo_root;
 use serde_json::Value;
 
-const HEARTWIRE: &str = env!("CARGO_BIN_EXE_heartwire");
-
-/// Runs `heartwire` with arguments: (exit status, stdout, stderr).
-fn heartwire<S: AsRef<OsStr>>(args: &[S]) -> (Option<i32>, String, String) {
-    let out = Command::new(HEARTWIRE)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Runs `heartwire verify --report json ARGS...`: (exit status, report).
-fn verify<S: AsRef<OsStr>>(args: &[S]) -> (Option<i32>, Value) {
-    let mut all: Vec<OsString> = vec!["verify".into(), "--report".into(), "json".into()];
-    all.extend(args.iter().map(|a| a.as_ref().to_owned()));
-    let (code, stdout, stderr) = heartwire(&all);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}\nstderr: {stderr}"));
-    (code, report)
-}
-
-fn count(report: &Value, status: &str) -> u64 {
-    report["counts"][status].as_u64().expect("a count")
-}
+mod verifying;
+use verifying::{HEARTWIRE, count, heartwire, verify};
 
 /// The result of one case in a report.
 fn result<'r>(report: &'r Value, id: &str) -> &'r Value {
