@@ -245,18 +245,7 @@ impl History {
     /// The latest changes of all processes, oldest first, as a member of a `/status`
     /// page: `,"changes":[...]` (each with `name` and `source`).
     pub fn write_recent(&self, out: &mut String) {
-        let store = lock(&self.store);
-        let changes: Vec<Value> = store
-            .recent
-            .iter()
-            .map(|((source, name), c)| {
-                let mut item = Map::new();
-                item.insert("name".into(), (**name).into());
-                item.insert("source".into(), source.as_str().into());
-                c.write(&mut item);
-                Value::Object(item)
-            })
-            .collect();
+        let changes = lock(&self.store).recent_json();
         out.push_str(",\"changes\":");
         out.push_str(&Value::Array(changes).to_string());
     }
@@ -290,17 +279,7 @@ impl History {
                 Value::Object(item)
             })
             .collect();
-        let recent: Vec<Value> = store
-            .recent
-            .iter()
-            .map(|((source, name), c)| {
-                let mut item = Map::new();
-                item.insert("name".into(), (**name).into());
-                item.insert("source".into(), source.as_str().into());
-                c.write(&mut item);
-                Value::Object(item)
-            })
-            .collect();
+        let recent = store.recent_json();
         serde_json::json!({"version": 1, "processes": processes, "changes": recent})
     }
 
@@ -364,6 +343,21 @@ impl History {
 }
 
 impl Store {
+    /// The latest changes of all processes, oldest first, each with its `name` and
+    /// `source`: a `/status` page's `changes` and the saved history's.
+    fn recent_json(&self) -> Vec<Value> {
+        self.recent
+            .iter()
+            .map(|((source, name), c)| {
+                let mut item = Map::new();
+                item.insert("name".into(), (**name).into());
+                item.insert("source".into(), source.as_str().into());
+                c.write(&mut item);
+                Value::Object(item)
+            })
+            .collect()
+    }
+
     /// Runs `edit` on the trail of (source, name), made if need be and marked as the
     /// latest touched; then drops the oldest trails while over the bound (never the one
     /// just edited).

@@ -344,27 +344,13 @@ impl Ledger {
         match verb {
             "seen" => self.remember(rest.to_owned()),
             "entry" => {
-                let (at, rest) = rest.split_once(' ')?;
-                let (state, rest) = rest.split_once(' ')?;
-                let (spoke, key) = rest.split_once(' ')?;
-                let entry = Entry {
-                    state: state_named(state)?,
-                    spoke: spoke == "1",
-                    at: at.parse().ok()?,
-                };
-                self.set_entry(parse_key(key)?, entry);
+                let (key, entry) = entry_fields(rest)?;
+                self.set_entry(key, entry);
             }
             "mark" => {
                 let (id, rest) = rest.split_once(' ')?;
-                let (at, rest) = rest.split_once(' ')?;
-                let (state, rest) = rest.split_once(' ')?;
-                let (spoke, key) = rest.split_once(' ')?;
-                let entry = Entry {
-                    state: state_named(state)?,
-                    spoke: spoke == "1",
-                    at: at.parse().ok()?,
-                };
-                self.set_entry(parse_key(key)?, entry);
+                let (key, entry) = entry_fields(rest)?;
+                self.set_entry(key, entry);
                 self.remember(id.to_owned());
             }
             "alert" => {
@@ -408,6 +394,20 @@ impl Ledger {
 
 fn key_json(key: &Key) -> String {
     serde_json::json!([key.0.as_str(), key.1]).to_string()
+}
+
+/// `<at> <state> <spoke> <key>`, the fields of an `entry` line and of a `mark` line
+/// after its id.
+fn entry_fields(text: &str) -> Option<(Key, Entry)> {
+    let (at, rest) = text.split_once(' ')?;
+    let (state, rest) = rest.split_once(' ')?;
+    let (spoke, key) = rest.split_once(' ')?;
+    let entry = Entry {
+        state: state_named(state)?,
+        spoke: spoke == "1",
+        at: at.parse().ok()?,
+    };
+    Some((parse_key(key)?, entry))
 }
 
 fn parse_key(text: &str) -> Option<Key> {
