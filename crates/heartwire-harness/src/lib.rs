@@ -51,3 +51,8 @@ pub mod runner;
 pub mod scenario;
 pub mod select;
 pub mod suite;
+
+/// The example of this crate's README (its page on crates.io), run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;

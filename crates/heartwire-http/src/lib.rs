@@ -77,3 +77,8 @@ pub use receiver::{
 };
 pub use result::{Outcome, ResultLine};
 pub use service::{JobSignal, Method, PingRequest, RunId, Service};
+
+/// The example of this crate's README (its page on crates.io), run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;

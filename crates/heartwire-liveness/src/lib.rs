@@ -98,3 +98,8 @@ pub use ping::{
     RunIdError,
 };
 pub use snapshot::{RestoreError, Snapshot};
+
+/// The example of this crate's README (its page on crates.io), run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;

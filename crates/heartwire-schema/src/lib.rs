@@ -179,3 +179,8 @@ impl Transform for StandardFormats {
         transform_subschemas(self, schema);
     }
 }
+
+/// The example of this crate's README (its page on crates.io), run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;
