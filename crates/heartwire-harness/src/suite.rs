@@ -361,40 +361,21 @@ pub struct Tombstone {
 
 /// The files of the suite as embedded in this crate: name and text. Besides the
 /// manifest, the checksums and the vector files: the README, and the changelog and the
-/// list of every id ever released, so that an exported suite says what changed.
+/// list of every id ever released, so that an exported suite says what changed. They are
+/// read through `vectors/`, a link to `spec/vectors/` inside the crate, so that the
+/// published package holds them too.
 pub const FILES: [(&str, &str); 11] = [
-    (
-        "suite.json",
-        include_str!("../../../spec/vectors/suite.json"),
-    ),
-    (
-        "SHA256SUMS",
-        include_str!("../../../spec/vectors/SHA256SUMS"),
-    ),
-    ("README.md", include_str!("../../../spec/vectors/README.md")),
-    ("text.json", include_str!("../../../spec/vectors/text.json")),
-    ("json.json", include_str!("../../../spec/vectors/json.json")),
-    (
-        "record.json",
-        include_str!("../../../spec/vectors/record.json"),
-    ),
-    (
-        "command.json",
-        include_str!("../../../spec/vectors/command.json"),
-    ),
-    (
-        "schedule.json",
-        include_str!("../../../spec/vectors/schedule.json"),
-    ),
-    (
-        "liveness.json",
-        include_str!("../../../spec/vectors/liveness.json"),
-    ),
-    (
-        "CHANGELOG.md",
-        include_str!("../../../spec/vectors/CHANGELOG.md"),
-    ),
-    ("ids.txt", include_str!("../../../spec/vectors/ids.txt")),
+    ("suite.json", include_str!("../vectors/suite.json")),
+    ("SHA256SUMS", include_str!("../vectors/SHA256SUMS")),
+    ("README.md", include_str!("../vectors/README.md")),
+    ("text.json", include_str!("../vectors/text.json")),
+    ("json.json", include_str!("../vectors/json.json")),
+    ("record.json", include_str!("../vectors/record.json")),
+    ("command.json", include_str!("../vectors/command.json")),
+    ("schedule.json", include_str!("../vectors/schedule.json")),
+    ("liveness.json", include_str!("../vectors/liveness.json")),
+    ("CHANGELOG.md", include_str!("../vectors/CHANGELOG.md")),
+    ("ids.txt", include_str!("../vectors/ids.txt")),
 ];
 
 /// What is wrong with a suite.
