@@ -60,7 +60,7 @@
 //!
 //! # Supported Rust versions
 //!
-//! The workspace's `rust-version` (1.88) and newer.
+//! The workspace's `rust-version` (1.89) and newer.
 #![forbid(unsafe_code)]
 
 pub mod aligned;

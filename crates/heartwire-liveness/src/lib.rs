@@ -74,7 +74,7 @@
 //!
 //! ## Supported Rust versions
 //!
-//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+//! The minimum supported Rust version is 1.89 (the `rust-version` of the workspace).
 // `deny`, so that `prefetch` alone can `allow` it: the one `unsafe` of the crate.
 #![deny(unsafe_code)]
 

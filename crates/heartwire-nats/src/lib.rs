@@ -55,7 +55,7 @@
 //!
 //! ## Supported Rust versions
 //!
-//! The minimum supported Rust version is 1.88 (the `rust-version` of the workspace).
+//! The minimum supported Rust version is 1.89 (the `rust-version` of the workspace).
 #![forbid(unsafe_code)]
 
 use std::fmt;
