@@ -28,6 +28,7 @@ use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
 use tokio::sync::Notify;
 
 use crate::brokers::Broker;
+use crate::signals::{self, Caught};
 use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
 use journal::Journal;
@@ -122,6 +123,17 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
 /// Runs the monitor until interrupted (or `--exit-after`); exit 0, or 2 for a URL of
 /// no known broker, more brokers than links, or a snapshot that cannot be read.
 pub(crate) fn run(args: MonitorArgs) -> ExitCode {
+    // Caught from the start: a stop asked for while the monitor starts is a clean stop
+    // as soon as it runs.
+    let terminated = Arc::new(Notify::new());
+    let _catching = {
+        let terminated = Arc::clone(&terminated);
+        signals::catch(&[Caught::Interrupt, Caught::Terminate], move |_| {
+            terminated.notify_one();
+        })
+        .map_err(|e| note!("heartwire monitor: cannot catch signals ({e}); stop it with SIGKILL"))
+        .ok()
+    };
     let mut links = Vec::new();
     for url in &args.from {
         let Some(broker) = Broker::of(url) else {
@@ -266,7 +278,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         View::Table
     };
     runtime.block_on(watch(
-        args, links, engine, journal, history, view, listening,
+        args, links, engine, journal, history, view, listening, terminated,
     ))
 }
 
@@ -277,6 +289,8 @@ enum View {
     Json,
 }
 
+// The parts `run` prepared, each used once to build the loop's state.
+#[allow(clippy::too_many_arguments)]
 async fn watch(
     args: MonitorArgs,
     links: Vec<Arc<LinkInfo>>,
@@ -285,6 +299,7 @@ async fn watch(
     history: Arc<History>,
     view: View,
     listening: Option<String>,
+    terminated: Arc<Notify>,
 ) -> ExitCode {
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
@@ -338,8 +353,6 @@ async fn watch(
         }
     };
     tokio::pin!(stop);
-    let terminate = terminated();
-    tokio::pin!(terminate);
     loop {
         tokio::select! {
             // Events are taken at most every 10 ms however often batches come: a
@@ -368,7 +381,7 @@ async fn watch(
                 }
             }
             () = &mut stop => break,
-            () = &mut terminate => break,
+            () = terminated.notified() => break,
         }
         if state.unwritable.is_some() {
             break;
@@ -449,29 +462,6 @@ fn link_metrics(links: &[Arc<LinkInfo>], out: &mut Exposition<'_>) {
                 status.lost(reason) as f64,
             );
         }
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
