@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use heartwire::text::{Process, Seconds, Signal};
 use heartwire_http::{JobSignal, RunId};
 
-use crate::duration::parse_seconds;
+use crate::duration;
 use crate::send::{self, SendArgs, Sent, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,8 +38,8 @@ pub(crate) struct BeatArgs {
     /// The job ended with this exit status instead (0 success).
     #[arg(long, value_name = "STATUS")]
     exit_status: Option<u8>,
-    /// The period (or warm-up of `start`) in seconds, a beatit number: `5`, `0.5`.
-    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    /// The period (or warm-up of `start`), a duration: `5s`, `500ms`, `1m`.
+    #[arg(long, default_value = "60s", value_parser = duration::parse_seconds, value_name = "DURATION")]
     period: Seconds,
     /// A run id pairing this signal with others of the same run (`?rid=`).
     #[arg(long, value_name = "ID")]

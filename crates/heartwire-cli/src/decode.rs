@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
+use std::path::PathBuf;
 
 use bytes::BytesMut;
 use clap::{Args, ValueEnum};
@@ -14,11 +15,16 @@ use crate::{Outcome, input, output, report};
 /// `heartwire decode`'s options.
 #[derive(Debug, Args)]
 pub(crate) struct DecodeArgs {
-    /// The subject, for example heartbeat.my.process.
+    /// Files of lines to decode, one after the other; `-` is stdin, which is read when
+    /// there is no FILE.
+    #[arg(value_name = "FILE", conflicts_with = "subject")]
+    files: Vec<PathBuf>,
+    /// Decode one beatit message with this subject (heartbeat.my.process) instead of
+    /// lines; its payload is --payload, or stdin.
     #[arg(long, value_name = "SUBJECT")]
     subject: Option<OsString>,
-    /// The payload, for example beat/5 (only with --subject; stdin when absent).
-    #[arg(value_name = "PAYLOAD", requires = "subject")]
+    /// The payload of the --subject message, for example beat/5 (stdin when absent).
+    #[arg(long, value_name = "PAYLOAD", requires = "subject")]
     payload: Option<OsString>,
     /// The format of every line, instead of detecting it line by line.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, conflicts_with = "subject")]
@@ -57,13 +63,15 @@ pub(crate) fn run(args: DecodeArgs) -> io::Result<Outcome> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let outcome = match &args.subject {
         Some(subject) => one(subject, args.payload.as_ref(), &mut out)?,
-        None => lines(io::stdin().lock(), "stdin", args.format.format(), &mut out)?,
+        None => input::each_file("decode", &args.files, |input, source| {
+            lines(input, source, args.format.format(), &mut out)
+        })?,
     };
     out.flush()?;
     Ok(outcome)
 }
 
-/// `decode --subject S [PAYLOAD]`.
+/// `decode --subject S [--payload P]`.
 fn one(
     subject: &OsString,
     payload: Option<&OsString>,
@@ -73,7 +81,11 @@ fn one(
     let payload: &[u8] = match payload {
         Some(p) => p.as_encoded_bytes(),
         None => {
-            stdin_payload = read_payload(io::stdin().lock())?;
+            stdin_payload = read_payload(input::stdin(
+                "decode",
+                "the payload",
+                "or give it with --payload",
+            ))?;
             match &stdin_payload {
                 Ok(bytes) => bytes,
                 Err(e) => return Ok(report::text("payload", e, None)),

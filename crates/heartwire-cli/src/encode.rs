@@ -1,6 +1,7 @@
 //! `heartwire encode`: canonical forms (one JSON object per line) into wire form.
 
 use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
 
 use bytes::BytesMut;
 use clap::Args;
@@ -15,6 +16,10 @@ use crate::{Outcome, input, output, report};
 /// `heartwire encode`'s options.
 #[derive(Debug, Args)]
 pub(crate) struct EncodeArgs {
+    /// Files of JSON lines to encode, one after the other; `-` is stdin, which is read
+    /// when there is no FILE.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
     /// How to write a command envelope's command: `sury` {"TAG":"Heartbeat","_0":10},
     /// `decco` ["Heartbeat",10] or `seed` "commandJson":"Heartbeat(10)".
     #[arg(long, default_value_t = CommandDialect::Sury, value_name = "DIALECT")]
@@ -33,7 +38,9 @@ fn parse_rate_dialect(name: &str) -> Result<RateDialect, String> {
 /// `heartwire encode`.
 pub(crate) fn run(args: EncodeArgs) -> io::Result<Outcome> {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let outcome = lines(io::stdin().lock(), "stdin", &args, &mut out)?;
+    let outcome = input::each_file("encode", &args.files, |input, source| {
+        lines(input, source, &args, &mut out)
+    })?;
     out.flush()?;
     Ok(outcome)
 }

@@ -53,12 +53,38 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// After `heartwire -h`.
 const AFTER_HELP: &str = "\
+Liveness: `heartwire monitor` shows who is alive; `heartwire run` wraps a job,
+`heartwire beat` sends one signal and `heartwire ping` pings on a schedule.
+Durations take a unit: 500ms, 30s, 2m, 1h. `heartwire --help` lists the exit statuses.";
+
+/// After `heartwire --help`.
+const AFTER_LONG_HELP: &str = "\
+Liveness:
+  heartwire monitor                                  receive pings on 127.0.0.1:8387
+  heartwire monitor --from nats://127.0.0.1:4222     or watch brokers: who is alive
+  heartwire run --to URL --process NAME -- COMMAND   a job: start, beats, its exit status
+  heartwire beat --to URL --process NAME             one signal: start, beat, stop, ...
+  heartwire ping --to URL --every 15m                a ping on an aligned schedule
+
+Every duration takes a unit: 500ms, 30s, 2m or 1h (a bare number is refused).
+
 Exit status:
-  0  every input was valid
-  1  some input was invalid (each error is on stderr with its byte offset; the valid
-     input was still processed) or output could not be written
-  2  usage error
+  decode, encode   0 every input was valid; 1 some input was invalid or could not be
+                   read (each error is on stderr with its byte offset; the valid input
+                   was still processed) or output could not be written
+  schedule         0 done; 1 an invalid schedule or time, or output could not be written
+  schema, example  0 done; 1 output could not be written
+  verify           0 conformant; 1 not conformant; 2 also a protocol error
+  vectors          0 done; `vectors exec` 1 rejected, 3 not supported
+  monitor          0 stopped by SIGINT, SIGTERM or --exit-after; 1 output could not be
+                   written
+  run              the job's own (127 not found, 126 not executable, 128+N killed by
+                   signal N)
+  beat             0 sent, or the service has no such signal; 1 not sent
+  ping             0 stopped by SIGINT, SIGTERM or --exit-after
+  all              2 usage error (`run`: before the job starts)
 
 With no command, heartwire decodes its built-in example log (see `heartwire example`).
 The wire formats are specified in spec/ of the heartwire repository: text.md (beatit),
@@ -67,7 +93,12 @@ json.md (what the JSON formats share), record.md, command.md and schedule.md.";
 /// Decode, encode and check heartbeat messages: the beatit text convention, JSON
 /// liveness records, Reventless command envelopes and schedules.
 #[derive(Debug, Parser)]
-#[command(name = "heartwire", version, after_help = AFTER_HELP)]
+#[command(
+    name = "heartwire",
+    version,
+    after_help = AFTER_HELP,
+    after_long_help = AFTER_LONG_HELP
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -77,24 +108,28 @@ struct Cli {
 enum Command {
     /// Decode messages into their canonical form, one per line.
     ///
-    /// With --subject, decodes one beatit message: the subject given and the PAYLOAD
-    /// argument, or the payload read from stdin when PAYLOAD is absent (one trailing LF
-    /// or CR LF, as `echo` adds, is removed).
+    /// Reads each FILE one line at a time (LF or CR LF terminated; empty lines are
+    /// skipped), stdin for `-` or when no FILE is given, so a log can be piped in. A
+    /// line whose first byte other than a space is `{` is a JSON document (at most
+    /// 65,536 bytes) of the format its keys say: `service_name` a liveness record,
+    /// `meta` a command envelope, `rate` a schedule; it prints as its canonical
+    /// document. Any other line is a beatit message in the line form
+    /// `<subject> <payload>`; it prints as its canonical JSON form. --format takes one
+    /// format instead of detecting it. Invalid lines are reported on stderr as
+    /// `FILE:LINE: MESSAGE` (`stdin:LINE: MESSAGE`) and the rest are still decoded.
     ///
-    /// Without --subject, reads stdin one line at a time (LF or CR LF terminated; empty
-    /// lines are skipped), so a log can be piped in. A line whose first byte other than
-    /// a space is `{` is a JSON document (at most 65,536 bytes) of the format its keys
-    /// say: `service_name` a liveness record, `meta` a command envelope, `rate` a
-    /// schedule; it prints as its canonical document. Any other line is a beatit message
-    /// in the line form `<subject> <payload>`; it prints as its canonical JSON form.
-    /// --format takes one format instead of detecting it. Invalid lines are reported on
-    /// stderr as `stdin:LINE: MESSAGE` and the rest are still decoded.
+    /// With --subject, decodes one beatit message: the subject given and the --payload,
+    /// or the payload read from stdin when --payload is absent (one trailing LF or
+    /// CR LF, as `echo` adds, is removed).
     ///
-    /// Example: `heartwire decode --subject heartbeat.my.process beat/5.0` prints
-    /// {"format":"text","process":"my.process","signal":"beat","period":5}
+    /// Examples:
+    ///   heartwire decode heartbeats.log more.log
+    ///   heartwire decode --subject heartbeat.my.process --payload beat/5.0
+    /// prints {"format":"text","process":"my.process","signal":"beat","period":5}
     #[command(verbatim_doc_comment)]
     Decode(decode::DecodeArgs),
-    /// Encode canonical forms from stdin (one JSON object per line) into wire form.
+    /// Encode canonical forms (one JSON object per line) from each FILE, or stdin, into
+    /// wire form.
     ///
     /// A line such as
     /// {"format":"text","process":"my.process","signal":"beat","period":5}
@@ -103,7 +138,7 @@ enum Command {
     /// A liveness record, command envelope or schedule prints as its canonical
     /// document, envelopes in the --dialect asked for and schedules' rates in the
     /// --rate-dialect asked for. Empty lines are skipped; invalid lines are reported on
-    /// stderr as `stdin:LINE: MESSAGE`.
+    /// stderr as `FILE:LINE: MESSAGE`.
     #[command(verbatim_doc_comment)]
     Encode(encode::EncodeArgs),
     /// When a schedule fires, and how EventBridge says it.
@@ -121,7 +156,7 @@ enum Command {
     ///
     /// Subscribes to every --from broker for every format it carries (spec/transports.md),
     /// feeds each message to the liveness engine (spec/liveness.md) and shows the state
-    /// of every process: on a terminal a table redrawn every --refresh ms (process,
+    /// of every process: on a terminal a table redrawn every --refresh (process,
     /// source, state, last signal, age, next deadline, suspicion), otherwise one JSON
     /// line per state change, for example
     /// {"event":"changed","process":"billing.worker-1","source":"text","old":"alive",
@@ -163,14 +198,14 @@ enum Command {
     Run(run::RunArgs),
     /// Send one signal (start, beat, degraded, stop, fail or an exit status).
     ///
-    /// Example: `heartwire beat --to http://127.0.0.1:8387/beat --process api --signal beat --period 5`
+    /// Example: `heartwire beat --to http://127.0.0.1:8387/beat --process api --signal beat --period 5s`
     Beat(beat::BeatArgs),
     /// Ping a URL on an aligned schedule, as the Intervalometerator does: once at start,
     /// whenever the minute (UTC) is divisible by --every, and on demand (SIGUSR1). Each
     /// result is printed in its one-line form with what triggered it:
     /// `2026/11/23 09:05:00 (200) scheduled`. Runs until SIGINT or SIGTERM.
     ///
-    /// Example: `heartwire ping --url https://hc-ping.com/$UUID --every 15`
+    /// Example: `heartwire ping --to https://hc-ping.com/$UUID --every 15m`
     Ping(ping::PingArgs),
     /// The conformance suite: list its cases, or export it to run it yourself.
     Vectors {

@@ -28,6 +28,7 @@ use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
 use tokio::sync::Notify;
 
 use crate::brokers::Broker;
+use crate::duration;
 use crate::signals::{self, Caught};
 use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
@@ -71,13 +72,13 @@ pub(crate) struct MonitorArgs {
     /// (FILE.journal.N), so that not even kill -9 loses one (spec/http.md §5.9).
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
-    /// How often the table is drawn, in milliseconds (deadlines are checked at least
-    /// every second).
-    #[arg(long, value_name = "MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
-    refresh: u64,
-    /// Stop after this many seconds (for scripts and demonstrations).
-    #[arg(long, value_name = "SECONDS")]
-    exit_after: Option<f64>,
+    /// How often the table is drawn, a duration from 10ms to 60s (deadlines are checked
+    /// at least every second).
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_refresh)]
+    refresh: Duration,
+    /// Stop after this long, a duration such as 90s (for scripts and demonstrations).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    exit_after: Option<Duration>,
     /// For a NATS server that requires TLS (subscribed to through the general client):
     /// how many received messages the client may hold before the monitor takes them;
     /// beyond it messages are dropped by the client, and reported as lost. Plain NATS
@@ -97,6 +98,16 @@ enum DetectorArg {
     Phi,
     /// Cassandra's exponential model.
     Exponential,
+}
+
+/// `--refresh`: a duration from 10 ms to 60 s.
+fn parse_refresh(text: &str) -> Result<Duration, String> {
+    let refresh = duration::parse(text)?;
+    if (Duration::from_millis(10)..=Duration::from_secs(60)).contains(&refresh) {
+        Ok(refresh)
+    } else {
+        Err(format!("{text:?}: expected from 10ms to 60s"))
+    }
 }
 
 fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
@@ -334,18 +345,17 @@ async fn watch(
         screen: (view == View::Table).then(Screen::enter),
         alerts,
     };
-    let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
+    let mut tick = tokio::time::interval(args.refresh);
     // Deadlines and links are checked every second whatever --refresh is: a poll later
     // than its deadline by the engine's stall_after (5 s) would be taken for a stall.
-    let mut check = tokio::time::interval(Duration::from_millis(args.refresh.min(1000)));
+    let mut check = tokio::time::interval(args.refresh.min(Duration::from_secs(1)));
     let mut save = tokio::time::interval(Duration::from_secs(10));
     let mut events = tokio::time::interval(Duration::from_millis(10));
     events.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pending = false;
     let stop_at = args
         .exit_after
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.min(1e9)));
+        .and_then(|after| tokio::time::Instant::now().checked_add(after));
     let stop = async {
         match stop_at {
             Some(at) => tokio::time::sleep_until(at).await,

@@ -10,6 +10,7 @@ use clap::Args;
 use heartwire::time::SystemClock;
 use heartwire_http::{AlignedSchedule, Alignment, Frequency, PingRequest, Plan, Trigger, Wake};
 
+use crate::duration;
 use crate::send::PolicyArgs;
 use crate::signals::{self, Caught};
 
@@ -17,45 +18,55 @@ use crate::signals::{self, Caught};
 #[derive(Debug, Args)]
 pub(crate) struct PingArgs {
     /// The http:// or https:// URL to GET.
-    #[arg(long, value_name = "URL")]
-    url: String,
-    /// How often, in minutes: 5, 10, 15, 20, 30 or 60. It pings when the minute (UTC) is
+    // `--to`, as for `run` and `beat`; `--url`, its name until 0.1, is kept hidden for
+    // one release so that scripts keep working.
+    #[arg(long, alias = "url", value_name = "URL")]
+    to: String,
+    /// How often: 5m, 10m, 15m, 20m, 30m or 1h. It pings when the minute (UTC) is
     /// divisible by it, and once at start.
-    #[arg(long, value_name = "MINUTES")]
-    every: u32,
+    #[arg(long, value_parser = parse_every, value_name = "DURATION")]
+    every: Frequency,
     /// The Intervalometerator's alignment: every 30 minutes at :15 and :45, every 60 at
     /// :30 (spec/http.md §3).
     #[arg(long)]
     intervalometerator: bool,
     #[command(flatten)]
     policy: PolicyArgs,
-    /// Stop after this many seconds (for scripts and tests).
-    #[arg(long, value_name = "SECONDS")]
-    exit_after: Option<f64>,
+    /// Stop after this long, a duration such as 90s (for scripts and tests).
+    #[arg(long, value_parser = duration::parse, value_name = "DURATION")]
+    exit_after: Option<Duration>,
+}
+
+/// `--every`: a duration that is one of the aligned frequencies.
+fn parse_every(text: &str) -> Result<Frequency, String> {
+    let every = duration::parse(text)?;
+    let minutes = (every.subsec_nanos() == 0 && every.as_secs() % 60 == 0)
+        .then(|| u32::try_from(every.as_secs() / 60).ok())
+        .flatten();
+    minutes
+        .and_then(Frequency::from_minutes)
+        .ok_or_else(|| format!("{text:?}: expected 5m, 10m, 15m, 20m, 30m or 1h"))
 }
 
 /// `heartwire ping`: the Intervalometerator's pinger. Pings once at start, at every
 /// aligned fire time, and on demand (SIGUSR1), printing each result line with what
 /// triggered it, until SIGINT or SIGTERM (exit 0); exit 2 on a usage error.
 pub(crate) fn run(args: PingArgs) -> ExitCode {
-    let Some(frequency) = Frequency::from_minutes(args.every) else {
-        return crate::usage("ping", "--every takes 5, 10, 15, 20, 30 or 60 (minutes)");
-    };
     let scheme = args
-        .url
+        .to
         .split_once("://")
         .map(|(s, _)| s.to_ascii_lowercase());
     if !matches!(scheme.as_deref(), Some("http" | "https")) {
-        return crate::usage("ping", "--url takes an http:// or https:// URL");
+        return crate::usage("ping", "--to takes an http:// or https:// URL");
     }
     let alignment = if args.intervalometerator {
         Alignment::Intervalometerator
     } else {
         Alignment::Divisible
     };
-    let mut plan = Plan::new(AlignedSchedule::new(frequency, alignment));
+    let mut plan = Plan::new(AlignedSchedule::new(args.every, alignment));
     let pinger = args.policy.pinger();
-    let request = PingRequest::get(args.url.as_str());
+    let request = PingRequest::get(args.to.as_str());
     let (tx, wakes) = mpsc::channel();
     let _catching = signals::catch(
         &[Caught::User1, Caught::Interrupt, Caught::Terminate],
@@ -72,8 +83,7 @@ pub(crate) fn run(args: PingArgs) -> ExitCode {
     .ok();
     let deadline = args
         .exit_after
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| std::time::Instant::now() + Duration::from_secs_f64(s.min(1e9)));
+        .and_then(|after| std::time::Instant::now().checked_add(after));
     let mut wait = |most: Duration| -> Wake {
         let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         let bounded = left.map_or(most, |left| left.min(most));

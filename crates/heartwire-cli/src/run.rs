@@ -15,7 +15,7 @@ use heartwire::text::{Process, Seconds, Signal};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire_http::{JobSignal, RunId};
 
-use crate::duration::parse_duration;
+use crate::duration;
 use crate::send::{SendArgs, Target, report};
 use crate::signals::{self, Caught};
 
@@ -28,10 +28,9 @@ const TAIL_LINE_LEN: usize = 1_000;
 pub(crate) struct RunArgs {
     #[command(flatten)]
     send: SendArgs,
-    /// How often to beat while the job runs (`30s`, `5m`, `1h`; a bare number is
-    /// seconds).
-    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
-    period: Duration,
+    /// How often to beat while the job runs, a duration (`30s`, `5m`, `1h`).
+    #[arg(long, default_value = "30s", value_parser = duration::parse_seconds, value_name = "DURATION")]
+    period: Seconds,
     /// The job and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<OsString>,
@@ -113,11 +112,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let Some((program, job_args)) = args.command.split_first() else {
         return crate::usage("run", "no command given after --");
     };
-    let Some(period) =
-        Seconds::from_nanos(u64::try_from(args.period.as_nanos()).unwrap_or(u64::MAX))
-    else {
-        return crate::usage("run", "--period must be more than 0");
-    };
+    let period = args.period;
     let run_id = RunId::new(SystemClock.now());
 
     // Start and beats go from one thread, in order, so a slow service never holds the job.

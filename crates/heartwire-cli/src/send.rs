@@ -13,7 +13,7 @@ use heartwire::text::{Message, Process, Signal};
 use heartwire_http::{JobSignal, PingPolicy, Pinger, ResultLine, RunId, Service};
 
 use crate::brokers::{self, Broker};
-use crate::duration::parse_duration;
+use crate::duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ServiceArg {
@@ -65,14 +65,14 @@ pub(crate) struct SendArgs {
 /// `beat` and `ping`).
 #[derive(Debug, Args)]
 pub(crate) struct PolicyArgs {
-    /// The time one attempt may take.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    /// The time one attempt may take, a duration (`10s`, `500ms`).
+    #[arg(long, default_value = "10s", value_parser = duration::parse, value_name = "DURATION")]
     timeout: Duration,
     /// Attempts per ping.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
     attempts: u32,
-    /// The wait between two attempts.
-    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    /// The wait between two attempts, a duration (`20s`, `1m`).
+    #[arg(long, default_value = "20s", value_parser = duration::parse, value_name = "DURATION")]
     retry_after: Duration,
 }
 

@@ -14,6 +14,8 @@ use heartwire_harness::select::parse_expected_failures;
 use heartwire_harness::suite::Suite;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::duration;
+
 /// `heartwire verify`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -57,9 +59,9 @@ pub(crate) struct VerifyArgs {
     /// How many cases run at once in exec mode (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// How long each case may take, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
-    timeout: u64,
+    /// How long each case may take, a duration (`5s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration::parse)]
+    timeout: Duration,
     /// The implementation under test and its arguments (after `--`); heartwire's own
     /// when absent.
     #[arg(last = true, value_name = "COMMAND")]
@@ -170,7 +172,7 @@ pub(crate) fn run(args: VerifyArgs) -> ExitCode {
         filter: args.filter.clone(),
         expected_failures,
         jobs: args.jobs.map_or(defaults.jobs, usize::from),
-        timeout: Duration::from_millis(args.timeout),
+        timeout: args.timeout,
     };
     let mut progress = Progress::new();
     let run = runner::run_with(suite, &options, &mut |p| progress.update(p));

@@ -106,7 +106,7 @@ fn history_survives_a_restart_and_kill_9() {
     let file = dir.join("state.json");
     let snapshot = file.to_str().expect("UTF-8");
 
-    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "2"]);
+    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "2s"]);
     m.ok("GET", "/ping/backup/start?rid=a", None);
     std::thread::sleep(Duration::from_millis(50));
     m.ok("GET", "/ping/backup?rid=a", None);
@@ -164,7 +164,7 @@ fn an_old_snapshot_without_history_loads() {
     let dir = scratch("history-old");
     let file = dir.join("state.json");
     let snapshot = file.to_str().expect("UTF-8");
-    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "1"]);
+    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "1s"]);
     m.ok("GET", "/ping/old", None);
     m.wait_exit(Duration::from_secs(20));
     let mut saved: Value =

@@ -359,7 +359,7 @@ fn sigterm_is_forwarded_to_a_hanging_job() {
 fn ping_pings_on_sigusr1_and_stops_on_sigterm() {
     let (addr, seen) = recorder(200, None);
     let url = format!("http://{addr}/up");
-    let child = heartwire(&["ping", "--url", &url, "--every", "60"])
+    let child = heartwire(&["ping", "--to", &url, "--every", "1h"])
         .spawn()
         .expect("runs");
     let signal = |name: &str| {
@@ -407,7 +407,7 @@ fn beat_sends_one_signal() {
         "--signal",
         "beat",
         "--period",
-        "5",
+        "5s",
     ])
     .output()
     .expect("runs");
@@ -456,8 +456,8 @@ fn beat_reports_a_failed_ping() {
 fn usage_errors() {
     for args in [
         &["beat", "--to", "gopher://x", "--process", "a"][..],
-        &["ping", "--url", "http://x/", "--every", "7"],
-        &["ping", "--url", "nats://x/", "--every", "5"],
+        &["ping", "--to", "http://x/", "--every", "7m"],
+        &["ping", "--to", "nats://x/", "--every", "5m"],
         &[
             "beat",
             "--to",
@@ -534,7 +534,7 @@ fn run_against_the_receiver() {
         "--signal",
         "degraded",
         "--period",
-        "5",
+        "5s",
     ])
     .output()
     .expect("runs");
@@ -604,7 +604,7 @@ fn a_target_without_a_scheme_never_shows_its_credentials() {
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_heartwire"))
             .args(["beat", "--to", to, "--process", "x", "--signal", "beat"])
-            .args(["--period", "5"])
+            .args(["--period", "5s"])
             .output()
             .expect("the binary runs");
         assert_eq!(output.status.code(), Some(2), "{to}");

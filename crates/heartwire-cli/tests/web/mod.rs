@@ -30,7 +30,7 @@ impl Monitor {
                 "127.0.0.1:0",
                 "--json",
                 "--refresh",
-                "100",
+                "100ms",
             ])
             .args(args)
             .stdin(Stdio::null())
