@@ -173,7 +173,7 @@ fn main() -> Result<(), Error> {
                 let command = match program {
                     Program::Heartwire => {
                         let mut c = Command::new(&heartwire);
-                        c.args(["monitor", "--json", "--exit-after", "600", "--from"]);
+                        c.args(["monitor", "--json", "--exit-after", "600s", "--from"]);
                         c
                     }
                     Program::Python => {

@@ -28,6 +28,8 @@ use heartwire_liveness::{Config, Event, Link, Monitor, Snapshot};
 use tokio::sync::Notify;
 
 use crate::brokers::Broker;
+use crate::duration;
+use crate::signals::{self, Caught};
 use events::{EventWriter, LinkEvent, event_line, lost_json, lost_line};
 use ingest::{Feed, LinkInfo};
 use journal::Journal;
@@ -70,13 +72,13 @@ pub(crate) struct MonitorArgs {
     /// (FILE.journal.N), so that not even kill -9 loses one (spec/http.md §5.9).
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
-    /// How often the table is drawn, in milliseconds (deadlines are checked at least
-    /// every second).
-    #[arg(long, value_name = "MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
-    refresh: u64,
-    /// Stop after this many seconds (for scripts and demonstrations).
-    #[arg(long, value_name = "SECONDS")]
-    exit_after: Option<f64>,
+    /// How often the table is drawn, a duration from 10ms to 60s (deadlines are checked
+    /// at least every second).
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_refresh)]
+    refresh: Duration,
+    /// Stop after this long, a duration such as 90s (for scripts and demonstrations).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    exit_after: Option<Duration>,
     /// For a NATS server that requires TLS (subscribed to through the general client):
     /// how many received messages the client may hold before the monitor takes them;
     /// beyond it messages are dropped by the client, and reported as lost. Plain NATS
@@ -96,6 +98,16 @@ enum DetectorArg {
     Phi,
     /// Cassandra's exponential model.
     Exponential,
+}
+
+/// `--refresh`: a duration from 10 ms to 60 s.
+fn parse_refresh(text: &str) -> Result<Duration, String> {
+    let refresh = duration::parse(text)?;
+    if (Duration::from_millis(10)..=Duration::from_secs(60)).contains(&refresh) {
+        Ok(refresh)
+    } else {
+        Err(format!("{text:?}: expected from 10ms to 60s"))
+    }
 }
 
 fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
@@ -122,6 +134,17 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
 /// Runs the monitor until interrupted (or `--exit-after`); exit 0, or 2 for a URL of
 /// no known broker, more brokers than links, or a snapshot that cannot be read.
 pub(crate) fn run(args: MonitorArgs) -> ExitCode {
+    // Caught from the start: a stop asked for while the monitor starts is a clean stop
+    // as soon as it runs.
+    let terminated = Arc::new(Notify::new());
+    let _catching = {
+        let terminated = Arc::clone(&terminated);
+        signals::catch(&[Caught::Interrupt, Caught::Terminate], move |_| {
+            terminated.notify_one();
+        })
+        .map_err(|e| note!("heartwire monitor: cannot catch signals ({e}); stop it with SIGKILL"))
+        .ok()
+    };
     let mut links = Vec::new();
     for url in &args.from {
         let Some(broker) = Broker::of(url) else {
@@ -266,7 +289,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         View::Table
     };
     runtime.block_on(watch(
-        args, links, engine, journal, history, view, listening,
+        args, links, engine, journal, history, view, listening, terminated,
     ))
 }
 
@@ -277,6 +300,8 @@ enum View {
     Json,
 }
 
+// The parts `run` prepared, each used once to build the loop's state.
+#[allow(clippy::too_many_arguments)]
 async fn watch(
     args: MonitorArgs,
     links: Vec<Arc<LinkInfo>>,
@@ -285,6 +310,7 @@ async fn watch(
     history: Arc<History>,
     view: View,
     listening: Option<String>,
+    terminated: Arc<Notify>,
 ) -> ExitCode {
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
@@ -319,18 +345,17 @@ async fn watch(
         screen: (view == View::Table).then(Screen::enter),
         alerts,
     };
-    let mut tick = tokio::time::interval(Duration::from_millis(args.refresh));
+    let mut tick = tokio::time::interval(args.refresh);
     // Deadlines and links are checked every second whatever --refresh is: a poll later
     // than its deadline by the engine's stall_after (5 s) would be taken for a stall.
-    let mut check = tokio::time::interval(Duration::from_millis(args.refresh.min(1000)));
+    let mut check = tokio::time::interval(args.refresh.min(Duration::from_secs(1)));
     let mut save = tokio::time::interval(Duration::from_secs(10));
     let mut events = tokio::time::interval(Duration::from_millis(10));
     events.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pending = false;
     let stop_at = args
         .exit_after
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.min(1e9)));
+        .and_then(|after| tokio::time::Instant::now().checked_add(after));
     let stop = async {
         match stop_at {
             Some(at) => tokio::time::sleep_until(at).await,
@@ -338,8 +363,6 @@ async fn watch(
         }
     };
     tokio::pin!(stop);
-    let terminate = terminated();
-    tokio::pin!(terminate);
     loop {
         tokio::select! {
             // Events are taken at most every 10 ms however often batches come: a
@@ -368,7 +391,7 @@ async fn watch(
                 }
             }
             () = &mut stop => break,
-            () = &mut terminate => break,
+            () = terminated.notified() => break,
         }
         if state.unwritable.is_some() {
             break;
@@ -449,29 +472,6 @@ fn link_metrics(links: &[Arc<LinkInfo>], out: &mut Exposition<'_>) {
                 status.lost(reason) as f64,
             );
         }
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -1,7 +1,10 @@
 //! Writing lines to stdout and stderr without panicking when they are closed.
 
 use std::fmt;
-use std::io::Write;
+use std::io::{self, Write};
+
+use bytes::BytesMut;
+use heartwire::json::JsonError;
 
 /// Writes one line to `out` and flushes it; a stream that cannot be written ends the
 /// program with exit 1 (`note!` and `say!`): a closed pipe is no reason to panic, and
@@ -10,4 +13,22 @@ pub(crate) fn line(out: &mut impl Write, args: fmt::Arguments<'_>) {
     if writeln!(out, "{args}").and_then(|()| out.flush()).is_err() {
         std::process::exit(1);
     }
+}
+
+/// Writes a document and a newline through a reused buffer; `false` (and the reason on
+/// stderr) when it cannot be encoded (an envelope over 64 KiB in the dialect asked for).
+pub(crate) fn document(
+    out: &mut impl Write,
+    where_: &str,
+    buf: &mut BytesMut,
+    encode: impl FnOnce(&mut BytesMut) -> Result<(), JsonError>,
+) -> io::Result<bool> {
+    buf.clear();
+    if let Err(e) = encode(buf) {
+        note!("{where_}: cannot encode: {e}");
+        return Ok(false);
+    }
+    buf.extend_from_slice(b"\n");
+    out.write_all(buf)?;
+    Ok(true)
 }

@@ -1,11 +1,25 @@
 //! `heartwire schema`: the JSON Schemas of the JSON formats.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+/// `heartwire schema`'s options.
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// The schema to print or write.
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+    /// Write the schemas into this folder instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
 
 /// Why `heartwire schema` failed.
 #[derive(Debug)]
-pub(crate) enum SchemaError {
+enum SchemaError {
     /// A name that is not a schema's (a usage error).
     UnknownName(String),
     /// Writing failed.
@@ -34,10 +48,22 @@ impl std::fmt::Display for SchemaError {
     }
 }
 
+/// `heartwire schema`: exit 0, 1 when the output cannot be written, 2 for an unknown
+/// name.
+pub(crate) fn run(args: SchemaArgs) -> ExitCode {
+    let mut out = io::stdout().lock();
+    let result = write(args.name.as_deref(), args.out.as_deref(), &mut out);
+    match result.and_then(|()| out.flush().map_err(SchemaError::Io)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(SchemaError::Io(e)) => crate::finish(Err(e)),
+        Err(e @ SchemaError::UnknownName(_)) => crate::usage("schema", e),
+    }
+}
+
 /// With `--out DIR`, writes the schema named (or every schema) to
 /// `DIR/<name>.schema.json` and prints each path. Without, prints the schema named, or
 /// lists every schema's name, `$id` and title.
-pub(crate) fn run(
+fn write(
     name: Option<&str>,
     out_dir: Option<&Path>,
     out: &mut impl Write,

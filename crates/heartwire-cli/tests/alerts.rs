@@ -162,7 +162,7 @@ struct Running {
 fn monitor(args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
         .arg("monitor")
-        .args(["--listen", "127.0.0.1:0", "--json", "--refresh", "50"])
+        .args(["--listen", "127.0.0.1:0", "--json", "--refresh", "50ms"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

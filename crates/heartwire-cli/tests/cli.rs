@@ -48,9 +48,15 @@ fn no_command_decodes_the_built_in_example() {
 }
 
 #[test]
-fn decode_with_subject_and_payload_argument() {
+fn decode_with_subject_and_payload() {
     let out = heartwire(
-        &["decode", "--subject", "heartbeat.my.process", "beat/5.0"],
+        &[
+            "decode",
+            "--subject",
+            "heartbeat.my.process",
+            "--payload",
+            "beat/5.0",
+        ],
         b"",
     );
     assert_eq!(out.status.code(), Some(0));
@@ -78,7 +84,13 @@ fn decode_with_payload_on_stdin() {
 #[test]
 fn decode_errors_name_the_part_and_offset_and_exit_1() {
     let out = heartwire(
-        &["decode", "--subject", "heartbeat.orders.*", "beat/5"],
+        &[
+            "decode",
+            "--subject",
+            "heartbeat.orders.*",
+            "--payload",
+            "beat/5",
+        ],
         b"",
     );
     assert_eq!(out.status.code(), Some(1));
@@ -86,7 +98,16 @@ fn decode_errors_name_the_part_and_offset_and_exit_1() {
     let stderr = text(&out.stderr);
     assert!(stderr.starts_with("subject: expected a letter, digit, '_', '-' or '.' at byte 17, found '*' (a NATS wildcard)"), "{stderr}");
 
-    let out = heartwire(&["decode", "--subject", "heartbeat.x", "beat/nan"], b"");
+    let out = heartwire(
+        &[
+            "decode",
+            "--subject",
+            "heartbeat.x",
+            "--payload",
+            "beat/nan",
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).starts_with("payload: expected a digit at byte 5"),
@@ -186,7 +207,14 @@ fn example_decode_encode_round_trip_is_canonical() {
 
 #[test]
 fn usage_errors_exit_2_and_help_documents_exit_status() {
-    assert_eq!(heartwire(&["decode", "beat/5"], b"").status.code(), Some(2));
+    // The payload was once an argument; now FILE arguments are files of lines.
+    let old = heartwire(&["decode", "--subject", "heartbeat.x", "beat/5"], b"");
+    assert_eq!(old.status.code(), Some(2));
+    assert!(
+        text(&old.stderr).contains("cannot be used with"),
+        "{}",
+        text(&old.stderr)
+    );
     assert_eq!(heartwire(&["frobnicate"], b"").status.code(), Some(2));
     let help = heartwire(&["--help"], b"");
     assert_eq!(help.status.code(), Some(0));
@@ -502,7 +530,7 @@ fn closed_output_ends_with_exit_1_not_a_panic() {
         "nats://127.0.0.1:4222",
         "--json",
         "--exit-after",
-        "30",
+        "30s",
     ];
     assert_eq!(
         with_closed("stdout", &monitor),
@@ -510,4 +538,256 @@ fn closed_output_ends_with_exit_1_not_a_panic() {
         "monitor, stdout closed"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn decode_and_encode_read_file_arguments_in_order_with_dash_for_stdin() {
+    // Files written afresh each run; `missing.log` is never written.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("files");
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let first = dir.join("first.log");
+    let second = dir.join("second.log");
+    std::fs::write(&first, "heartbeat.a beat/5\n").expect("written");
+    std::fs::write(&second, "heartbeat.b stop\nheartbeat.c beat/x\n").expect("written");
+    let missing = dir.join("missing.log");
+    let [first, second, missing] =
+        [&first, &second, &missing].map(|p| p.to_str().expect("UTF-8").to_owned());
+
+    let out = heartwire(
+        &["decode", &first, "-", &second, &missing],
+        b"heartbeat.s beat/1\n",
+    );
+    // The others are decoded, in order; a bad line and a missing file make it exit 1.
+    assert_eq!(out.status.code(), Some(1));
+    let processes: Vec<&str> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split("\"process\":\"").nth(1).expect("a process"))
+        .map(|rest| &rest[..1])
+        .collect();
+    assert_eq!(processes, ["a", "s", "b"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{second}:2: expected a digit at byte 17")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{missing}: ")), "{stderr}");
+    assert!(
+        !stderr.contains("reading"),
+        "no terminal, no hint: {stderr}"
+    );
+
+    let out = heartwire(&["decode", &first, &first], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+
+    let canonical = dir.join("canonical.jsonl");
+    std::fs::write(
+        &canonical,
+        "{\"format\":\"text\",\"process\":\"a\",\"signal\":\"stop\"}\n",
+    )
+    .expect("written");
+    let canonical = canonical.to_str().expect("UTF-8");
+    let out = heartwire(
+        &["encode", "-", canonical],
+        b"{\"format\":\"text\",\"process\":\"s\",\"signal\":\"stop\"}\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "heartbeat.s stop\nheartbeat.a stop\n");
+}
+
+#[test]
+fn mistyped_commands_and_flags_get_a_suggestion() {
+    let out = heartwire(&["decod"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("similar subcommands exist: 'encode', 'decode'")
+            || text(&out.stderr).contains("similar subcommand exists: 'decode'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = heartwire(&["ping", "--evry", "5m"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("a similar argument exists: '--every'"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `heartwire beat` to an unused URL with one flag more.
+fn beat_with(flag: &'static str, value: &'static str) -> Vec<&'static str> {
+    let mut args = vec!["beat", "--to", "http://x/", "--process", "a"];
+    args.extend([flag, value]);
+    args
+}
+
+/// `heartwire ping` of a refused port of 127.0.0.1 (`to` the flag naming it), one
+/// attempt, stopping after `exit_after`; it must print its start ping and exit 0.
+fn ping_once(to: &str, every: &str, exit_after: &str) {
+    let policy = [
+        "--timeout",
+        "500ms",
+        "--attempts",
+        "1",
+        "--retry-after",
+        "0.5m",
+    ];
+    let mut args = vec!["ping", to, "http://127.0.0.1:9/", "--every", every];
+    args.extend(policy);
+    args.extend(["--exit-after", exit_after]);
+    let out = heartwire(&args, b"");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.ends_with(" start\n"), "{args:?}: {stdout}");
+}
+
+#[test]
+fn every_duration_flag_takes_a_unit_and_refuses_a_bare_number() {
+    // `run` takes the flags `beat` takes, and a job.
+    let run = [
+        &["run"][..],
+        &beat_with("--period", "30")[1..],
+        &["--", "true"],
+    ]
+    .concat();
+    let ping = |flags: &[&'static str]| [&["ping", "--to", "http://x/"][..], flags].concat();
+    // Each flag, given a bare number: refused before anything runs, with a hint.
+    for args in [
+        run,
+        beat_with("--period", "60"),
+        beat_with("--timeout", "10"),
+        beat_with("--retry-after", "20"),
+        ping(&["--every", "15"]),
+        ping(&["--every", "15m", "--exit-after", "1"]),
+        vec!["monitor", "--refresh", "500"],
+        vec!["monitor", "--exit-after", "30"],
+        vec!["verify", "--timeout", "5000"],
+    ] {
+        let out = heartwire(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("has no unit; add one:") && stderr.contains("s, "),
+            "{args:?}: {stderr}"
+        );
+    }
+    for (args, why) in [
+        (beat_with("--period", "0s"), "zero"),
+        (beat_with("--period", "5 s"), "a space"),
+        (beat_with("--period", "5sec"), "no such unit"),
+        (ping(&["--every", "7m"]), "no aligned frequency"),
+        (vec!["monitor", "--refresh", "1ms"], "below 10ms"),
+    ] {
+        let out = heartwire(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{why}");
+        assert!(text(&out.stderr).contains("invalid value"), "{why}");
+    }
+    // Accepted: every unit, and fractions, end to end.
+    ping_once("--to", "1h", "300ms");
+    let monitor = ["--refresh", "50ms", "--exit-after", "0.5s"];
+    let out = heartwire(
+        &[
+            &["monitor", "--listen", "127.0.0.1:0", "--json"][..],
+            &monitor,
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The help says so.
+    let help = heartwire(&["beat", "--help"], b"");
+    assert!(text(&help.stdout).contains("--period <DURATION>"));
+}
+
+#[test]
+fn ping_url_is_a_hidden_alias_of_to() {
+    ping_once("--url", "5m", "200ms");
+    let help = heartwire(&["ping", "--help"], b"");
+    let help = text(&help.stdout);
+    assert!(help.contains("--to <URL>"), "{help}");
+    assert!(!help.contains("--url"), "{help}");
+    // Both at once is one flag given twice.
+    let both = ["--url", "http://x/", "--to", "http://y/", "--every", "5m"];
+    let out = heartwire(&[&["ping"][..], &both].concat(), b"");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_help_names_the_liveness_commands_and_each_exit_status() {
+    let long = heartwire(&["--help"], b"");
+    assert_eq!(long.status.code(), Some(0));
+    let long = text(&long.stdout);
+    for needle in [
+        "heartwire monitor",
+        "heartwire run --to URL",
+        "heartwire beat --to URL",
+        "heartwire ping --to URL --every 15m",
+        "500ms, 30s, 2m or 1h",
+        "Exit status:",
+        "verify           0 conformant",
+        "128+N",
+        "beat             0 sent",
+        "2 usage error",
+    ] {
+        assert!(long.contains(needle), "--help mentions {needle:?}:\n{long}");
+    }
+    let short = heartwire(&["-h"], b"");
+    let short = text(&short.stdout);
+    for needle in [
+        "`heartwire monitor`",
+        "`heartwire run`",
+        "`heartwire ping`",
+        "`heartwire beat`",
+    ] {
+        assert!(short.contains(needle), "-h mentions {needle}:\n{short}");
+    }
+}
+
+/// On a terminal, `decode` says it reads stdin before it waits there; typed lines
+/// and Ctrl-D still work.
+#[cfg(unix)]
+#[test]
+fn decode_on_a_terminal_says_it_reads_stdin() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Duration;
+
+    let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .arg("decode")
+        .stdin(Stdio::from(pty.slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stderr = child.stderr.take().expect("piped");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let hint = lines.recv_timeout(Duration::from_secs(20));
+    let mut terminal = std::fs::File::from(pty.master);
+    // A line, then end of input (Ctrl-D at the start of a line).
+    terminal
+        .write_all(b"heartbeat.typed beat/1\n\x04")
+        .expect("typed");
+    let hint = hint.expect("a hint before any input");
+    assert!(
+        hint.starts_with(
+            "heartwire decode: reading lines from stdin (a terminal; end with Ctrl-D)"
+        ),
+        "{hint}"
+    );
+    let out = child.wait_with_output().expect("it ends at Ctrl-D");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"format\":\"text\",\"process\":\"typed\",\"signal\":\"beat\",\"period\":1}\n"
+    );
 }

@@ -106,7 +106,7 @@ fn history_survives_a_restart_and_kill_9() {
     let file = dir.join("state.json");
     let snapshot = file.to_str().expect("UTF-8");
 
-    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "2"]);
+    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "2s"]);
     m.ok("GET", "/ping/backup/start?rid=a", None);
     std::thread::sleep(Duration::from_millis(50));
     m.ok("GET", "/ping/backup?rid=a", None);
@@ -141,13 +141,30 @@ fn history_survives_a_restart_and_kill_9() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// SIGTERM and SIGINT stop the monitor cleanly: it saves its snapshot and exits 0.
+#[test]
+fn sigterm_and_sigint_stop_the_monitor_cleanly() {
+    for signal in ["TERM", "INT"] {
+        let dir = scratch(&format!("signal-{signal}"));
+        let file = dir.join("state.json");
+        let snapshot = file.to_str().expect("UTF-8");
+        let m = Monitor::start(&["--snapshot", snapshot]);
+        m.ok("GET", "/ping/stopped-by-signal", None);
+        m.signal(signal);
+        assert_eq!(m.wait_exit(Duration::from_secs(20)), Some(0), "SIG{signal}");
+        let saved = std::fs::read_to_string(&file).expect("the snapshot is saved");
+        assert!(saved.contains("stopped-by-signal"), "SIG{signal}: {saved}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// A snapshot written before the history existed still loads.
 #[test]
 fn an_old_snapshot_without_history_loads() {
     let dir = scratch("history-old");
     let file = dir.join("state.json");
     let snapshot = file.to_str().expect("UTF-8");
-    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "1"]);
+    let m = Monitor::start(&["--snapshot", snapshot, "--exit-after", "1s"]);
     m.ok("GET", "/ping/old", None);
     m.wait_exit(Duration::from_secs(20));
     let mut saved: Value =

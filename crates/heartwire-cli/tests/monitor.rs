@@ -50,7 +50,7 @@ fn monitor_of_every_broker(seconds: &str) -> Running {
         AMQP,
         "--json",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
         seconds,
     ])
@@ -199,7 +199,7 @@ fn changed(event: &Value) -> (&str, &str, &str) {
 
 #[test]
 fn beats_from_every_broker_become_states_and_silence_becomes_death() {
-    let m = monitor_of_every_broker("60");
+    let m = monitor_of_every_broker("60s");
     m.wait_subscribed(4);
     let rt = runtime();
     let nats_name = unique("mon.nats");
@@ -284,7 +284,7 @@ fn beats_from_every_broker_become_states_and_silence_becomes_death() {
                 "--signal",
                 "start",
                 "--period",
-                "60",
+                "60s",
             ])
             .output()
             .expect("heartwire beat runs");
@@ -304,7 +304,7 @@ fn beats_from_every_broker_become_states_and_silence_becomes_death() {
 /// dead, by silence, and heartwire exits with the job's status.
 #[test]
 fn run_to_every_broker_sends_start_beats_and_stop_and_a_failure_is_silence() {
-    let m = monitor_of_every_broker("90");
+    let m = monitor_of_every_broker("90s");
     m.wait_subscribed(4);
     // A beat every 3 s over a 7 s job: start at 0 s, beats at 3 and 6 s, the end at 7 s.
     // A period of 3 s leaves 1.5 s for each publish (a connection of its own) before
@@ -391,9 +391,9 @@ fn detector_phi_judges_by_arrivals_and_piped_output_is_json_lines() {
         "--detector",
         "phi",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
-        "30",
+        "30s",
     ]);
     m.wait_subscribed(1);
     let name = unique("mon.phi");
@@ -439,9 +439,9 @@ fn tolerance_sets_the_late_and_dead_factors() {
         "2,4",
         "--json",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
-        "30",
+        "30s",
     ]);
     m.wait_subscribed(1);
     let name = unique("mon.tolerance");
@@ -479,7 +479,7 @@ fn a_snapshot_keeps_the_state_across_a_restart() {
         "--snapshot",
         file_arg,
         "--exit-after",
-        "2",
+        "2s",
     ]);
     first.wait_subscribed(1);
     runtime().block_on(async {
@@ -507,7 +507,7 @@ fn a_snapshot_keeps_the_state_across_a_restart() {
         "--snapshot",
         file_arg,
         "--exit-after",
-        "3",
+        "3s",
     ]);
     let mut second = second;
     let status = second.child.wait().expect("the monitor exits after 3 s");
@@ -539,7 +539,7 @@ fn a_url_of_no_broker_is_a_usage_error_and_credentials_stay_hidden() {
         "redis://user:hunter2@127.0.0.1:1",
         "--json",
         "--exit-after",
-        "2",
+        "2s",
     ]);
     let line = m.error_about("127.0.0.1:1", Duration::from_secs(10));
     assert!(!line.contains("hunter2"), "{line}");
@@ -553,16 +553,16 @@ fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
         "127.0.0.1:0",
         "--json",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
-        "30",
+        "30s",
     ]);
     let base = format!("http://{}/", m.listening());
     let name = unique("mon.http");
     let job = unique("mon.job");
     let beat = Command::new(env!("CARGO_BIN_EXE_heartwire"))
         .args(["beat", "--to", &format!("{base}beat"), "--process", &name])
-        .args(["--signal", "beat", "--period", "1"])
+        .args(["--signal", "beat", "--period", "1s"])
         .output()
         .expect("heartwire beat runs");
     assert!(
@@ -611,12 +611,12 @@ fn without_a_broker_the_monitor_is_the_http_receiver_and_run_reports_to_it() {
     let mut ping = Command::new(env!("CARGO_BIN_EXE_heartwire"))
         .args([
             "ping",
-            "--url",
+            "--to",
             &format!("{base}ping/{pinged}"),
             "--every",
-            "60",
+            "1h",
         ])
-        .args(["--exit-after", "20"])
+        .args(["--exit-after", "20s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -740,9 +740,9 @@ fn a_broker_outage_is_reported_and_convicts_nobody() {
         &url,
         "--json",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
-        "40",
+        "40s",
     ]);
     m.wait_subscribed(1);
     let up = m.next_event("link", Duration::from_secs(10));
@@ -798,7 +798,7 @@ fn a_flood_is_counted_to_the_last_message_and_reported_without_flooding() {
         "127.0.0.1:0",
         "--json",
         "--exit-after",
-        "8",
+        "8s",
     ]);
     let addr = m.listening();
     m.wait_subscribed(1);
@@ -880,9 +880,9 @@ fn a_message_the_client_cannot_take_is_reported_lost() {
         MQTT,
         "--json",
         "--refresh",
-        "50",
+        "50ms",
         "--exit-after",
-        "30",
+        "30s",
     ]);
     m.wait_subscribed(1);
     let name = unique("mon.oversized");
@@ -962,7 +962,7 @@ fn special_passwords_never_reach_the_monitor_output() {
         .arg("monitor")
         .args(&args)
         // MQTT's connection attempt gives up after its 5 s timeout.
-        .args(["--json", "--exit-after", "7"])
+        .args(["--json", "--exit-after", "7s"])
         .output()
         .expect("the binary runs");
     assert_eq!(output.status.code(), Some(0));
@@ -1118,7 +1118,7 @@ fn a_ping_key_file_keeps_anonymous_pings_out() {
         file.to_str().expect("UTF-8"),
         "--json",
         "--exit-after",
-        "20",
+        "20s",
     ]);
     let (line, addr) = m.listening_line();
     assert!(!line.contains(key), "{line}");
@@ -1202,7 +1202,7 @@ fn metrics_read_by_the_prometheus_parser_say_what_the_monitor_knows() {
         NATS,
         "--json",
         "--exit-after",
-        "30",
+        "30s",
     ]);
     let addr = m.listening();
     m.wait_subscribed(1);

@@ -354,6 +354,46 @@ fn sigterm_is_forwarded_to_a_hanging_job() {
     );
 }
 
+/// `heartwire ping` pings once at start, again on SIGUSR1, and stops on SIGTERM, exit 0.
+#[test]
+fn ping_pings_on_sigusr1_and_stops_on_sigterm() {
+    let (addr, seen) = recorder(200, None);
+    let url = format!("http://{addr}/up");
+    let child = heartwire(&["ping", "--to", &url, "--every", "1h"])
+        .spawn()
+        .expect("runs");
+    let signal = |name: &str| {
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name}");
+    };
+    let pings = |at_least: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while targets(&seen).len() < at_least {
+            assert!(Instant::now() < deadline, "{:?}", targets(&seen));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // The start ping is sent once the signals are caught.
+    pings(1);
+    signal("USR1");
+    pings(2);
+    signal("TERM");
+    let out = wait(child);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l.ends_with("(200) start")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.ends_with("(200) on demand")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn beat_sends_one_signal() {
     let (addr, seen) = recorder(200, None);
@@ -367,7 +407,7 @@ fn beat_sends_one_signal() {
         "--signal",
         "beat",
         "--period",
-        "5",
+        "5s",
     ])
     .output()
     .expect("runs");
@@ -416,8 +456,8 @@ fn beat_reports_a_failed_ping() {
 fn usage_errors() {
     for args in [
         &["beat", "--to", "gopher://x", "--process", "a"][..],
-        &["ping", "--url", "http://x/", "--every", "7"],
-        &["ping", "--url", "nats://x/", "--every", "5"],
+        &["ping", "--to", "http://x/", "--every", "7m"],
+        &["ping", "--to", "nats://x/", "--every", "5m"],
         &[
             "beat",
             "--to",
@@ -494,7 +534,7 @@ fn run_against_the_receiver() {
         "--signal",
         "degraded",
         "--period",
-        "5",
+        "5s",
     ])
     .output()
     .expect("runs");
@@ -564,7 +604,7 @@ fn a_target_without_a_scheme_never_shows_its_credentials() {
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_heartwire"))
             .args(["beat", "--to", to, "--process", "x", "--signal", "beat"])
-            .args(["--period", "5"])
+            .args(["--period", "5s"])
             .output()
             .expect("the binary runs");
         assert_eq!(output.status.code(), Some(2), "{to}");

@@ -272,7 +272,7 @@ fn each_broken_session_is_reported_with_the_right_status_and_case() {
             "session",
             fault,
             case,
-            &["--format", "text", "--timeout", "2000"],
+            &["--format", "text", "--timeout", "2000ms"],
         );
         assert_eq!(code, Some(exit), "{fault}: {report}");
         assert_eq!(ids(&report, status), [case], "{fault}");
@@ -331,7 +331,7 @@ fn each_broken_exec_program_is_reported_with_the_right_status_and_case() {
     // Five cases (a process each): dotted, digit-token, dash-first, double-dot, dollar.
     // The timeout is what `hang` costs, and must leave room for a Python start on a
     // loaded machine (half a second when idle on 2 cores).
-    let filter = ["--filter", "text.subject.d*", "--timeout", "10000"];
+    let filter = ["--filter", "text.subject.d*", "--timeout", "10000ms"];
     for (fault, case, status, exit, words) in EXEC_FAULTS {
         let (code, report) = broken("exec", fault, case, &filter);
         assert_eq!(code, Some(exit), "{fault}: {report}");
@@ -368,7 +368,7 @@ fn a_session_without_hello_fails_after_the_startup_time() {
         "--mode".as_ref(),
         "session".as_ref(),
         "--timeout".as_ref(),
-        "2000".as_ref(),
+        "2000ms".as_ref(),
         "--".as_ref(),
         "python3".as_ref(),
         &oracle,
@@ -396,7 +396,7 @@ fn a_restart_without_hello_makes_the_remaining_cases_errors() {
         "session",
         "exit-then-no-hello",
         INVALID,
-        &["--format", "text", "--timeout", "2000"],
+        &["--format", "text", "--timeout", "2000ms"],
         Some(&dir),
     );
     assert_eq!(code, Some(1), "{report}");
@@ -433,7 +433,7 @@ fn jobs_run_cases_at_once() {
                 "--jobs",
                 jobs,
                 "--timeout",
-                "10000",
+                "10000ms",
             ],
             Some(&dir),
         );
@@ -749,7 +749,7 @@ fn an_implementation_is_killed_with_everything_it_started() {
             mode,
             "orphan",
             VALID,
-            &["--filter", "text.subject.d*", "--timeout", "30000"],
+            &["--filter", "text.subject.d*", "--timeout", "30000ms"],
             Some(&dir),
         );
         assert_eq!(code, Some(0), "{mode}: {report}");

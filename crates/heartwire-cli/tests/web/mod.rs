@@ -30,7 +30,7 @@ impl Monitor {
                 "127.0.0.1:0",
                 "--json",
                 "--refresh",
-                "100",
+                "100ms",
             ])
             .args(args)
             .stdin(Stdio::null())
@@ -84,16 +84,26 @@ impl Monitor {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
     }
 
-    /// Waits (bounded) for the monitor to exit by itself (`--exit-after`).
-    pub(crate) fn wait_exit(mut self, bound: Duration) {
+    /// Waits (bounded) for the monitor to exit by itself (`--exit-after`, a signal);
+    /// its exit status.
+    pub(crate) fn wait_exit(mut self, bound: Duration) -> Option<i32> {
         let deadline = Instant::now() + bound;
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("the monitor did not exit within {bound:?}");
+    }
+
+    /// Sends the monitor a signal (`TERM`, `INT`) with kill(1).
+    pub(crate) fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name}");
     }
 
     /// Stderr lines so far.

@@ -1,0 +1,98 @@
+//! `heartwire beat`: one signal sent (`spec/http.md` §6).
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use heartwire::text::{Process, Seconds, Signal};
+use heartwire_http::{JobSignal, RunId};
+
+use crate::duration;
+use crate::send::{self, SendArgs, Sent, Target};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SignalArg {
+    /// start/<period>: expect a beat within the period
+    Start,
+    /// beat/<period>: alive, expect the next within the period
+    Beat,
+    /// degraded/<period>: alive but degraded
+    Degraded,
+    /// stop: a graceful end, expect nothing
+    Stop,
+    /// the job failed (use --exit-status to say how)
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BeatArgs {
+    #[command(flatten)]
+    send: SendArgs,
+    /// The signal.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "beat",
+        conflicts_with = "exit_status"
+    )]
+    signal: SignalArg,
+    /// The job ended with this exit status instead (0 success).
+    #[arg(long, value_name = "STATUS")]
+    exit_status: Option<u8>,
+    /// The period (or warm-up of `start`), a duration: `5s`, `500ms`, `1m`.
+    #[arg(long, default_value = "60s", value_parser = duration::parse_seconds, value_name = "DURATION")]
+    period: Seconds,
+    /// A run id pairing this signal with others of the same run (`?rid=`).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// A message or body to attach where the service takes one.
+    #[arg(long, value_name = "TEXT")]
+    message: Option<String>,
+}
+
+/// `heartwire beat`: one signal. Exit 0 when it was sent (or the service has no such
+/// signal), 1 when it failed, 2 on a usage error.
+pub(crate) fn run(args: BeatArgs) -> ExitCode {
+    let target = match Target::parse(&args.send) {
+        Ok(target) => target,
+        Err(e) => return crate::usage("beat", e),
+    };
+    let process = match Process::new(&args.send.process) {
+        Ok(process) => process,
+        Err(e) => return crate::usage("beat", format_args!("--process: {e}")),
+    };
+    let signal = match (args.exit_status, args.signal) {
+        (Some(code), _) => JobSignal::Exit(code),
+        (None, SignalArg::Start) => JobSignal::Text(Signal::Start {
+            warmup: args.period,
+        }),
+        (None, SignalArg::Beat) => JobSignal::Text(Signal::Beat {
+            period: args.period,
+        }),
+        (None, SignalArg::Degraded) => JobSignal::Text(Signal::Degraded {
+            period: args.period,
+        }),
+        (None, SignalArg::Stop) => JobSignal::Text(Signal::Stop),
+        (None, SignalArg::Fail) => JobSignal::Fail,
+    };
+    let run = args.run_id.map(RunId::from_text);
+    let sent = target.send(&process, signal, run.as_ref(), args.message.as_deref());
+    match sent {
+        Sent::Skipped => {
+            note!("heartwire beat: not sent: this service has no such signal");
+            ExitCode::SUCCESS
+        }
+        Sent::Done(line) => {
+            say!("{line}");
+            if line.outcome.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Sent::Published => ExitCode::SUCCESS,
+        sent @ Sent::NotPublished(_) => {
+            send::report("beat", &sent);
+            ExitCode::from(1)
+        }
+    }
+}
