@@ -4,6 +4,8 @@
 use std::hash::BuildHasher;
 
 use crate::event::Source;
+#[cfg(doc)]
+use crate::index::Index;
 
 use super::Monitor;
 use super::slots::{ADAPTIVE, FREE, Slot};
