@@ -1,10 +1,12 @@
 //! # heartwire-publish
 //!
-//! The publishing side of heartbeats: what a service runs to say it is alive, sans-I/O.
-//! Everything here builds payloads and decides when they are due, then hands them to a
-//! publisher the caller provides, through the contracts at the root of this crate. The
-//! broker adapters (`heartwire-nats`, `-redis`, `-mqtt`, `-amqp`) implement them; so can
-//! a test that collects what was sent. (The receiving side is `heartwire-liveness`.)
+//! The publishing side of heartbeats: what a service runs to say it is alive. No
+//! sockets, no runtime: everything here builds payloads and decides when they are due,
+//! then hands them to a publisher the caller provides, through the contracts at the root
+//! of this crate (the only thing read from the system is this process's memory and CPU,
+//! with the `process-usage` feature). The broker adapters (`heartwire-nats`, `-redis`,
+//! `-mqtt`, `-amqp`) implement the contracts; so can a test that collects what was sent.
+//! (The receiving side is `heartwire-liveness`.)
 //!
 //! - The contracts: [`Publish`] and [`AsyncPublish`] (beatit's `publish(subject,
 //!   payload)`), [`PublishRecord`] and [`AsyncPublishRecord`] (a liveness record, which
