@@ -16,10 +16,10 @@ use bytes::Bytes;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group};
 use futures_util::StreamExt;
-use heartwire::heart::AsyncPublish;
 use heartwire::record::Convention;
 use heartwire::text::{Process, Subject};
 use heartwire::transport;
+use heartwire_publish::AsyncPublish;
 use tokio::runtime::Runtime;
 
 const PAYLOAD: &[u8] = b"beat/5";

@@ -27,11 +27,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use heartwire::heart::{AsyncHeart, AsyncPublish, Heart, ManualClock, Outcome, Publish};
 use heartwire::text::{
     Message, NumberExpected, Process, Seconds, SecondsRangeError, Signal, SignalKind, Subject,
     TextError,
 };
+use heartwire_publish::clock::ManualClock;
+use heartwire_publish::heart::{AsyncHeart, Heart, Outcome};
+use heartwire_publish::{AsyncPublish, Publish};
 use heartwire_tests::beatit_python;
 use serde::Deserialize;
 use serde_json::json;

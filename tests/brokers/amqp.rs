@@ -5,11 +5,12 @@ mod support;
 
 use std::time::Duration;
 
-use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_amqp::{AmqpConfig, AmqpError, AmqpPublisher, AmqpSubscriber, Loss, PREFETCH};
+use heartwire_publish::AsyncPublish;
+use heartwire_publish::heart::{AsyncHeart, Outcome};
 use support::{
     Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,
     require_rabbitmq, secs, special_password_urls, unique,

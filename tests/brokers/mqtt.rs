@@ -8,11 +8,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use heartwire::heart::{AsyncHeart, Outcome};
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Presence, Transport};
 use heartwire_mqtt::{Loss, MAX_PACKET_SIZE, MqttConfig, MqttError, MqttPublisher, MqttSubscriber};
+use heartwire_publish::heart::{AsyncHeart, Outcome};
 use support::{
     BOUND, Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about,
     ok, require_mosquitto, secs, special_password_urls, unique,

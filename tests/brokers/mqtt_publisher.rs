@@ -7,9 +7,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use heartwire::heart::AsyncHeart;
 use heartwire::text::{Process, Seconds};
 use heartwire_mqtt::{MqttConfig, MqttPublisher};
+use heartwire_publish::heart::AsyncHeart;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

@@ -8,14 +8,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::schedule::{Name, Rate, Schedule};
 use heartwire::text::{Process, Signal};
 use heartwire::time::{UnixTime, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_broker::Loss;
-use heartwire_liveness::scheduler::{PublishTarget, Scheduler};
 use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsReader, NatsSubscriber};
+use heartwire_publish::AsyncPublish;
+use heartwire_publish::heart::{AsyncHeart, Outcome};
+use heartwire_publish::scheduler::{PublishTarget, Scheduler};
 use support::{
     Deadline, PrivateBroker, bounded, eventually, next_about, require_nats, secs, unique,
 };

@@ -5,13 +5,15 @@ mod support;
 
 use std::time::Duration;
 
-use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, InstanceId, Liveness, Record, ServiceName};
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
-use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
 use heartwire_liveness::{Monitor, State};
+use heartwire_publish::AsyncPublish;
+use heartwire_publish::heart::{AsyncHeart, Outcome};
+use heartwire_publish::records::RecordPublisher;
+use heartwire_publish::usage::NoUsage;
 use heartwire_redis::{Loss, RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
 use support::{
     Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,

@@ -4,8 +4,8 @@
 //! topic exchange `heartbeat`, routing key `heartbeat.<process>` (the subject), the
 //! payload as the body, with publisher confirms.
 //!
-//! - [`AmqpPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
-//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Its
+//! - [`AmqpPublisher`] implements [`heartwire_publish::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged. Its
 //!   channel is in confirm mode: a publish returns once the broker acknowledges it, and
 //!   fails on a negative acknowledgement, on no confirm within the timeout, when the
 //!   connection is gone, or when the channel turns out not to be in confirm mode (an
@@ -42,7 +42,7 @@
 //! ## Usage
 //!
 //! ```no_run
-//! use heartwire::heart::AsyncHeart;
+//! use heartwire_publish::heart::AsyncHeart;
 //! use heartwire::text::{Process, Seconds};
 //! use heartwire_amqp::{AmqpConfig, AmqpPublisher, AmqpSubscriber};
 //!
@@ -70,11 +70,11 @@ use std::fmt;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use heartwire::heart::AsyncPublish;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, Invalid, Transport};
 use heartwire_broker::Backoff;
+use heartwire_publish::AsyncPublish;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,

@@ -1,13 +1,13 @@
 //! The broker adapters behind one face, by URL scheme: what `heartwire monitor --from`
 //! subscribes with and `--to` publishes with.
 
-use heartwire::heart::AsyncPublish;
 use heartwire::text::Message;
 use heartwire::transport::{Delivery, Invalid};
 use heartwire_amqp::{AmqpConfig, AmqpPublisher, AmqpSubscriber};
 use heartwire_broker::LinkHealth;
 use heartwire_mqtt::{MqttConfig, MqttPublisher, MqttSubscriber};
 use heartwire_nats::{NatsConfig, NatsPublisher, NatsSubscriber};
+use heartwire_publish::AsyncPublish;
 use heartwire_redis::{RedisConfig, RedisPublisher, RedisSubscriber};
 
 /// A broker, from a URL's scheme.

@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use heartwire::heart::AsyncPublish;
 use heartwire::text::{Process, Subject};
+use heartwire_publish::AsyncPublish;
 
 use heartwire_amqp::{AmqpConfig, AmqpPublisher};
 use heartwire_mqtt::{MqttConfig, MqttPublisher};

@@ -6,6 +6,8 @@ use std::fmt;
 use heartwire::time::UnixTime;
 use serde::{Deserialize, Serialize};
 
+mod json;
+
 /// The state of a process (`spec/liveness.md` §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -333,10 +335,7 @@ impl fmt::Display for Event {
                 source,
                 at,
             } => {
-                let cap = match cap {
-                    Cap::Processes => "processes",
-                    Cap::Rate => "rate",
-                };
+                let cap = cap.as_str();
                 write!(f, "{} {source} {process}: capped ({cap})", at.as_nanos())
             }
         }

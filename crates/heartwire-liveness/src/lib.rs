@@ -19,24 +19,14 @@
 //! - [`detector`]: the deadline, phi accrual (Akka-compatible) and exponential
 //!   (Cassandra-style) failure detectors behind one [`Detector`](detector::Detector)
 //!   trait.
-//! - The publishing side: [`scheduler`], a runtime that fires schedules (`Daily(9,0)`,
-//!   `Minutes(15)`, ...) created and deleted while it runs, and [`publisher`], which
-//!   builds a liveness record every interval as the seed's `HeartbeatPublisher` does.
-//!   Both hand what they produce to the core's publishing contracts
-//!   ([`heartwire::heart`]), so they publish through the broker adapters without this
-//!   crate doing I/O: fired payloads through `Publish` or `AsyncPublish`
-//!   ([`scheduler::PublishTarget`]), records through `PublishRecord` or
-//!   `AsyncPublishRecord` ([`publisher::RecordPublisher::publish_due`]).
-//!
-//! ## Feature flags
-//!
-//! - `process-usage` (default): [`publisher::ProcessUsage`], this process's memory and
-//!   CPU from the `sysinfo` crate (its `system` feature only).
 //!
 //! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
 //! number of processes; a poll long after the previous one is a stall of the monitor,
 //! for which nobody is convicted; processes and observations per process per second are
 //! capped; a tracked process costs about 55 bytes besides its name.
+//!
+//! The publishing side (beatit's `Heart`, the record publisher, the schedule runtime) is
+//! the crate `heartwire-publish`.
 //!
 //! ## Usage
 //!
@@ -72,6 +62,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Feature flags
+//!
+//! None: the engine has no optional part.
+//!
 //! ## Supported Rust versions
 //!
 //! The minimum supported Rust version is 1.89 (the `rust-version` of the workspace).
@@ -85,9 +79,7 @@ mod link;
 mod monitor;
 mod ping;
 mod prefetch;
-pub mod publisher;
 pub mod scenario;
-pub mod scheduler;
 mod snapshot;
 
 pub use event::{Cap, Change, Event, Reason, Source, State};

@@ -32,9 +32,9 @@ use heartwire::record::Record;
 use heartwire::schedule::Rate;
 use heartwire::text::{Message, Process};
 use heartwire::time::{Timestamp, UnixTime};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::{Cap, Config, Event, Monitor, PingOutcome, Rejected, RunId, State};
+use crate::{Config, Event, Monitor, PingOutcome, Rejected, RunId, State};
 
 /// The most steps a scenario may have; a longer one is refused
 /// ([`ScenarioError`]). The suite's scenarios have a few each.
@@ -270,40 +270,18 @@ pub fn utc(t: UnixTime) -> String {
     text
 }
 
-/// An event as the scenarios write it (`spec/liveness.md` §7 and §9): `old` is `null`
-/// for a process first seen, instants are [`utc`].
+/// An event as the scenarios write it (`spec/liveness.md` §7 and §9): its line
+/// ([`Event::json`]) with instants in [`utc`], as a JSON value.
 pub fn event_json(event: &Event) -> Value {
-    let at = |t: UnixTime| Value::from(utc(t));
-    match event {
-        Event::Changed(c) => {
-            let mut event = json!({
-                "event": "changed", "source": c.source.as_str(), "process": c.process,
-                "old": c.old.map(State::as_str), "new": c.new.as_str(),
-                "reason": c.reason.as_str(), "at": at(c.at),
-            });
-            if let Some(status) = c.reason.exit_status() {
-                event["exit_status"] = status.into();
-            }
-            event
-        }
-        Event::Stalled { from, to } => {
-            json!({"event": "stalled", "from": at(*from), "to": at(*to)})
-        }
-        Event::Capped {
-            cap,
-            process,
-            source,
-            at: t,
-        } => json!({
-            "event": "capped",
-            "cap": match cap { Cap::Processes => "processes", Cap::Rate => "rate" },
-            "source": source.as_str(), "process": process, "at": at(*t),
-        }),
-    }
+    let mut line = String::new();
+    event.json(&mut line, |t, out| out.push_str(&utc(t)));
+    serde_json::from_str(&line).expect("Event::json writes one JSON object")
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -8,8 +8,8 @@
 //! crash is thereby seen at once, and is not a `stop` (§4.3 there).
 //!
 //! - [`MqttPublisher`] speaks for one process (the will is per connection) and
-//!   implements [`heartwire::heart::AsyncPublish`], so an
-//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Each
+//!   implements [`heartwire_publish::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged. Each
 //!   publish is QoS 1 and returns once the broker's `PUBACK` arrives, or an error when
 //!   the client is disconnected, no `PUBACK` comes within the timeout, or the message
 //!   would be a packet over [`MAX_PACKET_SIZE`] (which no subscriber of this crate could
@@ -47,7 +47,7 @@
 //! ## Usage
 //!
 //! ```no_run
-//! use heartwire::heart::AsyncHeart;
+//! use heartwire_publish::heart::AsyncHeart;
 //! use heartwire::text::{Process, Seconds};
 //! use heartwire::transport::{Content, Presence};
 //! use heartwire_mqtt::{MqttConfig, MqttPublisher, MqttSubscriber};
@@ -85,7 +85,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use heartwire::heart::AsyncPublish;
 use heartwire::text::{Process, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
@@ -93,6 +92,7 @@ use heartwire::transport::{
     mqtt_topic,
 };
 use heartwire_broker::Backoff;
+use heartwire_publish::AsyncPublish;
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, StateError,
 };

@@ -3,8 +3,8 @@
 //! beatit heartbeats over NATS (`spec/transports.md` §2): subject
 //! `heartbeat.<process>`, the payload as text, a subscriber on `heartbeat.>`.
 //!
-//! - [`NatsPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
-//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged. Each
+//! - [`NatsPublisher`] implements [`heartwire_publish::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged. Each
 //!   publish is flushed to the server within a timeout; a publish while the client is
 //!   disconnected, or one that cannot be flushed in time, is an error.
 //! - [`NatsSubscriber`] yields every message on `heartbeat.>` decoded, as a
@@ -27,7 +27,7 @@
 //! ## Usage
 //!
 //! ```no_run
-//! use heartwire::heart::AsyncHeart;
+//! use heartwire_publish::heart::AsyncHeart;
 //! use heartwire::text::{Process, Seconds};
 //! use heartwire::transport::Content;
 //! use heartwire_nats::{NatsConfig, NatsPublisher, NatsSubscriber};
@@ -66,11 +66,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use heartwire::heart::AsyncPublish;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
 use heartwire_broker::{Backoff, LinkHealth, Loss};
+use heartwire_publish::AsyncPublish;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
 pub use reader::{Batch, MAX_CONTROL_LINE, MAX_MESSAGE, NatsReader};

@@ -5,9 +5,9 @@
 //! (`heartbeat:service:<name>`, `health:service:<name>:heartbeat`), and beatit text on
 //! channels named after the subject (`heartbeat.<process>`).
 //!
-//! - [`RedisPublisher`] implements [`heartwire::heart::AsyncPublish`], so an
-//!   [`AsyncHeart`](heartwire::heart::AsyncHeart) publishes through it unchanged, and
-//!   [`RedisPublisher::publish_record`] (also the core's
+//! - [`RedisPublisher`] implements [`heartwire_publish::AsyncPublish`], so an
+//!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged, and
+//!   [`RedisPublisher::publish_record`] (also the record contract
 //!   [`AsyncPublishRecord`], so a record publisher
 //!   publishes through it unchanged) publishes a liveness record on its channel(s).
 //!   With [`RedisConfig::presence_keys`] it also keeps a key per process or service with
@@ -43,7 +43,7 @@
 //! ## Usage
 //!
 //! ```no_run
-//! use heartwire::heart::AsyncHeart;
+//! use heartwire_publish::heart::AsyncHeart;
 //! use heartwire::text::{Process, Seconds};
 //! use heartwire_redis::{RedisConfig, RedisPublisher, RedisSubscriber};
 //!
@@ -72,7 +72,6 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
-use heartwire::heart::{AsyncPublish, AsyncPublishRecord};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
 use heartwire::time::{SystemClock, WallClock};
@@ -80,6 +79,7 @@ use heartwire::transport::{
     self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
 };
 use heartwire_broker::Backoff;
+use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
 use redis::AsyncCommands;
 use tokio::task::JoinHandle;
 

@@ -11,8 +11,6 @@
 //!
 //! - [`text`]: the beatit convention, subject `heartbeat.<process>` with payloads
 //!   `start/60`, `beat/5`, `degraded/5` and `stop` (`spec/text.md`).
-//! - [`heart`]: the publishing side of it, beatit's `Heart` with its throttle, over a
-//!   blocking or async publisher of your choice.
 //! - [`record`]: JSON liveness records on Redis/Valkey channels, their channel names and
 //!   the alive/stale/dead rule (`spec/record.md`).
 //! - [`command`]: Reventless command envelopes, `Heartbeat(10)` in its three real
@@ -61,7 +59,6 @@
 
 pub mod command;
 pub mod document;
-pub mod heart;
 pub mod json;
 pub mod record;
 pub mod schedule;

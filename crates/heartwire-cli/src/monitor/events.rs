@@ -55,43 +55,11 @@ pub(crate) fn event_line(event: &Event) -> String {
     }
 }
 
-/// An event as one JSON line (`spec/liveness.md` §7).
+/// An event as one JSON line (`spec/liveness.md` §7), as a JSON tree.
 pub(crate) fn event_json(event: &Event) -> serde_json::Value {
-    match event {
-        Event::Changed(c) => {
-            let mut line = json!({
-                "event": "changed",
-                "process": c.process,
-                "source": c.source.as_str(),
-                "old": c.old.map(State::as_str),
-                "new": c.new.as_str(),
-                "reason": c.reason.as_str(),
-                "at": time(c.at),
-            });
-            if let Some(status) = c.reason.exit_status() {
-                line["exit_status"] = status.into();
-            }
-            line
-        }
-        Event::Stalled { from, to } => json!({
-            "event": "stalled",
-            "from": time(*from),
-            "to": time(*to),
-        }),
-        Event::Capped {
-            cap,
-            process,
-            source,
-            at,
-        } => json!({
-            "event": "capped",
-            "cap": cap,
-            "process": process,
-            "source": source.as_str(),
-            "at": time(*at),
-        }),
-        other => json!({ "event": other.to_string() }),
-    }
+    let mut line = String::new();
+    event.json(&mut line, |at, out| out.push_str(&time(at)));
+    serde_json::from_str(&line).expect("Event::json writes one JSON object")
 }
 
 /// Writes events as JSON lines (`spec/liveness.md` §7) straight into a buffer: a
@@ -126,55 +94,8 @@ impl EventWriter {
 
     /// One event as a JSON line, appended to `out`.
     pub(crate) fn line(&mut self, event: &Event, out: &mut String) {
-        match event {
-            Event::Changed(c) => {
-                out.push_str("{\"at\":\"");
-                self.time(c.at, out);
-                out.push_str("\",\"event\":\"changed\",");
-                if let Some(status) = c.reason.exit_status() {
-                    out.push_str("\"exit_status\":");
-                    out.push_str(&status.to_string());
-                    out.push(',');
-                }
-                out.push_str("\"new\":\"");
-                out.push_str(c.new.as_str());
-                out.push_str("\",\"old\":");
-                match c.old {
-                    Some(old) => {
-                        out.push('"');
-                        out.push_str(old.as_str());
-                        out.push('"');
-                    }
-                    None => out.push_str("null"),
-                }
-                out.push_str(",\"process\":");
-                json_string(&c.process, out);
-                out.push_str(",\"reason\":\"");
-                out.push_str(c.reason.as_str());
-                out.push_str("\",\"source\":\"");
-                out.push_str(c.source.as_str());
-                out.push_str("\"}\n");
-            }
-            other => {
-                out.push_str(&event_json(other).to_string());
-                out.push('\n');
-            }
-        }
-    }
-}
-
-/// `text` as a JSON string: a process name is plain ASCII and goes as it is; a command
-/// id may hold anything, and is escaped.
-fn json_string(text: &str, out: &mut String) {
-    if text
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
-        out.push('"');
-        out.push_str(text);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::Value::from(text).to_string());
+        event.json(out, |at, out| self.time(at, out));
+        out.push('\n');
     }
 }
 

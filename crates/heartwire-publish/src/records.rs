@@ -2,14 +2,14 @@
 //!
 //! A [`RecordPublisher`] builds a liveness record (`spec/record.md`) every interval:
 //! `uptime_seconds`, `heartbeat_count`, this process's `memory_usage_mb` and
-//! `cpu_usage_percent` from a [`Sampler`] ([`ProcessUsage`], from the `sysinfo` crate,
-//! with the default feature `process-usage`), and one member per registered
-//! [`Collector`] (the seed's service-specific `queue_size`, `api_status`, ...). It does
-//! not publish: the caller sends the record to the channel it names, when
+//! `cpu_usage_percent` from a [`Sampler`] ([`ProcessUsage`](crate::usage::ProcessUsage),
+//! from the `sysinfo` crate, with the default feature `process-usage`), and one member per
+//! registered [`Collector`] (the seed's service-specific `queue_size`, `api_status`, ...).
+//! It does not publish: the caller sends the record to the channel it names, when
 //! [`RecordPublisher::next_deadline`] comes, or hands the due record to any publisher of
-//! the core's record contract ([`PublishRecord`], [`AsyncPublishRecord`]; the Redis
-//! adapter is one) with [`RecordPublisher::publish_due_blocking`] or
-//! [`RecordPublisher::publish_due`]. (The text contract, [`Publish`](heartwire::heart::Publish),
+//! the record contract ([`PublishRecord`], [`AsyncPublishRecord`]; the Redis adapter is
+//! one) with [`RecordPublisher::publish_due_blocking`] or
+//! [`RecordPublisher::publish_due`]. (The text contract, [`Publish`](crate::Publish),
 //! cannot carry records: its address is a beatit subject, and a record channel such as
 //! `heartbeat:service:<name>` is not one.)
 //!
@@ -17,7 +17,8 @@
 //! use std::time::Duration;
 //! use heartwire::record::{Convention, InstanceId, ServiceName};
 //! use heartwire::time::UnixTime;
-//! use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
+//! use heartwire_publish::records::RecordPublisher;
+//! use heartwire_publish::usage::NoUsage;
 //! use serde_json::value::RawValue;
 //!
 //! let start = UnixTime::new(1_737_016_200, 0);
@@ -43,100 +44,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use heartwire::heart::{AsyncPublishRecord, PublishRecord};
 use heartwire::json::JsonError;
 use heartwire::record::{Convention, InstanceId, MEMBERS, Metric, Record, ServiceName};
 use heartwire::time::{Timestamp, UnixTime};
 use serde_json::value::RawValue;
 
-/// This process's use of memory and CPU at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Usage {
-    /// Resident memory, in MiB (the seed's `memory_usage_mb`).
-    pub memory_mb: Option<f64>,
-    /// CPU use since the previous sample, in percent of one core (the seed's
-    /// `cpu_usage_percent`, as `psutil.Process().cpu_percent()` gives it).
-    pub cpu_percent: Option<f64>,
-}
-
-/// Where a publisher's [`Usage`] comes from.
-pub trait Sampler {
-    /// The usage now.
-    fn sample(&mut self) -> Usage;
-}
-
-/// No measurements: the records carry neither memory nor CPU.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoUsage;
-
-impl Sampler for NoUsage {
-    fn sample(&mut self) -> Usage {
-        Usage::default()
-    }
-}
-
-/// This process's usage, read by the `sysinfo` crate (feature `process-usage`).
-#[cfg(feature = "process-usage")]
-pub struct ProcessUsage {
-    system: sysinfo::System,
-    pid: Option<sysinfo::Pid>,
-}
-
-#[cfg(feature = "process-usage")]
-impl fmt::Debug for ProcessUsage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProcessUsage")
-            .field("pid", &self.pid)
-            .finish()
-    }
-}
-
-#[cfg(feature = "process-usage")]
-impl ProcessUsage {
-    /// A sampler of the current process. Its first CPU figure is 0, as psutil's is:
-    /// CPU use is measured between two samples.
-    pub fn new() -> ProcessUsage {
-        let mut usage = ProcessUsage {
-            system: sysinfo::System::new(),
-            pid: sysinfo::get_current_pid().ok(),
-        };
-        usage.refresh();
-        usage
-    }
-
-    fn refresh(&mut self) {
-        if let Some(pid) = self.pid {
-            self.system.refresh_processes_specifics(
-                sysinfo::ProcessesToUpdate::Some(&[pid]),
-                true,
-                sysinfo::ProcessRefreshKind::nothing()
-                    .with_memory()
-                    .with_cpu(),
-            );
-        }
-    }
-}
-
-#[cfg(feature = "process-usage")]
-impl Default for ProcessUsage {
-    fn default() -> Self {
-        ProcessUsage::new()
-    }
-}
-
-#[cfg(feature = "process-usage")]
-impl Sampler for ProcessUsage {
-    fn sample(&mut self) -> Usage {
-        self.refresh();
-        match self.pid.and_then(|pid| self.system.process(pid)) {
-            None => Usage::default(),
-            Some(process) => Usage {
-                memory_mb: Some(process.memory() as f64 / (1024.0 * 1024.0)),
-                cpu_percent: Some(f64::from(process.cpu_usage())),
-            },
-        }
-    }
-}
+use crate::contract::{AsyncPublishRecord, PublishRecord};
+use crate::usage::Sampler;
 
 /// A service-specific member of every record: its value at the record's time, as JSON.
 pub trait Collector {
@@ -356,6 +270,9 @@ impl<S: Sampler> RecordPublisher<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "process-usage")]
+    use crate::usage::ProcessUsage;
+    use crate::usage::{NoUsage, Usage};
 
     fn raw(json: &str) -> Box<RawValue> {
         RawValue::from_string(json.to_owned()).unwrap_or_else(|e| panic!("{e}"))

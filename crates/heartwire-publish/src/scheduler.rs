@@ -23,7 +23,7 @@
 //! ```
 //!
 //! Through a broker: [`PublishTarget`] is a [`Target`] that publishes each payload
-//! through any blocking [`Publish`] of the core, and [`Scheduler::publish_due`] and
+//! through any blocking [`Publish`], and [`Scheduler::publish_due`] and
 //! [`Scheduler::run_async`] do the same through any [`AsyncPublish`] (the adapters
 //! `heartwire-nats`, `-redis`, `-mqtt` and `-amqp` are ones), with the sleep of the
 //! caller's runtime, so this crate stays free of I/O and of any runtime.
@@ -40,10 +40,11 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use heartwire::heart::{AsyncPublish, Publish};
 use heartwire::schedule::Schedule;
 use heartwire::text::Subject;
 use heartwire::time::{UnixTime, WallClock};
+
+use crate::contract::{AsyncPublish, Publish};
 
 /// Where fired payloads go.
 pub trait Target {
@@ -55,12 +56,12 @@ pub trait Target {
 }
 
 /// A [`Target`] that publishes every fired payload, as its bytes, on one subject through
-/// a publisher of the core's contract: blocking as a [`Target`] for a [`Publish`], or
+/// a publisher of the text contract: blocking as a [`Target`] for a [`Publish`], or
 /// awaited by [`Scheduler::publish_due`] and [`Scheduler::run_async`] for an
 /// [`AsyncPublish`].
 ///
 /// One subject per target, chosen and validated when the target is built, rather than
-/// one per schedule: the core contract addresses a message by a beatit [`Subject`], and a
+/// one per schedule: the text contract addresses a message by a beatit [`Subject`], and a
 /// schedule's name is not always a process name (`spec/schedule.md` §3 allows `a..b`
 /// and a leading dot, which a subject does not), so a per-name subject could fail at
 /// every fire time, and a firing that fails stays due. The framework's schedules work the

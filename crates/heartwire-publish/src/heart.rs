@@ -2,15 +2,19 @@
 //!
 //! A [`Heart`] (blocking) or [`AsyncHeart`] sends `start`, `beat`, `degraded` and `stop`
 //! for one process through a publisher the caller provides ([`Publish`] or
-//! [`AsyncPublish`]), with beatit's throttle: a `beat` or `degraded` sent less than
+//! [`AsyncPublish`]), with beatit's [`Throttle`]: a `beat` or `degraded` sent less than
 //! [`DEFAULT_MAX_FREQUENCY`] after the last one *of the same kind* is dropped; `start`
 //! and `stop` are never dropped. The clock is a parameter ([`Clock`]), so the throttle is
-//! tested with a [`ManualClock`] instead of sleeping. Liveness records, whose channels
-//! are not subjects, go through [`PublishRecord`] or [`AsyncPublishRecord`] instead.
+//! tested with a [`ManualClock`](crate::clock::ManualClock) instead of sleeping. Liveness
+//! records, whose channels are not subjects, go through
+//! [`PublishRecord`](crate::PublishRecord) or
+//! [`AsyncPublishRecord`](crate::AsyncPublishRecord) instead.
 //!
 //! ```
-//! use heartwire::heart::{Heart, ManualClock, Outcome, Publish};
 //! use heartwire::text::{Process, Seconds, Subject};
+//! use heartwire_publish::Publish;
+//! use heartwire_publish::clock::ManualClock;
+//! use heartwire_publish::heart::{Heart, Outcome};
 //! use std::time::Duration;
 //!
 //! /// Collects what would go to a broker.
@@ -48,146 +52,16 @@
 //! # Ok::<(), std::convert::Infallible>(())
 //! ```
 
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
+use heartwire::text::{MAX_PAYLOAD_LEN, Process, Seconds, Signal, Subject};
 
-use crate::record::Record;
-use crate::text::{MAX_PAYLOAD_LEN, Process, Seconds, Signal, SignalKind, Subject};
-
-/// beatit's `max_frequency`: the shortest time between two sent `beat`s, and between
-/// two sent `degraded`s.
-pub const DEFAULT_MAX_FREQUENCY: Duration = Duration::from_secs(1);
-
-/// Something that delivers a subject and a payload, blocking until it is handed over.
-///
-/// beatit's publisher contract (`publish(*, subject, payload)`) in Rust. Adapters for
-/// brokers implement it; so can a test that collects what was sent.
-pub trait Publish {
-    /// Why a publish failed.
-    type Error;
-
-    /// Sends one message.
-    fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), Self::Error>;
-}
-
-/// The async form of [`Publish`], for publishers on an async runtime.
-pub trait AsyncPublish {
-    /// Why a publish failed.
-    type Error;
-
-    /// Sends one message.
-    fn publish(
-        &mut self,
-        subject: &Subject<'_>,
-        payload: &[u8],
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-}
-
-/// Something that delivers a liveness record (`spec/record.md`) where records travel,
-/// blocking until it is handed over.
-///
-/// Records have a contract of their own because [`Publish`] addresses a message by a
-/// beatit [`Subject`] (`heartbeat.<process>`, checked by the text grammar), and no
-/// record channel is one: `heartbeat:service:<service>` and
-/// `health:service:<service>:heartbeat` hold `:`, which a subject may not. The record
-/// names its channel itself (its `service_name`, record.md §9) and only the transport
-/// knows which conventions it publishes on and whether it keeps a presence key
-/// (`spec/transports.md` §3), so the contract takes the record, not an address. Only
-/// the transports that carry records implement it (Redis and Valkey).
-pub trait PublishRecord {
-    /// Why a publish failed.
-    type Error;
-
-    /// Sends one record on its channel(s).
-    fn publish_record(&mut self, record: &Record<'_>) -> Result<(), Self::Error>;
-}
-
-/// The async form of [`PublishRecord`], for publishers on an async runtime.
-pub trait AsyncPublishRecord {
-    /// Why a publish failed.
-    type Error;
-
-    /// Sends one record on its channel(s).
-    fn publish_record(
-        &mut self,
-        record: &Record<'_>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-}
-
-/// A monotonic clock: the time since an origin of its own choosing.
-pub trait Clock {
-    /// Now, as the time elapsed since the clock's origin. Never goes backwards.
-    fn now(&self) -> Duration;
-}
-
-/// The real monotonic clock, [`Instant`] based.
-#[derive(Debug, Clone, Copy)]
-pub struct MonotonicClock {
-    origin: Instant,
-}
-
-impl MonotonicClock {
-    /// A clock whose origin is now.
-    pub fn new() -> Self {
-        MonotonicClock {
-            origin: Instant::now(),
-        }
-    }
-}
-
-impl Default for MonotonicClock {
-    fn default() -> Self {
-        MonotonicClock::new()
-    }
-}
-
-impl Clock for MonotonicClock {
-    fn now(&self) -> Duration {
-        self.origin.elapsed()
-    }
-}
-
-/// A clock that moves only when told to; clones share the same time, so a test keeps one
-/// and gives the other to the code under test.
-#[derive(Debug, Clone, Default)]
-pub struct ManualClock {
-    nanos: Arc<AtomicU64>,
-}
-
-impl ManualClock {
-    /// A clock at its origin.
-    pub fn new() -> Self {
-        ManualClock::default()
-    }
-
-    /// Moves the clock forward by `by`.
-    pub fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        // fetch_update never fails with a closure that always returns Some.
-        let _ = self
-            .nanos
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                Some(n.saturating_add(by))
-            });
-    }
-
-    /// Sets the clock to `at` since its origin; a time earlier than now is ignored, so
-    /// the clock stays monotonic.
-    pub fn set(&self, at: Duration) {
-        let at = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
-        self.nanos.fetch_max(at, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Duration {
-        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
-    }
-}
+use crate::clock::{Clock, MonotonicClock};
+use crate::contract::{AsyncPublish, Publish};
+#[cfg(doc)]
+use crate::throttle::DEFAULT_MAX_FREQUENCY;
+use crate::throttle::Throttle;
 
 /// What a call on a heart did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -196,62 +70,6 @@ pub enum Outcome {
     Published,
     /// The signal was dropped by the throttle; nothing was published.
     Throttled,
-}
-
-/// beatit's throttle, on its own: when `beat` and `degraded` may be sent again.
-///
-/// Each throttled kind has its own last-sent time, as in beatit. A signal is admitted
-/// when at least `max_frequency` has passed since the last one of its kind was sent (or
-/// none was); only a publish that succeeded counts as sent, so a failed `beat` can be
-/// retried at once. (beatit records the time before publishing; with a publisher that
-/// never fails, both behave the same.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttle {
-    max_frequency: Duration,
-    last_beat: Option<Duration>,
-    last_degraded: Option<Duration>,
-}
-
-impl Throttle {
-    /// A throttle that lets a signal of each kind through at most once per
-    /// `max_frequency`.
-    pub const fn new(max_frequency: Duration) -> Self {
-        Throttle {
-            max_frequency,
-            last_beat: None,
-            last_degraded: None,
-        }
-    }
-
-    fn last(&mut self, kind: SignalKind) -> Option<&mut Option<Duration>> {
-        match kind {
-            SignalKind::Beat => Some(&mut self.last_beat),
-            SignalKind::Degraded => Some(&mut self.last_degraded),
-            SignalKind::Start | SignalKind::Stop => None,
-        }
-    }
-
-    /// Whether a signal of `kind` may be sent at `now`.
-    pub fn admits(&mut self, kind: SignalKind, now: Duration) -> bool {
-        let max_frequency = self.max_frequency;
-        match self.last(kind) {
-            Some(Some(last)) => now.saturating_sub(*last) >= max_frequency,
-            Some(None) | None => true,
-        }
-    }
-
-    /// Records that a signal of `kind` was sent at `now`.
-    pub fn record(&mut self, kind: SignalKind, now: Duration) {
-        if let Some(last) = self.last(kind) {
-            *last = Some(now);
-        }
-    }
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        Throttle::new(DEFAULT_MAX_FREQUENCY)
-    }
 }
 
 /// What both hearts share: the subject, the throttle, the clock and a payload buffer
@@ -454,6 +272,7 @@ impl<P: AsyncPublish, C: Clock> AsyncHeart<P, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
 
     #[derive(Default)]
     struct Flaky {
