@@ -9,7 +9,7 @@ use heartwire::heart::{AsyncHeart, AsyncPublish, Outcome};
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
-use heartwire_amqp::{AmqpConfig, AmqpError, AmqpPublisher, AmqpSubscriber, Loss, PREFETCH};
+use heartwire_amqp::{AmqpConfig, AmqpPublisher, AmqpSubscriber, Fault, Loss, PREFETCH};
 use support::{
     Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,
     require_rabbitmq, secs, special_password_urls, unique,
@@ -107,8 +107,8 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
     };
     assert!(
         matches!(
-            error,
-            AmqpError::Amqp { .. } | AmqpError::Connect { .. } | AmqpError::Timeout { .. }
+            error.fault,
+            Fault::Failed(_) | Fault::Connect { .. } | Fault::Timeout(_)
         ),
         "{error:?}"
     );

@@ -12,7 +12,7 @@ use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_liveness::publisher::{NoUsage, RecordPublisher};
 use heartwire_liveness::{Monitor, State};
-use heartwire_redis::{Loss, RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
+use heartwire_redis::{Fault, Loss, RedisConfig, RedisPublisher, RedisSubscriber};
 use support::{
     Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,
     origin, require_redis, secs, special_password_urls, unique,
@@ -259,8 +259,8 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     .await;
     assert!(
         matches!(
-            error,
-            Err(RedisError::Redis { .. } | RedisError::Timeout { .. })
+            error.as_ref().map_err(|e| &e.fault),
+            Err(Fault::Failed(_) | Fault::Timeout(_))
         ),
         "{error:?}"
     );

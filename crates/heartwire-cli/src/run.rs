@@ -208,7 +208,7 @@ enum Sent {
 
 impl Target {
     fn parse(args: &SendArgs) -> Result<Target, TargetError> {
-        let no_scheme = || TargetError::NoScheme(heartwire::transport::redact_url(&args.to));
+        let no_scheme = || TargetError::NoScheme(heartwire_broker::redact_url(&args.to));
         let Some((scheme, _)) = args.to.split_once("://") else {
             return Err(no_scheme());
         };
@@ -306,6 +306,9 @@ fn usage(command: &str, message: impl std::fmt::Display) -> ExitCode {
 /// `heartwire beat`: one signal. Exit 0 when it was sent (or the service has no such
 /// signal), 1 when it failed, 2 on a usage error.
 pub(crate) fn beat(args: BeatArgs) -> ExitCode {
+    if let Some(refused) = brokers::refuse_unbuilt("beat", &args.send.to) {
+        return refused;
+    }
     let target = match Target::parse(&args.send) {
         Ok(target) => target,
         Err(e) => return usage("beat", e),
@@ -431,6 +434,9 @@ fn pump(
 /// `heartwire run`: start, a beat every period, the exit status at the end; the job's
 /// own exit status is heartwire's.
 pub(crate) fn run(args: RunArgs) -> ExitCode {
+    if let Some(refused) = brokers::refuse_unbuilt("run", &args.send.to) {
+        return refused;
+    }
     let target = match Target::parse(&args.send) {
         Ok(target) => Arc::new(target),
         Err(e) => return usage("run", e),
