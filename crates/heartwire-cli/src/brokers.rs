@@ -7,20 +7,21 @@ use std::process::ExitCode;
 
 use heartwire::text::Message;
 use heartwire::transport::{Delivery, Invalid};
-use heartwire_broker::{LinkHealth, Subscription};
+use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
 pub(crate) use heartwire_broker::Broker;
 
-/// Whether this binary was built with `broker`'s adapter (its cargo feature).
-pub(crate) const fn built(broker: Broker) -> bool {
-    match broker {
-        Broker::Nats => cfg!(feature = "nats"),
-        Broker::Redis => cfg!(feature = "redis"),
-        Broker::Mqtt => cfg!(feature = "mqtt"),
-        Broker::Amqp => cfg!(feature = "amqp"),
-        _ => false,
-    }
-}
+/// The brokers this binary was built with (their cargo features).
+const BUILT: &[Broker] = &[
+    #[cfg(feature = "nats")]
+    Broker::Nats,
+    #[cfg(feature = "redis")]
+    Broker::Redis,
+    #[cfg(feature = "mqtt")]
+    Broker::Mqtt,
+    #[cfg(feature = "amqp")]
+    Broker::Amqp,
+];
 
 /// Why a broker URL cannot be used by this binary.
 fn not_built(broker: Broker) -> String {
@@ -35,7 +36,7 @@ fn not_built(broker: Broker) -> String {
 /// `Some` exit status 1 after saying which feature it needs; `None` for any other URL
 /// (an unknown scheme is the caller's to report).
 pub(crate) fn refuse_unbuilt(command: &str, url: &str) -> Option<ExitCode> {
-    let broker = Broker::of(url).filter(|&b| !built(b))?;
+    let broker = Broker::of(url).filter(|b| !BUILT.contains(b))?;
     note!(
         "heartwire {command}: {}: {}",
         heartwire_broker::redact_url(url),
@@ -53,6 +54,20 @@ pub(crate) struct Subscribed {
     pub(crate) present: Vec<Result<Delivery, Invalid>>,
 }
 
+impl Subscribed {
+    /// A subscription of a broker that keeps no presence.
+    #[cfg_attr(
+        not(any(feature = "nats", feature = "mqtt", feature = "amqp")),
+        allow(dead_code)
+    )]
+    fn alone(subscriber: impl Subscriber + 'static) -> Subscribed {
+        Subscribed {
+            subscription: Subscription::new(subscriber),
+            present: Vec::new(),
+        }
+    }
+}
+
 /// Connects and subscribes, reporting the connection and what it loses to `health`; a
 /// NATS client holds up to `nats_buffer` messages not yet taken. The error is the
 /// adapter's, which never shows the URL's credentials.
@@ -63,51 +78,44 @@ pub(crate) async fn subscribe(
     nats_buffer: usize,
 ) -> Result<Subscribed, String> {
     let health = health.clone();
-    let subscription = |subscription| Subscribed {
-        subscription,
-        present: Vec::new(),
-    };
-    let subscribed = match broker {
-        #[cfg(feature = "nats")]
-        Broker::Nats => {
-            use heartwire_nats::{NatsConfig, NatsSubscriber};
-            let config = NatsConfig::new(url)
-                .subscription_capacity(nats_buffer)
-                .health(health);
-            NatsSubscriber::connect(&config)
-                .await
-                .map(|s| subscription(Subscription::new(s)))
-        }
-        #[cfg(feature = "redis")]
-        Broker::Redis => {
-            use heartwire_redis::{RedisConfig, RedisSubscriber};
-            match RedisSubscriber::connect(&RedisConfig::new(url).health(health)).await {
-                Ok(s) => Ok(Subscribed {
+    let subscribed: Result<Subscribed, Box<dyn std::error::Error>> = async {
+        match broker {
+            #[cfg(feature = "nats")]
+            Broker::Nats => {
+                use heartwire_nats::{NatsConfig, NatsSubscriber};
+                let config = NatsConfig::new(url)
+                    .subscription_capacity(nats_buffer)
+                    .health(health);
+                Ok(Subscribed::alone(NatsSubscriber::connect(&config).await?))
+            }
+            #[cfg(feature = "redis")]
+            Broker::Redis => {
+                use heartwire_redis::{RedisConfig, RedisSubscriber};
+                let s = RedisSubscriber::connect(&RedisConfig::new(url).health(health)).await?;
+                Ok(Subscribed {
                     present: s.present().await.unwrap_or_default(),
                     subscription: Subscription::new(s),
-                }),
-                Err(e) => Err(e),
+                })
+            }
+            #[cfg(feature = "mqtt")]
+            Broker::Mqtt => {
+                use heartwire_mqtt::{MqttConfig, MqttSubscriber};
+                let config = MqttConfig::new(url).health(health);
+                Ok(Subscribed::alone(MqttSubscriber::connect(&config).await?))
+            }
+            #[cfg(feature = "amqp")]
+            Broker::Amqp => {
+                use heartwire_amqp::{AmqpConfig, AmqpSubscriber};
+                let config = AmqpConfig::new(url).health(health);
+                Ok(Subscribed::alone(AmqpSubscriber::connect(&config).await?))
+            }
+            _ => {
+                let _ = (url, health, nats_buffer);
+                Err(not_built(broker).into())
             }
         }
-        #[cfg(feature = "mqtt")]
-        Broker::Mqtt => {
-            use heartwire_mqtt::{MqttConfig, MqttSubscriber};
-            MqttSubscriber::connect(&MqttConfig::new(url).health(health))
-                .await
-                .map(|s| subscription(Subscription::new(s)))
-        }
-        #[cfg(feature = "amqp")]
-        Broker::Amqp => {
-            use heartwire_amqp::{AmqpConfig, AmqpSubscriber};
-            AmqpSubscriber::connect(&AmqpConfig::new(url).health(health))
-                .await
-                .map(|s| subscription(Subscription::new(s)))
-        }
-        _ => {
-            let _ = (subscription, nats_buffer);
-            return Err(not_built(broker));
-        }
-    };
+    }
+    .await;
     subscribed.map_err(|e| e.to_string())
 }
 
@@ -158,11 +166,32 @@ pub(crate) async fn publish(
                 Ok(p.publish(&subject, payload).await?)
             }
             _ => {
-                let _ = (&subject, payload);
+                let _ = (url, &subject, payload);
                 Err(not_built(broker).into())
             }
         }
     }
     .await;
     published.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_brokers_left_out_are_refused() {
+        for broker in Broker::ALL {
+            let url = format!("{}://u:s3cret@127.0.0.1:1", broker.as_str());
+            let refused = refuse_unbuilt("beat", &url).is_some();
+            assert_eq!(refused, !BUILT.contains(&broker), "{url}");
+            let why = not_built(broker);
+            assert!(
+                why.contains(&format!("`{}` feature", broker.as_str())),
+                "{why}"
+            );
+        }
+        assert!(refuse_unbuilt("beat", "http://127.0.0.1:8387/beat").is_none());
+        assert!(refuse_unbuilt("monitor", "foo://h").is_none());
+    }
 }
