@@ -394,20 +394,16 @@ async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Deli
         if let End::Gone = end {
             return;
         }
-        health.disconnected(SystemClock.now());
-        if let Some(pause) = backoff.after_connection(up.elapsed()) {
-            tokio::time::sleep(pause).await;
+        let again = config.endpoint.reconnect(
+            &mut backoff,
+            up.elapsed(),
+            || tx.is_closed(),
+            || consume(&config),
+        );
+        match again.await {
+            Some(again) => link = again,
+            None => return,
         }
-        link = loop {
-            if tx.is_closed() {
-                return;
-            }
-            match consume(&config).await {
-                Ok(link) => break link,
-                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
-            }
-        };
-        health.connected(SystemClock.now());
     }
 }
 

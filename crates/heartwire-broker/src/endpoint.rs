@@ -6,7 +6,9 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::{Broker, BrokerError, BrokerUrl, Fault, LinkHealth, Step};
+use heartwire::time::{SystemClock, WallClock};
+
+use crate::{Backoff, Broker, BrokerError, BrokerUrl, Fault, LinkHealth, Step};
 
 /// How long connecting and each step may take by default, on every broker.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -128,6 +130,38 @@ impl Endpoint {
             Ok(Err(e)) => Err(self.cannot_connect(&e)),
             Err(_) => {
                 Err(self.cannot_connect(&format_args!("no connection within {:?}", self.timeout)))
+            }
+        }
+    }
+
+    /// A subscriber's way back after its connection, up for `lasted`, ended: reports the
+    /// outage to the health, waits as `backoff` says, then tries `connect` (with
+    /// `backoff`'s delays between failures) until it succeeds, reported as the link up
+    /// again, or `gone` says the reader has left (`None`: the subscriber's task ends).
+    pub async fn reconnect<T, E, F>(
+        &self,
+        backoff: &mut Backoff,
+        lasted: Duration,
+        gone: impl Fn() -> bool,
+        mut connect: impl FnMut() -> F,
+    ) -> Option<T>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.health.disconnected(SystemClock.now());
+        if let Some(pause) = backoff.after_connection(lasted) {
+            tokio::time::sleep(pause).await;
+        }
+        loop {
+            if gone() {
+                return None;
+            }
+            match connect().await {
+                Ok(t) => {
+                    self.health.connected(SystemClock.now());
+                    return Some(t);
+                }
+                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
             }
         }
     }

@@ -21,12 +21,12 @@
 //!   came back between two looks still shows as one more outage.
 //! - [`Backoff`]: the delay between connection attempts, growing from 100 ms to at most
 //!   one second, with jitter, so that monitors restarted together do not knock on the
-//!   broker in step.
+//!   broker in step; [`Endpoint::reconnect`] is a subscriber's way back with it.
 //! - [`inbox`]: a bounded hold between a client library's own unbounded queue and the
 //!   reader, which counts what does not fit.
 //!
-//! No I/O of its own: atomics, arithmetic, a channel and Tokio's timer, the clock passed
-//! in.
+//! No I/O of its own (the adapters bring it): atomics, arithmetic, a channel and Tokio's
+//! timer.
 //!
 //! ## Usage
 //!

@@ -480,7 +480,6 @@ async fn follow(
     mut stream: redis::aio::PubSubStream,
     inbox: inbox::Sender<redis::Msg>,
 ) {
-    let health = config.endpoint.health();
     let mut backoff = Backoff::new();
     loop {
         let up = tokio::time::Instant::now();
@@ -490,20 +489,16 @@ async fn follow(
                 return;
             }
         }
-        health.disconnected(SystemClock.now());
-        if let Some(pause) = backoff.after_connection(up.elapsed()) {
-            tokio::time::sleep(pause).await;
+        let again = config.endpoint.reconnect(
+            &mut backoff,
+            up.elapsed(),
+            || inbox.is_closed(),
+            || subscribe(&config, &client),
+        );
+        match again.await {
+            Some(again) => stream = again,
+            None => return,
         }
-        stream = loop {
-            if inbox.is_closed() {
-                return;
-            }
-            match subscribe(&config, &client).await {
-                Ok(stream) => break stream,
-                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
-            }
-        };
-        health.connected(SystemClock.now());
     }
 }
 
