@@ -1,12 +1,12 @@
 //! The checks of the `redact_url` fuzz target, shared with the replay test
 //! `tests/fuzz_corpus.rs`, which runs them over the corpus on stable Rust.
 //!
-//! The promise of `transport::redact_url` and `transport::scrub` (`spec/transports.md`
+//! The promise of `heartwire_broker::redact_url` and `scrub` (`spec/transports.md`
 //! §1.6): whatever a user name or password holds, a redacted URL never shows it, and a
 //! message scrubbed with the URL never shows the password, as written in the URL or
 //! percent-decoded. And neither function panics on any text.
 
-use heartwire::transport::{redact_url as redact, scrub};
+use heartwire_broker::{redact_url as redact, scrub};
 
 const SCHEMES: [&str; 5] = ["nats", "redis", "rediss", "mqtt", "amqp"];
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
-use heartwire_amqp::{AmqpConfig, AmqpError, AmqpPublisher, AmqpSubscriber, Loss, PREFETCH};
+use heartwire_amqp::{AmqpConfig, AmqpPublisher, AmqpSubscriber, Fault, Loss, PREFETCH};
 use heartwire_publish::AsyncPublish;
 use heartwire_publish::heart::{AsyncHeart, Outcome};
 use support::{
@@ -108,8 +108,8 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
     };
     assert!(
         matches!(
-            error,
-            AmqpError::Amqp { .. } | AmqpError::Connect { .. } | AmqpError::Timeout { .. }
+            error.fault,
+            Fault::Failed(_) | Fault::Connect { .. } | Fault::Timeout(_)
         ),
         "{error:?}"
     );

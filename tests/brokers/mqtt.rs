@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use heartwire::text::{Part, Process, Signal, TextError};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Presence, Transport};
-use heartwire_mqtt::{Loss, MAX_PACKET_SIZE, MqttConfig, MqttError, MqttPublisher, MqttSubscriber};
+use heartwire_mqtt::{Fault, Loss, MAX_PACKET_SIZE, MqttConfig, MqttPublisher, MqttSubscriber};
 use heartwire_publish::heart::{AsyncHeart, Outcome};
 use support::{
     BOUND, Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about,
@@ -221,7 +221,7 @@ async fn publishing_fails_while_the_broker_is_down_and_both_sides_resume() {
             .await;
     };
     assert!(
-        matches!(error, MqttError::Disconnected | MqttError::Timeout(_)),
+        matches!(error.fault, Fault::Disconnected | Fault::Timeout(_)),
         "{error:?}"
     );
 
@@ -356,8 +356,8 @@ async fn a_packet_over_the_limit_is_counted_and_the_subscriber_goes_on() {
     let refused = bounded("publish", heart.publisher_mut().send(&topic, &huge, false)).await;
     assert!(
         matches!(
-            refused,
-            Err(MqttError::TooLarge {
+            refused.as_ref().map_err(|e| &e.fault),
+            Err(Fault::TooLarge {
                 max: MAX_PACKET_SIZE,
                 ..
             })
@@ -519,7 +519,7 @@ async fn a_password_with_url_delimiters_is_never_shown() {
         assert_hides_special_password(&format!("{error:?}"));
         // Both were read right: the connection was refused at the port. (A raw `?` in
         // the user information hides the whole address, as it may be a query's.)
-        assert!(matches!(error, MqttError::Connect { .. }), "{error:?}");
+        assert!(matches!(error.fault, Fault::Connect { .. }), "{error:?}");
         if encoded {
             assert!(
                 error.to_string().contains(&format!("127.0.0.1:{port}")),

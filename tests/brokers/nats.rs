@@ -13,7 +13,7 @@ use heartwire::text::{Process, Signal};
 use heartwire::time::{UnixTime, WallClock};
 use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Transport};
 use heartwire_broker::Loss;
-use heartwire_nats::{NatsConfig, NatsError, NatsPublisher, NatsReader, NatsSubscriber};
+use heartwire_nats::{Fault, NatsConfig, NatsPublisher, NatsReader, NatsSubscriber};
 use heartwire_publish::AsyncPublish;
 use heartwire_publish::heart::{AsyncHeart, Outcome};
 use heartwire_publish::scheduler::{PublishTarget, Scheduler};
@@ -233,8 +233,8 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     .await;
     assert!(
         matches!(
-            error,
-            NatsError::Disconnected | NatsError::Timeout(_) | NatsError::Publish(_)
+            error.fault,
+            Fault::Disconnected | Fault::Timeout(_) | Fault::Failed(_)
         ),
         "{error:?}"
     );

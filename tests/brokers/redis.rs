@@ -14,7 +14,7 @@ use heartwire_publish::AsyncPublish;
 use heartwire_publish::heart::{AsyncHeart, Outcome};
 use heartwire_publish::records::RecordPublisher;
 use heartwire_publish::usage::NoUsage;
-use heartwire_redis::{Loss, RedisConfig, RedisError, RedisPublisher, RedisSubscriber};
+use heartwire_redis::{Fault, Loss, RedisConfig, RedisPublisher, RedisSubscriber};
 use support::{
     Deadline, PrivateBroker, assert_hides_special_password, bounded, eventually, next_about, ok,
     origin, require_redis, secs, special_password_urls, unique,
@@ -261,8 +261,8 @@ async fn publishing_fails_while_the_server_is_down_and_both_sides_resume() {
     .await;
     assert!(
         matches!(
-            error,
-            Err(RedisError::Redis { .. } | RedisError::Timeout { .. })
+            error.as_ref().map_err(|e| &e.fault),
+            Err(Fault::Failed(_) | Fault::Timeout(_))
         ),
         "{error:?}"
     );

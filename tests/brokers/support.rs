@@ -8,37 +8,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt;
 use heartwire::text::Seconds;
 use heartwire::transport::{Delivery, Invalid, Origin};
-
-/// A subscriber of any of the four adapters.
-pub trait Subscription {
-    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>>;
-}
-
-impl Subscription for heartwire_nats::NatsSubscriber {
-    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
-        self.next()
-    }
-}
-
-impl Subscription for heartwire_redis::RedisSubscriber {
-    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
-        self.next()
-    }
-}
-
-impl Subscription for heartwire_mqtt::MqttSubscriber {
-    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
-        self.next()
-    }
-}
-
-impl Subscription for heartwire_amqp::AmqpSubscriber {
-    fn next_item(&mut self) -> impl Future<Output = Option<Result<Delivery, Invalid>>> {
-        self.next()
-    }
-}
+use heartwire_broker::Subscriber;
 
 /// Where an item came from, valid or not.
 pub fn origin(item: &Result<Delivery, Invalid>) -> &Origin {
@@ -50,10 +23,10 @@ pub fn origin(item: &Result<Delivery, Invalid>) -> &Origin {
 
 /// The next item whose address holds `token` (other tests and runs share the brokers),
 /// valid or not, failing the test after [`BOUND`].
-pub async fn next_about(sub: &mut impl Subscription, token: &str) -> Result<Delivery, Invalid> {
+pub async fn next_about(sub: &mut impl Subscriber, token: &str) -> Result<Delivery, Invalid> {
     bounded(token, async {
         loop {
-            match sub.next_item().await {
+            match StreamExt::next(sub).await {
                 Some(item) if origin(&item).address.contains(token) => return item,
                 Some(_) => {}
                 None => panic!("the subscription ended"),

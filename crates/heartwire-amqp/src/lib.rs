@@ -20,7 +20,8 @@
 //! that found the connection broken returns the error), the subscriber by itself,
 //! forever, with a delay from [`Backoff`] between attempts (at most a second),
 //! declaring its queues and binding again. Credentials in the URL never appear in an
-//! error or in the [`AmqpConfig`]'s `Debug`.
+//! error or in the [`AmqpConfig`]'s `Debug`. Errors are [`BrokerError`]s and
+//! [`AmqpSubscriber`] is a [`Subscriber`], as in the other adapters (`heartwire-broker`).
 //!
 //! ## Memory, and what the subscriber counts
 //!
@@ -67,14 +68,16 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use heartwire_publish::AsyncPublish;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, Invalid, Transport};
-use heartwire_broker::Backoff;
-use heartwire_publish::AsyncPublish;
+use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
@@ -89,10 +92,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
-pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
-
-/// How long connecting and each publisher confirm may take by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub use heartwire_broker::{
+    BrokerError, DEFAULT_TIMEOUT, Fault, LinkHealth, LinkStatus, Loss, Step,
+};
 
 /// How many messages the broker sends a subscriber before it acknowledges them
 /// (`basic.qos`): 1000, a few milliseconds of a busy broker's delivery, at most some
@@ -120,12 +122,10 @@ const TALLY_EVERY: Duration = Duration::from_secs(1);
 const ACK_EVERY: u32 = PREFETCH as u32 / 4;
 
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AmqpConfig {
-    url: String,
-    timeout: Duration,
+    endpoint: Endpoint,
     max_queue_length: u32,
-    health: LinkHealth,
 }
 
 impl AmqpConfig {
@@ -133,10 +133,8 @@ impl AmqpConfig {
     /// default virtual host `/` is `%2f`).
     pub fn new(url: impl Into<String>) -> AmqpConfig {
         AmqpConfig {
-            url: url.into(),
-            timeout: DEFAULT_TIMEOUT,
+            endpoint: Endpoint::new(Broker::Amqp, url),
             max_queue_length: DEFAULT_MAX_QUEUE_LENGTH,
-            health: LinkHealth::new(),
         }
     }
 
@@ -145,7 +143,7 @@ impl AmqpConfig {
     /// elsewhere).
     #[must_use]
     pub fn health(mut self, health: LinkHealth) -> AmqpConfig {
-        self.health = health;
+        self.endpoint.set_health(health);
         self
     }
 
@@ -161,164 +159,45 @@ impl AmqpConfig {
     /// How long connecting and each confirm may take ([`DEFAULT_TIMEOUT`]).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> AmqpConfig {
-        self.timeout = timeout;
+        self.endpoint.set_timeout(timeout);
         self
     }
 
     /// The URL without credentials.
     pub fn redacted_url(&self) -> String {
-        transport::redact_url(&self.url)
-    }
-
-    fn reason(&self, e: &lapin::Error) -> String {
-        transport::scrub(&e.to_string(), &self.url)
-    }
-
-    /// Runs one step with the timeout, mapping the client's error.
-    async fn bounded<T>(
-        &self,
-        during: Step,
-        f: impl Future<Output = lapin::Result<T>>,
-    ) -> Result<T, AmqpError> {
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(Ok(t)) => Ok(t),
-            Ok(Err(e)) => Err(AmqpError::Amqp {
-                during,
-                reason: self.reason(&e),
-            }),
-            Err(_) => Err(AmqpError::Timeout {
-                during,
-                after: self.timeout,
-            }),
-        }
+        self.endpoint.redacted_url()
     }
 
     /// Connects, opens a channel and declares the exchange.
-    async fn open(&self) -> Result<(Connection, Channel), AmqpError> {
-        let connection = match tokio::time::timeout(
-            self.timeout,
-            Connection::connect(&self.url, ConnectionProperties::default()),
-        )
-        .await
-        {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => {
-                return Err(AmqpError::Connect {
-                    url: self.redacted_url(),
-                    reason: self.reason(&e),
-                });
-            }
-            Err(_) => {
-                return Err(AmqpError::Connect {
-                    url: self.redacted_url(),
-                    reason: format!("no connection within {:?}", self.timeout),
-                });
-            }
-        };
-        let channel = self
+    async fn open(&self) -> Result<(Connection, Channel), BrokerError> {
+        let endpoint = &self.endpoint;
+        let connection = endpoint
+            .connecting(Connection::connect(
+                endpoint.url().secret(),
+                ConnectionProperties::default(),
+            ))
+            .await?;
+        let channel = endpoint
             .bounded(Step::Connect, connection.create_channel())
             .await?;
         let options = ExchangeDeclareOptions {
             durable: true,
             ..ExchangeDeclareOptions::default()
         };
-        self.bounded(
-            Step::Connect,
-            channel.exchange_declare(
-                AMQP_EXCHANGE.into(),
-                ExchangeKind::Topic,
-                options,
-                FieldTable::default(),
-            ),
-        )
-        .await?;
+        endpoint
+            .bounded(
+                Step::Connect,
+                channel.exchange_declare(
+                    AMQP_EXCHANGE.into(),
+                    ExchangeKind::Topic,
+                    options,
+                    FieldTable::default(),
+                ),
+            )
+            .await?;
         Ok((connection, channel))
     }
 }
-
-impl fmt::Debug for AmqpConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AmqpConfig")
-            .field("url", &self.redacted_url())
-            .field("timeout", &self.timeout)
-            .field("max_queue_length", &self.max_queue_length)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the adapter was doing when an error happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Step {
-    /// Connecting, opening the channel, declaring the exchange.
-    Connect,
-    /// Publishing or waiting for the confirm.
-    Publish,
-    /// Declaring, binding or consuming the queue.
-    Subscribe,
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Step::Connect => "connecting",
-            Step::Publish => "publishing",
-            Step::Subscribe => "subscribing",
-        })
-    }
-}
-
-/// What went wrong talking to AMQP. Messages never hold credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AmqpError {
-    /// No connection.
-    Connect {
-        /// The URL, redacted.
-        url: String,
-        /// Why, as the client said it, redacted.
-        reason: String,
-    },
-    /// The broker or the connection failed.
-    Amqp {
-        /// What the adapter was doing.
-        during: Step,
-        /// Why, as the client said it, redacted.
-        reason: String,
-    },
-    /// The broker refused the message (a publisher confirm `nack`).
-    Nack,
-    /// The channel was not in confirm mode, so the broker was never asked to confirm
-    /// and whether it has the message is unknown. The adapter puts every channel it
-    /// opens in confirm mode, so this is a bug, reported rather than taken for success:
-    /// a heartbeat that may be lost must not count as sent.
-    NotConfirmed,
-    /// No answer in time.
-    Timeout {
-        /// What the adapter was doing.
-        during: Step,
-        /// The timeout.
-        after: Duration,
-    },
-}
-
-impl fmt::Display for AmqpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AmqpError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
-            AmqpError::Amqp { during, reason } => write!(f, "{during} failed: {reason}"),
-            AmqpError::Nack => f.write_str("the broker refused the message (nack)"),
-            AmqpError::NotConfirmed => f.write_str(
-                "the channel is not in confirm mode: the broker did not confirm the message",
-            ),
-            AmqpError::Timeout { during, after } => {
-                write!(f, "{during}: no answer from the broker within {after:?}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for AmqpError {}
 
 /// Publishes beatit text on the exchange `heartbeat`; see the [crate docs](crate).
 pub struct AmqpPublisher {
@@ -337,7 +216,7 @@ impl fmt::Debug for AmqpPublisher {
 
 impl AmqpPublisher {
     /// Connects, declares the exchange and puts the channel in confirm mode.
-    pub async fn connect(config: &AmqpConfig) -> Result<AmqpPublisher, AmqpError> {
+    pub async fn connect(config: &AmqpConfig) -> Result<AmqpPublisher, BrokerError> {
         let mut publisher = AmqpPublisher {
             config: config.clone(),
             link: None,
@@ -346,7 +225,7 @@ impl AmqpPublisher {
         Ok(publisher)
     }
 
-    async fn channel(&mut self) -> Result<Channel, AmqpError> {
+    async fn channel(&mut self) -> Result<Channel, BrokerError> {
         if let Some((connection, channel)) = &self.link
             && connection.status().connected()
             && channel.status().connected()
@@ -356,6 +235,7 @@ impl AmqpPublisher {
         self.link = None;
         let (connection, channel) = self.config.open().await?;
         self.config
+            .endpoint
             .bounded(
                 Step::Connect,
                 channel.confirm_select(ConfirmSelectOptions::default()),
@@ -368,9 +248,9 @@ impl AmqpPublisher {
     /// Publishes `payload` with `routing_key` on the exchange and waits for the
     /// broker's confirm. A failure drops the connection, so the next call connects
     /// again.
-    pub async fn send(&mut self, routing_key: &str, payload: &[u8]) -> Result<(), AmqpError> {
+    pub async fn send(&mut self, routing_key: &str, payload: &[u8]) -> Result<(), BrokerError> {
         let channel = self.channel().await?;
-        let config = &self.config;
+        let endpoint = &self.config.endpoint;
         let confirmed = async {
             let confirm = channel
                 .basic_publish(
@@ -383,16 +263,13 @@ impl AmqpPublisher {
                 .await?;
             confirm.await
         };
-        let result = config
+        let result = endpoint
             .bounded(Step::Publish, confirmed)
             .await
-            .and_then(confirmation);
+            .and_then(|c| confirmation(c).map_err(|fault| endpoint.error(Step::Publish, fault)));
         // A channel out of confirm mode is dropped too: the next publish opens one and
-        // puts it in confirm mode again.
-        if matches!(
-            result,
-            Err(AmqpError::Amqp { .. } | AmqpError::Timeout { .. } | AmqpError::NotConfirmed)
-        ) {
+        // puts it in confirm mode again; after a refusal (`nack`) the channel is sound.
+        if result.as_ref().is_err_and(|e| e.fault != Fault::Refused) {
             self.link = None;
         }
         result
@@ -400,19 +277,19 @@ impl AmqpPublisher {
 }
 
 /// What a publisher confirm means: only an `ack` is a success (`spec/transports.md` §5).
-fn confirmation(confirmation: Confirmation) -> Result<(), AmqpError> {
+fn confirmation(confirmation: Confirmation) -> Result<(), Fault> {
     match confirmation {
         Confirmation::Ack(_) => Ok(()),
-        Confirmation::Nack(_) => Err(AmqpError::Nack),
-        Confirmation::NotRequested => Err(AmqpError::NotConfirmed),
+        Confirmation::Nack(_) => Err(Fault::Refused),
+        Confirmation::NotRequested => Err(Fault::NotConfirmed),
     }
 }
 
 impl AsyncPublish for AmqpPublisher {
-    type Error = AmqpError;
+    type Error = BrokerError;
 
     /// Publishes with the subject as the routing key.
-    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), AmqpError> {
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), BrokerError> {
         self.send(subject.as_str(), payload).await
     }
 }
@@ -432,7 +309,7 @@ impl fmt::Debug for AmqpSubscriber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AmqpSubscriber")
             .field("config", &self.config)
-            .field("health", &self.config.health.status())
+            .field("health", &self.health().status())
             .finish_non_exhaustive()
     }
 }
@@ -441,9 +318,9 @@ impl AmqpSubscriber {
     /// Connects, declares the exchange and a queue of its own bound with
     /// `heartbeat.#`, and starts consuming; returns once the broker has the binding, so
     /// nothing published after it is missed. Needs a Tokio runtime.
-    pub async fn connect(config: &AmqpConfig) -> Result<AmqpSubscriber, AmqpError> {
+    pub async fn connect(config: &AmqpConfig) -> Result<AmqpSubscriber, BrokerError> {
         let link = consume(config).await?;
-        config.health.connected(SystemClock.now());
+        config.endpoint.health().connected(SystemClock.now());
         let (tx, deliveries) = mpsc::channel(HANDOVER);
         let task = tokio::spawn(follow(config.clone(), link, tx));
         Ok(AmqpSubscriber {
@@ -455,7 +332,7 @@ impl AmqpSubscriber {
 
     /// Where this subscriber reports its connection and its losses.
     pub fn health(&self) -> &LinkHealth {
-        &self.config.health
+        self.config.endpoint.health()
     }
 
     /// The next message, decoded. Never ends (`None` only if the subscriber's task
@@ -463,6 +340,20 @@ impl AmqpSubscriber {
     /// it goes on.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
         self.deliveries.recv().await
+    }
+}
+
+impl Stream for AmqpSubscriber {
+    type Item = Result<Delivery, Invalid>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.deliveries.poll_recv(cx)
+    }
+}
+
+impl Subscriber for AmqpSubscriber {
+    fn health(&self) -> &LinkHealth {
+        AmqpSubscriber::health(self)
     }
 }
 
@@ -492,7 +383,7 @@ enum End {
 
 /// The subscriber's task: serves each connection, and connects again when it ends.
 async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Delivery, Invalid>>) {
-    let health = &config.health;
+    let health = config.endpoint.health();
     let mut backoff = Backoff::new();
     loop {
         let up = tokio::time::Instant::now();
@@ -503,20 +394,16 @@ async fn follow(config: AmqpConfig, mut link: Link, tx: mpsc::Sender<Result<Deli
         if let End::Gone = end {
             return;
         }
-        health.disconnected(SystemClock.now());
-        if let Some(pause) = backoff.after_connection(up.elapsed()) {
-            tokio::time::sleep(pause).await;
+        let again = config.endpoint.reconnect(
+            &mut backoff,
+            up.elapsed(),
+            || tx.is_closed(),
+            || consume(&config),
+        );
+        match again.await {
+            Some(again) => link = again,
+            None => return,
         }
-        link = loop {
-            if tx.is_closed() {
-                return;
-            }
-            match consume(&config).await {
-                Ok(link) => break link,
-                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
-            }
-        };
-        health.connected(SystemClock.now());
     }
 }
 
@@ -585,13 +472,14 @@ async fn ack(link: &Link, unacked: &mut Option<u64>, taken: &mut u32) -> lapin::
 
 /// Connects, declares the queue that receives what the main queue drops, then the
 /// bounded main queue, binds it and consumes it with acknowledgements and a prefetch.
-async fn consume(config: &AmqpConfig) -> Result<Link, AmqpError> {
+async fn consume(config: &AmqpConfig) -> Result<Link, BrokerError> {
     let (connection, channel) = config.open().await?;
     let exclusive = QueueDeclareOptions {
         exclusive: true,
         ..QueueDeclareOptions::default()
     };
-    let dropped = config
+    let endpoint = &config.endpoint;
+    let dropped = endpoint
         .bounded(
             Step::Subscribe,
             channel.queue_declare("".into(), exclusive, FieldTable::default()),
@@ -619,13 +507,13 @@ async fn consume(config: &AmqpConfig) -> Result<Link, AmqpError> {
         auto_delete: true,
         ..QueueDeclareOptions::default()
     };
-    let queue = config
+    let queue = endpoint
         .bounded(
             Step::Subscribe,
             channel.queue_declare("".into(), options, arguments),
         )
         .await?;
-    config
+    endpoint
         .bounded(
             Step::Subscribe,
             channel.queue_bind(
@@ -637,13 +525,13 @@ async fn consume(config: &AmqpConfig) -> Result<Link, AmqpError> {
             ),
         )
         .await?;
-    config
+    endpoint
         .bounded(
             Step::Subscribe,
             channel.basic_qos(PREFETCH, BasicQosOptions::default()),
         )
         .await?;
-    let consumer = config
+    let consumer = endpoint
         .bounded(
             Step::Subscribe,
             channel.basic_consume(
@@ -669,10 +557,10 @@ mod tests {
     #[test]
     fn only_an_ack_is_a_success() {
         assert_eq!(confirmation(Confirmation::Ack(None)), Ok(()));
-        assert_eq!(confirmation(Confirmation::Nack(None)), Err(AmqpError::Nack));
+        assert_eq!(confirmation(Confirmation::Nack(None)), Err(Fault::Refused));
         assert_eq!(
             confirmation(Confirmation::NotRequested),
-            Err(AmqpError::NotConfirmed)
+            Err(Fault::NotConfirmed)
         );
     }
 
@@ -696,8 +584,8 @@ mod tests {
         };
         let key = "heartbeat.hwtest.amqp-not-confirmed";
         assert_eq!(
-            publisher.send(key, b"beat/5").await,
-            Err(AmqpError::NotConfirmed)
+            publisher.send(key, b"beat/5").await.map_err(|e| e.fault),
+            Err(Fault::NotConfirmed)
         );
         assert!(
             publisher.link.is_none(),

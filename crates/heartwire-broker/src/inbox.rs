@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 use crate::{LinkHealth, Loss};
 use tokio::sync::mpsc;
@@ -83,10 +84,17 @@ impl<T> Sender<T> {
 impl<T> Receiver<T> {
     /// The oldest message held; `None` once the task has ended.
     pub async fn pop(&mut self) -> Option<T> {
-        let (item, size) = self.rx.recv().await?;
-        self.held.count.fetch_sub(1, Ordering::AcqRel);
-        self.held.bytes.fetch_sub(size, Ordering::AcqRel);
-        Some(item)
+        std::future::poll_fn(|cx| self.poll_pop(cx)).await
+    }
+
+    /// [`Receiver::pop`] for a [`Stream`](futures_core::Stream) implementation.
+    pub fn poll_pop(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx).map(|taken| {
+            let (item, size) = taken?;
+            self.held.count.fetch_sub(1, Ordering::AcqRel);
+            self.held.bytes.fetch_sub(size, Ordering::AcqRel);
+            Some(item)
+        })
     }
 }
 

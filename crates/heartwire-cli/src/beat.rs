@@ -52,6 +52,9 @@ pub(crate) struct BeatArgs {
 /// `heartwire beat`: one signal. Exit 0 when it was sent (or the service has no such
 /// signal), 1 when it failed, 2 on a usage error.
 pub(crate) fn run(args: BeatArgs) -> ExitCode {
+    if let Some(refused) = crate::brokers::refuse_unbuilt("beat", &args.send.to) {
+        return refused;
+    }
     let target = match Target::parse(&args.send) {
         Ok(target) => target,
         Err(e) => return crate::usage("beat", e),

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
-use heartwire::transport::redact_url;
+use heartwire_broker::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
 use heartwire_http::receiver::{Exposition, History, HistoryLimits, MetricKind};
 use heartwire_http::{DEFAULT_PORT, PingKey, Receiver, ReceiverConfig};
@@ -83,7 +83,7 @@ pub(crate) struct MonitorArgs {
     /// how many received messages the client may hold before the monitor takes them;
     /// beyond it messages are dropped by the client, and reported as lost. Plain NATS
     /// is read without such a buffer: nothing is dropped, the socket waits.
-    #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_nats::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
+    #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_broker::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
     nats_buffer: usize,
     #[command(flatten)]
     alerts: alerts::AlertArgs,
@@ -131,8 +131,9 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
     Tolerance::from_permille(late, dead).ok_or_else(|| "LATE must not be above DEAD".to_owned())
 }
 
-/// Runs the monitor until interrupted (or `--exit-after`); exit 0, or 2 for a URL of
-/// no known broker, more brokers than links, or a snapshot that cannot be read.
+/// Runs the monitor until interrupted (or `--exit-after`); exit 0, 1 for a URL of a
+/// broker this binary was built without, or 2 for a URL of no known broker, more brokers
+/// than links, or a snapshot that cannot be read.
 pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     // Caught from the start: a stop asked for while the monitor starts is a clean stop
     // as soon as it runs.
@@ -147,6 +148,9 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     };
     let mut links = Vec::new();
     for url in &args.from {
+        if let Some(refused) = crate::brokers::refuse_unbuilt("monitor", url) {
+            return refused;
+        }
         let Some(broker) = Broker::of(url) else {
             note!(
                 "heartwire monitor: {}: expected a nats://, redis://, mqtt:// or amqp:// URL",

@@ -101,6 +101,9 @@ fn pump(
 /// `heartwire run`: start, a beat every period, the exit status at the end; the job's
 /// own exit status is heartwire's.
 pub(crate) fn run(args: RunArgs) -> ExitCode {
+    if let Some(refused) = crate::brokers::refuse_unbuilt("run", &args.send.to) {
+        return refused;
+    }
     let target = match Target::parse(&args.send) {
         Ok(target) => Arc::new(target),
         Err(e) => return crate::usage("run", e),

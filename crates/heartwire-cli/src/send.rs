@@ -140,7 +140,7 @@ pub(crate) enum Sent {
 
 impl Target {
     pub(crate) fn parse(args: &SendArgs) -> Result<Target, TargetError> {
-        let no_scheme = || TargetError::NoScheme(heartwire::transport::redact_url(&args.to));
+        let no_scheme = || TargetError::NoScheme(heartwire_broker::redact_url(&args.to));
         let Some((scheme, _)) = args.to.split_once("://") else {
             return Err(no_scheme());
         };

@@ -23,7 +23,8 @@
 //! (forever, with a delay from [`Backoff`] between attempts, at most a second),
 //! publishes the birth again and subscribes again. Both need a Tokio runtime.
 //! Credentials in the URL (percent-encoded or not) never appear in an error or in the
-//! [`MqttConfig`]'s `Debug`.
+//! [`MqttConfig`]'s `Debug`. Errors are [`BrokerError`]s and [`MqttSubscriber`] is a
+//! [`Subscriber`], as in the other adapters (`heartwire-broker`).
 //!
 //! ## Limits, and what the subscriber counts
 //!
@@ -82,30 +83,32 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::{Stream, StreamExt};
+
+use heartwire_publish::AsyncPublish;
 use heartwire::text::{Process, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
     self, Delivery, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence, mqtt_presence_topic,
     mqtt_topic,
 };
-use heartwire_broker::Backoff;
-use heartwire_publish::AsyncPublish;
+use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, UserInfo, inbox, split_user_info};
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, StateError,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use heartwire_broker::inbox;
-
 pub use heartwire::transport::{Content, DecodeError, Origin};
-pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
-
-/// How long connecting and each publish's `PUBACK` may take by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub use heartwire_broker::{
+    BrokerError, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_TIMEOUT, Fault, LinkHealth, LinkStatus,
+    Loss, Step,
+};
 
 /// The keep-alive by default: the broker publishes the will of a publisher silent for
 /// 1.5 times it.
@@ -122,37 +125,28 @@ pub const DEFAULT_PORT: u16 = 1883;
 /// by the client: the subscriber counts it as [`Loss::Oversized`] and connects again.
 pub const MAX_PACKET_SIZE: usize = 1 << 20;
 
-/// How many received messages a subscriber holds for a reader that has not taken them
-/// yet, by default: 2^18, as the NATS adapter. Each message beyond is dropped and
-/// counted as [`Loss::Overflow`].
-pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
-
 /// The most topic and payload bytes a subscriber holds for a reader that has not taken
 /// them yet: 64 MiB (64 messages of [`MAX_PACKET_SIZE`]). A message alone is always
 /// held.
 pub const MAX_HELD_BYTES: usize = 64 << 20;
 
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct MqttConfig {
-    url: String,
-    timeout: Duration,
+    endpoint: Endpoint,
     keep_alive: Duration,
     client_id: Option<String>,
     capacity: usize,
-    health: LinkHealth,
 }
 
 impl MqttConfig {
     /// A configuration for a broker URL: `mqtt://[user[:password]@]host[:port]`.
     pub fn new(url: impl Into<String>) -> MqttConfig {
         MqttConfig {
-            url: url.into(),
-            timeout: DEFAULT_TIMEOUT,
+            endpoint: Endpoint::new(Broker::Mqtt, url),
             keep_alive: DEFAULT_KEEP_ALIVE,
             client_id: None,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
-            health: LinkHealth::new(),
         }
     }
 
@@ -161,7 +155,7 @@ impl MqttConfig {
     /// elsewhere).
     #[must_use]
     pub fn health(mut self, health: LinkHealth) -> MqttConfig {
-        self.health = health;
+        self.endpoint.set_health(health);
         self
     }
 
@@ -177,7 +171,7 @@ impl MqttConfig {
     /// How long connecting and each `PUBACK` may take ([`DEFAULT_TIMEOUT`]).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> MqttConfig {
-        self.timeout = timeout;
+        self.endpoint.set_timeout(timeout);
         self
     }
 
@@ -198,25 +192,17 @@ impl MqttConfig {
 
     /// The URL without credentials.
     pub fn redacted_url(&self) -> String {
-        transport::redact_url(&self.url)
+        self.endpoint.redacted_url()
     }
 
-    fn options(&self, role: &str) -> Result<MqttOptions, MqttError> {
-        let bad = |reason: &str| MqttError::Url {
-            url: self.redacted_url(),
-            reason: reason.to_owned(),
-        };
-        let rest = self
-            .url
+    fn options(&self, role: &str) -> Result<MqttOptions, BrokerError> {
+        let bad = |reason: &str| self.endpoint.bad_url(reason);
+        let url = self.endpoint.url().secret();
+        let rest = url
             .strip_prefix("mqtt://")
-            .or_else(|| self.url.strip_prefix("tcp://"))
+            .or_else(|| url.strip_prefix("tcp://"))
             .ok_or_else(|| bad("expected the scheme mqtt://"))?;
-        // The user information ends at the last `@`, as `transport::redact_url` reads it:
-        // a password typed raw may hold `/`, `?`, `#` and `@`.
-        let (credentials, rest) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
-        };
+        let (credentials, rest) = split_user_info(rest);
         let host_port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
         let (host, port) = match host_port.rsplit_once(':') {
             Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => (
@@ -237,26 +223,10 @@ impl MqttConfig {
         // (an oversized packet would come back on every connection).
         options.set_clean_session(true);
         options.set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE);
-        if let Some(credentials) = credentials {
-            let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-            options.set_credentials(
-                transport::percent_decode(user),
-                transport::percent_decode(password),
-            );
+        if let Some(UserInfo { user, password }) = credentials {
+            options.set_credentials(user, password.unwrap_or_default());
         }
         Ok(options)
-    }
-}
-
-impl fmt::Debug for MqttConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MqttConfig")
-            .field("url", &self.redacted_url())
-            .field("timeout", &self.timeout)
-            .field("keep_alive", &self.keep_alive)
-            .field("client_id", &self.client_id)
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
     }
 }
 
@@ -269,60 +239,6 @@ fn unique_id(role: &str) -> String {
         .map_or(0, |d| d.subsec_nanos());
     format!("hw{role}{:x}{n:x}{:x}", std::process::id(), nanos % 0xfffff)
 }
-
-/// What went wrong talking to MQTT. Messages never hold credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MqttError {
-    /// The URL is not an `mqtt://` URL.
-    Url {
-        /// The URL, redacted.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// No connection within the timeout.
-    Connect {
-        /// The URL, redacted.
-        url: String,
-        /// The last error of the client, redacted, if any.
-        reason: String,
-    },
-    /// The client is not connected (the broker is down or restarting): the message was
-    /// not sent.
-    Disconnected,
-    /// No `PUBACK` (or `SUBACK`) within the timeout.
-    Timeout(Duration),
-    /// The message would be a packet over [`MAX_PACKET_SIZE`]: not sent.
-    TooLarge {
-        /// The size of the packet it would be, header included.
-        size: usize,
-        /// [`MAX_PACKET_SIZE`].
-        max: usize,
-    },
-    /// The client's event loop is gone.
-    Closed,
-}
-
-impl fmt::Display for MqttError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MqttError::Url { url, reason } => write!(f, "invalid MQTT URL {url}: {reason}"),
-            MqttError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
-            MqttError::Disconnected => f.write_str("not connected to the MQTT broker"),
-            MqttError::Timeout(d) => write!(f, "no acknowledgement from the broker within {d:?}"),
-            MqttError::TooLarge { size, max } => {
-                write!(
-                    f,
-                    "a packet of {size} bytes is over the limit of {max} bytes"
-                )
-            }
-            MqttError::Closed => f.write_str("the MQTT client is closed"),
-        }
-    }
-}
-
-impl std::error::Error for MqttError {}
 
 /// The connection as the event loop task sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,7 +266,7 @@ fn oversized(e: &ConnectionError) -> bool {
 /// delay from [`Backoff`].
 fn spawn_loop<F, G>(
     mut events: EventLoop,
-    url: String,
+    endpoint: Endpoint,
     link: watch::Sender<Link>,
     mut on_event: F,
     mut on_error: G,
@@ -372,7 +288,7 @@ where
                 }
                 Err(e) => {
                     on_error(&e);
-                    let reason = transport::scrub(&e.to_string(), &url);
+                    let reason = endpoint.url().scrub(&e.to_string());
                     link.send_replace(Link::Connecting(Some(reason)));
                     // A connection that lasted starts the delays over; one that failed at
                     // once (a retained oversized message, say) waits like a failed attempt.
@@ -391,20 +307,21 @@ where
 }
 
 /// Waits until the task says the link is up, or fails with its last error.
-async fn wait_up(config: &MqttConfig, link: &mut watch::Receiver<Link>) -> Result<(), MqttError> {
-    let up = tokio::time::timeout(config.timeout, async {
+async fn wait_up(config: &MqttConfig, link: &mut watch::Receiver<Link>) -> Result<(), BrokerError> {
+    let endpoint = &config.endpoint;
+    let up = tokio::time::timeout(endpoint.timeout(), async {
         link.wait_for(|l| *l == Link::Up).await.map(drop)
     })
     .await;
     match up {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(_)) => Err(MqttError::Closed),
-        Err(_) => Err(MqttError::Connect {
-            url: config.redacted_url(),
-            reason: match &*link.borrow() {
-                Link::Connecting(Some(reason)) => reason.clone(),
-                _ => format!("no CONNACK within {:?}", config.timeout),
-            },
+        Ok(Err(_)) => Err(endpoint.error(Step::Connect, Fault::Closed)),
+        Err(_) => Err(match &*link.borrow() {
+            // Scrubbed already.
+            Link::Connecting(Some(reason)) => endpoint.cannot_connect(reason),
+            _ => {
+                endpoint.cannot_connect(&format_args!("no CONNACK within {:?}", endpoint.timeout()))
+            }
         }),
     }
 }
@@ -418,7 +335,7 @@ pub struct MqttPublisher {
     link: watch::Receiver<Link>,
     task: JoinHandle<()>,
     presence_topic: String,
-    timeout: Duration,
+    endpoint: Endpoint,
 }
 
 impl MqttPublisher {
@@ -427,7 +344,7 @@ impl MqttPublisher {
     pub async fn connect(
         config: &MqttConfig,
         process: &Process<'_>,
-    ) -> Result<MqttPublisher, MqttError> {
+    ) -> Result<MqttPublisher, BrokerError> {
         let presence_topic = mqtt_presence_topic(process);
         let mut options = config.options("p")?;
         options.set_last_will(LastWill::new(
@@ -458,14 +375,14 @@ impl MqttPublisher {
                 _ => {}
             }
         };
-        let task = spawn_loop(events, config.url.clone(), link_tx, on_event, |_| {});
+        let task = spawn_loop(events, config.endpoint.clone(), link_tx, on_event, |_| {});
         let publisher = MqttPublisher {
             client,
             acks,
             link: link.clone(),
             task,
             presence_topic,
-            timeout: config.timeout,
+            endpoint: config.endpoint.clone(),
         };
         wait_up(config, &mut link).await?;
         Ok(publisher)
@@ -482,63 +399,61 @@ impl MqttPublisher {
         topic: &str,
         payload: &[u8],
         retain: bool,
-    ) -> Result<(), MqttError> {
+    ) -> Result<(), BrokerError> {
+        let fault = |fault| self.endpoint.error(Step::Publish, fault);
         // Fixed header (at most 5 bytes), topic length, topic, packet id, payload.
         let size = 5 + 2 + topic.len() + 2 + payload.len();
         if size > MAX_PACKET_SIZE {
             // The client would end the connection on it, and no subscriber could read it.
-            return Err(MqttError::TooLarge {
+            return Err(fault(Fault::TooLarge {
                 size,
                 max: MAX_PACKET_SIZE,
-            });
+            }));
         }
         if *self.link.borrow() != Link::Up {
-            return Err(MqttError::Disconnected);
+            return Err(fault(Fault::Disconnected));
         }
         // Acknowledgements of publishes that timed out earlier are not this one's.
         while self.acks.try_recv().is_ok() {}
         self.client
             .publish(topic, QoS::AtLeastOnce, retain, payload)
             .await
-            .map_err(|_| MqttError::Closed)?;
-        match tokio::time::timeout(self.timeout, self.acks.recv()).await {
+            .map_err(|_| fault(Fault::Closed))?;
+        match tokio::time::timeout(self.endpoint.timeout(), self.acks.recv()).await {
             Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(MqttError::Closed),
-            Err(_) => Err(MqttError::Timeout(self.timeout)),
+            Ok(None) => Err(fault(Fault::Closed)),
+            Err(_) => Err(fault(Fault::Timeout(self.endpoint.timeout()))),
         }
+    }
+
+    /// Disconnects cleanly and waits (at most the timeout) until the event loop has
+    /// sent the `DISCONNECT`.
+    async fn disconnected(&self) -> Result<(), BrokerError> {
+        self.client
+            .disconnect()
+            .await
+            .map_err(|_| self.endpoint.error(Step::Close, Fault::Closed))?;
+        let mut link = self.link.clone();
+        let gone = link.wait_for(|l| *l != Link::Up);
+        let _ = tokio::time::timeout(self.endpoint.timeout(), gone).await;
+        Ok(())
     }
 
     /// A clean goodbye: publishes `stopped` (retained) on the presence topic, so the
     /// broker's will is not needed, then disconnects. Send the heart's `stop` first.
-    pub async fn disconnect(mut self) -> Result<(), MqttError> {
+    pub async fn disconnect(mut self) -> Result<(), BrokerError> {
         let topic = self.presence_topic.clone();
         self.send(&topic, Presence::Stopped.as_str().as_bytes(), true)
             .await?;
-        self.client
-            .disconnect()
-            .await
-            .map_err(|_| MqttError::Closed)?;
-        // Let the event loop send the DISCONNECT before the task is aborted.
-        let gone = self.link.wait_for(|l| *l != Link::Up);
-        let _ = tokio::time::timeout(self.timeout, gone).await;
-        Ok(())
+        self.disconnected().await
     }
-}
 
-impl MqttPublisher {
     /// A clean disconnect without a goodbye: the broker does not publish the will, and the
     /// retained presence stays `online`. For a publisher that only sent a signal or two
     /// (`heartwire beat`): its beats' own deadlines say how long it is alive, and neither
     /// `offline` nor `stopped` would be true of it.
-    pub async fn close(self) -> Result<(), MqttError> {
-        self.client
-            .disconnect()
-            .await
-            .map_err(|_| MqttError::Closed)?;
-        let mut link = self.link.clone();
-        let gone = link.wait_for(|l| *l != Link::Up);
-        let _ = tokio::time::timeout(self.timeout, gone).await;
-        Ok(())
+    pub async fn close(self) -> Result<(), BrokerError> {
+        self.disconnected().await
     }
 }
 
@@ -549,11 +464,11 @@ impl Drop for MqttPublisher {
 }
 
 impl AsyncPublish for MqttPublisher {
-    type Error = MqttError;
+    type Error = BrokerError;
 
     /// Publishes on the topic of the subject's process (`heartbeat/<tokens>`), QoS 1,
     /// not retained.
-    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), MqttError> {
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), BrokerError> {
         let topic = mqtt_topic(&subject.process());
         self.send(&topic, payload, false).await
     }
@@ -579,11 +494,11 @@ impl MqttSubscriber {
     /// Connects and subscribes (QoS 1); returns once the broker has acknowledged the
     /// subscription, so nothing published after it is missed. Retained presence comes
     /// first.
-    pub async fn connect(config: &MqttConfig) -> Result<MqttSubscriber, MqttError> {
+    pub async fn connect(config: &MqttConfig) -> Result<MqttSubscriber, BrokerError> {
         let options = config.options("s")?;
         let (client, events) = AsyncClient::new(options, 64);
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
-        let health = config.health.clone();
+        let health = config.endpoint.health().clone();
         let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, health.clone());
         let on_event = {
             let health = health.clone();
@@ -616,7 +531,7 @@ impl MqttSubscriber {
                 }
             }
         };
-        let task = spawn_loop(events, config.url.clone(), link_tx, on_event, on_error);
+        let task = spawn_loop(events, config.endpoint.clone(), link_tx, on_event, on_error);
         let subscriber = MqttSubscriber {
             inbox,
             health,
@@ -633,10 +548,26 @@ impl MqttSubscriber {
 
     /// The next message, decoded; `None` only if the event loop task has ended.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
-        let p = self.inbox.pop().await?;
-        Some(transport::decode_mqtt_retained(
-            &p.topic, &p.payload, p.retain,
-        ))
+        StreamExt::next(self).await
+    }
+}
+
+impl Stream for MqttSubscriber {
+    type Item = Result<Delivery, Invalid>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inbox.poll_pop(cx).map(|p| {
+            let p = p?;
+            Some(transport::decode_mqtt_retained(
+                &p.topic, &p.payload, p.retain,
+            ))
+        })
+    }
+}
+
+impl Subscriber for MqttSubscriber {
+    fn health(&self) -> &LinkHealth {
+        &self.health
     }
 }
 
@@ -652,7 +583,7 @@ mod tests {
 
     #[test]
     fn percent_escapes_are_decoded_and_a_raw_percent_is_kept() {
-        let decode = transport::percent_decode;
+        let decode = heartwire_broker::percent_decode;
         assert_eq!(decode("pa%2Fss%40x%3a"), "pa/ss@x:");
         assert_eq!(decode("C0l%P3t%"), "C0l%P3t%");
         assert_eq!(decode("100%25"), "100%");

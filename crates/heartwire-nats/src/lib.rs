@@ -23,6 +23,8 @@
 //! The client (async-nats) reconnects after a broker restart by itself and subscribes
 //! again; publishing fails while it is away and succeeds again once it is back.
 //! Credentials in the URL never appear in an error or in the [`NatsConfig`]'s `Debug`.
+//! Errors are [`BrokerError`]s and [`NatsSubscriber`] is a [`Subscriber`], as in the
+//! other adapters (`heartwire-broker`).
 //!
 //! ## Usage
 //!
@@ -58,7 +60,6 @@
 //! The minimum supported Rust version is 1.89 (the `rust-version` of the workspace).
 #![forbid(unsafe_code)]
 
-use std::fmt;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -69,32 +70,25 @@ use futures_util::Stream;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
-use heartwire_broker::{Backoff, LinkHealth, Loss};
+use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use heartwire_publish::AsyncPublish;
 
 pub use heartwire::transport::{Content, DecodeError, Origin};
+pub use heartwire_broker::{
+    BrokerError, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_TIMEOUT, Fault, LinkHealth, LinkStatus,
+    Loss, Step,
+};
 pub use reader::{Batch, MAX_CONTROL_LINE, MAX_MESSAGE, NatsReader};
 
 mod reader;
 mod url;
 
-/// How long a publish waits for its flush by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How many received messages the client holds for a subscriber that has not taken them
-/// yet, by default (`spec/transports.md` §2): 2^18, a quarter of a second of beats at a
-/// million a second, and at most some 40 MB of beatit messages. async-nats's own default
-/// is 2^16.
-pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
-
 /// Where and how to connect. Its `Debug` shows the URL without credentials.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct NatsConfig {
-    url: String,
-    timeout: Duration,
+    endpoint: Endpoint,
     name: Option<String>,
     capacity: usize,
-    health: LinkHealth,
 }
 
 impl NatsConfig {
@@ -102,11 +96,9 @@ impl NatsConfig {
     /// comma-separated list of them).
     pub fn new(url: impl Into<String>) -> NatsConfig {
         NatsConfig {
-            url: url.into(),
-            timeout: DEFAULT_TIMEOUT,
+            endpoint: Endpoint::new(Broker::Nats, url),
             name: None,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
-            health: LinkHealth::new(),
         }
     }
 
@@ -124,14 +116,14 @@ impl NatsConfig {
     /// elsewhere).
     #[must_use]
     pub fn health(mut self, health: LinkHealth) -> NatsConfig {
-        self.health = health;
+        self.endpoint.set_health(health);
         self
     }
 
     /// How long connecting, and each publish's flush, may take ([`DEFAULT_TIMEOUT`]).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> NatsConfig {
-        self.timeout = timeout;
+        self.endpoint.set_timeout(timeout);
         self
     }
 
@@ -144,13 +136,14 @@ impl NatsConfig {
 
     /// The URL without credentials.
     pub fn redacted_url(&self) -> String {
-        transport::redact_url(&self.url)
+        self.endpoint.redacted_url()
     }
 
-    async fn connect(&self) -> Result<async_nats::Client, NatsError> {
-        let health = self.health.clone();
+    async fn connect(&self) -> Result<async_nats::Client, BrokerError> {
+        let health = self.endpoint.health().clone();
+        let url = self.endpoint.url().secret();
         let mut options = async_nats::ConnectOptions::new()
-            .connection_timeout(self.timeout)
+            .connection_timeout(self.endpoint.timeout())
             .subscription_capacity(self.capacity)
             // Reconnect forever, at most a second apart: a monitor outlives the broker.
             .max_reconnects(None)
@@ -174,8 +167,8 @@ impl NatsConfig {
         // The credentials go to the client as the user meant them (percent-decoded, any
         // character), the servers without them; a URL this crate does not read (tls://)
         // goes to the client as it is.
-        let mut addresses = self.url.clone();
-        if let Ok(servers) = url::servers(&self.url) {
+        let mut addresses = url.to_owned();
+        if let Ok(servers) = url::servers(url) {
             addresses = servers
                 .iter()
                 .map(url::Server::address)
@@ -192,90 +185,32 @@ impl NatsConfig {
                 }
             }
         }
-        match tokio::time::timeout(self.timeout, options.connect(addresses.as_str())).await {
-            Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => Err(NatsError::Connect {
-                url: self.redacted_url(),
-                reason: transport::scrub(&e.to_string(), &self.url),
-            }),
-            Err(_) => Err(NatsError::Connect {
-                url: self.redacted_url(),
-                reason: format!("no connection within {:?}", self.timeout),
-            }),
-        }
+        self.endpoint
+            .connecting(options.connect(addresses.as_str()))
+            .await
     }
 }
-
-impl fmt::Debug for NatsConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NatsConfig")
-            .field("url", &self.redacted_url())
-            .field("timeout", &self.timeout)
-            .field("name", &self.name)
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What went wrong talking to NATS. Messages never hold credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NatsError {
-    /// The first connection failed.
-    Connect {
-        /// The URL, redacted.
-        url: String,
-        /// Why, as the client said it, redacted.
-        reason: String,
-    },
-    /// The client is not connected (the broker is down or restarting): the message was
-    /// not sent.
-    Disconnected,
-    /// The message was handed to the client but not flushed to the server in time.
-    Timeout(Duration),
-    /// The client refused the message or the flush failed.
-    Publish(String),
-    /// The subscription failed.
-    Subscribe(String),
-    /// What [`NatsReader`] does not speak (TLS, a scheme other than `nats://`); the
-    /// general client, [`NatsSubscriber`], does.
-    Unsupported(String),
-}
-
-impl fmt::Display for NatsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NatsError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
-            NatsError::Disconnected => f.write_str("not connected to the NATS server"),
-            NatsError::Timeout(d) => write!(f, "publish not flushed to the server within {d:?}"),
-            NatsError::Publish(reason) => write!(f, "publish failed: {reason}"),
-            NatsError::Subscribe(reason) => write!(f, "subscribe failed: {reason}"),
-            NatsError::Unsupported(what) => write!(f, "not supported by the reader: {what}"),
-        }
-    }
-}
-
-impl std::error::Error for NatsError {}
 
 /// Publishes beatit text on `heartbeat.<process>`; see the [crate docs](crate).
 #[derive(Debug, Clone)]
 pub struct NatsPublisher {
     client: async_nats::Client,
-    timeout: Duration,
+    endpoint: Endpoint,
 }
 
 impl NatsPublisher {
     /// Connects.
-    pub async fn connect(config: &NatsConfig) -> Result<NatsPublisher, NatsError> {
-        Ok(NatsPublisher::from_client(
-            config.connect().await?,
-            config.timeout,
-        ))
+    pub async fn connect(config: &NatsConfig) -> Result<NatsPublisher, BrokerError> {
+        Ok(NatsPublisher::from_client(config.connect().await?, config))
     }
 
-    /// A publisher over a client the caller connected.
-    pub fn from_client(client: async_nats::Client, timeout: Duration) -> NatsPublisher {
-        NatsPublisher { client, timeout }
+    /// A publisher over a client the caller connected, with the timeout (and the URL its
+    /// errors name) of `config`.
+    pub fn from_client(client: async_nats::Client, config: &NatsConfig) -> NatsPublisher {
+        NatsPublisher {
+            client,
+            endpoint: config.endpoint.clone(),
+        }
     }
 
     /// The client.
@@ -284,30 +219,25 @@ impl NatsPublisher {
     }
 
     /// Sends one message and flushes it, with the timeout.
-    pub async fn send(&self, subject: &str, payload: Bytes) -> Result<(), NatsError> {
+    pub async fn send(&self, subject: &str, payload: Bytes) -> Result<(), BrokerError> {
         if self.client.connection_state() != async_nats::connection::State::Connected {
-            return Err(NatsError::Disconnected);
+            return Err(self.endpoint.error(Step::Publish, Fault::Disconnected));
         }
         let flushed = async {
             self.client
                 .publish(subject.to_owned(), payload)
                 .await
-                .map_err(|e| NatsError::Publish(e.to_string()))?;
-            self.client
-                .flush()
-                .await
-                .map_err(|e| NatsError::Publish(e.to_string()))
+                .map_err(|e| e.to_string())?;
+            self.client.flush().await.map_err(|e| e.to_string())
         };
-        tokio::time::timeout(self.timeout, flushed)
-            .await
-            .map_err(|_| NatsError::Timeout(self.timeout))?
+        self.endpoint.bounded(Step::Publish, flushed).await
     }
 }
 
 impl AsyncPublish for NatsPublisher {
-    type Error = NatsError;
+    type Error = BrokerError;
 
-    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), NatsError> {
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), BrokerError> {
         self.send(subject.as_str(), Bytes::copy_from_slice(payload))
             .await
     }
@@ -340,23 +270,20 @@ pub struct NatsSubscriber {
 impl NatsSubscriber {
     /// Connects on a client of its own and subscribes to `heartbeat.>`; returns once the
     /// server has the subscription, so nothing published after it is missed.
-    pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, NatsError> {
+    pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, BrokerError> {
         let client = config.connect().await?;
-        let timeout = config.timeout;
+        let endpoint = &config.endpoint;
         let before = client.statistics().in_messages.load(Ordering::Relaxed);
-        let subscriber = client
-            .subscribe(NATS_FILTER)
-            .await
-            .map_err(|e| NatsError::Subscribe(e.to_string()))?;
-        tokio::time::timeout(timeout, client.flush())
-            .await
-            .map_err(|_| NatsError::Timeout(timeout))?
-            .map_err(|e| NatsError::Subscribe(e.to_string()))?;
-        config.health.connected(SystemClock.now());
+        let subscriber = endpoint
+            .bounded(Step::Subscribe, client.subscribe(NATS_FILTER))
+            .await?;
+        endpoint.bounded(Step::Subscribe, client.flush()).await?;
+        let health = endpoint.health().clone();
+        health.connected(SystemClock.now());
         Ok(NatsSubscriber {
             subscriber,
             client,
-            health: config.health.clone(),
+            health,
             before,
             taken: 0,
             counted: 0,
@@ -422,5 +349,11 @@ impl Stream for NatsSubscriber {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl Subscriber for NatsSubscriber {
+    fn health(&self) -> &LinkHealth {
+        &self.health
     }
 }

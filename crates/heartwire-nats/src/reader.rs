@@ -8,7 +8,7 @@
 //! judging the beat costs. This reader keeps only what a subscriber needs: `CONNECT`,
 //! one `SUB`, `PING`/`PONG`, and the server's `INFO`, `MSG`, `HMSG`, `+OK` and `-ERR`.
 //! It does not speak TLS: a server that requires it is refused with
-//! [`NatsError::Unsupported`], and the caller falls back to the general client.
+//! [`Fault::Unsupported`](crate::Fault::Unsupported), and the caller falls back to the general client.
 //!
 //! Nothing is lost in the reader: it holds what the socket gave it and reads more only
 //! when the batch before is done, so a monitor that falls behind slows the socket, and
@@ -19,13 +19,13 @@ use std::ops::Range;
 use std::time::Duration;
 
 use heartwire::time::{SystemClock, WallClock};
-use heartwire::transport::{self, NATS_FILTER};
-use heartwire_broker::{Backoff, LinkHealth, Loss};
+use heartwire::transport::NATS_FILTER;
+use heartwire_broker::{Backoff, BrokerError, Fault, LinkHealth, Loss, Step};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::NatsConfig;
 use crate::url::{Server, servers};
-use crate::{NatsConfig, NatsError};
 
 /// The longest control line (`MSG ...`, `INFO {...}`) read: the server's own default
 /// (`max_control_line`, 4 KiB) with room for a long `INFO`.
@@ -206,7 +206,7 @@ fn json_string(text: &str) -> String {
 /// judging a beat costs on its own bookkeeping per message (a subject copy, a channel, a
 /// timer reset). It keeps only what a subscriber needs (`CONNECT`, one `SUB`,
 /// `PING`/`PONG`; the server's `INFO`, `MSG`, `HMSG`, `+OK`, `-ERR`), and refuses a
-/// server that requires TLS with [`NatsError::Unsupported`].
+/// server that requires TLS with [`Fault::Unsupported`](crate::Fault::Unsupported).
 ///
 /// Nothing is lost in it: it reads more only when the batch before is done, so a reader
 /// that falls behind slows the socket and the backlog waits in the server (which closes
@@ -288,10 +288,11 @@ impl<'a> Batch<'a> {
 impl NatsReader {
     /// Connects to the first server of the URL that answers and subscribes to
     /// `heartbeat.>`; returns once the server has the subscription, so nothing published
-    /// after it is missed. [`NatsError::Unsupported`] for what it does not speak (TLS, a
+    /// after it is missed. [`Fault::Unsupported`](crate::Fault::Unsupported) for what it does not speak (TLS, a
     /// scheme other than `nats://`).
-    pub async fn connect(config: &NatsConfig) -> Result<NatsReader, NatsError> {
-        let servers = servers(&config.url)?;
+    pub async fn connect(config: &NatsConfig) -> Result<NatsReader, BrokerError> {
+        let servers =
+            servers(config.endpoint.url().secret()).map_err(|what| unsupported(config, what))?;
         let mut reader = NatsReader {
             config: config.clone(),
             servers,
@@ -305,17 +306,22 @@ impl NatsReader {
             pings_out: 0,
             backoff: Backoff::new(),
             retry_at: None,
-            health: config.health.clone(),
+            health: config.endpoint.health().clone(),
         };
         let mut last = None;
         for _ in 0..reader.servers.len() {
             match reader.open().await {
                 Ok(()) => return Ok(reader),
-                Err(e @ NatsError::Unsupported(_)) => return Err(e),
+                Err(
+                    e @ BrokerError {
+                        fault: Fault::Unsupported(_),
+                        ..
+                    },
+                ) => return Err(e),
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or(NatsError::Subscribe("no server in the URL".to_owned())))
+        Err(last.unwrap_or_else(|| config.endpoint.bad_url("no server in the URL")))
     }
 
     /// Where this reader reports its connection and its losses.
@@ -323,23 +329,20 @@ impl NatsReader {
         &self.health
     }
 
-    fn connect_error(&self, reason: String) -> NatsError {
-        NatsError::Connect {
-            url: self.config.redacted_url(),
-            reason: transport::scrub(&reason, &self.config.url),
-        }
+    fn connect_error(&self, reason: String) -> BrokerError {
+        self.config.endpoint.cannot_connect(&reason)
     }
 
     /// Connects to the next server, logs in, subscribes, and waits for the server to
     /// confirm (the `PONG` after the `SUB`).
-    async fn open(&mut self) -> Result<(), NatsError> {
+    async fn open(&mut self) -> Result<(), BrokerError> {
         let server = self.servers[self.next_server % self.servers.len()].clone();
         self.next_server += 1;
         self.start = 0;
         self.end = 0;
         self.skip = 0;
         self.pings_out = 0;
-        let timeout = self.config.timeout;
+        let timeout = self.config.endpoint.timeout();
         let address = (server.host.as_str(), server.port);
         let mut stream = match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => stream,
@@ -418,9 +421,7 @@ impl NatsReader {
         match tokio::time::timeout(timeout, handshake).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) if e == "tls" => {
-                return Err(NatsError::Unsupported(
-                    "a server that requires TLS".to_owned(),
-                ));
+                return Err(unsupported(&self.config, "a server that requires TLS"));
             }
             Ok(Err(e)) => return Err(self.connect_error(e)),
             Err(_) => {
@@ -566,6 +567,13 @@ impl NatsReader {
             }
         }
     }
+}
+
+/// What the reader does not speak, which the general client does.
+fn unsupported(config: &NatsConfig, what: &str) -> BrokerError {
+    config
+        .endpoint
+        .error(Step::Connect, Fault::Unsupported(what.to_owned()))
 }
 
 #[cfg(test)]

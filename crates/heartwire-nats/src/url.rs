@@ -2,9 +2,7 @@
 //! list of them, read once for both clients of this crate, so that a password reaches
 //! the server as the user wrote it, whatever characters it holds.
 
-use heartwire::transport;
-
-use crate::NatsError;
+use heartwire_broker::{UserInfo, split_user_info};
 
 /// One server of a URL: where, and how to log in.
 #[derive(Clone)]
@@ -18,43 +16,38 @@ pub(crate) struct Server {
 
 /// Reads `nats://[user:password@|token@]host[:port]`, a comma-separated list of them;
 /// the user information ends at the last `@` (`spec/transports.md` §1.6), percent-encoded
-/// or raw.
-pub(crate) fn servers(url: &str) -> Result<Vec<Server>, NatsError> {
-    let unsupported = |what: &str| NatsError::Unsupported(what.to_owned());
+/// or raw. The error says what of it the reader does not speak.
+pub(crate) fn servers(url: &str) -> Result<Vec<Server>, &'static str> {
     let mut servers = Vec::new();
     // A comma may be inside a password; a list's items each start with a scheme.
     for one in split_list(url) {
         let rest = match one.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("nats") => rest,
-            Some(_) => return Err(unsupported("a scheme other than nats://")),
+            Some(_) => return Err("a scheme other than nats://"),
             None => one,
         };
-        let (userinfo, hostport) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
-        };
+        let (userinfo, hostport) = split_user_info(rest);
         let hostport = hostport.trim_end_matches('/');
         let (host, port) = match hostport.rsplit_once(':') {
             Some((host, port)) => (
                 host,
                 port.parse::<u16>()
-                    .map_err(|_| unsupported("a port that is not a number"))?,
+                    .map_err(|_| "a port that is not a number")?,
             ),
             None => (hostport, 4222),
         };
         if host.is_empty() || host.contains(['/', '?', '#']) {
-            return Err(unsupported("a URL with a path or query"));
+            return Err("a URL with a path or query");
         }
-        let (mut user, mut password, mut token) = (None, None, None);
-        if let Some(info) = userinfo {
-            match info.split_once(':') {
-                Some((u, p)) => {
-                    user = Some(transport::percent_decode(u).into_owned());
-                    password = Some(transport::percent_decode(p).into_owned());
-                }
-                None => token = Some(transport::percent_decode(info).into_owned()),
-            }
-        }
+        // A user alone is a token.
+        let (user, password, token) = match userinfo {
+            Some(UserInfo {
+                user,
+                password: Some(password),
+            }) => (Some(user), Some(password), None),
+            Some(UserInfo { user, .. }) => (None, None, Some(user)),
+            None => (None, None, None),
+        };
         servers.push(Server {
             host: host
                 .trim_start_matches('[')
@@ -115,13 +108,13 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].password.as_deref(), Some("a,b/c#d?e"));
         assert_eq!((s[1].token.as_deref(), s[1].port), (Some("tok"), 4222));
-        assert!(matches!(
-            servers("tls://h:4222"),
-            Err(NatsError::Unsupported(_))
-        ));
-        assert!(matches!(
-            servers("nats://h:x"),
-            Err(NatsError::Unsupported(_))
-        ));
+        assert_eq!(
+            servers("tls://h:4222").err(),
+            Some("a scheme other than nats://")
+        );
+        assert_eq!(
+            servers("nats://h:x").err(),
+            Some("a port that is not a number")
+        );
     }
 }

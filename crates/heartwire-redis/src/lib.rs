@@ -23,7 +23,8 @@
 //! found the connection broken returns the error), the subscriber by itself, forever,
 //! with a delay from [`Backoff`] between attempts (at most a
 //! second). Credentials in the URL never appear in an error or in the [`RedisConfig`]'s
-//! `Debug`.
+//! `Debug`. Errors are [`BrokerError`]s and [`RedisSubscriber`] is a [`Subscriber`], as
+//! in the other adapters (`heartwire-broker`).
 //!
 //! ## What the subscriber counts
 //!
@@ -68,33 +69,28 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
     self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
 };
-use heartwire_broker::Backoff;
-use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
+use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, inbox};
 use redis::AsyncCommands;
 use tokio::task::JoinHandle;
 
-use heartwire_broker::inbox;
-
 pub use heartwire::transport::{Content, DecodeError, Origin};
-pub use heartwire_broker::{LinkHealth, LinkStatus, Loss};
-
-/// How long connecting and each command may take by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How many received messages a subscriber holds for a reader that has not taken them
-/// yet, by default: 2^18, as the NATS adapter (a quarter of a second of beats at a
-/// million a second). Each message beyond is dropped and counted as [`Loss::Overflow`].
-pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 18;
+pub use heartwire_broker::{
+    BrokerError, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_TIMEOUT, Fault, LinkHealth, LinkStatus,
+    Loss, Step,
+};
 
 /// The most payload and channel bytes a subscriber holds for a reader that has not taken
 /// them yet: 64 MiB, twice the server's own bound on what it queues for a subscriber
@@ -112,30 +108,26 @@ pub const PATTERNS: [&str; 3] = [
 
 /// Where and how to connect and what to publish. Its `Debug` shows the URL without
 /// credentials.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RedisConfig {
-    url: String,
-    timeout: Duration,
+    endpoint: Endpoint,
     conventions: Vec<Convention>,
     presence_keys: bool,
     ttl_factor: u32,
     record_interval: Duration,
     capacity: usize,
-    health: LinkHealth,
 }
 
 impl RedisConfig {
     /// A configuration for a server URL (`redis://[[user]:password@]host:port[/db]`).
     pub fn new(url: impl Into<String>) -> RedisConfig {
         RedisConfig {
-            url: url.into(),
-            timeout: DEFAULT_TIMEOUT,
+            endpoint: Endpoint::new(Broker::Redis, url),
             conventions: vec![Convention::Heartbeat],
             presence_keys: false,
             ttl_factor: DEFAULT_KEY_TTL_FACTOR,
             record_interval: DEFAULT_INTERVAL,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
-            health: LinkHealth::new(),
         }
     }
 
@@ -144,7 +136,7 @@ impl RedisConfig {
     /// elsewhere).
     #[must_use]
     pub fn health(mut self, health: LinkHealth) -> RedisConfig {
-        self.health = health;
+        self.endpoint.set_health(health);
         self
     }
 
@@ -160,7 +152,7 @@ impl RedisConfig {
     /// How long connecting and each command may take ([`DEFAULT_TIMEOUT`]).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> RedisConfig {
-        self.timeout = timeout;
+        self.endpoint.set_timeout(timeout);
         self
     }
 
@@ -203,118 +195,24 @@ impl RedisConfig {
 
     /// The URL without credentials.
     pub fn redacted_url(&self) -> String {
-        transport::redact_url(&self.url)
+        self.endpoint.redacted_url()
     }
 
-    fn error(&self, during: Step, e: &redis::RedisError) -> RedisError {
-        RedisError::Redis {
-            during,
-            reason: transport::scrub(&e.to_string(), &self.url),
-        }
+    fn client(&self) -> Result<redis::Client, BrokerError> {
+        redis::Client::open(self.endpoint.url().secret())
+            .map_err(|e| self.endpoint.bad_url(&e.to_string()))
     }
 
-    fn client(&self) -> Result<redis::Client, RedisError> {
-        redis::Client::open(self.url.as_str()).map_err(|e| RedisError::Url {
-            url: self.redacted_url(),
-            reason: transport::scrub(&e.to_string(), &self.url),
-        })
-    }
-
-    async fn bounded<T>(
+    /// A connection for commands, with the timeout.
+    async fn connection(
         &self,
-        during: Step,
-        f: impl Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T, RedisError> {
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(Ok(t)) => Ok(t),
-            Ok(Err(e)) => Err(self.error(during, &e)),
-            Err(_) => Err(RedisError::Timeout {
-                during,
-                after: self.timeout,
-            }),
-        }
+        client: &redis::Client,
+    ) -> Result<redis::aio::MultiplexedConnection, BrokerError> {
+        self.endpoint
+            .bounded(Step::Connect, client.get_multiplexed_async_connection())
+            .await
     }
 }
-
-impl fmt::Debug for RedisConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisConfig")
-            .field("url", &self.redacted_url())
-            .field("timeout", &self.timeout)
-            .field("conventions", &self.conventions)
-            .field("presence_keys", &self.presence_keys)
-            .field("ttl_factor", &self.ttl_factor)
-            .field("record_interval", &self.record_interval)
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the adapter was doing when an error happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Step {
-    /// Connecting.
-    Connect,
-    /// Publishing, or keeping a presence key.
-    Publish,
-    /// Subscribing.
-    Subscribe,
-    /// Reading presence keys.
-    Read,
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Step::Connect => "connecting",
-            Step::Publish => "publishing",
-            Step::Subscribe => "subscribing",
-            Step::Read => "reading presence keys",
-        })
-    }
-}
-
-/// What went wrong talking to Redis. Messages never hold credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RedisError {
-    /// The URL is not a Redis URL.
-    Url {
-        /// The URL, redacted.
-        url: String,
-        /// Why, redacted.
-        reason: String,
-    },
-    /// The server or the connection failed (refused, reset, an error reply).
-    Redis {
-        /// What the adapter was doing.
-        during: Step,
-        /// Why, as the client said it, redacted.
-        reason: String,
-    },
-    /// No answer in time.
-    Timeout {
-        /// What the adapter was doing.
-        during: Step,
-        /// The timeout.
-        after: Duration,
-    },
-}
-
-impl fmt::Display for RedisError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RedisError::Url { url, reason } => write!(f, "invalid Redis URL {url}: {reason}"),
-            RedisError::Redis { during, reason } => write!(f, "{during} failed: {reason}"),
-            RedisError::Timeout { during, after } => {
-                write!(f, "{during}: no answer from Redis within {after:?}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for RedisError {}
 
 /// What a publish does to a presence key.
 #[derive(Debug, Clone, Copy)]
@@ -346,7 +244,7 @@ impl fmt::Debug for RedisPublisher {
 
 impl RedisPublisher {
     /// Connects.
-    pub async fn connect(config: &RedisConfig) -> Result<RedisPublisher, RedisError> {
+    pub async fn connect(config: &RedisConfig) -> Result<RedisPublisher, BrokerError> {
         let mut publisher = RedisPublisher {
             config: config.clone(),
             client: config.client()?,
@@ -357,26 +255,21 @@ impl RedisPublisher {
         Ok(publisher)
     }
 
-    async fn connection(&mut self) -> Result<redis::aio::MultiplexedConnection, RedisError> {
+    async fn connection(&mut self) -> Result<redis::aio::MultiplexedConnection, BrokerError> {
         if let Some(c) = &self.connection {
             return Ok(c.clone());
         }
-        let c = self
-            .config
-            .bounded(
-                Step::Connect,
-                self.client.get_multiplexed_async_connection(),
-            )
-            .await?;
+        let c = self.config.connection(&self.client).await?;
         self.connection = Some(c.clone());
         Ok(c)
     }
 
     /// Runs a pipeline; a failure drops the connection, so the next call connects again.
-    async fn run(&mut self, pipe: redis::Pipeline) -> Result<(), RedisError> {
+    async fn run(&mut self, pipe: redis::Pipeline) -> Result<(), BrokerError> {
         let mut c = self.connection().await?;
         let result = self
             .config
+            .endpoint
             .bounded(Step::Publish, pipe.query_async::<()>(&mut c))
             .await;
         if result.is_err() {
@@ -392,7 +285,7 @@ impl RedisPublisher {
         channels: &[String],
         payload: &[u8],
         key: Key,
-    ) -> Result<(), RedisError> {
+    ) -> Result<(), BrokerError> {
         let mut pipe = redis::pipe();
         for channel in channels {
             pipe.publish(channel, payload).ignore();
@@ -416,7 +309,7 @@ impl RedisPublisher {
     /// Publishes a liveness record on its channel in each configured convention, built
     /// from its `service_name`, and keeps its presence key when configured (time to live:
     /// the factor times the record interval).
-    pub async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), RedisError> {
+    pub async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), BrokerError> {
         let channels: Vec<String> = self
             .config
             .conventions
@@ -436,7 +329,7 @@ impl RedisPublisher {
     }
 
     /// Publishes raw bytes on any channel, with no presence key: for tests and tools.
-    pub async fn publish_raw(&mut self, channel: &str, payload: &[u8]) -> Result<(), RedisError> {
+    pub async fn publish_raw(&mut self, channel: &str, payload: &[u8]) -> Result<(), BrokerError> {
         let mut pipe = redis::pipe();
         pipe.publish(channel, payload).ignore();
         self.run(pipe).await
@@ -444,12 +337,12 @@ impl RedisPublisher {
 }
 
 impl AsyncPublish for RedisPublisher {
-    type Error = RedisError;
+    type Error = BrokerError;
 
     /// Publishes beatit text on the channel named after the subject, and keeps its
     /// presence key when configured: set with a time to live after `start`, `beat` and
     /// `degraded`, deleted after `stop`, untouched by a payload that is not a signal.
-    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), RedisError> {
+    async fn publish(&mut self, subject: &Subject<'_>, payload: &[u8]) -> Result<(), BrokerError> {
         let key = match Signal::decode(payload) {
             Ok(signal) => key_ttl(signal, self.config.ttl_factor).map_or(Key::Delete, Key::Set),
             Err(_) => Key::Keep,
@@ -460,11 +353,11 @@ impl AsyncPublish for RedisPublisher {
 }
 
 impl AsyncPublishRecord for RedisPublisher {
-    type Error = RedisError;
+    type Error = BrokerError;
 
     /// [`RedisPublisher::publish_record`]: the record on its channel in each configured
     /// convention, with its presence key when configured.
-    async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), RedisError> {
+    async fn publish_record(&mut self, record: &Record<'_>) -> Result<(), BrokerError> {
         RedisPublisher::publish_record(self, record).await
     }
 }
@@ -486,7 +379,7 @@ impl fmt::Debug for RedisSubscriber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSubscriber")
             .field("config", &self.config)
-            .field("health", &self.config.health.status())
+            .field("health", &self.health().status())
             .finish_non_exhaustive()
     }
 }
@@ -495,11 +388,12 @@ impl RedisSubscriber {
     /// Connects and subscribes to [`PATTERNS`]; returns once the server has confirmed
     /// the subscriptions, so nothing published after it is missed. Needs a Tokio
     /// runtime (the subscription is read by a task of its own).
-    pub async fn connect(config: &RedisConfig) -> Result<RedisSubscriber, RedisError> {
+    pub async fn connect(config: &RedisConfig) -> Result<RedisSubscriber, BrokerError> {
         let client = config.client()?;
         let stream = subscribe(config, &client).await?;
-        config.health.connected(SystemClock.now());
-        let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, config.health.clone());
+        let health = config.endpoint.health();
+        health.connected(SystemClock.now());
+        let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, health.clone());
         let task = tokio::spawn(follow(config.clone(), client.clone(), stream, tx));
         Ok(RedisSubscriber {
             config: config.clone(),
@@ -511,30 +405,22 @@ impl RedisSubscriber {
 
     /// Where this subscriber reports its connection and its losses.
     pub fn health(&self) -> &LinkHealth {
-        &self.config.health
+        self.config.endpoint.health()
     }
 
     /// The next message, decoded. Never ends (`None` only if the subscriber's task
     /// panicked): when the connection is lost its task connects and subscribes again
     /// and it goes on.
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
-        let msg = self.inbox.pop().await?;
-        let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
-        Some(transport::decode_redis(&channel, msg.get_payload_bytes()))
+        StreamExt::next(self).await
     }
 
     /// Who is alive now, by the presence keys (`spec/transports.md` §3.3): every key
     /// named like a channel of §3, read with `SCAN` and `GET` on a connection of its own
     /// and decoded as if it had been published on that channel. A key that expires
     /// between the scan and the read is left out.
-    pub async fn present(&self) -> Result<Vec<Result<Delivery, Invalid>>, RedisError> {
-        let mut c = self
-            .config
-            .bounded(
-                Step::Connect,
-                self.client.get_multiplexed_async_connection(),
-            )
-            .await?;
+    pub async fn present(&self) -> Result<Vec<Result<Delivery, Invalid>>, BrokerError> {
+        let mut c = self.config.connection(&self.client).await?;
         let mut keys: Vec<Vec<u8>> = Vec::new();
         for pattern in PATTERNS {
             let scan = async {
@@ -543,13 +429,17 @@ impl RedisSubscriber {
                 while let Some(key) = iter.next().await {
                     keys.push(key?);
                 }
-                Ok(keys)
+                Ok::<_, redis::RedisError>(keys)
             };
-            keys.extend(self.config.bounded(Step::Read, scan).await?);
+            keys.extend(self.config.endpoint.bounded(Step::Read, scan).await?);
         }
         let mut found = Vec::with_capacity(keys.len());
         for key in keys {
-            let value: Option<Vec<u8>> = self.config.bounded(Step::Read, c.get(&key)).await?;
+            let value: Option<Vec<u8>> = self
+                .config
+                .endpoint
+                .bounded(Step::Read, c.get(&key))
+                .await?;
             if let Some(value) = value {
                 found.push(transport::decode_redis(&key, &value));
             }
@@ -564,6 +454,24 @@ impl Drop for RedisSubscriber {
     }
 }
 
+impl Stream for RedisSubscriber {
+    type Item = Result<Delivery, Invalid>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inbox.poll_pop(cx).map(|msg| {
+            let msg = msg?;
+            let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
+            Some(transport::decode_redis(&channel, msg.get_payload_bytes()))
+        })
+    }
+}
+
+impl Subscriber for RedisSubscriber {
+    fn health(&self) -> &LinkHealth {
+        RedisSubscriber::health(self)
+    }
+}
+
 /// The subscriber's task: hands every message to the inbox, reports the connection, and
 /// connects and subscribes again whenever the connection ends, until the reader is gone.
 async fn follow(
@@ -572,7 +480,6 @@ async fn follow(
     mut stream: redis::aio::PubSubStream,
     inbox: inbox::Sender<redis::Msg>,
 ) {
-    let health = &config.health;
     let mut backoff = Backoff::new();
     loop {
         let up = tokio::time::Instant::now();
@@ -582,32 +489,30 @@ async fn follow(
                 return;
             }
         }
-        health.disconnected(SystemClock.now());
-        if let Some(pause) = backoff.after_connection(up.elapsed()) {
-            tokio::time::sleep(pause).await;
+        let again = config.endpoint.reconnect(
+            &mut backoff,
+            up.elapsed(),
+            || inbox.is_closed(),
+            || subscribe(&config, &client),
+        );
+        match again.await {
+            Some(again) => stream = again,
+            None => return,
         }
-        stream = loop {
-            if inbox.is_closed() {
-                return;
-            }
-            match subscribe(&config, &client).await {
-                Ok(stream) => break stream,
-                Err(_) => tokio::time::sleep(backoff.next_delay()).await,
-            }
-        };
-        health.connected(SystemClock.now());
     }
 }
 
 async fn subscribe(
     config: &RedisConfig,
     client: &redis::Client,
-) -> Result<redis::aio::PubSubStream, RedisError> {
+) -> Result<redis::aio::PubSubStream, BrokerError> {
     let mut pubsub = config
+        .endpoint
         .bounded(Step::Connect, client.get_async_pubsub())
         .await?;
     for pattern in PATTERNS {
         config
+            .endpoint
             .bounded(Step::Subscribe, pubsub.psubscribe(pattern))
             .await?;
     }

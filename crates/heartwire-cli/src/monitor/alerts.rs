@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use heartwire::transport::redact_url;
+use heartwire_broker::redact_url;
 use heartwire_liveness::{Change, Event, State};
 use sha2::{Digest, Sha256};
 

@@ -7,14 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::FutureExt;
 use heartwire::text::{Message, Signal};
 use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
-use heartwire::transport::{self, Content, Delivery, Invalid, Presence, Transport, redact_url};
-use heartwire_broker::{Backoff, LinkHealth, Loss};
+use heartwire::transport::{Content, Delivery, Invalid, Presence};
+use heartwire_broker::{Backoff, LinkHealth, Loss, redact_url};
 use heartwire_liveness::{Link, Monitor, Rejected, State};
-use heartwire_nats::{NatsConfig, NatsError, NatsReader};
 use tokio::sync::Notify;
 
 use super::throttle::{Offer, Throttle};
-use crate::brokers::{Broker, Subscriber};
+use crate::brokers::{self, Broker, Subscribed};
 
 /// The most items taken from a general subscriber at once (what was already waiting,
 /// taken without waiting): large enough that a batch's costs are small per beat, small
@@ -126,6 +125,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
         feed,
         results: Vec::new(),
     };
+    #[cfg(feature = "nats")]
     if feeder.info.broker == Broker::Nats {
         match read_nats(&mut feeder).await {
             // Plain NATS: the reader never returns.
@@ -141,7 +141,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
     let mut failures: u32 = 0;
     loop {
         let info = &feeder.info;
-        match Subscriber::connect(
+        match brokers::subscribe(
             info.broker,
             &info.url,
             &info.health,
@@ -149,19 +149,21 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
         )
         .await
         {
-            Ok(mut subscriber) => {
+            Ok(Subscribed {
+                mut subscription,
+                present,
+            }) => {
                 backoff.reset();
                 failures = 0;
-                let present = subscriber.present().await;
                 if !present.is_empty() {
                     feeder.deliveries(present);
                 }
-                while let Some(first) = subscriber.next().await {
+                while let Some(first) = subscription.next().await {
                     let mut batch = Vec::with_capacity(64);
                     batch.push(first);
                     // What is waiting already, without waiting for more.
                     while batch.len() < MAX_BATCH {
-                        match subscriber.next().now_or_never() {
+                        match subscription.next().now_or_never() {
                             Some(Some(item)) => batch.push(item),
                             _ => break,
                         }
@@ -197,16 +199,26 @@ fn connect_failed(info: &LinkInfo, error: &str, failures: u32, pause: std::time:
     }
 }
 
-/// Plain NATS through [`NatsReader`]: batches decoded in its buffer. Returns only when
-/// the server asks for what the reader does not speak.
-async fn read_nats(feeder: &mut Feeder) -> Result<(), NatsError> {
+/// Plain NATS through [`NatsReader`](heartwire_nats::NatsReader): batches decoded in its
+/// buffer. Returns only when the server asks for what the reader does not speak.
+#[cfg(feature = "nats")]
+async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerError> {
+    use heartwire::transport::{self, Transport};
+    use heartwire_broker::Fault;
+    use heartwire_nats::{NatsConfig, NatsReader};
+
     let config = NatsConfig::new(feeder.info.url.as_str()).health(feeder.info.health.clone());
     let mut backoff = Backoff::new();
     let mut failures: u32 = 0;
     let mut reader = loop {
         match NatsReader::connect(&config).await {
             Ok(reader) => break reader,
-            Err(e @ NatsError::Unsupported(_)) => return Err(e),
+            Err(
+                e @ heartwire_broker::BrokerError {
+                    fault: Fault::Unsupported(_),
+                    ..
+                },
+            ) => return Err(e),
             Err(e) => {
                 failures = failures.saturating_add(1);
                 let pause = backoff.next_delay();
@@ -240,9 +252,11 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), NatsError> {
 }
 
 /// A batch smaller than this is a trickle ([`GATHER`]).
+#[cfg(feature = "nats")]
 const SMALL_BATCH: usize = 256;
 
 /// How long a trickle gathers before the next read.
+#[cfg(feature = "nats")]
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A link task's side of feeding the engine.

@@ -1,4 +1,4 @@
-//! `transport::redact_url` and `transport::scrub` over generated credentials (proptest):
+//! `redact_url` and `scrub` over generated credentials (proptest):
 //! whatever a user name or password holds (`/ # ? @ : % ,`, percent-encoded bytes,
 //! non-ASCII), no broker URL shows it once redacted, and no message scrubbed with the
 //! URL shows it either (`spec/transports.md` §1.6).
@@ -9,7 +9,7 @@
 //! contain it" means something even for a one-byte password. Besides, each redacted URL
 //! is compared whole with what the rule gives, which holds for any secret.
 
-use heartwire::transport::{redact_url, scrub};
+use heartwire_broker::{redact_url, scrub};
 use proptest::prelude::*;
 
 /// In every secret that must not be seen, and nowhere else.
