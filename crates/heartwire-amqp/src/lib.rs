@@ -73,11 +73,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
-use heartwire_publish::AsyncPublish;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, Invalid, Transport};
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
+use heartwire_publish::AsyncPublish;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,

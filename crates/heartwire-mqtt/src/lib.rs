@@ -90,7 +90,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{Stream, StreamExt};
 
-use heartwire_publish::AsyncPublish;
 use heartwire::text::{Process, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
@@ -98,6 +97,7 @@ use heartwire::transport::{
     mqtt_topic,
 };
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, UserInfo, inbox, split_user_info};
+use heartwire_publish::AsyncPublish;
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, StateError,
 };

@@ -75,7 +75,6 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::{Stream, StreamExt};
-use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
 use heartwire::time::{SystemClock, WallClock};
@@ -83,6 +82,7 @@ use heartwire::transport::{
     self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
 };
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, inbox};
+use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
 use redis::AsyncCommands;
 use tokio::task::JoinHandle;
 
