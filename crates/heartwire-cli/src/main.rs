@@ -629,12 +629,7 @@ fn schedule(action: ScheduleAction, out: &mut impl Write) -> io::Result<Outcome>
             let mut printed = 0usize;
             for at in times.take(count) {
                 printed += 1;
-                let c = at.civil();
-                writeln!(
-                    out,
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                    c.year, c.month, c.day, c.hour, c.minute, c.second
-                )?;
+                writeln!(out, "{at}")?;
             }
             if printed == 0 && count > 0 {
                 // Not an error: a one-time schedule that has passed fires no more.

@@ -372,11 +372,7 @@ fn command_operation(name: &str, args: &serde_json::Map<String, Value>) -> Step 
 
 /// A fire time as the `next` operation writes it (`spec/schedule.md` §10).
 fn fire_time(t: UnixTime) -> String {
-    let c = t.civil();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    t.to_string()
 }
 
 /// The Reventless schedule (`spec/schedule.md`).

@@ -406,39 +406,39 @@ impl<'a> Meta<'a> {
         let mut extras = Extras::new();
         doc.object(object, |key, v| {
             let result = match key.as_ref() {
-                "service" => fresh(doc, &service, &key, v).and_then(|()| {
+                "service" => doc.once(&service, &key, v).and_then(|()| {
                     service = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "time" => fresh(doc, &time, &key, v).and_then(|()| {
+                "time" => doc.once(&time, &key, v).and_then(|()| {
                     time = Some(doc.timestamp(v)?);
                     Ok(())
                 }),
-                "ip" => fresh(doc, &ip, &key, v).and_then(|()| {
+                "ip" => doc.once(&ip, &key, v).and_then(|()| {
                     ip = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "user" => fresh(doc, &user, &key, v).and_then(|()| {
+                "user" => doc.once(&user, &key, v).and_then(|()| {
                     user = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "msgId" => fresh(doc, &msg_id, &key, v).and_then(|()| {
+                "msgId" => doc.once(&msg_id, &key, v).and_then(|()| {
                     msg_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "correlationId" => fresh(doc, &correlation_id, &key, v).and_then(|()| {
+                "correlationId" => doc.once(&correlation_id, &key, v).and_then(|()| {
                     correlation_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "causationId" => fresh(doc, &causation_id, &key, v).and_then(|()| {
+                "causationId" => doc.once(&causation_id, &key, v).and_then(|()| {
                     causation_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "traceparent" => fresh(doc, &traceparent, &key, v).and_then(|()| {
+                "traceparent" => doc.once(&traceparent, &key, v).and_then(|()| {
                     traceparent = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "schemaVersion" => fresh(doc, &schema_version, &key, v).and_then(|()| {
+                "schemaVersion" => doc.once(&schema_version, &key, v).and_then(|()| {
                     schema_version = Some(match v.kind() {
                         Kind::String => SchemaVersion::Text(doc.string(v)?),
                         Kind::Number => SchemaVersion::Number(doc.number(v)?),
@@ -446,7 +446,7 @@ impl<'a> Meta<'a> {
                     });
                     Ok(())
                 }),
-                "headers" => fresh(doc, &headers, &key, v).and_then(|()| {
+                "headers" => doc.once(&headers, &key, v).and_then(|()| {
                     let mut h = Extras::new();
                     doc.object(v, |k, value| h.keep(doc, k, value, MEMBER_DEPTH + 1))?;
                     headers = Some(Headers(h));
@@ -514,20 +514,6 @@ impl<'a> Meta<'a> {
         }
         write_members(w, self.extras.iter(), false)?;
         w.write_char('}')
-    }
-}
-
-/// The error for a member seen before, checked before its value is read so that the
-/// duplicate key, which comes first, is what is reported.
-pub(crate) fn fresh<T>(
-    doc: &Doc<'_>,
-    slot: &Option<T>,
-    key: &str,
-    value: Raw<'_>,
-) -> Result<(), JsonError> {
-    match slot {
-        Some(_) => Err(doc.duplicate(key, value)),
-        None => Ok(()),
     }
 }
 

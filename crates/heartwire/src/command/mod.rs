@@ -60,8 +60,6 @@ pub use timing::{
 };
 pub use variant::{Command, OtherCommand, PluginDefinition, RawJson};
 
-use meta::fresh;
-
 /// The nesting depth of the envelope's own members (the document is 1).
 const MEMBER_DEPTH: usize = 2;
 
@@ -175,16 +173,16 @@ impl<'a> Envelope<'a> {
         let mut extras = Extras::new();
         doc.object(top, |key, v| {
             let result = match key.as_ref() {
-                "id" => fresh(&doc, &id, &key, v).and_then(|()| {
+                "id" => doc.once(&id, &key, v).and_then(|()| {
                     id = Some(NonEmptyStr::read(&doc, v)?);
                     Ok(())
                 }),
-                "meta" => fresh(&doc, &meta, &key, v).and_then(|()| {
+                "meta" => doc.once(&meta, &key, v).and_then(|()| {
                     meta = Some(Meta::decode(&doc, v)?);
                     Ok(())
                 }),
                 // Two spellings of one member: the second is a duplicate of the first.
-                "command" | "commandJson" => fresh(&doc, &command, &key, v).and_then(|()| {
+                "command" | "commandJson" => doc.once(&command, &key, v).and_then(|()| {
                     command = Some(Command::decode(&doc, v)?);
                     Ok(())
                 }),

@@ -544,7 +544,7 @@ fn from_object<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError
     let mut args: SmallVec<[(usize, Arg<'a>); 2]> = SmallVec::new();
     doc.object(raw, |key, v| {
         if key == "TAG" {
-            super::meta::fresh(doc, &name, &key, v).map_err(|e| e.in_field(&key))?;
+            doc.once(&name, &key, v).map_err(|e| e.in_field(&key))?;
             name = Some(read_name(doc, v).map_err(|e| e.in_field(&key))?);
             return Ok(());
         }

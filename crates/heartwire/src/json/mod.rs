@@ -19,6 +19,7 @@ use serde::de::{self, Deserializer as _, Visitor};
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
+use crate::text::TextError;
 use crate::time::{Timestamp, TimestampError};
 
 use scan::{
@@ -130,6 +131,27 @@ pub enum JsonErrorKind {
     },
     /// A timestamp breaks the grammar of `spec/json.md` §4.
     Timestamp(TimestampError),
+    /// A member no rule knows, in an object whose shape is closed: only the text
+    /// convention's JSON form (`spec/text.md` §9) has one; the JSON formats keep such
+    /// members (`spec/json.md` §6).
+    Unknown {
+        /// The member's key.
+        key: String,
+    },
+    /// A document that says it is of another format: the text JSON form's `format`
+    /// member is not `"text"` (`spec/text.md` §9).
+    Format {
+        /// The format the reader reads.
+        expected: &'static str,
+    },
+    /// The text JSON form is not an object of its shape (`spec/text.md` §9): one class,
+    /// `json.shape`, for what the JSON formats tell apart (syntax, a missing, unknown or
+    /// duplicate member, a wrong type); the precise fault is kept inside.
+    Shape(Box<JsonErrorKind>),
+    /// A member of the text JSON form breaks a rule of the text convention: a process
+    /// name, a signal word or a number (`spec/text.md` §9), or the form is over its
+    /// limit; the text error's offset counts from the start of the JSON text.
+    Text(TextError),
 }
 
 impl JsonErrorKind {
@@ -145,6 +167,9 @@ impl JsonErrorKind {
             JsonErrorKind::Type { .. } => "json.type",
             JsonErrorKind::Value { .. } => "json.value",
             JsonErrorKind::Timestamp(_) => "json.timestamp",
+            JsonErrorKind::Unknown { .. } | JsonErrorKind::Shape(_) => "json.shape",
+            JsonErrorKind::Format { .. } => "json.format",
+            JsonErrorKind::Text(e) => e.class(),
         }
     }
 }
@@ -165,6 +190,10 @@ impl fmt::Display for JsonErrorKind {
             }
             JsonErrorKind::Value { expected } => write!(f, "expected {expected}"),
             JsonErrorKind::Timestamp(e) => write!(f, "timestamp: {e}"),
+            JsonErrorKind::Unknown { key } => write!(f, "unknown member {key:?}"),
+            JsonErrorKind::Format { expected } => write!(f, "expected format {expected:?}"),
+            JsonErrorKind::Shape(cause) => write!(f, "not the text JSON form: {cause}"),
+            JsonErrorKind::Text(e) => e.fmt(f),
         }
     }
 }
@@ -198,6 +227,12 @@ impl JsonError {
         self.kind.class()
     }
 
+    /// The byte offset it points at: the `offset` field, as a method like
+    /// [`TextError::offset`], for code that reports either.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// The same error inside member `key` of an enclosing object.
     #[must_use]
     pub fn in_field(mut self, key: &str) -> JsonError {
@@ -222,6 +257,13 @@ impl JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let JsonErrorKind::Text(e) = &self.kind {
+            // A text error says its byte itself.
+            return match self.path.as_str() {
+                "" => e.fmt(f),
+                path => write!(f, "{path}: {e}"),
+            };
+        }
         if self.path.is_empty() {
             write!(f, "at byte {}: {}", self.offset, self.kind)
         } else {
@@ -564,6 +606,34 @@ impl<'a> Doc<'a> {
         JsonError::new(JsonErrorKind::Value { expected }, self.offset(raw))
     }
 
+    /// Checks a member that may appear once (`spec/json.md` §2.4) before its value is
+    /// read: the error for the second one points at its key, which comes first. The
+    /// caller adds the path.
+    #[inline]
+    pub(crate) fn once<T>(
+        &self,
+        slot: &Option<T>,
+        key: &str,
+        value: Raw<'_>,
+    ) -> Result<(), JsonError> {
+        match slot {
+            Some(_) => Err(self.duplicate(key, value)),
+            None => Ok(()),
+        }
+    }
+
+    /// The error for a member of a closed object that no rule knows; it points at the
+    /// key.
+    #[cold]
+    pub(crate) fn unknown(&self, key: &str, value: Raw<'_>) -> JsonError {
+        JsonError::new(
+            JsonErrorKind::Unknown {
+                key: key.to_owned(),
+            },
+            self.key_offset(value),
+        )
+    }
+
     /// The error for a key seen twice in an object; it points at the second key.
     pub fn duplicate<'r>(&self, key: &str, value: impl Into<Raw<'r>>) -> JsonError {
         JsonError::new(
@@ -876,21 +946,6 @@ impl<'a> Doc<'a> {
             _ => Ok(()),
         }
     }
-}
-
-/// Sets a member that may appear once: the error for the second one points at its key.
-pub fn set_once<'r, T>(
-    doc: &Doc<'_>,
-    slot: &mut Option<T>,
-    key: &str,
-    raw: impl Into<Raw<'r>>,
-    value: T,
-) -> Result<(), JsonError> {
-    if slot.is_some() {
-        return Err(doc.duplicate(key, raw).in_field(key));
-    }
-    *slot = Some(value);
-    Ok(())
 }
 
 /// A required member, or the error naming it (the offset is the enclosing object's).

@@ -432,29 +432,35 @@ impl<'a> Members<'a> {
     ///
     /// The key is matched once: this runs for every member of every record decoded.
     fn read(&mut self, doc: &Doc<'a>, key: &str, value: Raw<'a>) -> Result<bool, JsonError> {
-        let duplicate = || doc.duplicate(key, value);
         match key {
-            SERVICE_NAME if self.service_name.is_none() => {
+            SERVICE_NAME => {
+                doc.once(&self.service_name, key, value)?;
                 self.service_name = Some(service_name(doc, value)?);
             }
-            INSTANCE_ID if self.instance_id.is_none() => {
+            INSTANCE_ID => {
+                doc.once(&self.instance_id, key, value)?;
                 self.instance_id = Some(instance_id(doc, value)?);
             }
-            TIMESTAMP if self.timestamp.is_none() => self.timestamp = Some(doc.timestamp(value)?),
-            UPTIME_SECONDS if self.uptime_seconds.is_none() => {
+            TIMESTAMP => {
+                doc.once(&self.timestamp, key, value)?;
+                self.timestamp = Some(doc.timestamp(value)?);
+            }
+            UPTIME_SECONDS => {
+                doc.once(&self.uptime_seconds, key, value)?;
                 self.uptime_seconds = Some(metric(doc, value)?);
             }
-            HEARTBEAT_COUNT if self.heartbeat_count.is_none() => {
+            HEARTBEAT_COUNT => {
+                doc.once(&self.heartbeat_count, key, value)?;
                 self.heartbeat_count = Some(count(doc, value)?);
             }
-            MEMORY_USAGE_MB if self.memory_usage_mb.is_none() => {
+            MEMORY_USAGE_MB => {
+                doc.once(&self.memory_usage_mb, key, value)?;
                 self.memory_usage_mb = Some(metric(doc, value)?);
             }
-            CPU_USAGE_PERCENT if self.cpu_usage_percent.is_none() => {
+            CPU_USAGE_PERCENT => {
+                doc.once(&self.cpu_usage_percent, key, value)?;
                 self.cpu_usage_percent = Some(metric(doc, value)?);
             }
-            SERVICE_NAME | INSTANCE_ID | TIMESTAMP | UPTIME_SECONDS | HEARTBEAT_COUNT
-            | MEMORY_USAGE_MB | CPU_USAGE_PERCENT => return Err(duplicate()),
             _ => return Ok(false),
         }
         Ok(true)

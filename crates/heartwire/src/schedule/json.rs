@@ -33,14 +33,6 @@ fn in_string(doc: &Doc<'_>, raw: Raw<'_>, borrowed: bool, e: &ScheduleError) -> 
     )
 }
 
-/// The error of a member that may appear once, when it appears again.
-fn once<T>(doc: &Doc<'_>, slot: &Option<T>, key: &str, raw: Raw<'_>) -> Result<(), JsonError> {
-    match slot {
-        Some(_) => Err(doc.duplicate(key, raw).in_field(key)),
-        None => Ok(()),
-    }
-}
-
 fn read_name<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Name<'a>, JsonError> {
     let text = doc.string(raw)?;
     let borrowed = matches!(text, Cow::Borrowed(_));
@@ -96,7 +88,7 @@ fn read_sury<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
                 )
                 .in_field(&key));
         };
-        once(doc, slot, &key, value)?;
+        doc.once(slot, &key, value).map_err(|e| e.in_field(&key))?;
         *slot = Some(value);
         Ok(())
     })?;
@@ -180,15 +172,16 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Schedule<'_>, JsonError> {
     doc.object(top, |key, value| {
         match key.as_ref() {
             "name" => {
-                once(&doc, &name, &key, value)?;
+                doc.once(&name, &key, value).map_err(|e| e.in_field(&key))?;
                 name = Some(read_name(&doc, value).map_err(|e| e.in_field("name"))?);
             }
             "rate" => {
-                once(&doc, &rate, &key, value)?;
+                doc.once(&rate, &key, value).map_err(|e| e.in_field(&key))?;
                 rate = Some(read_rate(&doc, value).map_err(|e| e.in_field("rate"))?);
             }
             "payload" => {
-                once(&doc, &payload, &key, value)?;
+                doc.once(&payload, &key, value)
+                    .map_err(|e| e.in_field(&key))?;
                 payload = Some(doc.string(value).map_err(|e| e.in_field("payload"))?);
             }
             _ => extras.keep(&doc, key, value, 2)?,

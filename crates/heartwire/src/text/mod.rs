@@ -21,7 +21,7 @@
 //! ```
 
 mod error;
-mod grammar;
+pub(crate) mod grammar;
 mod json;
 mod name;
 mod seconds;
@@ -32,8 +32,10 @@ use std::str::FromStr;
 
 use bytes::{BufMut, BytesMut};
 
+use crate::json::JsonError;
+
 pub use error::{NumberExpected, Part, TextError};
-pub use json::{JsonError, JsonForm, MAX_JSON_LEN};
+pub use json::{JsonForm, MAX_JSON_LEN};
 pub use name::{Process, Subject};
 pub use seconds::{MAX_SECONDS, Seconds, SecondsRangeError};
 pub use signal::{Signal, SignalKind};
