@@ -44,7 +44,7 @@ use std::fmt;
 use std::time::Duration;
 
 use heartwire::heart::{AsyncPublishRecord, PublishRecord};
-use heartwire::json::JsonError;
+use heartwire::json::{JsonError, RawJson};
 use heartwire::record::{Convention, InstanceId, MEMBERS, Metric, Record, ServiceName};
 use heartwire::time::{Timestamp, UnixTime};
 use serde_json::value::RawValue;
@@ -339,8 +339,8 @@ impl<S: Sampler> RecordPublisher<S> {
             .set_cpu_usage_percent(usage.cpu_percent.and_then(Metric::from_f64));
         let mut errors = Vec::new();
         for (key, collector) in &mut self.collectors {
-            let value = collector.collect(now);
-            if let Err(e) = record.insert_extra(key.clone(), value) {
+            let value = RawJson::new(Box::<str>::from(collector.collect(now)).into_string());
+            if let Err(e) = value.and_then(|value| record.insert_extra(key.clone(), value)) {
                 errors.push(e);
             }
         }

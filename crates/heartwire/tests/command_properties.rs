@@ -14,8 +14,8 @@ use proptest::prelude::*;
 
 #[path = "support/schema.rs"]
 mod schema;
+use heartwire::json::RawJson;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// Any text, control characters, quotes and non-ASCII included.
 fn text(max: usize) -> impl Strategy<Value = String> {
@@ -62,8 +62,8 @@ fn json_value() -> impl Strategy<Value = String> {
     })
 }
 
-fn raw(text: String) -> Box<RawValue> {
-    RawValue::from_string(text).expect("generated JSON is valid")
+fn raw(text: String) -> RawJson<'static> {
+    RawJson::new(text).expect("generated JSON is valid")
 }
 
 fn timestamp() -> impl Strategy<Value = Timestamp<'static>> {

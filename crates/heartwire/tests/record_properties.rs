@@ -12,7 +12,7 @@ use proptest::prelude::*;
 
 #[path = "support/schema.rs"]
 mod schema;
-use serde_json::value::RawValue;
+use heartwire::json::RawJson;
 
 /// A valid service name.
 fn service_name() -> impl Strategy<Value = String> {
@@ -88,7 +88,8 @@ prop_compose! {
             .set_memory_usage_mb(memory)
             .set_cpu_usage_percent(cpu);
         for (key, value) in extras {
-            let raw = serde_json::value::to_raw_value(&value).expect("a value serializes");
+            let raw = serde_json::to_string(&value).expect("a value serializes");
+            let raw = RawJson::new(raw).expect("serde_json writes JSON");
             record.insert_extra(key, raw).expect("generated extras are valid");
         }
         record
@@ -290,7 +291,7 @@ fn check(bytes: &[u8]) {
     }
     // Whatever a JSON value is, it never makes a bad extra member either.
     if let Ok(text) = std::str::from_utf8(bytes)
-        && let Ok(raw) = RawValue::from_string(text.to_owned())
+        && let Ok(raw) = RawJson::new(text)
     {
         let mut record = Record::new(
             ServiceName::new("s").expect("valid"),

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 #[path = "support/schema.rs"]
 mod schema;
-use serde_json::value::RawValue;
+use heartwire::json::RawJson;
 
 /// A name of the EventBridge set.
 fn name() -> impl Strategy<Value = String> {
@@ -181,7 +181,7 @@ proptest! {
     ) {
         let mut schedule = Schedule::new(Name::new(name.as_str()).expect("a valid name"), rate, payload.as_str());
         for (k, v) in &extras {
-            let value = RawValue::from_string(v.clone()).expect("generated JSON");
+            let value = RawJson::new(v.clone()).expect("generated JSON");
             schedule.extras_mut().insert(k.clone(), value);
         }
         let buf = encode(&schedule, dialect);

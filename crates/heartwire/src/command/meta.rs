@@ -4,10 +4,8 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-use serde_json::value::RawValue;
-
 use super::write;
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, required};
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, RawJson, required};
 use crate::time::Timestamp;
 
 /// The nesting depth of the members of `meta` (the document is 1, `meta` is 2).
@@ -125,11 +123,8 @@ impl<'a> Headers<'a> {
 
     /// The value of a header that holds a string, unescaped.
     pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
-        let raw = self.0.get(key)?;
-        serde_json::from_str::<&str>(raw)
-            .map(Cow::Borrowed)
-            .or_else(|_| serde_json::from_str::<String>(raw).map(Cow::Owned))
-            .ok()
+        let (doc, raw) = Doc::parse(self.0.get(key)?.as_bytes()).ok()?;
+        doc.string(raw).ok()
     }
 
     /// Sets a header, replacing the value of an existing key in place. The value must be
@@ -138,7 +133,7 @@ impl<'a> Headers<'a> {
     pub fn insert(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         let key = key.into();
         check_free_form(&value, MEMBER_DEPTH + 1).map_err(|e| e.in_field(&key))?;
@@ -169,7 +164,7 @@ impl<'a> Headers<'a> {
 
 /// Checks a value made outside a document the way a decoder checks a free-form member
 /// at nesting depth `depth`; offsets count from the start of the value.
-pub(crate) fn check_free_form(value: &RawValue, depth: usize) -> Result<(), JsonError> {
+pub(crate) fn check_free_form(value: &RawJson<'_>, depth: usize) -> Result<(), JsonError> {
     let (doc, raw) = Doc::parse(value.get().as_bytes())?;
     doc.free_form(raw, depth)
 }
@@ -367,7 +362,7 @@ impl<'a> Meta<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         let key = key.into();
         insert_extra(&mut self.extras, &META_KEYS, MEMBER_DEPTH, key, value)
@@ -546,7 +541,7 @@ pub(crate) fn insert_extra<'a>(
     known: &[&str],
     depth: usize,
     key: Cow<'a, str>,
-    value: Box<RawValue>,
+    value: RawJson<'a>,
 ) -> Result<(), JsonError> {
     if known.contains(&key.as_ref()) {
         return Err(JsonError::new(
@@ -594,7 +589,7 @@ mod tests {
     #[test]
     fn header_strings() {
         let mut h = Headers::new();
-        let v = |s: &str| RawValue::from_string(s.to_owned()).expect("json");
+        let v = |s: &str| RawJson::new(s.to_owned()).expect("json");
         h.insert("a", v(r#""plain""#)).expect("ok");
         h.insert("b", v(r#""esc\u0041""#)).expect("ok");
         h.insert("c", v("1")).expect("ok");

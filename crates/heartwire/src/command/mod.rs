@@ -48,7 +48,6 @@ use std::fmt::{self, Write};
 use std::str::FromStr;
 
 use bytes::BytesMut;
-use serde_json::value::RawValue;
 
 use crate::json::{Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
 
@@ -58,7 +57,9 @@ pub use timing::{
     DEFAULT_TIMEOUT_MINUTES, GraceRule, MAX_TIMEOUT_MINUTES, Timeout, TimeoutSetting,
     UnknownGraceRule, deploy_rule, disconnect_grace, disconnect_grace_fixed,
 };
-pub use variant::{Command, OtherCommand, PluginDefinition, RawJson};
+// Where arguments were kept before `json::RawJson` served every format.
+pub use crate::json::RawJson;
+pub use variant::{Command, OtherCommand, PluginDefinition};
 
 /// The nesting depth of the envelope's own members (the document is 1).
 const MEMBER_DEPTH: usize = 2;
@@ -246,7 +247,7 @@ impl<'a> Envelope<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         meta::insert_extra(
             &mut self.extras,
@@ -381,7 +382,7 @@ mod tests {
         let mut envelope: Envelope<'static> = doc(r#""command":"DisconnectPlugin""#)
             .parse()
             .expect("valid");
-        let one = || RawValue::from_string("1".to_owned()).expect("json");
+        let one = || RawJson::new("1").expect("json");
         assert_eq!(
             envelope
                 .insert_extra("commandJson", one())

@@ -16,7 +16,6 @@ use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 use serde::de::{self, Deserializer as _, Visitor};
-use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
 use crate::text::TextError;
@@ -52,11 +51,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The kind of a raw value.
-    pub fn of(raw: &RawValue) -> Kind {
-        Kind::of_text(raw.get())
-    }
-
     /// The kind of the text of a valid JSON value (without leading white space).
     fn of_text(text: &str) -> Kind {
         match text.as_bytes().first() {
@@ -372,10 +366,10 @@ impl<'a> Extras<'a> {
     pub fn insert(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Option<Cow<'a, str>> {
         let key = key.into();
-        let value = Cow::Owned(Box::<str>::from(value).into_string());
+        let value = value.0;
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => Some(std::mem::replace(v, value)),
             None => {
@@ -441,7 +435,7 @@ impl Eq for Extras<'_> {}
 
 /// One JSON value of a document being read, as its exact text: the document itself (from
 /// [`Doc::parse`]) or a member or element of it (from [`Doc::object`] and [`Doc::array`],
-/// which have checked its syntax). A `&RawValue` converts into this.
+/// which have checked its syntax). A `&RawJson` converts into this.
 #[derive(Debug, Clone, Copy)]
 pub struct Raw<'a> {
     text: &'a str,
@@ -481,9 +475,85 @@ impl PartialEq for Raw<'_> {
 
 impl Eq for Raw<'_> {}
 
-impl<'a> From<&'a RawValue> for Raw<'a> {
-    fn from(raw: &'a RawValue) -> Raw<'a> {
+impl<'a> From<&'a RawJson<'_>> for Raw<'a> {
+    fn from(raw: &'a RawJson<'_>) -> Raw<'a> {
         Raw::new(raw.get())
+    }
+}
+
+/// A JSON value kept as the exact text it was given in, compared by that text: an
+/// extra member, a command's argument, a plugin definition, a header.
+///
+/// It always holds one well-formed JSON value (RFC 8259, without white space around
+/// it): a decoder makes it from a value its scanner has read, and [`RawJson::new`] (or
+/// [`str::parse`]) checks the text with the same scanner. What a format adds (nesting,
+/// duplicate keys) is checked where the value is used.
+///
+/// ```
+/// use heartwire::json::{Kind, RawJson};
+///
+/// let value = RawJson::new(r#" {"a": [1, 2.50]} "#)?;
+/// assert_eq!(value.get(), r#"{"a": [1, 2.50]}"#);
+/// assert_eq!(value.kind(), Kind::Object);
+/// let e = RawJson::new("[1,]").unwrap_err();
+/// assert_eq!((e.class(), e.offset), ("json.syntax", 3));
+/// # Ok::<(), heartwire::json::JsonError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawJson<'a>(Cow<'a, str>);
+
+impl<'a> RawJson<'a> {
+    /// The value of a JSON text, checked by the crate's scanner; white space around it
+    /// is dropped. Errors are `json.syntax` (or `json.size` over
+    /// [`MAX_DOCUMENT_LEN`]) with the offset in `text`.
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Result<RawJson<'a>, JsonError> {
+        let text = text.into();
+        let (doc, value) = Doc::parse(text.as_bytes())?;
+        if value.kind() == Kind::Object {
+            // `Doc::parse` leaves a top-level object to be read lazily: check it whole.
+            scan::validate(value.get()).map_err(|fault| doc.syntax(value, fault))?;
+        }
+        let (start, len) = (doc.offset(value), value.get().len());
+        Ok(RawJson(match text {
+            Cow::Borrowed(t) => Cow::Borrowed(t.get(start..start + len).unwrap_or_default()),
+            Cow::Owned(t) if len == t.len() => Cow::Owned(t),
+            Cow::Owned(t) => Cow::Owned(t.get(start..start + len).unwrap_or_default().to_owned()),
+        }))
+    }
+
+    /// A value the scanner has read.
+    pub(crate) const fn read(raw: Raw<'a>) -> RawJson<'a> {
+        RawJson(Cow::Borrowed(raw.text))
+    }
+
+    /// The value's JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+
+    /// What kind of JSON value it is.
+    pub fn kind(&self) -> Kind {
+        Kind::of_text(&self.0)
+    }
+
+    /// A copy that owns its text.
+    pub fn into_owned(self) -> RawJson<'static> {
+        RawJson(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl std::str::FromStr for RawJson<'static> {
+    type Err = JsonError;
+
+    /// [`RawJson::new`] of a copy of the text.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RawJson::new(s.to_owned())
+    }
+}
+
+impl fmt::Display for RawJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -520,13 +590,6 @@ impl<'a> Doc<'a> {
             scan::validate(text).map_err(|f| doc.syntax(Raw::new(text), f))?;
         }
         Ok((doc, Raw::new(value)))
-    }
-
-    /// A value of this document as a serde_json [`RawValue`], for keeping it verbatim:
-    /// one more pass over it, which allocates only if it nests arrays or objects two
-    /// levels deep.
-    pub fn raw_value(&self, raw: Raw<'a>) -> Result<&'a RawValue, JsonError> {
-        serde_json::from_str(raw.get()).map_err(|e| self.serde(raw.get(), &e))
     }
 
     /// The byte offset of a value of this document.

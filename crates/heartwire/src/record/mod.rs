@@ -57,9 +57,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use serde_json::value::RawValue;
 
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required};
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required};
 use crate::time::{Timestamp, UnixTime};
 
 pub use instance::{InstanceId, InstanceIdError, InstanceIdExpected};
@@ -102,8 +101,8 @@ const CPU_USAGE_PERCENT: &str = "cpu_usage_percent";
 ///
 /// ```
 /// use heartwire::record::{InstanceId, Metric, Record, ServiceName};
+/// use heartwire::json::RawJson;
 /// use heartwire::time::{Timestamp, UnixTime};
-/// use serde_json::value::RawValue;
 ///
 /// let mut record = Record::new(
 ///     ServiceName::new("geofence_service")?,
@@ -113,7 +112,7 @@ const CPU_USAGE_PERCENT: &str = "cpu_usage_percent";
 /// record
 ///     .set_heartbeat_count(Some(1))
 ///     .set_cpu_usage_percent(Metric::from_f64(3.25));
-/// record.insert_extra("active_geofences", RawValue::from_string("42".into())?)?;
+/// record.insert_extra("active_geofences", RawJson::new("42")?)?;
 /// assert_eq!(
 ///     record.to_string(),
 ///     concat!(
@@ -282,7 +281,7 @@ impl<'a> Record<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<Option<Cow<'a, str>>, JsonError> {
         let key = key.into();
         if MEMBERS.contains(&key.as_ref()) {

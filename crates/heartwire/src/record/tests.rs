@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::json::RawJson;
 use bytes::BytesMut;
-use serde_json::value::RawValue;
 
 use super::*;
 use crate::json::{JsonErrorKind, MAX_DEPTH, MAX_DOCUMENT_LEN};
@@ -324,7 +324,7 @@ fn the_builder_keeps_the_invariants() {
         InstanceId::from_u128(7),
         crate::time::Timestamp::parse("2025-01-16T08:30:00Z").expect("valid"),
     );
-    let raw = |s: &str| RawValue::from_string(s.to_owned()).expect("json");
+    let raw = |s: &str| RawJson::new(s.to_owned()).expect("json");
     let e = record
         .insert_extra("timestamp", raw("1"))
         .expect_err("own member");
