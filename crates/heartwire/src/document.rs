@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use bytes::BytesMut;
-
 use crate::command::{Dialect, Envelope};
 use crate::json::{Doc, JsonError, JsonErrorKind};
 use crate::record::Record;
@@ -144,7 +142,7 @@ impl<'a> Document<'a> {
     /// Writes the canonical encoding (`spec/json.md` §7; envelopes in the default
     /// dialect). Only an envelope can fail, when its encoding is over 64 KiB
     /// ([`Envelope::encode`]).
-    pub fn encode(&self, buf: &mut BytesMut) -> Result<(), JsonError> {
+    pub fn encode(&self, buf: &mut impl Extend<u8>) -> Result<(), JsonError> {
         match self {
             Document::Record(r) => r.encode(buf),
             Document::Command(e) => return e.encode(Dialect::default(), buf),

@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::num::NonZeroU32;
 
-use bytes::BytesMut;
 use heartwire::command::{
     Command, Dialect, Envelope, Headers, Meta, NonEmptyStr, OtherCommand, PluginDefinition,
     SchemaVersion, Timeout, TimeoutSetting, disconnect_grace,
@@ -202,8 +201,8 @@ fn envelope() -> impl Strategy<Value = Envelope<'static>> {
     })
 }
 
-fn encoded(envelope: &Envelope<'_>, dialect: Dialect) -> BytesMut {
-    let mut buf = BytesMut::new();
+fn encoded(envelope: &Envelope<'_>, dialect: Dialect) -> Vec<u8> {
+    let mut buf = Vec::new();
     // The generated envelopes are far below 64 KiB in every dialect.
     if let Err(e) = envelope.encode(dialect, &mut buf) {
         panic!("{dialect} form refused: {e}");

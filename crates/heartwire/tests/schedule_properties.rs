@@ -1,7 +1,6 @@
 //! Properties of the schedule codec, its grammars and its fire times over generated input
 //! (proptest).
 
-use bytes::BytesMut;
 use heartwire::schedule::{Dialect, MAX_COUNT, Name, Rate, RateKind, Schedule};
 use heartwire::time::{UnixTime, Weekday};
 use proptest::prelude::*;
@@ -128,8 +127,8 @@ fn canonical(name: &str, rate: Rate, payload: &str, extras: &[(String, String)])
     out
 }
 
-fn encode(schedule: &Schedule<'_>, dialect: Dialect) -> BytesMut {
-    let mut buf = BytesMut::new();
+fn encode(schedule: &Schedule<'_>, dialect: Dialect) -> Vec<u8> {
+    let mut buf = Vec::new();
     schedule.encode_as(&mut buf, dialect);
     buf
 }

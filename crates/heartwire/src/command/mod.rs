@@ -13,7 +13,6 @@
 //! and a typical envelope decodes without a heap allocation.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::command::{Command, Dialect, Envelope};
 //!
 //! let seed = br#"{"id":"health-monitor","meta":{"service":"CorePluginExtensionPoint",
@@ -29,7 +28,7 @@
 //! assert!(envelope.to_string().ends_with(r#""command":{"TAG":"Heartbeat","_0":10}}"#));
 //!
 //! // Any dialect on request (refused if the document would be over 64 KiB in it).
-//! let mut buf = BytesMut::new();
+//! let mut buf = Vec::new();
 //! envelope.encode(Dialect::Decco, &mut buf)?;
 //! assert!(buf.ends_with(br#""command":["Heartbeat",10]}"#));
 //! assert_eq!(Envelope::decode(&buf)?, envelope);
@@ -41,15 +40,15 @@ mod meta;
 mod text;
 mod timing;
 mod variant;
-mod write;
+pub(crate) mod write;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
-use bytes::BytesMut;
-
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
+use crate::json::{
+    Appender, Count, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required,
+};
 
 pub use heartbeat::{HeartbeatBuilder, IdSource};
 pub use meta::{EmptyStr, Headers, Meta, NonEmptyStr, SchemaVersion, TraceParent};
@@ -203,14 +202,14 @@ impl<'a> Envelope<'a> {
     /// Every envelope can be written in every dialect, and decodes back to itself, as
     /// long as the document fits the 64 KiB every decoder takes (`spec/command.md` §6):
     /// a longer one, which a dialect's longer command form can make of an envelope that
-    /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was.
-    pub fn encode(&self, dialect: Dialect, buf: &mut BytesMut) -> Result<(), JsonError> {
-        let start = buf.len();
-        // Writing into a BytesMut cannot fail.
-        let _ = self.write(dialect, buf);
-        let len = buf.len() - start;
+    /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was
+    /// (the length is counted before anything is appended).
+    pub fn encode(&self, dialect: Dialect, buf: &mut impl Extend<u8>) -> Result<(), JsonError> {
+        let mut count = Count(0);
+        // Neither counting nor appending to a buffer can fail.
+        let _ = self.write(dialect, &mut count);
+        let len = count.0;
         if len > MAX_DOCUMENT_LEN {
-            buf.truncate(start);
             return Err(JsonError::new(
                 JsonErrorKind::TooLarge {
                     len,
@@ -219,6 +218,7 @@ impl<'a> Envelope<'a> {
                 MAX_DOCUMENT_LEN,
             ));
         }
+        let _ = self.write(dialect, &mut Appender(buf));
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! Writing JSON text into any [`fmt::Write`] (a `BytesMut`, a `String`, a formatter), so
+//! Writing JSON text into any [`fmt::Write`] (a `String`, a formatter, a byte buffer through `json::Appender`), so
 //! that `encode` and `Display` share one encoder and neither allocates on its own.
 
 use std::fmt::{self, Write};

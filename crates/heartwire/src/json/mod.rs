@@ -14,7 +14,6 @@ mod scan;
 use std::borrow::Cow;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
 use serde::de::{self, Deserializer as _, Visitor};
 use smallvec::SmallVec;
 
@@ -1022,10 +1021,32 @@ pub fn required<'r, T>(
 }
 
 /// Writes a string as a JSON string literal, escaping as serde_json does.
-pub fn write_str(buf: &mut BytesMut, s: &str) {
-    let mut w = buf.writer();
-    // Writing into a BytesMut cannot fail, and a &str always serializes.
-    let _ = serde_json::to_writer(&mut w, s);
+pub fn write_str(buf: &mut impl Extend<u8>, s: &str) {
+    // Appending to a buffer cannot fail.
+    let _ = crate::command::write::string(&mut Appender(buf), s);
+}
+
+/// A [`fmt::Write`] that only counts the bytes written: the length of an encoding
+/// without writing it.
+pub(crate) struct Count(pub(crate) usize);
+
+impl fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// A [`fmt::Write`] that appends to a byte buffer: the encoders write text, and the
+/// caller's buffer (a `Vec<u8>`, or any other `Extend<u8>`) receives its bytes.
+pub(crate) struct Appender<'b, B: ?Sized>(pub(crate) &'b mut B);
+
+impl<B: Extend<u8> + ?Sized> fmt::Write for Appender<'_, B> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend(s.bytes());
+        Ok(())
+    }
 }
 
 /// Why reading an object or array stopped: a syntax error of the scanner (converted to an

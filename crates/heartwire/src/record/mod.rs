@@ -12,12 +12,11 @@
 //! Decoding is zero-copy: a [`Record`] borrows its strings, numbers and service-specific
 //! members from the document, and a typical record (such as the seed's) is decoded
 //! without a heap allocation.
-//! Encoding writes the canonical form (`spec/json.md` §7) into a caller's [`BytesMut`].
+//! Encoding appends the canonical form (`spec/json.md` §7) to a caller's buffer.
 //! [`Channel`] names where records travel, and [`classify`] turns the last record of a
 //! service into a [`Liveness`] verdict.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::record::{DEFAULT_INTERVAL, Liveness, Record, classify};
 //! use heartwire::time::Timestamp;
 //!
@@ -36,7 +35,7 @@
 //! assert_eq!(record.memory_usage_mb().map(|m| m.as_str()), Some("156.30"));
 //! assert_eq!(record.extras().get("queue_size"), Some("1380"));
 //!
-//! let mut buf = BytesMut::with_capacity(512);
+//! let mut buf = Vec::with_capacity(512);
 //! record.encode(&mut buf);
 //! assert!(buf.starts_with(br#"{"service_name":"tracker_fetcher","instance_id":"#));
 //! assert!(buf.ends_with(br#""cpu_usage_percent":12.5,"queue_size":1380,"api_status":"authenticated"}"#));
@@ -56,9 +55,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use bytes::BytesMut;
-
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required};
+use crate::json::{
+    Appender, Count, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required,
+};
 use crate::time::{Timestamp, UnixTime};
 
 pub use instance::{InstanceId, InstanceIdError, InstanceIdExpected};
@@ -306,10 +305,10 @@ impl<'a> Record<'a> {
 
     /// Appends the canonical document (`spec/record.md` §7) to `buf`; no allocation
     /// when `buf` has room ([`Record::encoded_len`] says how much it needs).
-    pub fn encode(&self, buf: &mut BytesMut) {
+    pub fn encode(&self, buf: &mut impl Extend<u8>) {
         // One pass: a buffer without room grows as it is written (measuring the length
-        // first would write everything twice). Writing into a BytesMut does not fail.
-        let _ = self.write(buf);
+        // first would write everything twice). Appending to a buffer does not fail.
+        let _ = self.write(&mut Appender(buf));
     }
 
     /// The canonical document as a string (what [`Display`](fmt::Display) writes).
@@ -580,14 +579,6 @@ fn write_string(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
 }
 
 /// A writer that only counts bytes.
-struct Count(usize);
-
-impl fmt::Write for Count {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 += s.len();
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests;

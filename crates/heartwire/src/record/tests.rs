@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 
 use crate::json::RawJson;
-use bytes::BytesMut;
 
 use super::*;
 use crate::json::{JsonErrorKind, MAX_DEPTH, MAX_DOCUMENT_LEN};
@@ -55,7 +54,7 @@ fn the_seed_decodes_and_encodes_canonically() {
     assert_eq!(record.heartbeat_count(), Some(60));
     assert_eq!(record.extras().len(), 3);
     assert_eq!(record.to_string(), SEED_CANONICAL);
-    let mut buf = BytesMut::new();
+    let mut buf = Vec::new();
     record.encode(&mut buf);
     assert_eq!(&buf[..], SEED_CANONICAL.as_bytes());
     assert_eq!(record.encoded_len(), SEED_CANONICAL.len());
@@ -300,7 +299,7 @@ fn escaped_strings_are_written_like_serde_json() {
     for s in [all.as_str(), "", "plain", "\"\\", "a\u{7f}b"] {
         let mut ours = String::new();
         write_string(&mut ours, s).expect("writes");
-        let mut theirs = BytesMut::new();
+        let mut theirs = Vec::new();
         crate::json::write_str(&mut theirs, s);
         assert_eq!(ours.as_bytes(), &theirs[..], "{s:?}");
     }

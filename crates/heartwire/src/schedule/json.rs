@@ -2,10 +2,10 @@
 //! foundation of [`crate::json`].
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt;
 
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required, write_str};
-use bytes::{BufMut, BytesMut};
+use crate::command::write::string;
+use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required};
 
 use super::error::ScheduleError;
 use super::name::Name;
@@ -197,45 +197,55 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Schedule<'_>, JsonError> {
 }
 
 /// Writes a rate as JSON in a dialect.
-pub(super) fn write_rate(buf: &mut BytesMut, rate: &Rate, dialect: Dialect) {
+fn write_rate(w: &mut impl fmt::Write, rate: &Rate, dialect: Dialect) -> fmt::Result {
     let (args, n) = rate.args();
     let args = args.get(..n).unwrap_or_default();
     let name = rate.kind().as_str();
-    // Writing into a BytesMut cannot fail.
-    let _ = match dialect {
-        Dialect::String => write!(buf, "\"{rate}\""),
+    match dialect {
+        Dialect::String => write!(w, "\"{rate}\""),
         Dialect::Sury => {
-            let _ = write!(buf, "{{\"TAG\":\"{name}\"");
+            write!(w, "{{\"TAG\":\"{name}\"")?;
             for (i, a) in args.iter().enumerate() {
-                let _ = write!(buf, ",\"_{i}\":{a}");
+                write!(w, ",\"_{i}\":{a}")?;
             }
-            write!(buf, "}}")
+            w.write_char('}')
         }
         Dialect::Decco => {
-            let _ = write!(buf, "[\"{name}\"");
+            write!(w, "[\"{name}\"")?;
             for a in args {
-                let _ = write!(buf, ",{a}");
+                write!(w, ",{a}")?;
             }
-            write!(buf, "]")
+            w.write_char(']')
         }
-    };
+    }
 }
 
-/// Writes a whole document: `name`, `rate`, `payload`, then the extra members.
-pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut BytesMut, dialect: Dialect) {
-    buf.put_slice(b"{\"name\":");
-    write_str(buf, schedule.name.as_str());
-    buf.put_slice(b",\"rate\":");
-    write_rate(buf, &schedule.rate, dialect);
-    buf.put_slice(b",\"payload\":");
-    write_str(buf, &schedule.payload);
+/// Writes a whole document: `name`, `rate`, `payload`, then the extra members; the one
+/// writer behind `encode`, `encode_as` and `Display`.
+pub(super) fn write(
+    schedule: &Schedule<'_>,
+    w: &mut impl fmt::Write,
+    dialect: Dialect,
+) -> fmt::Result {
+    w.write_str("{\"name\":")?;
+    string(w, schedule.name.as_str())?;
+    w.write_str(",\"rate\":")?;
+    write_rate(w, &schedule.rate, dialect)?;
+    w.write_str(",\"payload\":")?;
+    string(w, &schedule.payload)?;
     for (key, value) in schedule.extras.iter() {
-        buf.put_u8(b',');
-        write_str(buf, key);
-        buf.put_u8(b':');
-        buf.put_slice(value.as_bytes());
+        w.write_char(',')?;
+        string(w, key)?;
+        w.write_char(':')?;
+        w.write_str(value)?;
     }
-    buf.put_u8(b'}');
+    w.write_char('}')
+}
+
+/// Appends a whole document to a byte buffer.
+pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut impl Extend<u8>, dialect: Dialect) {
+    // Appending to a buffer cannot fail.
+    let _ = write(schedule, &mut Appender(buf), dialect);
 }
 
 #[cfg(test)]
@@ -286,10 +296,10 @@ mod tests {
             "escaped payloads are owned"
         );
         assert!(matches!(s.name.as_str(), "cleanup-task"));
-        let mut sury = BytesMut::new();
+        let mut sury = Vec::new();
         s.encode_as(&mut sury, Dialect::Sury);
         assert!(sury.starts_with(br#"{"name":"cleanup-task","rate":{"TAG":"Hours","_0":6},"#));
-        let mut decco = BytesMut::new();
+        let mut decco = Vec::new();
         s.encode_as(&mut decco, Dialect::Decco);
         assert!(decco.starts_with(br#"{"name":"cleanup-task","rate":["Hours",6],"#));
     }
