@@ -46,6 +46,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
+use crate::json::Object;
 use crate::json::{
     Appender, Count, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required,
 };
@@ -167,33 +168,42 @@ impl<'a> Envelope<'a> {
     /// `spec/command.md` §7.
     pub fn decode(bytes: &'a [u8]) -> Result<Envelope<'a>, JsonError> {
         let (doc, top) = Doc::parse(bytes)?;
+        Envelope::decode_object(&doc, Object::Text(top))
+    }
+
+    /// Decodes the top-level object of a document known to be an envelope.
+    pub(crate) fn decode_object(
+        doc: &Doc<'a>,
+        object: Object<'a>,
+    ) -> Result<Envelope<'a>, JsonError> {
+        let top = object.raw();
         let mut id = None;
         let mut meta = None;
         let mut command = None;
         let mut extras = Extras::new();
-        doc.object(top, |key, v| {
+        doc.each(object, |key, v| {
             let result = match key.as_ref() {
                 "id" => doc.once(&id, &key, v).and_then(|()| {
-                    id = Some(NonEmptyStr::read(&doc, v)?);
+                    id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
                 "meta" => doc.once(&meta, &key, v).and_then(|()| {
-                    meta = Some(Meta::decode(&doc, v)?);
+                    meta = Some(Meta::decode(doc, v)?);
                     Ok(())
                 }),
                 // Two spellings of one member: the second is a duplicate of the first.
                 "command" | "commandJson" => doc.once(&command, &key, v).and_then(|()| {
-                    command = Some(Command::decode(&doc, v)?);
+                    command = Some(Command::decode(doc, v)?);
                     Ok(())
                 }),
-                _ => return extras.keep(&doc, key, v, MEMBER_DEPTH),
+                _ => return extras.keep(doc, key, v, MEMBER_DEPTH),
             };
             result.map_err(|e| e.in_field(&key))
         })?;
         Ok(Envelope {
-            id: required(&doc, top, id, "id")?,
-            meta: required(&doc, top, meta, "meta")?,
-            command: required(&doc, top, command, "command")?,
+            id: required(doc, top, id, "id")?,
+            meta: required(doc, top, meta, "meta")?,
+            command: required(doc, top, command, "command")?,
             extras,
         })
     }

@@ -556,6 +556,44 @@ impl fmt::Display for RawJson<'_> {
     }
 }
 
+/// The members of a top-level object, read once before its format was known
+/// ([`Doc::read_members`]), with the fault that ended the reading early, if any.
+pub(crate) struct Members<'a> {
+    list: SmallVec<[(Cow<'a, str>, Raw<'a>); 16]>,
+    fault: Option<JsonError>,
+}
+
+impl<'a> Members<'a> {
+    /// The keys read, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// The fault that ended the reading early.
+    pub(crate) const fn fault(&self) -> Option<&JsonError> {
+        self.fault.as_ref()
+    }
+}
+
+/// The top-level object of a document, as a format's rules are given its members: read
+/// from the text as they come, or replayed from [`Members`] read once before (so that
+/// a document of unknown format is read once: `Document::decode`).
+pub(crate) enum Object<'a> {
+    /// Read from the text.
+    Text(Raw<'a>),
+    /// Read before, with the object itself.
+    Read(Raw<'a>, Members<'a>),
+}
+
+impl<'a> Object<'a> {
+    /// The object's value (for the offset of a missing member).
+    pub(crate) const fn raw(&self) -> Raw<'a> {
+        match self {
+            Object::Text(raw) | Object::Read(raw, _) => *raw,
+        }
+    }
+}
+
 /// A document being read: its whole text, so that raw members can say where they are.
 #[derive(Debug, Clone, Copy)]
 pub struct Doc<'a> {
@@ -751,6 +789,44 @@ impl<'a> Doc<'a> {
             Stop::Syntax(fault) => self.syntax(raw, fault),
             Stop::Rule(e) => e,
         })
+    }
+
+    /// Reads the members of a top-level object without applying any rule, for a caller
+    /// that decides from the keys which rules apply; a syntax fault ends the list and is
+    /// kept, to be reported after the members before it have been judged. Fails with a
+    /// type error if `raw` is not an object.
+    pub(crate) fn read_members(&self, raw: Raw<'a>) -> Result<Members<'a>, JsonError> {
+        if raw.kind() != Kind::Object {
+            return Err(self.type_error(raw, "an object"));
+        }
+        let mut list = SmallVec::new();
+        let fault = self
+            .object(raw, |key, value| {
+                list.push((key, value));
+                Ok(())
+            })
+            .err();
+        Ok(Members { list, fault })
+    }
+
+    /// Calls `member` for each member of an object, read now ([`Doc::object`]) or
+    /// before ([`Doc::read_members`]): the same members in the same order, and the same
+    /// first fault.
+    #[inline]
+    pub(crate) fn each(
+        &self,
+        object: Object<'a>,
+        mut member: impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        match object {
+            Object::Text(raw) => self.object(raw, member),
+            Object::Read(_, members) => {
+                for (key, value) in members.list {
+                    member(key, value)?;
+                }
+                members.fault.map_or(Ok(()), Err)
+            }
+        }
     }
 
     /// The loop of [`Doc::object`], compiled for each caller so that its rules run inline.

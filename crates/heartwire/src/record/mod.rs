@@ -55,6 +55,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::json::Object;
 use crate::json::{
     Appender, Count, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required,
 };
@@ -164,21 +165,30 @@ impl<'a> Record<'a> {
     /// a missing required member.
     pub fn decode(bytes: &'a [u8]) -> Result<Record<'a>, JsonError> {
         let (doc, raw) = Doc::parse(bytes)?;
+        Record::decode_object(&doc, Object::Text(raw))
+    }
+
+    /// Decodes the top-level object of a document known to be a record.
+    pub(crate) fn decode_object(
+        doc: &Doc<'a>,
+        object: Object<'a>,
+    ) -> Result<Record<'a>, JsonError> {
+        let raw = object.raw();
         let mut members = Members::default();
-        doc.object(raw, |key, value| {
+        doc.each(object, |key, value| {
             let known = members
-                .read(&doc, key.as_ref(), value)
+                .read(doc, key.as_ref(), value)
                 .map_err(|e| e.in_field(&key))?;
             if known {
                 Ok(())
             } else {
-                members.extras.keep(&doc, key, value, 2)
+                members.extras.keep(doc, key, value, 2)
             }
         })?;
         Ok(Record {
-            service_name: required(&doc, raw, members.service_name, SERVICE_NAME)?,
-            instance_id: required(&doc, raw, members.instance_id, INSTANCE_ID)?,
-            timestamp: required(&doc, raw, members.timestamp, TIMESTAMP)?,
+            service_name: required(doc, raw, members.service_name, SERVICE_NAME)?,
+            instance_id: required(doc, raw, members.instance_id, INSTANCE_ID)?,
+            timestamp: required(doc, raw, members.timestamp, TIMESTAMP)?,
             uptime_seconds: members.uptime_seconds.flatten(),
             heartbeat_count: members.heartbeat_count.flatten(),
             memory_usage_mb: members.memory_usage_mb.flatten(),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::command::write::string;
-use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required};
+use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, Kind, Object, Raw, required};
 
 use super::error::ScheduleError;
 use super::name::Name;
@@ -165,33 +165,42 @@ fn read_rate<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
 /// Reads a whole document.
 pub(super) fn decode(bytes: &[u8]) -> Result<Schedule<'_>, JsonError> {
     let (doc, top) = Doc::parse(bytes)?;
+    decode_object(&doc, Object::Text(top))
+}
+
+/// Reads the top-level object of a document known to be a schedule.
+pub(crate) fn decode_object<'a>(
+    doc: &Doc<'a>,
+    object: Object<'a>,
+) -> Result<Schedule<'a>, JsonError> {
+    let top = object.raw();
     let mut name = None;
     let mut rate = None;
     let mut payload = None;
     let mut extras = Extras::new();
-    doc.object(top, |key, value| {
+    doc.each(object, |key, value| {
         match key.as_ref() {
             "name" => {
                 doc.once(&name, &key, value).map_err(|e| e.in_field(&key))?;
-                name = Some(read_name(&doc, value).map_err(|e| e.in_field("name"))?);
+                name = Some(read_name(doc, value).map_err(|e| e.in_field("name"))?);
             }
             "rate" => {
                 doc.once(&rate, &key, value).map_err(|e| e.in_field(&key))?;
-                rate = Some(read_rate(&doc, value).map_err(|e| e.in_field("rate"))?);
+                rate = Some(read_rate(doc, value).map_err(|e| e.in_field("rate"))?);
             }
             "payload" => {
                 doc.once(&payload, &key, value)
                     .map_err(|e| e.in_field(&key))?;
                 payload = Some(doc.string(value).map_err(|e| e.in_field("payload"))?);
             }
-            _ => extras.keep(&doc, key, value, 2)?,
+            _ => extras.keep(doc, key, value, 2)?,
         }
         Ok(())
     })?;
     Ok(Schedule {
-        name: required(&doc, top, name, "name")?,
-        rate: required(&doc, top, rate, "rate")?,
-        payload: required(&doc, top, payload, "payload")?,
+        name: required(doc, top, name, "name")?,
+        rate: required(doc, top, rate, "rate")?,
+        payload: required(doc, top, payload, "payload")?,
         extras,
     })
 }

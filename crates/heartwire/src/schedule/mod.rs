@@ -41,7 +41,7 @@ mod error;
 mod expression;
 mod fire;
 mod grammar;
-mod json;
+pub(crate) mod json;
 mod name;
 mod rate;
 
