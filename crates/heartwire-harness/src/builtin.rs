@@ -12,7 +12,7 @@ use heartwire::command::{
     TimeoutSetting, deploy_rule,
 };
 use heartwire::document::Document;
-use heartwire::json::{Doc, JsonError};
+use heartwire::json::{JsonError, Number};
 use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
 use heartwire::schedule::{Cron, Dialect as RateDialect, Rate, Schedule, ScheduleError};
 use heartwire::text::Message;
@@ -324,8 +324,7 @@ fn command_operation(name: &str, args: &serde_json::Map<String, Value>) -> Step 
             }
             // The interval is read as a heartbeat's timeout, from its JSON text.
             let text = interval.to_string();
-            let (doc, raw) = Doc::parse(text.as_bytes()).map_err(|e| json_err(&e))?;
-            let number = doc.number(raw).map_err(|e| json_err(&e))?;
+            let number = Number::parse(&text).map_err(|e| json_err(&e))?;
             let minutes = Timeout::from_number(number).minutes();
             let rule: GraceRule = match args.get("rule") {
                 None => GraceRule::default(),

@@ -7,7 +7,7 @@ use heartwire::command::{
     Command, Dialect, Envelope, Headers, Meta, NonEmptyStr, OtherCommand, PluginDefinition,
     SchemaVersion, Timeout, TimeoutSetting, disconnect_grace,
 };
-use heartwire::json::{Doc, MAX_DOCUMENT_LEN};
+use heartwire::json::{MAX_DOCUMENT_LEN, Number};
 use heartwire::time::{Timestamp, UnixTime};
 use proptest::prelude::*;
 
@@ -81,8 +81,7 @@ fn timeout() -> impl Strategy<Value = Timeout<'static>> {
         Just(Timeout::unset()),
         any::<u32>().prop_map(Timeout::from_minutes),
         prop_oneof![Just("10.0"), Just("-5"), Just("1.5e1"), Just("0.0")].prop_map(|t| {
-            let (doc, raw) = Doc::parse(t.as_bytes()).expect("a number");
-            Timeout::from_number(doc.number(raw).expect("a number")).into_owned()
+            Timeout::from_number(Number::parse(t).expect("a number")).into_owned()
         }),
     ]
 }
@@ -154,8 +153,7 @@ fn meta() -> impl Strategy<Value = Meta<'static>> {
         text(6).prop_map(|t| SchemaVersion::Text(Cow::Owned(t))),
         (0u64..10).prop_map(|n| {
             let text = n.to_string();
-            let (doc, raw) = Doc::parse(text.as_bytes()).expect("a number");
-            SchemaVersion::Number(doc.number(raw).expect("a number").into_owned())
+            SchemaVersion::Number(Number::parse(&text).expect("a number").into_owned())
         }),
     ]);
     let headers = proptest::option::of(prop::collection::btree_map(text(6), json_value(), 0..3));
@@ -308,8 +306,7 @@ proptest! {
                 format!("{int}.{frac}E+{}", frac.len())
             }
         };
-        let (doc, raw) = Doc::parse(text.as_bytes()).expect("a number");
-        let timeout = Timeout::from_number(doc.number(raw).expect("a number"));
+        let timeout = Timeout::from_number(Number::parse(&text).expect("a number"));
         let expected = NonZeroU32::new(minutes).expect("not zero");
         prop_assert_eq!(timeout.setting(), TimeoutSetting::Minutes(expected), "{}", text);
     }

@@ -2,14 +2,18 @@
 //! path and a byte offset, numbers kept as their text, extra members kept in order, and
 //! the zero-copy reading of a document.
 //!
-//! Every JSON format is read in two steps: an object's members are taken as raw text
-//! ([`Raw`], borrowed from the input) by a validating scanner of RFC 8259, and each member
-//! is then read by the rule of its field. Raw members know where they are in the document,
-//! so every error points at a byte offset, and a member nobody knows is kept verbatim.
-//! serde_json unescapes strings that have escapes and writes strings; it does not walk
-//! documents.
+//! Every JSON format, the text convention's JSON form included, is read by one reader,
+//! in two steps: an object's members are taken as raw text (borrowed from the input) by
+//! a validating scanner of RFC 8259, and each member is then read by the rule of its
+//! field. Raw members know where they are in the document, so every error is one
+//! [`JsonError`] that points at a byte offset, and a member nobody knows is kept verbatim
+//! ([`RawJson`], [`Extras`]). The reader is internal; what it gives out is these types.
+//! serde_json only unescapes the strings that have escapes; it does not walk documents.
 
 mod scan;
+// Its agreement with serde_json, over generated documents (was tests/scanner_properties.rs).
+#[cfg(test)]
+mod scan_properties;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -306,6 +310,23 @@ impl<'a> Number<'a> {
         serde_json::Number::from_f64(value).map(|n| Number(Cow::Owned(n.to_string())))
     }
 
+    /// A JSON number from its text, read by the rules every format reads numbers by
+    /// (RFC 8259's grammar, and finite as a double: `spec/json.md` §5); white space
+    /// around it is dropped.
+    ///
+    /// ```
+    /// use heartwire::json::Number;
+    ///
+    /// assert_eq!(Number::parse("1.5e1")?.as_f64(), 15.0);
+    /// assert_eq!(Number::parse("1e999").unwrap_err().class(), "json.value");
+    /// assert_eq!(Number::parse("\"5\"").unwrap_err().class(), "json.type");
+    /// # Ok::<(), heartwire::json::JsonError>(())
+    /// ```
+    pub fn parse(text: &'a str) -> Result<Number<'a>, JsonError> {
+        let (doc, raw) = Doc::parse(text.as_bytes())?;
+        doc.number(raw)
+    }
+
     /// The number of a `u64`.
     pub fn from_u64(value: u64) -> Number<'static> {
         Number(Cow::Owned(value.to_string()))
@@ -436,7 +457,7 @@ impl Eq for Extras<'_> {}
 /// [`Doc::parse`]) or a member or element of it (from [`Doc::object`] and [`Doc::array`],
 /// which have checked its syntax). A `&RawJson` converts into this.
 #[derive(Debug, Clone, Copy)]
-pub struct Raw<'a> {
+pub(crate) struct Raw<'a> {
     text: &'a str,
     /// Whether the value may need a second look: a string with escapes, a number with an
     /// exponent. `false` when the scanner read it and found neither, so that
@@ -455,12 +476,12 @@ impl<'a> Raw<'a> {
     }
 
     /// The value's JSON text.
-    pub const fn get(self) -> &'a str {
+    pub(crate) const fn get(self) -> &'a str {
         self.text
     }
 
     /// What kind of value it is.
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         Kind::of_text(self.text)
     }
 }
@@ -596,7 +617,7 @@ impl<'a> Object<'a> {
 
 /// A document being read: its whole text, so that raw members can say where they are.
 #[derive(Debug, Clone, Copy)]
-pub struct Doc<'a> {
+pub(crate) struct Doc<'a> {
     text: &'a str,
 }
 
@@ -607,7 +628,7 @@ impl<'a> Doc<'a> {
     /// then read member by member by [`Doc::object`], which checks the syntax as it goes,
     /// so a document is read once, front to back, and its first fault is the one
     /// reported; any other top-level value is checked here, whole.
-    pub fn parse(bytes: &'a [u8]) -> Result<(Doc<'a>, Raw<'a>), JsonError> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<(Doc<'a>, Raw<'a>), JsonError> {
         if bytes.len() > MAX_DOCUMENT_LEN {
             return Err(JsonError::new(
                 JsonErrorKind::TooLarge {
@@ -630,13 +651,8 @@ impl<'a> Doc<'a> {
     }
 
     /// The byte offset of a value of this document.
-    pub fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
+    pub(crate) fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
         (raw.into().text.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
-    }
-
-    /// The text of the whole document.
-    pub const fn text(&self) -> &'a str {
-        self.text
     }
 
     /// The error of a fault the scanner found in `raw`: at the offending byte, or at the
@@ -690,7 +706,11 @@ impl<'a> Doc<'a> {
     }
 
     /// A type error at a raw value.
-    pub fn type_error<'r>(&self, raw: impl Into<Raw<'r>>, expected: &'static str) -> JsonError {
+    pub(crate) fn type_error<'r>(
+        &self,
+        raw: impl Into<Raw<'r>>,
+        expected: &'static str,
+    ) -> JsonError {
         let raw = raw.into();
         JsonError::new(
             JsonErrorKind::Type {
@@ -702,7 +722,11 @@ impl<'a> Doc<'a> {
     }
 
     /// A value error at a raw value.
-    pub fn value_error<'r>(&self, raw: impl Into<Raw<'r>>, expected: &'static str) -> JsonError {
+    pub(crate) fn value_error<'r>(
+        &self,
+        raw: impl Into<Raw<'r>>,
+        expected: &'static str,
+    ) -> JsonError {
         JsonError::new(JsonErrorKind::Value { expected }, self.offset(raw))
     }
 
@@ -735,7 +759,7 @@ impl<'a> Doc<'a> {
     }
 
     /// The error for a key seen twice in an object; it points at the second key.
-    pub fn duplicate<'r>(&self, key: &str, value: impl Into<Raw<'r>>) -> JsonError {
+    pub(crate) fn duplicate<'r>(&self, key: &str, value: impl Into<Raw<'r>>) -> JsonError {
         JsonError::new(
             JsonErrorKind::DuplicateKey {
                 key: key.to_owned(),
@@ -776,7 +800,7 @@ impl<'a> Doc<'a> {
     /// unless it has escapes) and its raw value. Fails with a type error if `raw` is not
     /// an object; stops at the first error `member` returns, or at the first syntax error
     /// (a member's value is checked whole before `member` sees it).
-    pub fn object(
+    pub(crate) fn object(
         &self,
         raw: impl Into<Raw<'a>>,
         mut member: impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
@@ -932,7 +956,7 @@ impl<'a> Doc<'a> {
     /// Calls `element` for each element of an array, in order, with its index and raw
     /// value. Fails with a type error if `raw` is not an array; stops at the first error
     /// `element` returns, or at the first syntax error.
-    pub fn array(
+    pub(crate) fn array(
         &self,
         raw: impl Into<Raw<'a>>,
         mut element: impl FnMut(usize, Raw<'a>) -> Result<(), JsonError>,
@@ -985,7 +1009,7 @@ impl<'a> Doc<'a> {
 
     /// A string member, borrowed unless it has escapes.
     #[inline]
-    pub fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
+    pub(crate) fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
         let raw = raw.into();
         // A string the scanner read and found without escapes is its text between the
         // quotes: no second pass.
@@ -1017,7 +1041,7 @@ impl<'a> Doc<'a> {
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
     /// because most JSON readers cannot hold them.
     #[inline]
-    pub fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
+    pub(crate) fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Number {
             return Err(self.type_error(raw, "a number"));
@@ -1036,7 +1060,7 @@ impl<'a> Doc<'a> {
     }
 
     /// A member that must be an unsigned integer written without fraction or exponent.
-    pub fn u64(&self, raw: impl Into<Raw<'a>>) -> Result<u64, JsonError> {
+    pub(crate) fn u64(&self, raw: impl Into<Raw<'a>>) -> Result<u64, JsonError> {
         let raw = raw.into();
         self.number(raw)?
             .as_u64()
@@ -1045,7 +1069,7 @@ impl<'a> Doc<'a> {
 
     /// A timestamp member (a string in the grammar of `spec/json.md` §4). The error
     /// offset points into the string when it has no escapes, else at its opening quote.
-    pub fn timestamp(&self, raw: impl Into<Raw<'a>>) -> Result<Timestamp<'a>, JsonError> {
+    pub(crate) fn timestamp(&self, raw: impl Into<Raw<'a>>) -> Result<Timestamp<'a>, JsonError> {
         let raw = raw.into();
         let text = self.string(raw)?;
         let borrowed = matches!(text, Cow::Borrowed(_));
@@ -1058,7 +1082,7 @@ impl<'a> Doc<'a> {
     /// Checks a free-form member (one whose content no rule describes) at nesting depth
     /// `depth` (a member of the top-level object is at depth 2): no deeper than
     /// [`MAX_DEPTH`], and no object in it with a key twice.
-    pub fn free_form(&self, raw: impl Into<Raw<'a>>, depth: usize) -> Result<(), JsonError> {
+    pub(crate) fn free_form(&self, raw: impl Into<Raw<'a>>, depth: usize) -> Result<(), JsonError> {
         let raw = raw.into();
         match raw.kind() {
             Kind::Array | Kind::Object if depth > MAX_DEPTH => Err(JsonError::new(
@@ -1087,7 +1111,7 @@ impl<'a> Doc<'a> {
 }
 
 /// A required member, or the error naming it (the offset is the enclosing object's).
-pub fn required<'r, T>(
+pub(crate) fn required<'r, T>(
     doc: &Doc<'_>,
     object: impl Into<Raw<'r>>,
     slot: Option<T>,
