@@ -599,6 +599,8 @@ impl<'a> Members<'a> {
 /// The top-level object of a document, as a format's rules are given its members: read
 /// from the text as they come, or replayed from [`Members`] read once before (so that
 /// a document of unknown format is read once: `Document::decode`).
+// Moved once per document; boxing the list would cost the allocation it exists to avoid.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Object<'a> {
     /// Read from the text.
     Text(Raw<'a>),

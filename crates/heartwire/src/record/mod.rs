@@ -588,7 +588,5 @@ fn write_string(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     w.write_char('"')
 }
 
-/// A writer that only counts bytes.
-
 #[cfg(test)]
 mod tests;

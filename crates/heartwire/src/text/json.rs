@@ -222,3 +222,52 @@ fn string<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<JsonString<'a>, JsonError> 
     };
     Ok(JsonString { text, at })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> JsonError {
+        decode(json).expect_err(json)
+    }
+
+    #[test]
+    fn shape_errors_keep_their_cause() {
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","signal":"stop"}"#);
+        assert_eq!(e.class(), "json.shape");
+        assert_eq!(e.path, "signal");
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if matches!(**cause, JsonErrorKind::DuplicateKey { .. })));
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","x":1}"#);
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if matches!(**cause, JsonErrorKind::Unknown { .. })));
+        let e = err(r#"{"format":"text","signal":"stop"}"#);
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if **cause == JsonErrorKind::Missing { field: "process" }));
+        let e = err(r#"{"format":"text","process":1,"signal":"stop"}"#);
+        assert_eq!((e.class(), e.offset), ("json.shape", 27));
+        assert_eq!(err("[1,").class(), "json.shape");
+    }
+
+    #[test]
+    fn text_errors_name_the_member() {
+        let e = err(r#"{"format":"text","process":"a*b","signal":"stop"}"#);
+        assert_eq!(
+            (e.class(), e.offset, e.path.as_str()),
+            ("subject.forbidden-char", 29, "process")
+        );
+        assert!(
+            e.to_string().starts_with("process: expected a letter"),
+            "{e}"
+        );
+        let e = err(r#"{"format":"text","process":"p","signal":"beat","period":"5"}"#);
+        assert_eq!((e.class(), e.path.as_str()), ("number.syntax", "period"));
+        let e = err(r#"{"format":"record","process":"p","signal":"stop"}"#);
+        assert_eq!((e.class(), e.offset), ("json.format", 10));
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","period":1}"#);
+        assert_eq!((e.class(), e.offset), ("json.value", 56));
+        let long = format!("{:1025}", "{}");
+        let e = err(&long);
+        assert_eq!((e.class(), e.offset), ("limit.length", MAX_JSON_LEN));
+    }
+}
