@@ -2,6 +2,7 @@
 //! (`spec/json.md` §8): what a reader of mixed traffic, such as the `heartwire` command,
 //! decodes.
 
+use crate::json::Buffer;
 use std::fmt;
 
 use crate::command::{Dialect, Envelope};
@@ -161,7 +162,7 @@ impl<'a> Document<'a> {
     /// Writes the canonical encoding (`spec/json.md` §7; envelopes in the default
     /// dialect). Only an envelope can fail, when its encoding is over 64 KiB
     /// ([`Envelope::encode`]).
-    pub fn encode(&self, buf: &mut impl Extend<u8>) -> Result<(), JsonError> {
+    pub fn encode(&self, buf: &mut impl Buffer) -> Result<(), JsonError> {
         match self {
             Document::Record(r) => r.encode(buf),
             Document::Command(e) => return e.encode(Dialect::default(), buf),

@@ -42,6 +42,7 @@ mod timing;
 mod variant;
 pub(crate) mod write;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::str::FromStr;
@@ -214,7 +215,7 @@ impl<'a> Envelope<'a> {
     /// a longer one, which a dialect's longer command form can make of an envelope that
     /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was
     /// (the length is counted before anything is appended).
-    pub fn encode(&self, dialect: Dialect, buf: &mut impl Extend<u8>) -> Result<(), JsonError> {
+    pub fn encode(&self, dialect: Dialect, buf: &mut impl Buffer) -> Result<(), JsonError> {
         let mut count = Count(0);
         // Neither counting nor appending to a buffer can fail.
         let _ = self.write(dialect, &mut count);

@@ -1122,8 +1122,16 @@ pub(crate) fn required<'r, T>(
     slot.ok_or_else(|| JsonError::new(JsonErrorKind::Missing { field }, doc.offset(object)))
 }
 
+/// Where an encoder appends its bytes: any buffer that takes a run of bytes by
+/// reference, `Vec<u8>` above all (which copies a run at once); `BytesMut` and other
+/// growable buffers qualify too. A std-only bound, so the core names no third-party
+/// buffer type; implemented for every such type.
+pub trait Buffer: for<'b> Extend<&'b u8> {}
+
+impl<T: for<'b> Extend<&'b u8> + ?Sized> Buffer for T {}
+
 /// Writes a string as a JSON string literal, escaping as serde_json does.
-pub fn write_str(buf: &mut impl Extend<u8>, s: &str) {
+pub fn write_str(buf: &mut impl Buffer, s: &str) {
     // Appending to a buffer cannot fail.
     let _ = crate::command::write::string(&mut Appender(buf), s);
 }
@@ -1143,10 +1151,10 @@ impl fmt::Write for Count {
 /// caller's buffer (a `Vec<u8>`, or any other `Extend<u8>`) receives its bytes.
 pub(crate) struct Appender<'b, B: ?Sized>(pub(crate) &'b mut B);
 
-impl<B: Extend<u8> + ?Sized> fmt::Write for Appender<'_, B> {
+impl<B: Buffer + ?Sized> fmt::Write for Appender<'_, B> {
     #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend(s.bytes());
+        self.0.extend(s.as_bytes());
         Ok(())
     }
 }

@@ -50,6 +50,7 @@ mod liveness;
 mod metric;
 mod name;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -315,7 +316,7 @@ impl<'a> Record<'a> {
 
     /// Appends the canonical document (`spec/record.md` §7) to `buf`; no allocation
     /// when `buf` has room ([`Record::encoded_len`] says how much it needs).
-    pub fn encode(&self, buf: &mut impl Extend<u8>) {
+    pub fn encode(&self, buf: &mut impl Buffer) {
         // One pass: a buffer without room grows as it is written (measuring the length
         // first would write everything twice). Appending to a buffer does not fail.
         let _ = self.write(&mut Appender(buf));

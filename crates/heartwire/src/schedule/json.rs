@@ -1,6 +1,7 @@
 //! Reading and writing schedule documents (`spec/schedule.md` §2-§6), on the shared JSON
 //! foundation of [`crate::json`].
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -252,7 +253,7 @@ pub(super) fn write(
 }
 
 /// Appends a whole document to a byte buffer.
-pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut impl Extend<u8>, dialect: Dialect) {
+pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut impl Buffer, dialect: Dialect) {
     // Appending to a buffer cannot fail.
     let _ = write(schedule, &mut Appender(buf), dialect);
 }

@@ -45,6 +45,7 @@ pub(crate) mod json;
 mod name;
 mod rate;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -134,13 +135,13 @@ impl<'a> Schedule<'a> {
 
     /// Appends the canonical document to `buf` (`spec/schedule.md` §6): compact,
     /// `name`, `rate` in its string form, `payload`, then the extra members as given.
-    pub fn encode(&self, buf: &mut impl Extend<u8>) {
+    pub fn encode(&self, buf: &mut impl Buffer) {
         json::encode(self, buf, Dialect::String);
     }
 
     /// Appends the document with the rate written in `dialect`, for a consumer that reads
     /// only one of the framework's encodings; otherwise as [`Schedule::encode`].
-    pub fn encode_as(&self, buf: &mut impl Extend<u8>, dialect: Dialect) {
+    pub fn encode_as(&self, buf: &mut impl Buffer, dialect: Dialect) {
         json::encode(self, buf, dialect);
     }
 

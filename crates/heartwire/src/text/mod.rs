@@ -27,6 +27,7 @@ mod name;
 mod seconds;
 mod signal;
 
+use crate::json::Buffer;
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,20 +132,20 @@ impl<'a> Message<'a> {
 
     /// Appends the subject to `buf` (a `Vec<u8>`, or any byte buffer); allocates only
     /// when `buf` lacks room.
-    pub fn encode_subject(&self, buf: &mut impl Extend<u8>) {
-        buf.extend(grammar::PREFIX.bytes());
-        buf.extend(self.process.as_str().bytes());
+    pub fn encode_subject(&self, buf: &mut impl Buffer) {
+        buf.extend(grammar::PREFIX.as_bytes());
+        buf.extend(self.process.as_str().as_bytes());
     }
 
     /// Appends the canonical payload to `buf`; allocates only when `buf` lacks room.
-    pub fn encode_payload(&self, buf: &mut impl Extend<u8>) {
+    pub fn encode_payload(&self, buf: &mut impl Buffer) {
         self.signal.encode(buf);
     }
 
     /// Appends the line form (without a line terminator) to `buf`.
-    pub fn encode_line(&self, buf: &mut impl Extend<u8>) {
+    pub fn encode_line(&self, buf: &mut impl Buffer) {
         self.encode_subject(buf);
-        buf.extend([b' ']);
+        buf.extend(b" ");
         self.encode_payload(buf);
     }
 

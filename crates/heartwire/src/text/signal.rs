@@ -1,5 +1,6 @@
 //! [`Signal`]: what a payload says.
 
+use crate::json::Buffer;
 use std::fmt;
 use std::str::FromStr;
 
@@ -166,13 +167,13 @@ impl Signal {
     /// Appends the canonical payload to `buf` (a `Vec<u8>`, or any byte buffer);
     /// allocates only when `buf` has no room for it (a payload is at most
     /// [`MAX_PAYLOAD_LEN`] bytes).
-    pub fn encode(&self, buf: &mut impl Extend<u8>) {
-        buf.extend(self.kind().as_str().bytes());
+    pub fn encode(&self, buf: &mut impl Buffer) {
+        buf.extend(self.kind().as_str().as_bytes());
         if let Some(value) = self.value() {
             let mut digits = [0u8; MAX_CANONICAL_LEN];
             let len = value.write_canonical(&mut digits);
-            buf.extend([b'/']);
-            buf.extend(digits.get(..len).unwrap_or_default().iter().copied());
+            buf.extend(b"/");
+            buf.extend(digits.get(..len).unwrap_or_default());
         }
     }
 }
