@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-use super::write;
+use crate::json::write;
 use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, RawJson, required};
 use crate::time::Timestamp;
 

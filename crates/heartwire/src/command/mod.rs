@@ -40,7 +40,6 @@ mod meta;
 mod text;
 mod timing;
 mod variant;
-pub(crate) mod write;
 
 use crate::json::Buffer;
 use std::borrow::Cow;
@@ -48,6 +47,7 @@ use std::fmt::{self, Write};
 use std::str::FromStr;
 
 use crate::json::Object;
+use crate::json::write;
 use crate::json::{
     Appender, Count, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required,
 };

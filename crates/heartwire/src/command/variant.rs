@@ -9,7 +9,8 @@ use smallvec::SmallVec;
 
 use super::meta::check_free_form;
 use super::timing::Timeout;
-use super::{Dialect, text, write};
+use super::{Dialect, text};
+use crate::json::write;
 use crate::json::{Doc, JsonError, JsonErrorKind, Kind, Number, Raw, RawJson};
 
 /// The nesting depth of a command's arguments: the document is 1, the command member 2,

@@ -11,6 +11,8 @@
 //! serde_json only unescapes the strings that have escapes; it does not walk documents.
 
 mod scan;
+// The one JSON string writer of every encoder.
+pub(crate) mod write;
 // Its agreement with serde_json, over generated documents (was tests/scanner_properties.rs).
 #[cfg(test)]
 mod scan_properties;
@@ -1133,7 +1135,7 @@ impl<T: for<'b> Extend<&'b u8> + ?Sized> Buffer for T {}
 /// Writes a string as a JSON string literal, escaping as serde_json does.
 pub fn write_str(buf: &mut impl Buffer, s: &str) {
     // Appending to a buffer cannot fail.
-    let _ = crate::command::write::string(&mut Appender(buf), s);
+    let _ = write::string(&mut Appender(buf), s);
 }
 
 /// A [`fmt::Write`] that only counts the bytes written: the length of an encoding

@@ -57,6 +57,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::json::Object;
+use crate::json::write::string as write_string;
 use crate::json::{
     Appender, Count, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required,
 };
@@ -550,43 +551,6 @@ fn optional(w: &mut impl fmt::Write, key: &str, number: Option<&str>) -> fmt::Re
 fn member(w: &mut impl fmt::Write, key: &str) -> fmt::Result {
     write_string(w, key)?;
     w.write_char(':')
-}
-
-/// Writes a JSON string literal escaped as serde_json escapes it (`spec/json.md` §7):
-/// `"` and `\`, the short escapes `\b \f \n \r \t`, other control characters as
-/// `\u00xx` in lower-case hex; everything else, non-ASCII included, as it is.
-fn write_string(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    // Most strings need no escape: one check, one write.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        w.write_char('"')?;
-        w.write_str(s)?;
-        return w.write_char('"');
-    }
-    w.write_char('"')?;
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both ends are character boundaries.
-        w.write_str(s.get(start..i).unwrap_or_default())?;
-        if short.is_empty() {
-            write!(w, "\\u{b:04x}")?;
-        } else {
-            w.write_str(short)?;
-        }
-        start = i + 1;
-    }
-    w.write_str(s.get(start..).unwrap_or_default())?;
-    w.write_char('"')
 }
 
 #[cfg(test)]

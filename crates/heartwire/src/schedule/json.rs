@@ -5,7 +5,7 @@ use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::command::write::string;
+use crate::json::write::string;
 use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, Kind, Object, Raw, required};
 
 use super::error::ScheduleError;
