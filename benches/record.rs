@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use heartwire::record::Record;
 use serde::Deserialize;
@@ -81,7 +80,7 @@ fn encode(c: &mut Criterion) {
     for (label, doc) in CASES {
         let record = Record::decode(doc).unwrap_or_else(|e| panic!("{label}: {e}"));
         let value: serde_json::Value = serde_json::from_slice(doc).expect("Value decodes it");
-        let mut buf = BytesMut::with_capacity(1024);
+        let mut buf = Vec::with_capacity(1024);
         group.bench_function(BenchmarkId::new("heartwire", label), |b| {
             b.iter(|| {
                 buf.clear();

@@ -1,7 +1,7 @@
 //! The text codec against two baselines, measured in the same run.
 //!
 //! - `heartwire`: [`Message::decode`] and `encode_subject` + `encode_payload` into a
-//!   reused [`BytesMut`] that has room.
+//!   reused `Vec<u8>` that has room.
 //! - `naive`: what a hand-written consumer does: `str::from_utf8`,
 //!   `strip_prefix("heartbeat.")`, `split_once('/')`, `parse::<f64>()`; encoding with
 //!   `write!` and `f64`'s `Display` into a reused `String`. It checks far less than
@@ -20,7 +20,6 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 
-use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use heartwire::text::{Message, Seconds, Signal, Subject};
 use serde::{Deserialize, Serialize};
@@ -103,7 +102,7 @@ fn naive_encode(msg: &Baseline<'_>, out: &mut String) -> std::fmt::Result {
 }
 
 /// heartwire: subject then payload into one buffer.
-fn heartwire_encode(msg: &Message<'_>, buf: &mut BytesMut) {
+fn heartwire_encode(msg: &Message<'_>, buf: &mut Vec<u8>) {
     msg.encode_subject(buf);
     msg.encode_payload(buf);
 }
@@ -119,7 +118,7 @@ fn check_cases() {
         assert_eq!(msg.process().as_str(), naive.process, "{}", case.label);
         assert_eq!(msg.signal().kind().as_str(), naive.signal, "{}", case.label);
 
-        let mut buf = BytesMut::with_capacity(256);
+        let mut buf = Vec::with_capacity(256);
         heartwire_encode(&msg, &mut buf);
         let mut text = String::with_capacity(256);
         naive_encode(&naive, &mut text).expect("writing to a String");
@@ -184,7 +183,7 @@ fn encode(c: &mut Criterion) {
         let msg = Message::decode(SUBJECT, case.payload).expect("heartwire decodes the case");
         let naive = naive_decode(SUBJECT, case.payload).expect("the naive parser decodes it");
 
-        let mut buf = BytesMut::with_capacity(256);
+        let mut buf = Vec::with_capacity(256);
         group.bench_function(BenchmarkId::new("heartwire", case.label), |b| {
             b.iter(|| {
                 buf.clear();

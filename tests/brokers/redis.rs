@@ -149,8 +149,7 @@ async fn a_record_publisher_publishes_through_the_adapter() {
         NoUsage,
     );
     ok(records.register("queue_size", |_| {
-        serde_json::value::RawValue::from_string("1380".to_owned())
-            .unwrap_or_else(|e| panic!("{e}"))
+        heartwire::json::RawJson::new("1380").unwrap_or_else(|e| panic!("{e}"))
     }));
 
     let mut sent = Vec::new();

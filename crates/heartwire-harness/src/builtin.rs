@@ -12,7 +12,7 @@ use heartwire::command::{
     TimeoutSetting, deploy_rule,
 };
 use heartwire::document::Document;
-use heartwire::json::{Doc, JsonError};
+use heartwire::json::{JsonError, Number};
 use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
 use heartwire::schedule::{Cron, Dialect as RateDialect, Rate, Schedule, ScheduleError};
 use heartwire::text::Message;
@@ -324,8 +324,7 @@ fn command_operation(name: &str, args: &serde_json::Map<String, Value>) -> Step 
             }
             // The interval is read as a heartbeat's timeout, from its JSON text.
             let text = interval.to_string();
-            let (doc, raw) = Doc::parse(text.as_bytes()).map_err(|e| json_err(&e))?;
-            let number = doc.number(raw).map_err(|e| json_err(&e))?;
+            let number = Number::parse(&text).map_err(|e| json_err(&e))?;
             let minutes = Timeout::from_number(number).minutes();
             let rule: GraceRule = match args.get("rule") {
                 None => GraceRule::default(),
@@ -372,11 +371,7 @@ fn command_operation(name: &str, args: &serde_json::Map<String, Value>) -> Step 
 
 /// A fire time as the `next` operation writes it (`spec/schedule.md` §10).
 fn fire_time(t: UnixTime) -> String {
-    let c = t.civil();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    t.to_string()
 }
 
 /// The Reventless schedule (`spec/schedule.md`).

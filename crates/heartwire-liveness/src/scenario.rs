@@ -256,18 +256,7 @@ fn step(
 /// An instant as RFC 3339 in UTC: `Z`, the fraction without trailing zeros and none
 /// when it is zero (`2024-01-01T00:00:07.5Z`).
 pub fn utc(t: UnixTime) -> String {
-    let c = t.civil();
-    let mut text = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    );
-    if c.nanos != 0 {
-        let fraction = format!("{:09}", c.nanos);
-        text.push('.');
-        text.push_str(fraction.trim_end_matches('0'));
-    }
-    text.push('Z');
-    text
+    t.to_string()
 }
 
 /// An event as the scenarios write it (`spec/liveness.md` §7 and §9): its line

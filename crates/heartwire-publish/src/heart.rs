@@ -54,7 +54,6 @@
 
 use std::time::Duration;
 
-use bytes::BytesMut;
 use heartwire::text::{MAX_PAYLOAD_LEN, Process, Seconds, Signal, Subject};
 
 use crate::clock::{Clock, MonotonicClock};
@@ -79,7 +78,7 @@ struct Rhythm<C> {
     subject: Subject<'static>,
     throttle: Throttle,
     clock: C,
-    payload: BytesMut,
+    payload: Vec<u8>,
 }
 
 impl<C: Clock> Rhythm<C> {
@@ -88,7 +87,7 @@ impl<C: Clock> Rhythm<C> {
             subject: process.subject(),
             throttle: Throttle::default(),
             clock,
-            payload: BytesMut::with_capacity(MAX_PAYLOAD_LEN),
+            payload: Vec::with_capacity(MAX_PAYLOAD_LEN),
         }
     }
 

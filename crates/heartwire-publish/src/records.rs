@@ -19,7 +19,7 @@
 //! use heartwire::time::UnixTime;
 //! use heartwire_publish::records::RecordPublisher;
 //! use heartwire_publish::usage::NoUsage;
-//! use serde_json::value::RawValue;
+//! use heartwire::json::RawJson;
 //!
 //! let start = UnixTime::new(1_737_016_200, 0);
 //! let mut publisher = RecordPublisher::new(
@@ -29,7 +29,7 @@
 //!     start,
 //!     NoUsage,
 //! );
-//! publisher.register("queue_size", |_| RawValue::from_string("1380".into()).expect("JSON"))?;
+//! publisher.register("queue_size", |_| RawJson::new("1380").expect("JSON"))?;
 //! assert_eq!(publisher.channel(Convention::Heartbeat), "heartbeat:service:tracker_fetcher");
 //!
 //! let first = publisher.record_due(start).expect("the first record is due at once");
@@ -44,22 +44,22 @@
 use std::fmt;
 use std::time::Duration;
 
-use heartwire::json::JsonError;
+use heartwire::json::{JsonError, RawJson};
 use heartwire::record::{Convention, InstanceId, MEMBERS, Metric, Record, ServiceName};
 use heartwire::time::{Timestamp, UnixTime};
-use serde_json::value::RawValue;
 
 use crate::contract::{AsyncPublishRecord, PublishRecord};
 use crate::usage::Sampler;
 
-/// A service-specific member of every record: its value at the record's time, as JSON.
+/// A service-specific member of every record: its value at the record's time, as JSON
+/// (checked well-formed when it was made; the record checks the rest, such as nesting).
 pub trait Collector {
     /// The member's value at `now`.
-    fn collect(&mut self, now: UnixTime) -> Box<RawValue>;
+    fn collect(&mut self, now: UnixTime) -> RawJson<'static>;
 }
 
-impl<F: FnMut(UnixTime) -> Box<RawValue>> Collector for F {
-    fn collect(&mut self, now: UnixTime) -> Box<RawValue> {
+impl<F: FnMut(UnixTime) -> RawJson<'static>> Collector for F {
+    fn collect(&mut self, now: UnixTime) -> RawJson<'static> {
         self(now)
     }
 }
@@ -253,8 +253,7 @@ impl<S: Sampler> RecordPublisher<S> {
             .set_cpu_usage_percent(usage.cpu_percent.and_then(Metric::from_f64));
         let mut errors = Vec::new();
         for (key, collector) in &mut self.collectors {
-            let value = collector.collect(now);
-            if let Err(e) = record.insert_extra(key.clone(), value) {
+            if let Err(e) = record.insert_extra(key.clone(), collector.collect(now)) {
                 errors.push(e);
             }
         }
@@ -274,8 +273,8 @@ mod tests {
     use crate::usage::ProcessUsage;
     use crate::usage::{NoUsage, Usage};
 
-    fn raw(json: &str) -> Box<RawValue> {
-        RawValue::from_string(json.to_owned()).unwrap_or_else(|e| panic!("{e}"))
+    fn raw(json: &str) -> RawJson<'static> {
+        RawJson::new(json.to_owned()).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn publisher<S: Sampler>(sampler: S) -> RecordPublisher<S> {

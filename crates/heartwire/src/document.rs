@@ -2,14 +2,14 @@
 //! (`spec/json.md` §8): what a reader of mixed traffic, such as the `heartwire` command,
 //! decodes.
 
+use crate::json::Buffer;
 use std::fmt;
 
-use bytes::BytesMut;
-
 use crate::command::{Dialect, Envelope};
-use crate::json::{Doc, JsonError, JsonErrorKind};
+use crate::json::{Doc, JsonError, JsonErrorKind, Members, Object, Raw};
 use crate::record::Record;
 use crate::schedule::Schedule;
+use crate::schedule::json as schedule_json;
 
 /// The wire formats heartwire knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,22 +57,32 @@ impl Format {
     /// (`spec/json.md` §3), which may come before the break.
     pub fn detect(bytes: &[u8]) -> Result<Format, JsonError> {
         let (doc, raw) = Doc::parse(bytes)?;
+        let members = doc.read_members(raw)?;
+        Format::of_members(&doc, raw, &members)
+    }
+
+    /// The format of a top-level object from its members, read once: what
+    /// [`Format::detect`] says and [`Document::decode`] decodes by.
+    fn of_members<'a>(
+        doc: &Doc<'a>,
+        raw: Raw<'a>,
+        members: &Members<'a>,
+    ) -> Result<Format, JsonError> {
         let (mut record, mut command, mut schedule) = (false, false, false);
-        let scanned = doc.object(raw, |key, _| {
-            match key.as_ref() {
+        for key in members.keys() {
+            match key {
                 "service_name" => record = true,
                 "meta" => command = true,
                 "rate" => schedule = true,
                 _ => {}
             }
-            Ok(())
-        });
-        match (record, command, schedule, scanned) {
+        }
+        match (record, command, schedule, members.fault()) {
             (true, _, _, _) => Ok(Format::Record),
             (_, true, _, _) => Ok(Format::Command),
             (_, _, true, _) => Ok(Format::Schedule),
-            (_, _, _, Err(e)) => Err(e),
-            (_, _, _, Ok(())) => Err(JsonError::new(
+            (_, _, _, Some(e)) => Err(e.clone()),
+            (_, _, _, None) => Err(JsonError::new(
                 JsonErrorKind::Missing {
                     field: "service_name",
                 },
@@ -111,9 +121,22 @@ pub enum Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    /// Decodes a document of whichever JSON format its keys say (`spec/json.md` §8).
+    /// Decodes a document of whichever JSON format its keys say (`spec/json.md` §8), in
+    /// one pass: its members are read once, the format is told from their keys, and the
+    /// format's rules are applied to the members read (a syntax fault after them is
+    /// reported when they pass, as [`Document::decode_as`] would).
     pub fn decode(bytes: &'a [u8]) -> Result<Document<'a>, JsonError> {
-        Document::decode_as(bytes, Format::detect(bytes)?)
+        let (doc, raw) = Doc::parse(bytes)?;
+        let members = doc.read_members(raw)?;
+        let format = Format::of_members(&doc, raw, &members)?;
+        let object = Object::Read(raw, members);
+        match format {
+            Format::Record => Record::decode_object(&doc, object).map(Document::Record),
+            Format::Command => Envelope::decode_object(&doc, object).map(Document::Command),
+            Format::Schedule => schedule_json::decode_object(&doc, object).map(Document::Schedule),
+            // No key makes a document the text convention.
+            Format::Text => Err(not_a_json_format()),
+        }
     }
 
     /// Decodes a document of a given format. [`Format::Text`] is not a JSON format: it
@@ -123,12 +146,7 @@ impl<'a> Document<'a> {
             Format::Record => Record::decode(bytes).map(Document::Record),
             Format::Command => Envelope::decode(bytes).map(Document::Command),
             Format::Schedule => Schedule::decode(bytes).map(Document::Schedule),
-            Format::Text => Err(JsonError::new(
-                JsonErrorKind::Value {
-                    expected: "a JSON format (record, command or schedule)",
-                },
-                0,
-            )),
+            Format::Text => Err(not_a_json_format()),
         }
     }
 
@@ -144,7 +162,7 @@ impl<'a> Document<'a> {
     /// Writes the canonical encoding (`spec/json.md` §7; envelopes in the default
     /// dialect). Only an envelope can fail, when its encoding is over 64 KiB
     /// ([`Envelope::encode`]).
-    pub fn encode(&self, buf: &mut BytesMut) -> Result<(), JsonError> {
+    pub fn encode(&self, buf: &mut impl Buffer) -> Result<(), JsonError> {
         match self {
             Document::Record(r) => r.encode(buf),
             Document::Command(e) => return e.encode(Dialect::default(), buf),
@@ -161,6 +179,16 @@ impl<'a> Document<'a> {
             Document::Schedule(s) => Document::Schedule(s.into_owned()),
         }
     }
+}
+
+/// The error for decoding a document as [`Format::Text`], which is no JSON format.
+fn not_a_json_format() -> JsonError {
+    JsonError::new(
+        JsonErrorKind::Value {
+            expected: "a JSON format (record, command or schedule)",
+        },
+        0,
+    )
 }
 
 impl fmt::Display for Document<'_> {
@@ -195,5 +223,29 @@ mod tests {
         );
         let e = Format::detect(b"[1]").expect_err("not an object");
         assert_eq!((e.class(), e.offset), ("json.type", 0));
+    }
+
+    #[test]
+    fn one_pass_decoding_is_detection_then_decoding() {
+        for doc in [
+            &br#"{"rate":"Hours(6)","name":"n","payload":"{}"}"#[..],
+            br#"{"meta":1,"service_name":"s"}"#,
+            br#"{"rate":1,"x":2,"rate":3}"#,
+            br#"{"service_name":"s","rate":1,}"#,
+            br#"{"service_name":"a b", "oops"}"#,
+            br#"{"name":"n","rate":"Hours(6)","payload":"{}" "x"}"#,
+            br#"{"x":1} x"#,
+            b"{\"x\":",
+            b" [1]",
+            b"{}",
+        ] {
+            let two = Format::detect(doc).and_then(|f| Document::decode_as(doc, f));
+            assert_eq!(
+                Document::decode(doc),
+                two,
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
     }
 }

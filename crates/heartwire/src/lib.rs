@@ -29,7 +29,6 @@
 //! ## Usage
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::text::{Message, Seconds, Signal, TextError};
 //!
 //! // Decode what a broker delivered: zero-copy, no allocation.
@@ -38,7 +37,7 @@
 //! assert_eq!(msg.signal(), Signal::Degraded { period: Seconds::from_millis(500).unwrap() });
 //!
 //! // Encode into a reused buffer.
-//! let mut payload = BytesMut::with_capacity(64);
+//! let mut payload = Vec::with_capacity(64);
 //! msg.encode_payload(&mut payload);
 //! assert_eq!(&payload[..], b"degraded/0.5");
 //!

@@ -11,7 +11,7 @@
 //! Unix time, of Python's `datetime` and of JavaScript's `Date`.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::{Duration, SystemTime};
 
 use nom::IResult;
@@ -138,18 +138,16 @@ impl<'a> Timestamp<'a> {
     fn written(at: UnixTime, digits: u32, offset: &str) -> Timestamp<'static> {
         let unit = 10u32.pow(9 - digits);
         let at = UnixTime::new(at.secs, at.nanos / unit * unit);
-        let c = at.civil();
-        let text = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:0width$}{offset}",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.minute,
-            c.second,
-            at.nanos / unit,
-            width = digits as usize
-        );
+        let mut text = String::with_capacity(32);
+        // Writing into a String cannot fail.
+        let _ = write_date_time(&mut text, &at.civil()).and_then(|()| {
+            write!(
+                text,
+                ".{:0width$}{offset}",
+                at.nanos / unit,
+                width = digits as usize
+            )
+        });
         Timestamp {
             text: Cow::Owned(text),
             at,
@@ -183,6 +181,41 @@ impl<'a> Timestamp<'a> {
 impl fmt::Display for Timestamp<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a civil time in UTC: what every RFC 3339 form heartwire
+/// writes starts with.
+fn write_date_time(w: &mut impl fmt::Write, c: &Civil) -> fmt::Result {
+    write!(
+        w,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// RFC 3339 in UTC, as `spec/json.md` §9 writes an instant: `Z`, the fraction without
+/// trailing zeros and none when it is zero.
+///
+/// ```
+/// use heartwire::time::UnixTime;
+///
+/// assert_eq!(UnixTime::new(7, 500_000_000).to_string(), "1970-01-01T00:00:07.5Z");
+/// assert_eq!(UnixTime::new(1_735_689_600, 0).to_string(), "2025-01-01T00:00:00Z");
+/// ```
+impl fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.civil();
+        write_date_time(f, &c)?;
+        if c.nanos != 0 {
+            let (mut digits, mut width) = (c.nanos, 9);
+            while digits % 10 == 0 {
+                digits /= 10;
+                width -= 1;
+            }
+            write!(f, ".{digits:0width$}")?;
+        }
+        f.write_str("Z")
     }
 }
 
@@ -526,8 +559,9 @@ fn one_of(cs: &'static [u8], expected: TimestampExpected) -> impl Fn(In<'_>) -> 
     }
 }
 
-/// What a fraction of `n` digits is multiplied by to make nanoseconds.
-const SCALE: [u32; 10] = [
+/// What a fraction of `n` digits is multiplied by to make nanoseconds: 10^(9 - n). The
+/// one table, for the fractions of timestamps and of the text convention's numbers.
+pub(crate) const SCALE: [u32; 10] = [
     1_000_000_000,
     100_000_000,
     10_000_000,

@@ -3,19 +3,18 @@
 use std::borrow::Cow;
 use std::num::NonZeroU32;
 
-use bytes::BytesMut;
 use heartwire::command::{
     Command, Dialect, Envelope, Headers, Meta, NonEmptyStr, OtherCommand, PluginDefinition,
     SchemaVersion, Timeout, TimeoutSetting, disconnect_grace,
 };
-use heartwire::json::{Doc, MAX_DOCUMENT_LEN};
+use heartwire::json::{MAX_DOCUMENT_LEN, Number};
 use heartwire::time::{Timestamp, UnixTime};
 use proptest::prelude::*;
 
 #[path = "support/schema.rs"]
 mod schema;
+use heartwire::json::RawJson;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// Any text, control characters, quotes and non-ASCII included.
 fn text(max: usize) -> impl Strategy<Value = String> {
@@ -62,8 +61,8 @@ fn json_value() -> impl Strategy<Value = String> {
     })
 }
 
-fn raw(text: String) -> Box<RawValue> {
-    RawValue::from_string(text).expect("generated JSON is valid")
+fn raw(text: String) -> RawJson<'static> {
+    RawJson::new(text).expect("generated JSON is valid")
 }
 
 fn timestamp() -> impl Strategy<Value = Timestamp<'static>> {
@@ -82,8 +81,7 @@ fn timeout() -> impl Strategy<Value = Timeout<'static>> {
         Just(Timeout::unset()),
         any::<u32>().prop_map(Timeout::from_minutes),
         prop_oneof![Just("10.0"), Just("-5"), Just("1.5e1"), Just("0.0")].prop_map(|t| {
-            let (doc, raw) = Doc::parse(t.as_bytes()).expect("a number");
-            Timeout::from_number(doc.number(raw).expect("a number")).into_owned()
+            Timeout::from_number(Number::parse(t).expect("a number")).into_owned()
         }),
     ]
 }
@@ -155,8 +153,7 @@ fn meta() -> impl Strategy<Value = Meta<'static>> {
         text(6).prop_map(|t| SchemaVersion::Text(Cow::Owned(t))),
         (0u64..10).prop_map(|n| {
             let text = n.to_string();
-            let (doc, raw) = Doc::parse(text.as_bytes()).expect("a number");
-            SchemaVersion::Number(doc.number(raw).expect("a number").into_owned())
+            SchemaVersion::Number(Number::parse(&text).expect("a number").into_owned())
         }),
     ]);
     let headers = proptest::option::of(prop::collection::btree_map(text(6), json_value(), 0..3));
@@ -202,8 +199,8 @@ fn envelope() -> impl Strategy<Value = Envelope<'static>> {
     })
 }
 
-fn encoded(envelope: &Envelope<'_>, dialect: Dialect) -> BytesMut {
-    let mut buf = BytesMut::new();
+fn encoded(envelope: &Envelope<'_>, dialect: Dialect) -> Vec<u8> {
+    let mut buf = Vec::new();
     // The generated envelopes are far below 64 KiB in every dialect.
     if let Err(e) = envelope.encode(dialect, &mut buf) {
         panic!("{dialect} form refused: {e}");
@@ -309,8 +306,7 @@ proptest! {
                 format!("{int}.{frac}E+{}", frac.len())
             }
         };
-        let (doc, raw) = Doc::parse(text.as_bytes()).expect("a number");
-        let timeout = Timeout::from_number(doc.number(raw).expect("a number"));
+        let timeout = Timeout::from_number(Number::parse(&text).expect("a number"));
         let expected = NonZeroU32::new(minutes).expect("not zero");
         prop_assert_eq!(timeout.setting(), TimeoutSetting::Minutes(expected), "{}", text);
     }

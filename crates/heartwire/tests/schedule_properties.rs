@@ -1,14 +1,13 @@
 //! Properties of the schedule codec, its grammars and its fire times over generated input
 //! (proptest).
 
-use bytes::BytesMut;
 use heartwire::schedule::{Dialect, MAX_COUNT, Name, Rate, RateKind, Schedule};
 use heartwire::time::{UnixTime, Weekday};
 use proptest::prelude::*;
 
 #[path = "support/schema.rs"]
 mod schema;
-use serde_json::value::RawValue;
+use heartwire::json::RawJson;
 
 /// A name of the EventBridge set.
 fn name() -> impl Strategy<Value = String> {
@@ -128,8 +127,8 @@ fn canonical(name: &str, rate: Rate, payload: &str, extras: &[(String, String)])
     out
 }
 
-fn encode(schedule: &Schedule<'_>, dialect: Dialect) -> BytesMut {
-    let mut buf = BytesMut::new();
+fn encode(schedule: &Schedule<'_>, dialect: Dialect) -> Vec<u8> {
+    let mut buf = Vec::new();
     schedule.encode_as(&mut buf, dialect);
     buf
 }
@@ -181,7 +180,7 @@ proptest! {
     ) {
         let mut schedule = Schedule::new(Name::new(name.as_str()).expect("a valid name"), rate, payload.as_str());
         for (k, v) in &extras {
-            let value = RawValue::from_string(v.clone()).expect("generated JSON");
+            let value = RawJson::new(v.clone()).expect("generated JSON");
             schedule.extras_mut().insert(k.clone(), value);
         }
         let buf = encode(&schedule, dialect);

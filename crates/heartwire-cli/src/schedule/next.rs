@@ -46,12 +46,7 @@ pub(super) fn run(args: NextArgs, out: &mut impl Write) -> io::Result<Outcome> {
     let mut printed = 0usize;
     for at in times.take(args.count) {
         printed += 1;
-        let c = at.civil();
-        writeln!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )?;
+        writeln!(out, "{at}")?;
     }
     if printed == 0 && args.count > 0 {
         // Not an error: a one-time schedule that has passed fires no more.

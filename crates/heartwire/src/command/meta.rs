@@ -4,10 +4,8 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-use serde_json::value::RawValue;
-
-use super::write;
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, required};
+use crate::json::write;
+use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Number, Raw, RawJson, required};
 use crate::time::Timestamp;
 
 /// The nesting depth of the members of `meta` (the document is 1, `meta` is 2).
@@ -125,11 +123,8 @@ impl<'a> Headers<'a> {
 
     /// The value of a header that holds a string, unescaped.
     pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
-        let raw = self.0.get(key)?;
-        serde_json::from_str::<&str>(raw)
-            .map(Cow::Borrowed)
-            .or_else(|_| serde_json::from_str::<String>(raw).map(Cow::Owned))
-            .ok()
+        let (doc, raw) = Doc::parse(self.0.get(key)?.as_bytes()).ok()?;
+        doc.string(raw).ok()
     }
 
     /// Sets a header, replacing the value of an existing key in place. The value must be
@@ -138,7 +133,7 @@ impl<'a> Headers<'a> {
     pub fn insert(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         let key = key.into();
         check_free_form(&value, MEMBER_DEPTH + 1).map_err(|e| e.in_field(&key))?;
@@ -169,7 +164,7 @@ impl<'a> Headers<'a> {
 
 /// Checks a value made outside a document the way a decoder checks a free-form member
 /// at nesting depth `depth`; offsets count from the start of the value.
-pub(crate) fn check_free_form(value: &RawValue, depth: usize) -> Result<(), JsonError> {
+pub(crate) fn check_free_form(value: &RawJson<'_>, depth: usize) -> Result<(), JsonError> {
     let (doc, raw) = Doc::parse(value.get().as_bytes())?;
     doc.free_form(raw, depth)
 }
@@ -367,7 +362,7 @@ impl<'a> Meta<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         let key = key.into();
         insert_extra(&mut self.extras, &META_KEYS, MEMBER_DEPTH, key, value)
@@ -406,39 +401,39 @@ impl<'a> Meta<'a> {
         let mut extras = Extras::new();
         doc.object(object, |key, v| {
             let result = match key.as_ref() {
-                "service" => fresh(doc, &service, &key, v).and_then(|()| {
+                "service" => doc.once(&service, &key, v).and_then(|()| {
                     service = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "time" => fresh(doc, &time, &key, v).and_then(|()| {
+                "time" => doc.once(&time, &key, v).and_then(|()| {
                     time = Some(doc.timestamp(v)?);
                     Ok(())
                 }),
-                "ip" => fresh(doc, &ip, &key, v).and_then(|()| {
+                "ip" => doc.once(&ip, &key, v).and_then(|()| {
                     ip = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "user" => fresh(doc, &user, &key, v).and_then(|()| {
+                "user" => doc.once(&user, &key, v).and_then(|()| {
                     user = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "msgId" => fresh(doc, &msg_id, &key, v).and_then(|()| {
+                "msgId" => doc.once(&msg_id, &key, v).and_then(|()| {
                     msg_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "correlationId" => fresh(doc, &correlation_id, &key, v).and_then(|()| {
+                "correlationId" => doc.once(&correlation_id, &key, v).and_then(|()| {
                     correlation_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "causationId" => fresh(doc, &causation_id, &key, v).and_then(|()| {
+                "causationId" => doc.once(&causation_id, &key, v).and_then(|()| {
                     causation_id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "traceparent" => fresh(doc, &traceparent, &key, v).and_then(|()| {
+                "traceparent" => doc.once(&traceparent, &key, v).and_then(|()| {
                     traceparent = Some(doc.string(v)?);
                     Ok(())
                 }),
-                "schemaVersion" => fresh(doc, &schema_version, &key, v).and_then(|()| {
+                "schemaVersion" => doc.once(&schema_version, &key, v).and_then(|()| {
                     schema_version = Some(match v.kind() {
                         Kind::String => SchemaVersion::Text(doc.string(v)?),
                         Kind::Number => SchemaVersion::Number(doc.number(v)?),
@@ -446,7 +441,7 @@ impl<'a> Meta<'a> {
                     });
                     Ok(())
                 }),
-                "headers" => fresh(doc, &headers, &key, v).and_then(|()| {
+                "headers" => doc.once(&headers, &key, v).and_then(|()| {
                     let mut h = Extras::new();
                     doc.object(v, |k, value| h.keep(doc, k, value, MEMBER_DEPTH + 1))?;
                     headers = Some(Headers(h));
@@ -517,20 +512,6 @@ impl<'a> Meta<'a> {
     }
 }
 
-/// The error for a member seen before, checked before its value is read so that the
-/// duplicate key, which comes first, is what is reported.
-pub(crate) fn fresh<T>(
-    doc: &Doc<'_>,
-    slot: &Option<T>,
-    key: &str,
-    value: Raw<'_>,
-) -> Result<(), JsonError> {
-    match slot {
-        Some(_) => Err(doc.duplicate(key, value)),
-        None => Ok(()),
-    }
-}
-
 /// Writes members as `,"key":value` (or as a whole object when `object` is set).
 pub(crate) fn write_members<'m, W: Write + ?Sized>(
     w: &mut W,
@@ -560,7 +541,7 @@ pub(crate) fn insert_extra<'a>(
     known: &[&str],
     depth: usize,
     key: Cow<'a, str>,
-    value: Box<RawValue>,
+    value: RawJson<'a>,
 ) -> Result<(), JsonError> {
     if known.contains(&key.as_ref()) {
         return Err(JsonError::new(
@@ -608,7 +589,7 @@ mod tests {
     #[test]
     fn header_strings() {
         let mut h = Headers::new();
-        let v = |s: &str| RawValue::from_string(s.to_owned()).expect("json");
+        let v = |s: &str| RawJson::new(s.to_owned()).expect("json");
         h.insert("a", v(r#""plain""#)).expect("ok");
         h.insert("b", v(r#""esc\u0041""#)).expect("ok");
         h.insert("c", v("1")).expect("ok");

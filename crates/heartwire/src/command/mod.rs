@@ -13,7 +13,6 @@
 //! and a typical envelope decodes without a heap allocation.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::command::{Command, Dialect, Envelope};
 //!
 //! let seed = br#"{"id":"health-monitor","meta":{"service":"CorePluginExtensionPoint",
@@ -29,7 +28,7 @@
 //! assert!(envelope.to_string().ends_with(r#""command":{"TAG":"Heartbeat","_0":10}}"#));
 //!
 //! // Any dialect on request (refused if the document would be over 64 KiB in it).
-//! let mut buf = BytesMut::new();
+//! let mut buf = Vec::new();
 //! envelope.encode(Dialect::Decco, &mut buf)?;
 //! assert!(buf.ends_with(br#""command":["Heartbeat",10]}"#));
 //! assert_eq!(Envelope::decode(&buf)?, envelope);
@@ -41,16 +40,17 @@ mod meta;
 mod text;
 mod timing;
 mod variant;
-mod write;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
-use bytes::BytesMut;
-use serde_json::value::RawValue;
-
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
+use crate::json::Object;
+use crate::json::write;
+use crate::json::{
+    Appender, Count, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required,
+};
 
 pub use heartbeat::{HeartbeatBuilder, IdSource};
 pub use meta::{EmptyStr, Headers, Meta, NonEmptyStr, SchemaVersion, TraceParent};
@@ -58,9 +58,9 @@ pub use timing::{
     DEFAULT_TIMEOUT_MINUTES, GraceRule, MAX_TIMEOUT_MINUTES, Timeout, TimeoutSetting,
     UnknownGraceRule, deploy_rule, disconnect_grace, disconnect_grace_fixed,
 };
-pub use variant::{Command, OtherCommand, PluginDefinition, RawJson};
-
-use meta::fresh;
+// Where arguments were kept before `json::RawJson` served every format.
+pub use crate::json::RawJson;
+pub use variant::{Command, OtherCommand, PluginDefinition};
 
 /// The nesting depth of the envelope's own members (the document is 1).
 const MEMBER_DEPTH: usize = 2;
@@ -169,33 +169,42 @@ impl<'a> Envelope<'a> {
     /// `spec/command.md` §7.
     pub fn decode(bytes: &'a [u8]) -> Result<Envelope<'a>, JsonError> {
         let (doc, top) = Doc::parse(bytes)?;
+        Envelope::decode_object(&doc, Object::Text(top))
+    }
+
+    /// Decodes the top-level object of a document known to be an envelope.
+    pub(crate) fn decode_object(
+        doc: &Doc<'a>,
+        object: Object<'a>,
+    ) -> Result<Envelope<'a>, JsonError> {
+        let top = object.raw();
         let mut id = None;
         let mut meta = None;
         let mut command = None;
         let mut extras = Extras::new();
-        doc.object(top, |key, v| {
+        doc.each(object, |key, v| {
             let result = match key.as_ref() {
-                "id" => fresh(&doc, &id, &key, v).and_then(|()| {
-                    id = Some(NonEmptyStr::read(&doc, v)?);
+                "id" => doc.once(&id, &key, v).and_then(|()| {
+                    id = Some(NonEmptyStr::read(doc, v)?);
                     Ok(())
                 }),
-                "meta" => fresh(&doc, &meta, &key, v).and_then(|()| {
-                    meta = Some(Meta::decode(&doc, v)?);
+                "meta" => doc.once(&meta, &key, v).and_then(|()| {
+                    meta = Some(Meta::decode(doc, v)?);
                     Ok(())
                 }),
                 // Two spellings of one member: the second is a duplicate of the first.
-                "command" | "commandJson" => fresh(&doc, &command, &key, v).and_then(|()| {
-                    command = Some(Command::decode(&doc, v)?);
+                "command" | "commandJson" => doc.once(&command, &key, v).and_then(|()| {
+                    command = Some(Command::decode(doc, v)?);
                     Ok(())
                 }),
-                _ => return extras.keep(&doc, key, v, MEMBER_DEPTH),
+                _ => return extras.keep(doc, key, v, MEMBER_DEPTH),
             };
             result.map_err(|e| e.in_field(&key))
         })?;
         Ok(Envelope {
-            id: required(&doc, top, id, "id")?,
-            meta: required(&doc, top, meta, "meta")?,
-            command: required(&doc, top, command, "command")?,
+            id: required(doc, top, id, "id")?,
+            meta: required(doc, top, meta, "meta")?,
+            command: required(doc, top, command, "command")?,
             extras,
         })
     }
@@ -204,14 +213,14 @@ impl<'a> Envelope<'a> {
     /// Every envelope can be written in every dialect, and decodes back to itself, as
     /// long as the document fits the 64 KiB every decoder takes (`spec/command.md` §6):
     /// a longer one, which a dialect's longer command form can make of an envelope that
-    /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was.
-    pub fn encode(&self, dialect: Dialect, buf: &mut BytesMut) -> Result<(), JsonError> {
-        let start = buf.len();
-        // Writing into a BytesMut cannot fail.
-        let _ = self.write(dialect, buf);
-        let len = buf.len() - start;
+    /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was
+    /// (the length is counted before anything is appended).
+    pub fn encode(&self, dialect: Dialect, buf: &mut impl Buffer) -> Result<(), JsonError> {
+        let mut count = Count(0);
+        // Neither counting nor appending to a buffer can fail.
+        let _ = self.write(dialect, &mut count);
+        let len = count.0;
         if len > MAX_DOCUMENT_LEN {
-            buf.truncate(start);
             return Err(JsonError::new(
                 JsonErrorKind::TooLarge {
                     len,
@@ -220,6 +229,7 @@ impl<'a> Envelope<'a> {
                 MAX_DOCUMENT_LEN,
             ));
         }
+        let _ = self.write(dialect, &mut Appender(buf));
         Ok(())
     }
 
@@ -248,7 +258,7 @@ impl<'a> Envelope<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<(), JsonError> {
         meta::insert_extra(
             &mut self.extras,
@@ -383,7 +393,7 @@ mod tests {
         let mut envelope: Envelope<'static> = doc(r#""command":"DisconnectPlugin""#)
             .parse()
             .expect("valid");
-        let one = || RawValue::from_string("1".to_owned()).expect("json");
+        let one = || RawJson::new("1").expect("json");
         assert_eq!(
             envelope
                 .insert_extra("commandJson", one())

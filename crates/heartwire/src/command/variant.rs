@@ -5,59 +5,19 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
-use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
 use super::meta::check_free_form;
 use super::timing::Timeout;
-use super::{Dialect, text, write};
-use crate::json::{Doc, JsonError, JsonErrorKind, Kind, Number, Raw};
+use super::{Dialect, text};
+use crate::json::write;
+use crate::json::{Doc, JsonError, JsonErrorKind, Kind, Number, Raw, RawJson};
 
 /// The nesting depth of a command's arguments: the document is 1, the command member 2,
 /// the elements of `["Heartbeat",10]` and the members of `{"TAG":…,"_0":…}` 3. Arguments
 /// of the string form count as at the same depth, so that every encoding of a command
 /// passes or fails the limit alike.
 const ARG_DEPTH: usize = 3;
-
-/// A JSON value kept as the exact text it was given as, compared by that text.
-#[derive(Debug, Clone)]
-pub struct RawJson<'a>(Cow<'a, RawValue>);
-
-impl<'a> RawJson<'a> {
-    /// The value's JSON text.
-    pub fn get(&self) -> &str {
-        self.0.get()
-    }
-
-    /// The value as a [`RawValue`].
-    pub fn as_raw(&self) -> &RawValue {
-        &self.0
-    }
-
-    /// What kind of JSON value it is.
-    pub fn kind(&self) -> Kind {
-        Kind::of(&self.0)
-    }
-
-    /// A copy that owns its text.
-    pub fn into_owned(self) -> RawJson<'static> {
-        RawJson(Cow::Owned(self.0.into_owned()))
-    }
-}
-
-impl PartialEq for RawJson<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
-    }
-}
-
-impl Eq for RawJson<'_> {}
-
-impl fmt::Display for RawJson<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.get())
-    }
-}
 
 /// The payload of `ConnectPlugin`: the connecting plugin's definition, a JSON object
 /// whose schema belongs to the framework, kept verbatim.
@@ -67,9 +27,9 @@ pub struct PluginDefinition<'a>(RawJson<'a>);
 impl<'a> PluginDefinition<'a> {
     /// A definition from its JSON text: it must be an object, within the nesting limit
     /// and without duplicate keys, as a decoder requires (`spec/command.md` §4.5).
-    pub fn new(value: Box<RawValue>) -> Result<PluginDefinition<'static>, JsonError> {
-        if Kind::of(&value) != Kind::Object {
-            let found = Kind::of(&value);
+    pub fn new(value: RawJson<'_>) -> Result<PluginDefinition<'static>, JsonError> {
+        let found = value.kind();
+        if found != Kind::Object {
             let kind = JsonErrorKind::Type {
                 expected: "an object",
                 found,
@@ -77,7 +37,7 @@ impl<'a> PluginDefinition<'a> {
             return Err(JsonError::new(kind, 0));
         }
         check_free_form(&value, ARG_DEPTH)?;
-        Ok(PluginDefinition(RawJson(Cow::Owned(value))))
+        Ok(PluginDefinition(value.into_owned()))
     }
 
     /// The definition's JSON text.
@@ -116,7 +76,7 @@ impl<'a> OtherCommand<'a> {
     /// one); each argument must pass the checks a decoder makes (nesting, duplicates).
     pub fn new(
         name: impl Into<Cow<'a, str>>,
-        args: impl IntoIterator<Item = Box<RawValue>>,
+        args: impl IntoIterator<Item = RawJson<'a>>,
     ) -> Result<OtherCommand<'a>, JsonError> {
         let name = name.into();
         if !text::is_name(&name) || KNOWN.contains(&name.as_ref()) {
@@ -126,7 +86,7 @@ impl<'a> OtherCommand<'a> {
         let mut kept = Vec::new();
         for (i, arg) in args.into_iter().enumerate() {
             check_free_form(&arg, ARG_DEPTH).map_err(|e| e.in_index(i + 1))?;
-            kept.push(RawJson(Cow::Owned(arg)));
+            kept.push(arg);
         }
         Ok(OtherCommand { name, args: kept })
     }
@@ -349,25 +309,31 @@ impl Seg<'_> {
     }
 }
 
-/// One argument, whichever encoding it came from.
+/// One argument, whichever encoding it came from, read once: scanned with its
+/// document and checked by the rules of a free-form value, its number kept as read.
 #[derive(Debug)]
 struct Arg<'a> {
-    raw: Cow<'a, RawValue>,
+    raw: Raw<'a>,
+    /// The argument as a number, when it is one.
+    number: Option<Number<'a>>,
     offset: usize,
     seg: Seg<'a>,
 }
 
 impl<'a> Arg<'a> {
-    /// A free-form argument of an array or object form, checked as a decoder checks it
-    /// (nesting, duplicates) and kept as a [`RawValue`].
-    fn read(doc: &Doc<'a>, v: Raw<'a>, seg: Seg<'a>) -> Result<Arg<'a>, JsonError> {
-        let raw = doc
-            .free_form(v, ARG_DEPTH)
-            .and_then(|()| doc.raw_value(v))
-            .map_err(|e| seg.place(e))?;
+    /// A free-form argument, checked as a decoder checks it (nesting, duplicates, the
+    /// range of numbers); `offset` is where it starts in the document.
+    fn read(doc: &Doc<'a>, v: Raw<'a>, offset: usize, seg: Seg<'a>) -> Result<Arg<'a>, JsonError> {
+        let number = match v.kind() {
+            // Doc::number holds the shared rules for numbers (a finite double).
+            Kind::Number => doc.number(v).map(Some),
+            _ => doc.free_form(v, ARG_DEPTH).map(|()| None),
+        }
+        .map_err(|e| seg.place(e))?;
         Ok(Arg {
-            raw: Cow::Borrowed(raw),
-            offset: doc.offset(v),
+            raw: v,
+            number,
+            offset,
             seg,
         })
     }
@@ -382,27 +348,17 @@ impl<'a> Arg<'a> {
     }
 
     fn into_raw(self) -> RawJson<'a> {
-        RawJson(self.raw)
+        RawJson::read(self.raw)
     }
 
     /// The argument as a number, kept as its text.
     fn number(&self) -> Result<Number<'a>, JsonError> {
-        let kind = Kind::of(&self.raw);
-        if kind != Kind::Number {
-            let expected = "a number of minutes";
-            return Err(self.error(JsonErrorKind::Type {
-                expected,
-                found: kind,
-            }));
-        }
-        // Doc::number holds the shared rules for numbers (a finite double).
-        let read = match &self.raw {
-            Cow::Borrowed(raw) => Doc::parse(raw.get().as_bytes()).and_then(|(d, v)| d.number(v)),
-            Cow::Owned(raw) => Doc::parse(raw.get().as_bytes())
-                .and_then(|(d, v)| d.number(v))
-                .map(Number::into_owned),
-        };
-        read.map_err(|e| self.error(e.kind))
+        self.number.clone().ok_or_else(|| {
+            self.error(JsonErrorKind::Type {
+                expected: "a number of minutes",
+                found: self.raw.kind(),
+            })
+        })
     }
 }
 
@@ -440,7 +396,7 @@ fn from_parts<'a>(
             let Some(arg) = args.into_iter().next() else {
                 return Ok(Command::ConnectPlugin { definition: None });
             };
-            let kind = Kind::of(&arg.raw);
+            let kind = arg.raw.kind();
             if kind != Kind::Object {
                 let expected = "an object, the plugin definition";
                 return Err(arg.error(JsonErrorKind::Type {
@@ -484,13 +440,8 @@ fn from_text(text: &str, base: Option<usize>, quote: usize) -> Result<Command<'_
             e
         };
         let (sub, raw) = Doc::parse(value.as_bytes()).map_err(shift)?;
-        sub.free_form(raw, ARG_DEPTH).map_err(shift)?;
-        let raw = sub.raw_value(raw).map_err(shift)?;
-        args.push(Arg {
-            raw: Cow::Borrowed(raw),
-            offset: pos(offset),
-            seg: Seg::Text,
-        });
+        let arg = Arg::read(&sub, raw, pos(offset), Seg::Text).map_err(shift)?;
+        args.push(arg);
     }
     from_parts(Cow::Borrowed(parsed.name), args)
 }
@@ -516,8 +467,7 @@ fn from_array<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError>
         if i == 0 {
             name = Some(read_name(doc, v).map_err(|e| e.in_index(0))?);
         } else {
-            let seg = Seg::Index(i);
-            let arg = Arg::read(doc, v, seg)?;
+            let arg = Arg::read(doc, v, doc.offset(v), Seg::Index(i))?;
             args.push(arg);
         }
         Ok(())
@@ -544,7 +494,7 @@ fn from_object<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError
     let mut args: SmallVec<[(usize, Arg<'a>); 2]> = SmallVec::new();
     doc.object(raw, |key, v| {
         if key == "TAG" {
-            super::meta::fresh(doc, &name, &key, v).map_err(|e| e.in_field(&key))?;
+            doc.once(&name, &key, v).map_err(|e| e.in_field(&key))?;
             name = Some(read_name(doc, v).map_err(|e| e.in_field(&key))?);
             return Ok(());
         }
@@ -555,7 +505,7 @@ fn from_object<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Command<'a>, JsonError
         if args.iter().any(|(i, _)| *i == index) {
             return Err(doc.duplicate(&key, v).in_field(&key));
         }
-        let arg = Arg::read(doc, v, Seg::Field(key))?;
+        let arg = Arg::read(doc, v, doc.offset(v), Seg::Field(key))?;
         args.push((index, arg));
         Ok(())
     })?;
@@ -584,10 +534,7 @@ mod tests {
     fn decode(json: &str) -> Result<Command<'_>, (String, usize, String)> {
         let (doc, raw) = Doc::parse(json.as_bytes())
             .map_err(|e| (e.class().into(), e.offset, e.path.clone()))?;
-        let raw = doc
-            .raw_value(raw)
-            .map_err(|e| (e.class().into(), e.offset, e.path.clone()))?;
-        Command::decode(&doc, raw.into()).map_err(|e| (e.class().into(), e.offset, e.path))
+        Command::decode(&doc, raw).map_err(|e| (e.class().into(), e.offset, e.path))
     }
 
     fn written(c: &Command<'_>, dialect: Dialect) -> String {
@@ -699,7 +646,7 @@ mod tests {
     fn unknown_names_and_known_names() {
         let c: Command<'static> = "RegisterUiFragment(\"x\",1)".parse().expect("parses");
         assert_eq!(c.to_string(), "RegisterUiFragment(\"x\",1)");
-        let raw = |s: &str| RawValue::from_string(s.to_owned()).expect("json");
+        let raw = |s: &str| RawJson::new(s.to_owned()).expect("json");
         assert!(OtherCommand::new("Heartbeat", []).is_err());
         assert!(OtherCommand::new("with space", []).is_err());
         let ok = OtherCommand::new("Custom", [raw("{\"a\":1}")]).expect("valid");

@@ -2,23 +2,28 @@
 //! path and a byte offset, numbers kept as their text, extra members kept in order, and
 //! the zero-copy reading of a document.
 //!
-//! Every JSON format is read in two steps: an object's members are taken as raw text
-//! ([`Raw`], borrowed from the input) by a validating scanner of RFC 8259, and each member
-//! is then read by the rule of its field. Raw members know where they are in the document,
-//! so every error points at a byte offset, and a member nobody knows is kept verbatim.
-//! serde_json unescapes strings that have escapes and writes strings; it does not walk
-//! documents.
+//! Every JSON format, the text convention's JSON form included, is read by one reader,
+//! in two steps: an object's members are taken as raw text (borrowed from the input) by
+//! a validating scanner of RFC 8259, and each member is then read by the rule of its
+//! field. Raw members know where they are in the document, so every error is one
+//! [`JsonError`] that points at a byte offset, and a member nobody knows is kept verbatim
+//! ([`RawJson`], [`Extras`]). The reader is internal; what it gives out is these types.
+//! serde_json only unescapes the strings that have escapes; it does not walk documents.
 
 mod scan;
+// The one JSON string writer of every encoder.
+pub(crate) mod write;
+// Its agreement with serde_json, over generated documents (was tests/scanner_properties.rs).
+#[cfg(test)]
+mod scan_properties;
 
 use std::borrow::Cow;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
 use serde::de::{self, Deserializer as _, Visitor};
-use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
+use crate::text::TextError;
 use crate::time::{Timestamp, TimestampError};
 
 use scan::{
@@ -51,11 +56,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The kind of a raw value.
-    pub fn of(raw: &RawValue) -> Kind {
-        Kind::of_text(raw.get())
-    }
-
     /// The kind of the text of a valid JSON value (without leading white space).
     fn of_text(text: &str) -> Kind {
         match text.as_bytes().first() {
@@ -130,6 +130,27 @@ pub enum JsonErrorKind {
     },
     /// A timestamp breaks the grammar of `spec/json.md` §4.
     Timestamp(TimestampError),
+    /// A member no rule knows, in an object whose shape is closed: only the text
+    /// convention's JSON form (`spec/text.md` §9) has one; the JSON formats keep such
+    /// members (`spec/json.md` §6).
+    Unknown {
+        /// The member's key.
+        key: String,
+    },
+    /// A document that says it is of another format: the text JSON form's `format`
+    /// member is not `"text"` (`spec/text.md` §9).
+    Format {
+        /// The format the reader reads.
+        expected: &'static str,
+    },
+    /// The text JSON form is not an object of its shape (`spec/text.md` §9): one class,
+    /// `json.shape`, for what the JSON formats tell apart (syntax, a missing, unknown or
+    /// duplicate member, a wrong type); the precise fault is kept inside.
+    Shape(Box<JsonErrorKind>),
+    /// A member of the text JSON form breaks a rule of the text convention: a process
+    /// name, a signal word or a number (`spec/text.md` §9), or the form is over its
+    /// limit; the text error's offset counts from the start of the JSON text.
+    Text(TextError),
 }
 
 impl JsonErrorKind {
@@ -145,6 +166,9 @@ impl JsonErrorKind {
             JsonErrorKind::Type { .. } => "json.type",
             JsonErrorKind::Value { .. } => "json.value",
             JsonErrorKind::Timestamp(_) => "json.timestamp",
+            JsonErrorKind::Unknown { .. } | JsonErrorKind::Shape(_) => "json.shape",
+            JsonErrorKind::Format { .. } => "json.format",
+            JsonErrorKind::Text(e) => e.class(),
         }
     }
 }
@@ -165,6 +189,10 @@ impl fmt::Display for JsonErrorKind {
             }
             JsonErrorKind::Value { expected } => write!(f, "expected {expected}"),
             JsonErrorKind::Timestamp(e) => write!(f, "timestamp: {e}"),
+            JsonErrorKind::Unknown { key } => write!(f, "unknown member {key:?}"),
+            JsonErrorKind::Format { expected } => write!(f, "expected format {expected:?}"),
+            JsonErrorKind::Shape(cause) => write!(f, "not the text JSON form: {cause}"),
+            JsonErrorKind::Text(e) => e.fmt(f),
         }
     }
 }
@@ -198,6 +226,12 @@ impl JsonError {
         self.kind.class()
     }
 
+    /// The byte offset it points at: the `offset` field, as a method like
+    /// [`TextError::offset`], for code that reports either.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// The same error inside member `key` of an enclosing object.
     #[must_use]
     pub fn in_field(mut self, key: &str) -> JsonError {
@@ -222,6 +256,13 @@ impl JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let JsonErrorKind::Text(e) = &self.kind {
+            // A text error says its byte itself.
+            return match self.path.as_str() {
+                "" => e.fmt(f),
+                path => write!(f, "{path}: {e}"),
+            };
+        }
         if self.path.is_empty() {
             write!(f, "at byte {}: {}", self.offset, self.kind)
         } else {
@@ -269,6 +310,23 @@ impl<'a> Number<'a> {
     /// `None` for NaN and the infinities, which JSON cannot hold.
     pub fn from_f64(value: f64) -> Option<Number<'static>> {
         serde_json::Number::from_f64(value).map(|n| Number(Cow::Owned(n.to_string())))
+    }
+
+    /// A JSON number from its text, read by the rules every format reads numbers by
+    /// (RFC 8259's grammar, and finite as a double: `spec/json.md` §5); white space
+    /// around it is dropped.
+    ///
+    /// ```
+    /// use heartwire::json::Number;
+    ///
+    /// assert_eq!(Number::parse("1.5e1")?.as_f64(), 15.0);
+    /// assert_eq!(Number::parse("1e999").unwrap_err().class(), "json.value");
+    /// assert_eq!(Number::parse("\"5\"").unwrap_err().class(), "json.type");
+    /// # Ok::<(), heartwire::json::JsonError>(())
+    /// ```
+    pub fn parse(text: &'a str) -> Result<Number<'a>, JsonError> {
+        let (doc, raw) = Doc::parse(text.as_bytes())?;
+        doc.number(raw)
     }
 
     /// The number of a `u64`.
@@ -330,10 +388,10 @@ impl<'a> Extras<'a> {
     pub fn insert(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Option<Cow<'a, str>> {
         let key = key.into();
-        let value = Cow::Owned(Box::<str>::from(value).into_string());
+        let value = value.0;
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => Some(std::mem::replace(v, value)),
             None => {
@@ -399,9 +457,9 @@ impl Eq for Extras<'_> {}
 
 /// One JSON value of a document being read, as its exact text: the document itself (from
 /// [`Doc::parse`]) or a member or element of it (from [`Doc::object`] and [`Doc::array`],
-/// which have checked its syntax). A `&RawValue` converts into this.
+/// which have checked its syntax). A `&RawJson` converts into this.
 #[derive(Debug, Clone, Copy)]
-pub struct Raw<'a> {
+pub(crate) struct Raw<'a> {
     text: &'a str,
     /// Whether the value may need a second look: a string with escapes, a number with an
     /// exponent. `false` when the scanner read it and found neither, so that
@@ -420,12 +478,12 @@ impl<'a> Raw<'a> {
     }
 
     /// The value's JSON text.
-    pub const fn get(self) -> &'a str {
+    pub(crate) const fn get(self) -> &'a str {
         self.text
     }
 
     /// What kind of value it is.
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         Kind::of_text(self.text)
     }
 }
@@ -439,15 +497,131 @@ impl PartialEq for Raw<'_> {
 
 impl Eq for Raw<'_> {}
 
-impl<'a> From<&'a RawValue> for Raw<'a> {
-    fn from(raw: &'a RawValue) -> Raw<'a> {
+impl<'a> From<&'a RawJson<'_>> for Raw<'a> {
+    fn from(raw: &'a RawJson<'_>) -> Raw<'a> {
         Raw::new(raw.get())
+    }
+}
+
+/// A JSON value kept as the exact text it was given in, compared by that text: an
+/// extra member, a command's argument, a plugin definition, a header.
+///
+/// It always holds one well-formed JSON value (RFC 8259, without white space around
+/// it): a decoder makes it from a value its scanner has read, and [`RawJson::new`] (or
+/// [`str::parse`]) checks the text with the same scanner. What a format adds (nesting,
+/// duplicate keys) is checked where the value is used.
+///
+/// ```
+/// use heartwire::json::{Kind, RawJson};
+///
+/// let value = RawJson::new(r#" {"a": [1, 2.50]} "#)?;
+/// assert_eq!(value.get(), r#"{"a": [1, 2.50]}"#);
+/// assert_eq!(value.kind(), Kind::Object);
+/// let e = RawJson::new("[1,]").unwrap_err();
+/// assert_eq!((e.class(), e.offset), ("json.syntax", 3));
+/// # Ok::<(), heartwire::json::JsonError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawJson<'a>(Cow<'a, str>);
+
+impl<'a> RawJson<'a> {
+    /// The value of a JSON text, checked by the crate's scanner; white space around it
+    /// is dropped. Errors are `json.syntax` (or `json.size` over
+    /// [`MAX_DOCUMENT_LEN`]) with the offset in `text`.
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Result<RawJson<'a>, JsonError> {
+        let text = text.into();
+        let (doc, value) = Doc::parse(text.as_bytes())?;
+        if value.kind() == Kind::Object {
+            // `Doc::parse` leaves a top-level object to be read lazily: check it whole.
+            scan::validate(value.get()).map_err(|fault| doc.syntax(value, fault))?;
+        }
+        let (start, len) = (doc.offset(value), value.get().len());
+        Ok(RawJson(match text {
+            Cow::Borrowed(t) => Cow::Borrowed(t.get(start..start + len).unwrap_or_default()),
+            Cow::Owned(t) if len == t.len() => Cow::Owned(t),
+            Cow::Owned(t) => Cow::Owned(t.get(start..start + len).unwrap_or_default().to_owned()),
+        }))
+    }
+
+    /// A value the scanner has read.
+    pub(crate) const fn read(raw: Raw<'a>) -> RawJson<'a> {
+        RawJson(Cow::Borrowed(raw.text))
+    }
+
+    /// The value's JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+
+    /// What kind of JSON value it is.
+    pub fn kind(&self) -> Kind {
+        Kind::of_text(&self.0)
+    }
+
+    /// A copy that owns its text.
+    pub fn into_owned(self) -> RawJson<'static> {
+        RawJson(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl std::str::FromStr for RawJson<'static> {
+    type Err = JsonError;
+
+    /// [`RawJson::new`] of a copy of the text.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RawJson::new(s.to_owned())
+    }
+}
+
+impl fmt::Display for RawJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The members of a top-level object, read once before its format was known
+/// ([`Doc::read_members`]), with the fault that ended the reading early, if any.
+pub(crate) struct Members<'a> {
+    list: SmallVec<[(Cow<'a, str>, Raw<'a>); 16]>,
+    fault: Option<JsonError>,
+}
+
+impl<'a> Members<'a> {
+    /// The keys read, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// The fault that ended the reading early.
+    pub(crate) const fn fault(&self) -> Option<&JsonError> {
+        self.fault.as_ref()
+    }
+}
+
+/// The top-level object of a document, as a format's rules are given its members: read
+/// from the text as they come, or replayed from [`Members`] read once before (so that
+/// a document of unknown format is read once: `Document::decode`).
+// Moved once per document; boxing the list would cost the allocation it exists to avoid.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Object<'a> {
+    /// Read from the text.
+    Text(Raw<'a>),
+    /// Read before, with the object itself.
+    Read(Raw<'a>, Members<'a>),
+}
+
+impl<'a> Object<'a> {
+    /// The object's value (for the offset of a missing member).
+    pub(crate) const fn raw(&self) -> Raw<'a> {
+        match self {
+            Object::Text(raw) | Object::Read(raw, _) => *raw,
+        }
     }
 }
 
 /// A document being read: its whole text, so that raw members can say where they are.
 #[derive(Debug, Clone, Copy)]
-pub struct Doc<'a> {
+pub(crate) struct Doc<'a> {
     text: &'a str,
 }
 
@@ -458,7 +632,7 @@ impl<'a> Doc<'a> {
     /// then read member by member by [`Doc::object`], which checks the syntax as it goes,
     /// so a document is read once, front to back, and its first fault is the one
     /// reported; any other top-level value is checked here, whole.
-    pub fn parse(bytes: &'a [u8]) -> Result<(Doc<'a>, Raw<'a>), JsonError> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<(Doc<'a>, Raw<'a>), JsonError> {
         if bytes.len() > MAX_DOCUMENT_LEN {
             return Err(JsonError::new(
                 JsonErrorKind::TooLarge {
@@ -480,21 +654,9 @@ impl<'a> Doc<'a> {
         Ok((doc, Raw::new(value)))
     }
 
-    /// A value of this document as a serde_json [`RawValue`], for keeping it verbatim:
-    /// one more pass over it, which allocates only if it nests arrays or objects two
-    /// levels deep.
-    pub fn raw_value(&self, raw: Raw<'a>) -> Result<&'a RawValue, JsonError> {
-        serde_json::from_str(raw.get()).map_err(|e| self.serde(raw.get(), &e))
-    }
-
     /// The byte offset of a value of this document.
-    pub fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
+    pub(crate) fn offset<'r>(&self, raw: impl Into<Raw<'r>>) -> usize {
         (raw.into().text.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
-    }
-
-    /// The text of the whole document.
-    pub const fn text(&self) -> &'a str {
-        self.text
     }
 
     /// The error of a fault the scanner found in `raw`: at the offending byte, or at the
@@ -548,7 +710,11 @@ impl<'a> Doc<'a> {
     }
 
     /// A type error at a raw value.
-    pub fn type_error<'r>(&self, raw: impl Into<Raw<'r>>, expected: &'static str) -> JsonError {
+    pub(crate) fn type_error<'r>(
+        &self,
+        raw: impl Into<Raw<'r>>,
+        expected: &'static str,
+    ) -> JsonError {
         let raw = raw.into();
         JsonError::new(
             JsonErrorKind::Type {
@@ -560,12 +726,44 @@ impl<'a> Doc<'a> {
     }
 
     /// A value error at a raw value.
-    pub fn value_error<'r>(&self, raw: impl Into<Raw<'r>>, expected: &'static str) -> JsonError {
+    pub(crate) fn value_error<'r>(
+        &self,
+        raw: impl Into<Raw<'r>>,
+        expected: &'static str,
+    ) -> JsonError {
         JsonError::new(JsonErrorKind::Value { expected }, self.offset(raw))
     }
 
+    /// Checks a member that may appear once (`spec/json.md` §2.4) before its value is
+    /// read: the error for the second one points at its key, which comes first. The
+    /// caller adds the path.
+    #[inline]
+    pub(crate) fn once<T>(
+        &self,
+        slot: &Option<T>,
+        key: &str,
+        value: Raw<'_>,
+    ) -> Result<(), JsonError> {
+        match slot {
+            Some(_) => Err(self.duplicate(key, value)),
+            None => Ok(()),
+        }
+    }
+
+    /// The error for a member of a closed object that no rule knows; it points at the
+    /// key.
+    #[cold]
+    pub(crate) fn unknown(&self, key: &str, value: Raw<'_>) -> JsonError {
+        JsonError::new(
+            JsonErrorKind::Unknown {
+                key: key.to_owned(),
+            },
+            self.key_offset(value),
+        )
+    }
+
     /// The error for a key seen twice in an object; it points at the second key.
-    pub fn duplicate<'r>(&self, key: &str, value: impl Into<Raw<'r>>) -> JsonError {
+    pub(crate) fn duplicate<'r>(&self, key: &str, value: impl Into<Raw<'r>>) -> JsonError {
         JsonError::new(
             JsonErrorKind::DuplicateKey {
                 key: key.to_owned(),
@@ -606,7 +804,7 @@ impl<'a> Doc<'a> {
     /// unless it has escapes) and its raw value. Fails with a type error if `raw` is not
     /// an object; stops at the first error `member` returns, or at the first syntax error
     /// (a member's value is checked whole before `member` sees it).
-    pub fn object(
+    pub(crate) fn object(
         &self,
         raw: impl Into<Raw<'a>>,
         mut member: impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
@@ -619,6 +817,44 @@ impl<'a> Doc<'a> {
             Stop::Syntax(fault) => self.syntax(raw, fault),
             Stop::Rule(e) => e,
         })
+    }
+
+    /// Reads the members of a top-level object without applying any rule, for a caller
+    /// that decides from the keys which rules apply; a syntax fault ends the list and is
+    /// kept, to be reported after the members before it have been judged. Fails with a
+    /// type error if `raw` is not an object.
+    pub(crate) fn read_members(&self, raw: Raw<'a>) -> Result<Members<'a>, JsonError> {
+        if raw.kind() != Kind::Object {
+            return Err(self.type_error(raw, "an object"));
+        }
+        let mut list = SmallVec::new();
+        let fault = self
+            .object(raw, |key, value| {
+                list.push((key, value));
+                Ok(())
+            })
+            .err();
+        Ok(Members { list, fault })
+    }
+
+    /// Calls `member` for each member of an object, read now ([`Doc::object`]) or
+    /// before ([`Doc::read_members`]): the same members in the same order, and the same
+    /// first fault.
+    #[inline]
+    pub(crate) fn each(
+        &self,
+        object: Object<'a>,
+        mut member: impl FnMut(Cow<'a, str>, Raw<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        match object {
+            Object::Text(raw) => self.object(raw, member),
+            Object::Read(_, members) => {
+                for (key, value) in members.list {
+                    member(key, value)?;
+                }
+                members.fault.map_or(Ok(()), Err)
+            }
+        }
     }
 
     /// The loop of [`Doc::object`], compiled for each caller so that its rules run inline.
@@ -724,7 +960,7 @@ impl<'a> Doc<'a> {
     /// Calls `element` for each element of an array, in order, with its index and raw
     /// value. Fails with a type error if `raw` is not an array; stops at the first error
     /// `element` returns, or at the first syntax error.
-    pub fn array(
+    pub(crate) fn array(
         &self,
         raw: impl Into<Raw<'a>>,
         mut element: impl FnMut(usize, Raw<'a>) -> Result<(), JsonError>,
@@ -777,7 +1013,7 @@ impl<'a> Doc<'a> {
 
     /// A string member, borrowed unless it has escapes.
     #[inline]
-    pub fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
+    pub(crate) fn string(&self, raw: impl Into<Raw<'a>>) -> Result<Cow<'a, str>, JsonError> {
         let raw = raw.into();
         // A string the scanner read and found without escapes is its text between the
         // quotes: no second pass.
@@ -809,7 +1045,7 @@ impl<'a> Doc<'a> {
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
     /// because most JSON readers cannot hold them.
     #[inline]
-    pub fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
+    pub(crate) fn number(&self, raw: impl Into<Raw<'a>>) -> Result<Number<'a>, JsonError> {
         let raw = raw.into();
         if raw.kind() != Kind::Number {
             return Err(self.type_error(raw, "a number"));
@@ -828,7 +1064,7 @@ impl<'a> Doc<'a> {
     }
 
     /// A member that must be an unsigned integer written without fraction or exponent.
-    pub fn u64(&self, raw: impl Into<Raw<'a>>) -> Result<u64, JsonError> {
+    pub(crate) fn u64(&self, raw: impl Into<Raw<'a>>) -> Result<u64, JsonError> {
         let raw = raw.into();
         self.number(raw)?
             .as_u64()
@@ -837,7 +1073,7 @@ impl<'a> Doc<'a> {
 
     /// A timestamp member (a string in the grammar of `spec/json.md` §4). The error
     /// offset points into the string when it has no escapes, else at its opening quote.
-    pub fn timestamp(&self, raw: impl Into<Raw<'a>>) -> Result<Timestamp<'a>, JsonError> {
+    pub(crate) fn timestamp(&self, raw: impl Into<Raw<'a>>) -> Result<Timestamp<'a>, JsonError> {
         let raw = raw.into();
         let text = self.string(raw)?;
         let borrowed = matches!(text, Cow::Borrowed(_));
@@ -850,7 +1086,7 @@ impl<'a> Doc<'a> {
     /// Checks a free-form member (one whose content no rule describes) at nesting depth
     /// `depth` (a member of the top-level object is at depth 2): no deeper than
     /// [`MAX_DEPTH`], and no object in it with a key twice.
-    pub fn free_form(&self, raw: impl Into<Raw<'a>>, depth: usize) -> Result<(), JsonError> {
+    pub(crate) fn free_form(&self, raw: impl Into<Raw<'a>>, depth: usize) -> Result<(), JsonError> {
         let raw = raw.into();
         match raw.kind() {
             Kind::Array | Kind::Object if depth > MAX_DEPTH => Err(JsonError::new(
@@ -878,23 +1114,8 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// Sets a member that may appear once: the error for the second one points at its key.
-pub fn set_once<'r, T>(
-    doc: &Doc<'_>,
-    slot: &mut Option<T>,
-    key: &str,
-    raw: impl Into<Raw<'r>>,
-    value: T,
-) -> Result<(), JsonError> {
-    if slot.is_some() {
-        return Err(doc.duplicate(key, raw).in_field(key));
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
 /// A required member, or the error naming it (the offset is the enclosing object's).
-pub fn required<'r, T>(
+pub(crate) fn required<'r, T>(
     doc: &Doc<'_>,
     object: impl Into<Raw<'r>>,
     slot: Option<T>,
@@ -903,11 +1124,41 @@ pub fn required<'r, T>(
     slot.ok_or_else(|| JsonError::new(JsonErrorKind::Missing { field }, doc.offset(object)))
 }
 
+/// Where an encoder appends its bytes: any buffer that takes a run of bytes by
+/// reference, `Vec<u8>` above all (which copies a run at once); `BytesMut` and other
+/// growable buffers qualify too. A std-only bound, so the core names no third-party
+/// buffer type; implemented for every such type.
+pub trait Buffer: for<'b> Extend<&'b u8> {}
+
+impl<T: for<'b> Extend<&'b u8> + ?Sized> Buffer for T {}
+
 /// Writes a string as a JSON string literal, escaping as serde_json does.
-pub fn write_str(buf: &mut BytesMut, s: &str) {
-    let mut w = buf.writer();
-    // Writing into a BytesMut cannot fail, and a &str always serializes.
-    let _ = serde_json::to_writer(&mut w, s);
+pub fn write_str(buf: &mut impl Buffer, s: &str) {
+    // Appending to a buffer cannot fail.
+    let _ = write::string(&mut Appender(buf), s);
+}
+
+/// A [`fmt::Write`] that only counts the bytes written: the length of an encoding
+/// without writing it.
+pub(crate) struct Count(pub(crate) usize);
+
+impl fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// A [`fmt::Write`] that appends to a byte buffer: the encoders write text, and the
+/// caller's buffer (a `Vec<u8>`, or any other `Extend<u8>`) receives its bytes.
+pub(crate) struct Appender<'b, B: ?Sized>(pub(crate) &'b mut B);
+
+impl<B: Buffer + ?Sized> fmt::Write for Appender<'_, B> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// Why reading an object or array stopped: a syntax error of the scanner (converted to an

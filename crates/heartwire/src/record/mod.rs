@@ -12,12 +12,11 @@
 //! Decoding is zero-copy: a [`Record`] borrows its strings, numbers and service-specific
 //! members from the document, and a typical record (such as the seed's) is decoded
 //! without a heap allocation.
-//! Encoding writes the canonical form (`spec/json.md` §7) into a caller's [`BytesMut`].
+//! Encoding appends the canonical form (`spec/json.md` §7) to a caller's buffer.
 //! [`Channel`] names where records travel, and [`classify`] turns the last record of a
 //! service into a [`Liveness`] verdict.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::record::{DEFAULT_INTERVAL, Liveness, Record, classify};
 //! use heartwire::time::Timestamp;
 //!
@@ -36,7 +35,7 @@
 //! assert_eq!(record.memory_usage_mb().map(|m| m.as_str()), Some("156.30"));
 //! assert_eq!(record.extras().get("queue_size"), Some("1380"));
 //!
-//! let mut buf = BytesMut::with_capacity(512);
+//! let mut buf = Vec::with_capacity(512);
 //! record.encode(&mut buf);
 //! assert!(buf.starts_with(br#"{"service_name":"tracker_fetcher","instance_id":"#));
 //! assert!(buf.ends_with(br#""cpu_usage_percent":12.5,"queue_size":1380,"api_status":"authenticated"}"#));
@@ -51,15 +50,17 @@ mod liveness;
 mod metric;
 mod name;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use serde_json::value::RawValue;
-
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required};
+use crate::json::Object;
+use crate::json::write::string as write_string;
+use crate::json::{
+    Appender, Count, Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, RawJson, required,
+};
 use crate::time::{Timestamp, UnixTime};
 
 pub use instance::{InstanceId, InstanceIdError, InstanceIdExpected};
@@ -102,8 +103,8 @@ const CPU_USAGE_PERCENT: &str = "cpu_usage_percent";
 ///
 /// ```
 /// use heartwire::record::{InstanceId, Metric, Record, ServiceName};
+/// use heartwire::json::RawJson;
 /// use heartwire::time::{Timestamp, UnixTime};
-/// use serde_json::value::RawValue;
 ///
 /// let mut record = Record::new(
 ///     ServiceName::new("geofence_service")?,
@@ -113,7 +114,7 @@ const CPU_USAGE_PERCENT: &str = "cpu_usage_percent";
 /// record
 ///     .set_heartbeat_count(Some(1))
 ///     .set_cpu_usage_percent(Metric::from_f64(3.25));
-/// record.insert_extra("active_geofences", RawValue::from_string("42".into())?)?;
+/// record.insert_extra("active_geofences", RawJson::new("42")?)?;
 /// assert_eq!(
 ///     record.to_string(),
 ///     concat!(
@@ -166,21 +167,30 @@ impl<'a> Record<'a> {
     /// a missing required member.
     pub fn decode(bytes: &'a [u8]) -> Result<Record<'a>, JsonError> {
         let (doc, raw) = Doc::parse(bytes)?;
+        Record::decode_object(&doc, Object::Text(raw))
+    }
+
+    /// Decodes the top-level object of a document known to be a record.
+    pub(crate) fn decode_object(
+        doc: &Doc<'a>,
+        object: Object<'a>,
+    ) -> Result<Record<'a>, JsonError> {
+        let raw = object.raw();
         let mut members = Members::default();
-        doc.object(raw, |key, value| {
+        doc.each(object, |key, value| {
             let known = members
-                .read(&doc, key.as_ref(), value)
+                .read(doc, key.as_ref(), value)
                 .map_err(|e| e.in_field(&key))?;
             if known {
                 Ok(())
             } else {
-                members.extras.keep(&doc, key, value, 2)
+                members.extras.keep(doc, key, value, 2)
             }
         })?;
         Ok(Record {
-            service_name: required(&doc, raw, members.service_name, SERVICE_NAME)?,
-            instance_id: required(&doc, raw, members.instance_id, INSTANCE_ID)?,
-            timestamp: required(&doc, raw, members.timestamp, TIMESTAMP)?,
+            service_name: required(doc, raw, members.service_name, SERVICE_NAME)?,
+            instance_id: required(doc, raw, members.instance_id, INSTANCE_ID)?,
+            timestamp: required(doc, raw, members.timestamp, TIMESTAMP)?,
             uptime_seconds: members.uptime_seconds.flatten(),
             heartbeat_count: members.heartbeat_count.flatten(),
             memory_usage_mb: members.memory_usage_mb.flatten(),
@@ -282,7 +292,7 @@ impl<'a> Record<'a> {
     pub fn insert_extra(
         &mut self,
         key: impl Into<Cow<'a, str>>,
-        value: Box<RawValue>,
+        value: RawJson<'a>,
     ) -> Result<Option<Cow<'a, str>>, JsonError> {
         let key = key.into();
         if MEMBERS.contains(&key.as_ref()) {
@@ -307,10 +317,10 @@ impl<'a> Record<'a> {
 
     /// Appends the canonical document (`spec/record.md` §7) to `buf`; no allocation
     /// when `buf` has room ([`Record::encoded_len`] says how much it needs).
-    pub fn encode(&self, buf: &mut BytesMut) {
+    pub fn encode(&self, buf: &mut impl Buffer) {
         // One pass: a buffer without room grows as it is written (measuring the length
-        // first would write everything twice). Writing into a BytesMut does not fail.
-        let _ = self.write(buf);
+        // first would write everything twice). Appending to a buffer does not fail.
+        let _ = self.write(&mut Appender(buf));
     }
 
     /// The canonical document as a string (what [`Display`](fmt::Display) writes).
@@ -432,29 +442,35 @@ impl<'a> Members<'a> {
     ///
     /// The key is matched once: this runs for every member of every record decoded.
     fn read(&mut self, doc: &Doc<'a>, key: &str, value: Raw<'a>) -> Result<bool, JsonError> {
-        let duplicate = || doc.duplicate(key, value);
         match key {
-            SERVICE_NAME if self.service_name.is_none() => {
+            SERVICE_NAME => {
+                doc.once(&self.service_name, key, value)?;
                 self.service_name = Some(service_name(doc, value)?);
             }
-            INSTANCE_ID if self.instance_id.is_none() => {
+            INSTANCE_ID => {
+                doc.once(&self.instance_id, key, value)?;
                 self.instance_id = Some(instance_id(doc, value)?);
             }
-            TIMESTAMP if self.timestamp.is_none() => self.timestamp = Some(doc.timestamp(value)?),
-            UPTIME_SECONDS if self.uptime_seconds.is_none() => {
+            TIMESTAMP => {
+                doc.once(&self.timestamp, key, value)?;
+                self.timestamp = Some(doc.timestamp(value)?);
+            }
+            UPTIME_SECONDS => {
+                doc.once(&self.uptime_seconds, key, value)?;
                 self.uptime_seconds = Some(metric(doc, value)?);
             }
-            HEARTBEAT_COUNT if self.heartbeat_count.is_none() => {
+            HEARTBEAT_COUNT => {
+                doc.once(&self.heartbeat_count, key, value)?;
                 self.heartbeat_count = Some(count(doc, value)?);
             }
-            MEMORY_USAGE_MB if self.memory_usage_mb.is_none() => {
+            MEMORY_USAGE_MB => {
+                doc.once(&self.memory_usage_mb, key, value)?;
                 self.memory_usage_mb = Some(metric(doc, value)?);
             }
-            CPU_USAGE_PERCENT if self.cpu_usage_percent.is_none() => {
+            CPU_USAGE_PERCENT => {
+                doc.once(&self.cpu_usage_percent, key, value)?;
                 self.cpu_usage_percent = Some(metric(doc, value)?);
             }
-            SERVICE_NAME | INSTANCE_ID | TIMESTAMP | UPTIME_SECONDS | HEARTBEAT_COUNT
-            | MEMORY_USAGE_MB | CPU_USAGE_PERCENT => return Err(duplicate()),
             _ => return Ok(false),
         }
         Ok(true)
@@ -535,53 +551,6 @@ fn optional(w: &mut impl fmt::Write, key: &str, number: Option<&str>) -> fmt::Re
 fn member(w: &mut impl fmt::Write, key: &str) -> fmt::Result {
     write_string(w, key)?;
     w.write_char(':')
-}
-
-/// Writes a JSON string literal escaped as serde_json escapes it (`spec/json.md` §7):
-/// `"` and `\`, the short escapes `\b \f \n \r \t`, other control characters as
-/// `\u00xx` in lower-case hex; everything else, non-ASCII included, as it is.
-fn write_string(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    // Most strings need no escape: one check, one write.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        w.write_char('"')?;
-        w.write_str(s)?;
-        return w.write_char('"');
-    }
-    w.write_char('"')?;
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both ends are character boundaries.
-        w.write_str(s.get(start..i).unwrap_or_default())?;
-        if short.is_empty() {
-            write!(w, "\\u{b:04x}")?;
-        } else {
-            w.write_str(short)?;
-        }
-        start = i + 1;
-    }
-    w.write_str(s.get(start..).unwrap_or_default())?;
-    w.write_char('"')
-}
-
-/// A writer that only counts bytes.
-struct Count(usize);
-
-impl fmt::Write for Count {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 += s.len();
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::text::grammar::is_token_byte;
+
 /// The longest service name, in bytes (`spec/record.md` §3.3).
 ///
 /// With the longer convention's 25 bytes around it, a channel stays within the 255 bytes
@@ -163,11 +165,6 @@ const fn why_forbidden(c: char) -> Forbidden {
         c if !c.is_ascii() => Forbidden::NonAscii,
         _ => Forbidden::Other,
     }
-}
-
-/// Whether a byte is in the portable token set.
-const fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 /// [`is_token_byte`] of every byte, looked up in one load: names are checked on every

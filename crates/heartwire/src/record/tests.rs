@@ -2,8 +2,7 @@
 
 use std::borrow::Cow;
 
-use bytes::BytesMut;
-use serde_json::value::RawValue;
+use crate::json::RawJson;
 
 use super::*;
 use crate::json::{JsonErrorKind, MAX_DEPTH, MAX_DOCUMENT_LEN};
@@ -55,7 +54,7 @@ fn the_seed_decodes_and_encodes_canonically() {
     assert_eq!(record.heartbeat_count(), Some(60));
     assert_eq!(record.extras().len(), 3);
     assert_eq!(record.to_string(), SEED_CANONICAL);
-    let mut buf = BytesMut::new();
+    let mut buf = Vec::new();
     record.encode(&mut buf);
     assert_eq!(&buf[..], SEED_CANONICAL.as_bytes());
     assert_eq!(record.encoded_len(), SEED_CANONICAL.len());
@@ -300,7 +299,7 @@ fn escaped_strings_are_written_like_serde_json() {
     for s in [all.as_str(), "", "plain", "\"\\", "a\u{7f}b"] {
         let mut ours = String::new();
         write_string(&mut ours, s).expect("writes");
-        let mut theirs = BytesMut::new();
+        let mut theirs = Vec::new();
         crate::json::write_str(&mut theirs, s);
         assert_eq!(ours.as_bytes(), &theirs[..], "{s:?}");
     }
@@ -324,7 +323,7 @@ fn the_builder_keeps_the_invariants() {
         InstanceId::from_u128(7),
         crate::time::Timestamp::parse("2025-01-16T08:30:00Z").expect("valid"),
     );
-    let raw = |s: &str| RawValue::from_string(s.to_owned()).expect("json");
+    let raw = |s: &str| RawJson::new(s.to_owned()).expect("json");
     let e = record
         .insert_extra("timestamp", raw("1"))
         .expect_err("own member");

@@ -1,11 +1,12 @@
 //! Reading and writing schedule documents (`spec/schedule.md` §2-§6), on the shared JSON
 //! foundation of [`crate::json`].
 
+use crate::json::Buffer;
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt;
 
-use crate::json::{Doc, Extras, JsonError, JsonErrorKind, Kind, Raw, required, write_str};
-use bytes::{BufMut, BytesMut};
+use crate::json::write::string;
+use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, Kind, Object, Raw, required};
 
 use super::error::ScheduleError;
 use super::name::Name;
@@ -31,14 +32,6 @@ fn in_string(doc: &Doc<'_>, raw: Raw<'_>, borrowed: bool, e: &ScheduleError) -> 
         },
         at,
     )
-}
-
-/// The error of a member that may appear once, when it appears again.
-fn once<T>(doc: &Doc<'_>, slot: &Option<T>, key: &str, raw: Raw<'_>) -> Result<(), JsonError> {
-    match slot {
-        Some(_) => Err(doc.duplicate(key, raw).in_field(key)),
-        None => Ok(()),
-    }
 }
 
 fn read_name<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Name<'a>, JsonError> {
@@ -96,7 +89,7 @@ fn read_sury<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
                 )
                 .in_field(&key));
         };
-        once(doc, slot, &key, value)?;
+        doc.once(slot, &key, value).map_err(|e| e.in_field(&key))?;
         *slot = Some(value);
         Ok(())
     })?;
@@ -173,76 +166,96 @@ fn read_rate<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<Rate, JsonError> {
 /// Reads a whole document.
 pub(super) fn decode(bytes: &[u8]) -> Result<Schedule<'_>, JsonError> {
     let (doc, top) = Doc::parse(bytes)?;
+    decode_object(&doc, Object::Text(top))
+}
+
+/// Reads the top-level object of a document known to be a schedule.
+pub(crate) fn decode_object<'a>(
+    doc: &Doc<'a>,
+    object: Object<'a>,
+) -> Result<Schedule<'a>, JsonError> {
+    let top = object.raw();
     let mut name = None;
     let mut rate = None;
     let mut payload = None;
     let mut extras = Extras::new();
-    doc.object(top, |key, value| {
+    doc.each(object, |key, value| {
         match key.as_ref() {
             "name" => {
-                once(&doc, &name, &key, value)?;
-                name = Some(read_name(&doc, value).map_err(|e| e.in_field("name"))?);
+                doc.once(&name, &key, value).map_err(|e| e.in_field(&key))?;
+                name = Some(read_name(doc, value).map_err(|e| e.in_field("name"))?);
             }
             "rate" => {
-                once(&doc, &rate, &key, value)?;
-                rate = Some(read_rate(&doc, value).map_err(|e| e.in_field("rate"))?);
+                doc.once(&rate, &key, value).map_err(|e| e.in_field(&key))?;
+                rate = Some(read_rate(doc, value).map_err(|e| e.in_field("rate"))?);
             }
             "payload" => {
-                once(&doc, &payload, &key, value)?;
+                doc.once(&payload, &key, value)
+                    .map_err(|e| e.in_field(&key))?;
                 payload = Some(doc.string(value).map_err(|e| e.in_field("payload"))?);
             }
-            _ => extras.keep(&doc, key, value, 2)?,
+            _ => extras.keep(doc, key, value, 2)?,
         }
         Ok(())
     })?;
     Ok(Schedule {
-        name: required(&doc, top, name, "name")?,
-        rate: required(&doc, top, rate, "rate")?,
-        payload: required(&doc, top, payload, "payload")?,
+        name: required(doc, top, name, "name")?,
+        rate: required(doc, top, rate, "rate")?,
+        payload: required(doc, top, payload, "payload")?,
         extras,
     })
 }
 
 /// Writes a rate as JSON in a dialect.
-pub(super) fn write_rate(buf: &mut BytesMut, rate: &Rate, dialect: Dialect) {
+fn write_rate(w: &mut impl fmt::Write, rate: &Rate, dialect: Dialect) -> fmt::Result {
     let (args, n) = rate.args();
     let args = args.get(..n).unwrap_or_default();
     let name = rate.kind().as_str();
-    // Writing into a BytesMut cannot fail.
-    let _ = match dialect {
-        Dialect::String => write!(buf, "\"{rate}\""),
+    match dialect {
+        Dialect::String => write!(w, "\"{rate}\""),
         Dialect::Sury => {
-            let _ = write!(buf, "{{\"TAG\":\"{name}\"");
+            write!(w, "{{\"TAG\":\"{name}\"")?;
             for (i, a) in args.iter().enumerate() {
-                let _ = write!(buf, ",\"_{i}\":{a}");
+                write!(w, ",\"_{i}\":{a}")?;
             }
-            write!(buf, "}}")
+            w.write_char('}')
         }
         Dialect::Decco => {
-            let _ = write!(buf, "[\"{name}\"");
+            write!(w, "[\"{name}\"")?;
             for a in args {
-                let _ = write!(buf, ",{a}");
+                write!(w, ",{a}")?;
             }
-            write!(buf, "]")
+            w.write_char(']')
         }
-    };
+    }
 }
 
-/// Writes a whole document: `name`, `rate`, `payload`, then the extra members.
-pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut BytesMut, dialect: Dialect) {
-    buf.put_slice(b"{\"name\":");
-    write_str(buf, schedule.name.as_str());
-    buf.put_slice(b",\"rate\":");
-    write_rate(buf, &schedule.rate, dialect);
-    buf.put_slice(b",\"payload\":");
-    write_str(buf, &schedule.payload);
+/// Writes a whole document: `name`, `rate`, `payload`, then the extra members; the one
+/// writer behind `encode`, `encode_as` and `Display`.
+pub(super) fn write(
+    schedule: &Schedule<'_>,
+    w: &mut impl fmt::Write,
+    dialect: Dialect,
+) -> fmt::Result {
+    w.write_str("{\"name\":")?;
+    string(w, schedule.name.as_str())?;
+    w.write_str(",\"rate\":")?;
+    write_rate(w, &schedule.rate, dialect)?;
+    w.write_str(",\"payload\":")?;
+    string(w, &schedule.payload)?;
     for (key, value) in schedule.extras.iter() {
-        buf.put_u8(b',');
-        write_str(buf, key);
-        buf.put_u8(b':');
-        buf.put_slice(value.as_bytes());
+        w.write_char(',')?;
+        string(w, key)?;
+        w.write_char(':')?;
+        w.write_str(value)?;
     }
-    buf.put_u8(b'}');
+    w.write_char('}')
+}
+
+/// Appends a whole document to a byte buffer.
+pub(super) fn encode(schedule: &Schedule<'_>, buf: &mut impl Buffer, dialect: Dialect) {
+    // Appending to a buffer cannot fail.
+    let _ = write(schedule, &mut Appender(buf), dialect);
 }
 
 #[cfg(test)]
@@ -293,10 +306,10 @@ mod tests {
             "escaped payloads are owned"
         );
         assert!(matches!(s.name.as_str(), "cleanup-task"));
-        let mut sury = BytesMut::new();
+        let mut sury = Vec::new();
         s.encode_as(&mut sury, Dialect::Sury);
         assert!(sury.starts_with(br#"{"name":"cleanup-task","rate":{"TAG":"Hours","_0":6},"#));
-        let mut decco = BytesMut::new();
+        let mut decco = Vec::new();
         s.encode_as(&mut decco, Dialect::Decco);
         assert!(decco.starts_with(br#"{"name":"cleanup-task","rate":["Hours",6],"#));
     }

@@ -10,7 +10,6 @@
 //! its string form.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::schedule::{Rate, Schedule};
 //! use heartwire::time::Timestamp;
 //!
@@ -22,7 +21,7 @@
 //! assert_eq!(schedule.rate(), Rate::daily(9, 0).unwrap());
 //! assert_eq!(schedule.payload(), r#"{"type": "GenerateReport"}"#);
 //!
-//! let mut buf = BytesMut::new();
+//! let mut buf = Vec::new();
 //! schedule.encode(&mut buf);
 //! assert_eq!(
 //!     &buf[..],
@@ -42,14 +41,13 @@ mod error;
 mod expression;
 mod fire;
 mod grammar;
-mod json;
+pub(crate) mod json;
 mod name;
 mod rate;
 
+use crate::json::Buffer;
 use std::borrow::Cow;
 use std::fmt;
-
-use bytes::BytesMut;
 
 use crate::json::{Extras, JsonError};
 
@@ -137,13 +135,13 @@ impl<'a> Schedule<'a> {
 
     /// Appends the canonical document to `buf` (`spec/schedule.md` §6): compact,
     /// `name`, `rate` in its string form, `payload`, then the extra members as given.
-    pub fn encode(&self, buf: &mut BytesMut) {
+    pub fn encode(&self, buf: &mut impl Buffer) {
         json::encode(self, buf, Dialect::String);
     }
 
     /// Appends the document with the rate written in `dialect`, for a consumer that reads
     /// only one of the framework's encodings; otherwise as [`Schedule::encode`].
-    pub fn encode_as(&self, buf: &mut BytesMut, dialect: Dialect) {
+    pub fn encode_as(&self, buf: &mut impl Buffer, dialect: Dialect) {
         json::encode(self, buf, dialect);
     }
 
@@ -200,8 +198,6 @@ impl Eq for Schedule<'_> {}
 impl fmt::Display for Schedule<'_> {
     /// The canonical document.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = BytesMut::new();
-        self.encode(&mut buf);
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+        json::write(self, f, Dialect::String)
     }
 }

@@ -18,6 +18,8 @@ pub enum Part {
     Payload,
     /// A line form message (`<subject> <payload>`).
     Line,
+    /// The canonical JSON form of a message (`spec/text.md` §9).
+    Json,
 }
 
 impl Part {
@@ -28,6 +30,7 @@ impl Part {
             Part::Process => "process",
             Part::Payload => "payload",
             Part::Line => "line",
+            Part::Json => "JSON form",
         }
     }
 }

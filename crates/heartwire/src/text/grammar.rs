@@ -127,6 +127,13 @@ fn expect<'a, O>(
     }
 }
 
+/// Whether a byte is in the portable token set, `tchar` (§3.2): ASCII letters, digits,
+/// `_` and `-`. The one definition, used by the process names of the text convention and
+/// the service names of records (`spec/record.md` §3).
+pub(crate) const fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
 /// The class of each byte in a process name, as a table so the test is one load per
 /// byte: `tchar`, the portable token set (ASCII letters, digits, `_` and `-`, §3.2), the
 /// dot between tokens, or anything else.
@@ -135,7 +142,7 @@ const NAME: [u8; 256] = {
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+        if is_token_byte(c) {
             table[b] = TCHAR;
         } else if c == b'.' {
             table[b] = DOT;

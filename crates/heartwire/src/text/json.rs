@@ -8,10 +8,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use super::{Message, Process, Seconds, SignalKind, TextError};
+use super::{Message, Part, Process, Seconds, SignalKind, TextError};
+use crate::json::{Doc, JsonError, JsonErrorKind, Raw};
 
 /// Displays a [`Message`] in its canonical JSON form; made by [`Message::json`].
 #[derive(Debug, Clone, Copy)]
@@ -44,264 +42,232 @@ impl fmt::Display for JsonForm<'_, '_> {
 
 /// The longest JSON form accepted, in bytes (`spec/text.md` §7): the canonical form of
 /// the longest message is under 320 bytes; the rest leaves room for whitespace and
-/// escapes without letting a reader buffer without bound.
+/// escapes without letting a reader buffer without bound. The form's own limit, far
+/// below the [`MAX_DOCUMENT_LEN`](crate::json::MAX_DOCUMENT_LEN) of the JSON formats.
 pub const MAX_JSON_LEN: usize = 1024;
 
-/// A JSON object that is not the canonical form of a text message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JsonError {
-    /// The JSON text is longer than [`MAX_JSON_LEN`].
-    TooLong {
-        /// Its length in bytes.
-        len: usize,
-    },
-    /// Not a JSON object with exactly the expected keys and JSON types (syntax error,
-    /// missing, unknown or duplicate key, wrong type).
-    Shape {
-        /// Byte offset in the JSON text near which the problem was found.
-        offset: usize,
-        /// What serde_json said, without its line and column.
-        message: String,
-    },
-    /// `format` is not `"text"`.
-    Format {
-        /// Start of the `format` value.
-        offset: usize,
-    },
-    /// `period` or `warmup` missing for a signal that needs it, or present where the
-    /// signal takes no such value.
-    Value {
-        /// Start of the object, or of the value that should not be there.
-        offset: usize,
-        /// The signal of the object.
-        signal: SignalKind,
-        /// What the signal takes: `"period"`, `"warmup"` or `"no value"`.
-        expected: &'static str,
-    },
-    /// A field breaks a rule of the text convention.
-    Text {
-        /// The field (`process`, `signal`, `period` or `warmup`).
-        field: &'static str,
-        /// The error, with its offset counted from the start of the JSON text.
-        error: TextError,
-    },
+/// The members of the form as raw values, each seen once.
+struct Members<'a> {
+    format: Raw<'a>,
+    process: Raw<'a>,
+    signal: Raw<'a>,
+    period: Option<Raw<'a>>,
+    warmup: Option<Raw<'a>>,
 }
 
-impl JsonError {
-    /// The byte offset in the JSON text.
-    pub fn offset(&self) -> usize {
-        match self {
-            JsonError::TooLong { .. } => MAX_JSON_LEN,
-            JsonError::Shape { offset, .. }
-            | JsonError::Format { offset }
-            | JsonError::Value { offset, .. } => *offset,
-            JsonError::Text { error, .. } => error.offset(),
-        }
-    }
-
-    /// The stable error class of the conformance vectors: `json.shape`, `json.format`,
-    /// `json.value`, or the class of the text error.
-    pub fn class(&self) -> &'static str {
-        match self {
-            JsonError::TooLong { .. } => "limit.length",
-            JsonError::Shape { .. } => "json.shape",
-            JsonError::Format { .. } => "json.format",
-            JsonError::Value { .. } => "json.value",
-            JsonError::Text { error, .. } => error.class(),
-        }
-    }
-}
-
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JsonError::TooLong { len } => write!(
-                f,
-                "JSON form is {len} bytes long, expected at most {MAX_JSON_LEN} (byte {MAX_JSON_LEN})"
-            ),
-            JsonError::Shape { offset, message } => write!(f, "{message} at byte {offset}"),
-            JsonError::Format { offset } => {
-                write!(f, "expected \"format\":\"text\" at byte {offset}")
-            }
-            JsonError::Value {
-                offset,
-                signal,
-                expected,
-            } => write!(
-                f,
-                "expected {expected} for signal {signal} at byte {offset}"
-            ),
-            JsonError::Text { field, error } => write!(f, "{field}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for JsonError {}
-
-/// The object as serde sees it: each value kept as its raw JSON text, so numbers reach
-/// our own grammar and every error can point into the input.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Wire<'a> {
-    #[serde(borrow)]
-    format: &'a RawValue,
-    #[serde(borrow)]
-    process: &'a RawValue,
-    #[serde(borrow)]
-    signal: &'a RawValue,
-    #[serde(borrow, default)]
-    period: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    warmup: Option<&'a RawValue>,
-}
-
+/// Reads the form with the JSON scanner of every format. Its errors are the crate's one
+/// [`JsonError`], with the classes `spec/text.md` §9 gives the form: a fault of the JSON
+/// itself or of the object's shape is a [`JsonErrorKind::Shape`] (`json.shape`), a fault
+/// of a member against the text convention a [`JsonErrorKind::Text`] at the member's path.
 pub(super) fn decode(json: &str) -> Result<Message<'_>, JsonError> {
     if json.len() > MAX_JSON_LEN {
-        return Err(JsonError::TooLong { len: json.len() });
+        let error = TextError::TooLong {
+            part: Part::Json,
+            offset: MAX_JSON_LEN,
+            len: json.len(),
+            max: MAX_JSON_LEN,
+        };
+        return Err(text_error("", error));
     }
-    let wire: Wire<'_> = serde_json::from_str(json).map_err(|e| shape_error(json, &e))?;
-    let at = |raw: &RawValue| offset_in(json, raw.get());
+    let (doc, object) = Doc::parse(json.as_bytes()).map_err(shape)?;
+    let members = read_members(&doc, object).map_err(shape)?;
 
-    let format = string(json, wire.format)?;
+    // The members are checked in the order of §9, whatever their order in the text.
+    let format = string(&doc, members.format)?;
     if format.text != "text" {
-        return Err(JsonError::Format {
-            offset: at(wire.format),
-        });
+        return Err(JsonError::new(
+            JsonErrorKind::Format { expected: "text" },
+            doc.offset(members.format),
+        )
+        .in_field("format"));
     }
 
-    let name = string(json, wire.process)?;
-    let (first, escaped) = (name.first, name.escaped);
-    let process = Process::from_cow(name.text).map_err(|error| JsonError::Text {
-        field: "process",
-        error: place(first, escaped, error),
-    })?;
+    let name = string(&doc, members.process)?;
+    let process = Process::from_cow(name.text)
+        .map_err(|error| text_error("process", name.at.place(error)))?;
 
-    let word = string(json, wire.signal)?;
-    let kind = SignalKind::from_word(&word.text).ok_or(JsonError::Text {
-        field: "signal",
-        error: place(
-            word.first,
-            word.escaped,
-            TextError::UnknownSignal { offset: 0 },
-        ),
+    let word = string(&doc, members.signal)?;
+    let kind = SignalKind::from_word(&word.text).ok_or_else(|| {
+        text_error(
+            "signal",
+            word.at.place(TextError::UnknownSignal { offset: 0 }),
+        )
     })?;
 
     let expected = kind.value_name();
+    let wrong_value = |offset: usize| {
+        JsonError::new(
+            JsonErrorKind::Value {
+                expected: value_rule(kind),
+            },
+            offset,
+        )
+    };
     // A member the signal does not take is reported at its value, the first in the
     // text when there are two; a value the signal needs and lacks, at the object (§9).
+    let at = |raw: Raw<'_>| doc.offset(raw);
     let unwanted = match expected {
-        Some("period") => wire.warmup,
-        Some(_) => wire.period,
-        None => match (wire.period, wire.warmup) {
+        Some("period") => members.warmup,
+        Some(_) => members.period,
+        None => match (members.period, members.warmup) {
             (Some(p), Some(w)) => Some(if at(w) < at(p) { w } else { p }),
             (p, w) => p.or(w),
         },
     };
     if let Some(raw) = unwanted {
-        return Err(JsonError::Value {
-            offset: at(raw),
-            signal: kind,
-            expected: expected.unwrap_or("no value"),
-        });
+        return Err(wrong_value(at(raw)));
     }
-    let value = match (expected, wire.period, wire.warmup) {
+    let value = match (expected, members.period, members.warmup) {
         (Some("period"), Some(raw), _) | (Some(_), _, Some(raw)) => {
             let field = expected.unwrap_or("period");
-            let seconds = Seconds::parse(raw.get()).map_err(|error| JsonError::Text {
-                field,
-                error: error.shifted(at(raw)),
-            })?;
+            // The number's JSON text, read with the number grammar of §5: exact.
+            let seconds = Seconds::parse(raw.get())
+                .map_err(|error| text_error(field, error.shifted(at(raw))))?;
             Some(seconds)
         }
         (None, _, _) => None,
-        (Some(_), _, _) => {
-            return Err(JsonError::Value {
-                offset: 0,
-                signal: kind,
-                expected: expected.unwrap_or("no value"),
-            });
-        }
+        (Some(_), _, _) => return Err(wrong_value(0)),
     };
-    let signal = kind.with_value(value).ok_or(JsonError::Value {
-        offset: 0,
-        signal: kind,
-        expected: expected.unwrap_or("no value"),
-    })?;
+    let signal = kind.with_value(value).ok_or_else(|| wrong_value(0))?;
     Ok(Message::new(process, signal))
+}
+
+/// The object's members, each once and none unknown, the three required present.
+fn read_members<'a>(doc: &Doc<'a>, object: Raw<'a>) -> Result<Members<'a>, JsonError> {
+    let [mut format, mut process, mut signal, mut period, mut warmup] = [None; 5];
+    doc.object(object, |key, value| {
+        let slot = match key.as_ref() {
+            "format" => &mut format,
+            "process" => &mut process,
+            "signal" => &mut signal,
+            "period" => &mut period,
+            "warmup" => &mut warmup,
+            _ => return Err(doc.unknown(&key, value).in_field(&key)),
+        };
+        doc.once(slot, &key, value).map_err(|e| e.in_field(&key))?;
+        *slot = Some(value);
+        Ok(())
+    })?;
+    let required = |slot: Option<Raw<'a>>, field| {
+        slot.ok_or_else(|| JsonError::new(JsonErrorKind::Missing { field }, doc.offset(object)))
+    };
+    Ok(Members {
+        format: required(format, "format")?,
+        process: required(process, "process")?,
+        signal: required(signal, "signal")?,
+        period,
+        warmup,
+    })
+}
+
+/// What a signal takes, for the `json.value` error of a value missing or present
+/// against it.
+const fn value_rule(kind: SignalKind) -> &'static str {
+    match kind {
+        SignalKind::Start => "a warmup and no period for signal start",
+        SignalKind::Beat => "a period and no warmup for signal beat",
+        SignalKind::Degraded => "a period and no warmup for signal degraded",
+        SignalKind::Stop => "no period or warmup for signal stop",
+    }
+}
+
+/// A fault of the JSON or of the object's shape, as the form's one class for them.
+fn shape(e: JsonError) -> JsonError {
+    JsonError {
+        kind: JsonErrorKind::Shape(Box::new(e.kind)),
+        ..e
+    }
+}
+
+/// A member's error against the text convention, at the member's path.
+fn text_error(field: &str, error: TextError) -> JsonError {
+    JsonError::new(JsonErrorKind::Text(error), error.offset()).in_field(field)
 }
 
 /// A JSON string value of the form, with where it stands in the JSON text.
 struct JsonString<'a> {
     /// The value, unescaped; borrowed when the string has no escapes.
     text: Cow<'a, str>,
-    /// The offset of the string's first character (after the opening quote).
-    first: usize,
+    at: Quoted,
+}
+
+/// Where a string stands in the JSON text.
+#[derive(Clone, Copy)]
+struct Quoted {
+    /// The offset of the string's opening quote.
+    quote: usize,
     /// Whether the string has escapes.
     escaped: bool,
 }
 
-/// `error`, found in the unescaped value of a string whose first character is at
-/// `first`, as an error in the JSON text: shifted to where the value starts, or at the
-/// opening quote when the string has escapes (`spec/text.md` §9, as `spec/json.md` §3
-/// reports a string's faults).
-fn place(first: usize, escaped: bool, error: TextError) -> TextError {
-    if escaped {
-        error.moved_to(first - 1)
-    } else {
-        error.shifted(first)
+impl Quoted {
+    /// `error`, found in the unescaped value, as an error in the JSON text: shifted to
+    /// where the value starts, or at the opening quote when the string has escapes
+    /// (`spec/text.md` §9, as `spec/json.md` §3 reports a string's faults).
+    fn place(self, error: TextError) -> TextError {
+        if self.escaped {
+            error.moved_to(self.quote)
+        } else {
+            error.shifted(self.quote + 1)
+        }
     }
 }
 
-/// A JSON string value: borrowed when it has no escapes, with the offset of its first
-/// character in `json`.
-fn string<'a>(json: &str, raw: &'a RawValue) -> Result<JsonString<'a>, JsonError> {
-    let text = raw.get();
-    let start = offset_in(json, text);
-    let not_a_string = || JsonError::Shape {
-        offset: start,
-        message: "expected a string".to_owned(),
+/// A string member; not a string is a fault of the shape.
+fn string<'a>(doc: &Doc<'a>, raw: Raw<'a>) -> Result<JsonString<'a>, JsonError> {
+    let text = doc.string(raw).map_err(shape)?;
+    let at = Quoted {
+        quote: doc.offset(raw),
+        escaped: matches!(text, Cow::Owned(_)),
     };
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .ok_or_else(not_a_string)?;
-    if inner.contains('\\') {
-        let owned: String = serde_json::from_str(text).map_err(|_| not_a_string())?;
-        Ok(JsonString {
-            text: Cow::Owned(owned),
-            first: start + 1,
-            escaped: true,
-        })
-    } else {
-        Ok(JsonString {
-            text: Cow::Borrowed(inner),
-            first: start + 1,
-            escaped: false,
-        })
+    Ok(JsonString { text, at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> JsonError {
+        decode(json).expect_err(json)
     }
-}
 
-/// Where `part`, a slice of `json`, starts in it.
-fn offset_in(json: &str, part: &str) -> usize {
-    (part.as_ptr() as usize)
-        .saturating_sub(json.as_ptr() as usize)
-        .min(json.len())
-}
+    #[test]
+    fn shape_errors_keep_their_cause() {
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","signal":"stop"}"#);
+        assert_eq!(e.class(), "json.shape");
+        assert_eq!(e.path, "signal");
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if matches!(**cause, JsonErrorKind::DuplicateKey { .. })));
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","x":1}"#);
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if matches!(**cause, JsonErrorKind::Unknown { .. })));
+        let e = err(r#"{"format":"text","signal":"stop"}"#);
+        assert!(matches!(&e.kind, JsonErrorKind::Shape(cause)
+            if **cause == JsonErrorKind::Missing { field: "process" }));
+        let e = err(r#"{"format":"text","process":1,"signal":"stop"}"#);
+        assert_eq!((e.class(), e.offset), ("json.shape", 27));
+        assert_eq!(err("[1,").class(), "json.shape");
+    }
 
-/// serde_json's error as a byte offset: it counts lines and byte columns, 1-based.
-fn shape_error(json: &str, e: &serde_json::Error) -> JsonError {
-    let line_start: usize = json
-        .split_inclusive('\n')
-        .take(e.line().saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let offset = (line_start + e.column().saturating_sub(1)).min(json.len());
-    let message = e.to_string();
-    // serde_json appends " at line L column C"; the offset replaces it.
-    let message = match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message,
-    };
-    JsonError::Shape { offset, message }
+    #[test]
+    fn text_errors_name_the_member() {
+        let e = err(r#"{"format":"text","process":"a*b","signal":"stop"}"#);
+        assert_eq!(
+            (e.class(), e.offset, e.path.as_str()),
+            ("subject.forbidden-char", 29, "process")
+        );
+        assert!(
+            e.to_string().starts_with("process: expected a letter"),
+            "{e}"
+        );
+        let e = err(r#"{"format":"text","process":"p","signal":"beat","period":"5"}"#);
+        assert_eq!((e.class(), e.path.as_str()), ("number.syntax", "period"));
+        let e = err(r#"{"format":"record","process":"p","signal":"stop"}"#);
+        assert_eq!((e.class(), e.offset), ("json.format", 10));
+        let e = err(r#"{"format":"text","process":"p","signal":"stop","period":1}"#);
+        assert_eq!((e.class(), e.offset), ("json.value", 56));
+        let long = format!("{:1025}", "{}");
+        let e = err(&long);
+        assert_eq!((e.class(), e.offset), ("limit.length", MAX_JSON_LEN));
+    }
 }

@@ -2,18 +2,18 @@
 //! `beat/5`, `degraded/5` and `stop` (`spec/text.md`).
 //!
 //! Decoding is zero-copy and never allocates: a [`Message`] borrows its [`Process`] name
-//! from the subject it was decoded from. Encoding writes the canonical form into a
-//! caller's [`BytesMut`], allocating only when it lacks room.
+//! from the subject it was decoded from. Encoding appends the canonical form to a
+//! caller's buffer (a `Vec<u8>`, or any `Extend<u8>`), allocating only when it lacks
+//! room.
 //!
 //! ```
-//! use bytes::BytesMut;
 //! use heartwire::text::{Message, Seconds, Signal};
 //!
 //! let msg = Message::decode(b"heartbeat.my.process", b"beat/5.0")?;
 //! assert_eq!(msg.process().as_str(), "my.process");
 //! assert_eq!(msg.signal(), Signal::Beat { period: Seconds::from_secs(5).unwrap() });
 //!
-//! let mut buf = BytesMut::with_capacity(64);
+//! let mut buf = Vec::with_capacity(64);
 //! msg.encode_payload(&mut buf);
 //! assert_eq!(&buf[..], b"beat/5");
 //! assert_eq!(msg.to_string(), "heartbeat.my.process beat/5");
@@ -21,19 +21,20 @@
 //! ```
 
 mod error;
-mod grammar;
+pub(crate) mod grammar;
 mod json;
 mod name;
 mod seconds;
 mod signal;
 
+use crate::json::Buffer;
 use std::fmt;
 use std::str::FromStr;
 
-use bytes::{BufMut, BytesMut};
+use crate::json::JsonError;
 
 pub use error::{NumberExpected, Part, TextError};
-pub use json::{JsonError, JsonForm, MAX_JSON_LEN};
+pub use json::{JsonForm, MAX_JSON_LEN};
 pub use name::{Process, Subject};
 pub use seconds::{MAX_SECONDS, Seconds, SecondsRangeError};
 pub use signal::{Signal, SignalKind};
@@ -129,23 +130,22 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// Appends the subject to `buf`; allocates only when `buf` lacks room.
-    pub fn encode_subject(&self, buf: &mut BytesMut) {
-        let name = self.process.as_str().as_bytes();
-        buf.reserve(grammar::PREFIX.len() + name.len());
-        buf.put_slice(grammar::PREFIX.as_bytes());
-        buf.put_slice(name);
+    /// Appends the subject to `buf` (a `Vec<u8>`, or any byte buffer); allocates only
+    /// when `buf` lacks room.
+    pub fn encode_subject(&self, buf: &mut impl Buffer) {
+        buf.extend(grammar::PREFIX.as_bytes());
+        buf.extend(self.process.as_str().as_bytes());
     }
 
     /// Appends the canonical payload to `buf`; allocates only when `buf` lacks room.
-    pub fn encode_payload(&self, buf: &mut BytesMut) {
+    pub fn encode_payload(&self, buf: &mut impl Buffer) {
         self.signal.encode(buf);
     }
 
     /// Appends the line form (without a line terminator) to `buf`.
-    pub fn encode_line(&self, buf: &mut BytesMut) {
+    pub fn encode_line(&self, buf: &mut impl Buffer) {
         self.encode_subject(buf);
-        buf.put_u8(b' ');
+        buf.extend(b" ");
         self.encode_payload(buf);
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::grammar::{self, Decimal, reported};
 use super::{Part, TextError};
+use crate::time::SCALE;
 
 /// The longest duration the text convention carries, in seconds (`spec/text.md` §5.3):
 /// about 31.7 years, far beyond any useful heartbeat period, and small enough that the
@@ -147,21 +148,8 @@ impl Seconds {
         if !d.exp.is_empty() || d.frac.len() > 9 || d.int.len() > 10 {
             return None;
         }
-        /// 10^(9 - n): what `n` fraction digits are multiplied by to give nanoseconds.
-        const SCALE: [u64; 10] = [
-            1_000_000_000,
-            100_000_000,
-            10_000_000,
-            1_000_000,
-            100_000,
-            10_000,
-            1_000,
-            100,
-            10,
-            1,
-        ];
         let digits = |s: &[u8]| s.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-        Some(digits(d.int) * NANOS_PER_SEC + digits(d.frac) * SCALE[d.frac.len()])
+        Some(digits(d.int) * NANOS_PER_SEC + digits(d.frac) * u64::from(SCALE[d.frac.len()]))
     }
 
     /// The general path: any exponent and any number of digits, rounded half to even at

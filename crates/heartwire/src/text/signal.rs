@@ -1,9 +1,8 @@
 //! [`Signal`]: what a payload says.
 
+use crate::json::Buffer;
 use std::fmt;
 use std::str::FromStr;
-
-use bytes::{BufMut, BytesMut};
 
 use super::grammar::{self, reported};
 use super::name::check_len;
@@ -165,17 +164,16 @@ impl Signal {
         }
     }
 
-    /// Appends the canonical payload to `buf`; allocates only when `buf` has no room
-    /// for it (a payload is at most [`MAX_PAYLOAD_LEN`] bytes).
-    pub fn encode(&self, buf: &mut BytesMut) {
-        let word = self.kind().as_str().as_bytes();
-        let mut digits = [0u8; MAX_CANONICAL_LEN];
-        let len = self.value().map_or(0, |v| v.write_canonical(&mut digits));
-        buf.reserve(word.len() + 1 + len);
-        buf.put_slice(word);
-        if self.value().is_some() {
-            buf.put_u8(b'/');
-            buf.put_slice(&digits[..len]);
+    /// Appends the canonical payload to `buf` (a `Vec<u8>`, or any byte buffer);
+    /// allocates only when `buf` has no room for it (a payload is at most
+    /// [`MAX_PAYLOAD_LEN`] bytes).
+    pub fn encode(&self, buf: &mut impl Buffer) {
+        buf.extend(self.kind().as_str().as_bytes());
+        if let Some(value) = self.value() {
+            let mut digits = [0u8; MAX_CANONICAL_LEN];
+            let len = value.write_canonical(&mut digits);
+            buf.extend(b"/");
+            buf.extend(digits.get(..len).unwrap_or_default());
         }
     }
 }

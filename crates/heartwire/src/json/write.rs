@@ -1,5 +1,6 @@
-//! Writing JSON text into any [`fmt::Write`] (a `BytesMut`, a `String`, a formatter), so
-//! that `encode` and `Display` share one encoder and neither allocates on its own.
+//! Writing JSON text into any [`fmt::Write`] (a `String`, a formatter, a byte buffer
+//! through [`Appender`](super::Appender)), so that every `encode` and `Display` share one string
+//! escaper and neither allocates on its own.
 
 use std::fmt::{self, Write};
 

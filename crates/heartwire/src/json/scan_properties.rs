@@ -1,4 +1,4 @@
-//! The JSON scanner of `heartwire::json` against serde_json, over generated JSON-ish text
+//! The JSON scanner against serde_json, over generated JSON-ish text
 //! (proptest): both accept and reject the same documents.
 //!
 //! A document is read as every JSON format reads one: [`Doc::parse`] checks a top-level
@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use heartwire::json::{Doc, JsonError};
+use super::{Doc, JsonError};
 use proptest::prelude::*;
 use serde::de::IgnoredAny;
 
