@@ -8,9 +8,10 @@
 //! field. Raw members know where they are in the document, so every error is one
 //! [`JsonError`] that points at a byte offset, and a member nobody knows is kept verbatim
 //! ([`RawJson`], [`Extras`]). The reader is internal; what it gives out is these types.
-//! serde_json only unescapes the strings that have escapes; it does not walk documents.
 
 mod scan;
+// The decoding of the strings that have escapes, keys and members that are read.
+mod unescape;
 // The one JSON string writer of every encoder.
 pub(crate) mod write;
 // Its agreement with serde_json, over generated documents (was tests/scanner_properties.rs).
@@ -20,7 +21,6 @@ mod scan_properties;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer as _, Visitor};
 use smallvec::SmallVec;
 
 use crate::text::TextError;
@@ -678,37 +678,6 @@ impl<'a> Doc<'a> {
         JsonError::new(JsonErrorKind::Syntax { message }, offset)
     }
 
-    /// An error of a serde_json parse of `part` (a slice of this document whose syntax
-    /// the scanner has checked: a string with an escape serde_json refuses to unescape,
-    /// a lone surrogate).
-    #[cold]
-    fn serde(&self, part: &str, e: &serde_json::Error) -> JsonError {
-        let base = (part.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
-        let line_start: usize = part
-            .split_inclusive('\n')
-            .take(e.line().saturating_sub(1))
-            .map(str::len)
-            .sum();
-        let message = e.to_string();
-        // serde_json's column is 1-based at the byte it stopped on; at the end of the
-        // input it names the last byte, but the error is after it.
-        let offset = if e.is_eof() {
-            base + part.len()
-        } else {
-            base + (line_start + e.column().saturating_sub(1)).min(part.len())
-        };
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        let kind = if message.contains("recursion limit") {
-            JsonErrorKind::TooDeep { max: MAX_DEPTH }
-        } else {
-            JsonErrorKind::Syntax { message }
-        };
-        JsonError::new(kind, offset)
-    }
-
     /// A type error at a raw value.
     pub(crate) fn type_error<'r>(
         &self,
@@ -923,38 +892,32 @@ impl<'a> Doc<'a> {
             Err(fault) => return Err(self.key_fault(raw, start, fault)),
         };
         let key = self
-            .unescape(text.get(start..after).unwrap_or_default())
+            .unescape(Raw::new(text.get(start..after).unwrap_or_default()))
             .map_err(Stop::Rule)?;
         Ok((key, after))
     }
 
     /// The error of a key that is not a well-formed string, whose opening quote is at
-    /// `start` of `raw`: the scanner's fault, unless an escape before it is one serde_json
-    /// refuses to unescape (a lone surrogate), which comes first.
+    /// `start` of `raw`: the scanner's fault, unless a lone surrogate escape before it,
+    /// which unescaping refuses, comes first.
     #[cold]
     fn key_fault(&self, raw: Raw<'a>, start: usize, fault: Fault) -> Stop {
-        let rest = raw.get().get(start..).unwrap_or_default();
-        if rest
-            .get(..fault.at.saturating_sub(start))
-            .is_some_and(|key| key.contains('\\'))
-        {
-            let mut de = serde_json::Deserializer::from_str(rest);
-            if let Err(e) = <String as serde::Deserialize>::deserialize(&mut de) {
-                let e = self.serde(rest, &e);
-                if e.offset < self.offset(raw) + fault.at {
-                    return Stop::Rule(e);
-                }
+        let before = raw.get().get(start..fault.at).unwrap_or_default();
+        match unescape::unescape(before) {
+            Err(first) if first.at < before.len() => {
+                Stop::Syntax(Fault::new(first.message, start + first.at))
             }
+            _ => Stop::Syntax(fault),
         }
-        Stop::Syntax(fault)
     }
 
-    /// A quoted string with escapes, unescaped (serde_json refuses lone surrogates).
+    /// A quoted string with escapes, which the scanner has checked, unescaped; a lone
+    /// surrogate is a syntax error.
     #[cold]
-    fn unescape(&self, quoted: &str) -> Result<Cow<'a, str>, JsonError> {
-        serde_json::from_str::<String>(quoted)
+    fn unescape(&self, quoted: Raw<'_>) -> Result<Cow<'a, str>, JsonError> {
+        unescape::unescape(quoted.get())
             .map(Cow::Owned)
-            .map_err(|e| self.serde(quoted, &e))
+            .map_err(|fault| self.syntax(quoted, fault))
     }
 
     /// Calls `element` for each element of an array, in order, with its index and raw
@@ -1037,9 +1000,7 @@ impl<'a> Doc<'a> {
         {
             return Ok(Cow::Borrowed(inner));
         }
-        serde_json::Deserializer::from_str(raw.get())
-            .deserialize_str(StrVisitor)
-            .map_err(|e| self.serde(raw.get(), &e))
+        self.unescape(raw)
     }
 
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
@@ -1174,28 +1135,6 @@ impl From<Fault> for Stop {
     }
 }
 
-struct StrVisitor;
-
-impl<'de> Visitor<'de> for StrVisitor {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1272,8 +1211,8 @@ mod tests {
         assert_eq!(syntax(r#"{"a":"xy"#), e(scan::EOF_STRING, 8));
         assert_eq!(syntax(r#"{"a":-"#), e(scan::INVALID_NUMBER, 6));
         assert_eq!(syntax(r#"{"a"#), e(scan::EOF_STRING, 3));
-        // A key serde_json refuses to unescape (a lone surrogate) fails where it says,
-        // before a later fault in the same key.
+        // A key with a lone surrogate fails where serde_json says, before a later fault
+        // in the same key.
         let (message, at) = syntax(r#"{"\uDC00\u12G4":1}"#);
         assert_eq!(
             (message.as_str(), at),
