@@ -306,10 +306,16 @@ impl<'a> Number<'a> {
         self.0.parse().unwrap_or(f64::NAN)
     }
 
-    /// The number of an `f64`, written as serde_json writes it (`3600.5`, `60.0`), or
-    /// `None` for NaN and the infinities, which JSON cannot hold.
+    /// The number of an `f64`, or `None` for NaN and the infinities, which JSON cannot
+    /// hold. It is written as serde_json writes it, by the same formatter (zmij): the
+    /// shortest decimal that reads back as the same double, in plain notation from 1e-5
+    /// up to 1e16 with `.0` on whole numbers (`3600.5`, `60.0`, `0.00001`), else with an
+    /// exponent (`1e-7`, `1.5e+16`).
     pub fn from_f64(value: f64) -> Option<Number<'static>> {
-        serde_json::Number::from_f64(value).map(|n| Number(Cow::Owned(n.to_string())))
+        let text = value
+            .is_finite()
+            .then(|| zmij::Buffer::new().format_finite(value).to_owned())?;
+        Some(Number(Cow::Owned(text)))
     }
 
     /// A JSON number from its text, read by the rules every format reads numbers by
@@ -1353,5 +1359,52 @@ mod tests {
         assert_eq!((e.class(), e.offset), ("json.value", 22));
         assert_eq!(Number::from_f64(60.0).expect("finite").as_str(), "60.0");
         assert_eq!(Number::from_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn doubles_are_written_as_serde_json_writes_them() {
+        let text = |v: f64| Number::from_f64(v).map(|n| n.as_str().to_owned());
+        for (value, written) in [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (3600.5, "3600.5"),
+            (1e-5, "0.00001"),
+            (1.5e-7, "1.5e-7"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.2345e100, "1.2345e+100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+        ] {
+            assert_eq!(text(value).as_deref(), Some(written), "{value:e}");
+        }
+        assert_eq!(text(f64::INFINITY), None);
+        assert_eq!(text(f64::NEG_INFINITY), None);
+    }
+
+    /// serde_json's text of an `f64`, or `None` where it has no number.
+    fn serde_json_text(value: f64) -> Option<String> {
+        serde_json::Number::from_f64(value).map(|n| n.to_string())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+
+        /// Doubles of every class and magnitude, whole numbers, and short decimals around
+        /// the switches between plain and exponent notation.
+        #[test]
+        fn doubles_as_serde_json(
+            any in proptest::num::f64::ANY,
+            bits in proptest::prelude::any::<u64>(),
+            whole in proptest::prelude::any::<i64>(),
+            digits in 0u64..100_000,
+            exponent in -30i32..30,
+        ) {
+            let short = digits as f64 * 10f64.powi(exponent);
+            for value in [any, f64::from_bits(bits), whole as f64, short, -short] {
+                let ours = Number::from_f64(value).map(|n| n.as_str().to_owned());
+                proptest::prop_assert_eq!(ours, serde_json_text(value), "{:e}", value);
+            }
+        }
     }
 }
