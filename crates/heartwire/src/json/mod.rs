@@ -1091,13 +1091,37 @@ pub(crate) fn required<'r, T>(
     slot.ok_or_else(|| JsonError::new(JsonErrorKind::Missing { field }, doc.offset(object)))
 }
 
-/// Where an encoder appends its bytes: any buffer that takes a run of bytes by
-/// reference, `Vec<u8>` above all (which copies a run at once); `BytesMut` and other
-/// growable buffers qualify too. A std-only bound, so the core names no third-party
-/// buffer type; implemented for every such type.
-pub trait Buffer: for<'b> Extend<&'b u8> {}
+/// Where an encoder appends its bytes: a `Vec<u8>`, or a caller's own type. A std-only
+/// trait, so that the core names no third-party buffer type.
+///
+/// Besides taking runs of bytes, a buffer says its length and can be cut back to an
+/// earlier one: an encoder that fails once it has written (an envelope over 64 KiB,
+/// [`Envelope::encode`](crate::command::Envelope::encode)) leaves the buffer as it was
+/// without measuring the document in a first pass.
+pub trait Buffer: for<'b> Extend<&'b u8> {
+    /// How many bytes it holds.
+    fn len(&self) -> usize;
 
-impl<T: for<'b> Extend<&'b u8> + ?Sized> Buffer for T {}
+    /// Whether it holds none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every byte after the first `len`, as [`Vec::truncate`] does.
+    fn truncate(&mut self, len: usize);
+}
+
+impl Buffer for Vec<u8> {
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+}
 
 /// Writes a string as a JSON string literal, escaping as serde_json does.
 pub fn write_str(buf: &mut impl Buffer, s: &str) {
@@ -1117,7 +1141,7 @@ impl fmt::Write for Count {
 }
 
 /// A [`fmt::Write`] that appends to a byte buffer: the encoders write text, and the
-/// caller's buffer (a `Vec<u8>`, or any other `Extend<u8>`) receives its bytes.
+/// caller's [`Buffer`] receives its bytes.
 pub(crate) struct Appender<'b, B: ?Sized>(pub(crate) &'b mut B);
 
 impl<B: Buffer + ?Sized> fmt::Write for Appender<'_, B> {
