@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 use std::sync::{Mutex, MutexGuard};
 
-use bytes::BytesMut;
 use heartwire::command::{Dialect, Envelope};
 use heartwire::json::RawJson;
 use heartwire_alloc_counter::{CountingAlloc, count};
@@ -68,7 +67,7 @@ fn outputs_are_fixed_points() {
                 .expect("a dialect"),
             _ => Dialect::Sury,
         };
-        let mut again = BytesMut::new();
+        let mut again = Vec::new();
         envelope
             .encode(dialect, &mut again)
             .unwrap_or_else(|e| panic!("{}: not encoded: {e}", case.id));
@@ -145,7 +144,7 @@ fn decoding_a_typical_envelope_does_not_allocate() {
         );
 
         let envelope = Envelope::decode(document.as_bytes()).expect("valid");
-        let buf = RefCell::new(BytesMut::with_capacity(4096));
+        let buf = RefCell::new(Vec::with_capacity(4096));
         for dialect in Dialect::ALL {
             let encode = || {
                 let mut buf = buf.borrow_mut();

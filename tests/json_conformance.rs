@@ -7,13 +7,12 @@
 //! byte (§7); the `timestamp` cases through `Timestamp::parse`, the instant written as §9
 //! says.
 
-use bytes::BytesMut;
 use heartwire::document::Document;
 use heartwire_tests::{Case, VectorFile, assert_builtin_passes, assert_well_formed, read_vectors};
 
 /// The canonical text of a document, from `encode` and from `Display` alike.
 fn canonical(case: &Case<'_>, document: &Document<'_>) -> String {
-    let mut buf = BytesMut::new();
+    let mut buf = Vec::new();
     document
         .encode(&mut buf)
         .unwrap_or_else(|e| panic!("{}: not encoded: {e}", case.id));

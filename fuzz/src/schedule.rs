@@ -8,7 +8,6 @@
 //! whose outputs must read back to the same rate, and whose fire times must be ordered
 //! whole minutes.
 
-use bytes::BytesMut;
 use heartwire::schedule::{Dialect, Rate, Schedule};
 use heartwire::time::UnixTime;
 
@@ -33,25 +32,31 @@ pub fn schedule_decode(data: &[u8]) {
 }
 
 fn check_schedule(schedule: &Schedule<'_>, input: &[u8]) {
-    let mut canonical = BytesMut::new();
+    let mut canonical = Vec::new();
     schedule.encode(&mut canonical);
     assert!(
         canonical.len() <= input.len(),
-        "the canonical form {canonical:?} is longer than the input"
+        "the canonical form {} is longer than the input",
+        canonical.escape_ascii()
     );
     assert_eq!(schedule.to_string().as_bytes(), &canonical[..], "Display");
     let again = Schedule::decode(&canonical)
-        .unwrap_or_else(|e| panic!("the canonical form {canonical:?} fails: {e}"));
-    assert_eq!(&again, schedule, "canonical form {canonical:?}");
-    let mut twice = BytesMut::new();
+        .unwrap_or_else(|e| panic!("the canonical form {} fails: {e}", canonical.escape_ascii()));
+    assert_eq!(
+        &again,
+        schedule,
+        "canonical form {}",
+        canonical.escape_ascii()
+    );
+    let mut twice = Vec::new();
     again.encode(&mut twice);
     assert_eq!(twice, canonical, "not a fixed point");
     for dialect in Dialect::ALL {
-        let mut buf = BytesMut::new();
+        let mut buf = Vec::new();
         schedule.encode_as(&mut buf, dialect);
         let back = Schedule::decode(&buf)
-            .unwrap_or_else(|e| panic!("the {dialect:?} form {buf:?} fails: {e}"));
-        assert_eq!(&back, schedule, "{dialect:?} form {buf:?}");
+            .unwrap_or_else(|e| panic!("the {dialect:?} form {} fails: {e}", buf.escape_ascii()));
+        assert_eq!(&back, schedule, "{dialect:?} form {}", buf.escape_ascii());
     }
     assert_eq!(&schedule.clone().into_owned(), schedule, "into_owned");
     check_rate(schedule.rate());

@@ -6,7 +6,6 @@
 //! to the same message and encodes to itself again, in the subject/payload, line and
 //! JSON forms alike.
 
-use bytes::BytesMut;
 use heartwire::text::{
     MAX_LINE_LEN, MAX_PAYLOAD_LEN, MAX_SUBJECT_LEN, Message, Part, Seconds, Signal, Subject,
     TextError,
@@ -67,7 +66,7 @@ fn check_parts(subject: &[u8], payload: &[u8]) {
             assert_eq!(msg.process().as_str(), whole.process().as_str());
             assert_eq!(Ok(msg.signal()), by_signal, "payload \"{payload_shown}\"");
             // A subject has one spelling: encoding gives the input back.
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             msg.encode_subject(&mut buf);
             assert_eq!(&buf[..], subject, "the subject does not encode to itself");
             check_message(&msg);
@@ -142,9 +141,9 @@ fn check_line(line: &[u8]) {
 
 /// Everything that holds for a valid message, whichever form it was decoded from.
 fn check_message(msg: &Message<'_>) {
-    let mut subject = BytesMut::new();
+    let mut subject = Vec::new();
     msg.encode_subject(&mut subject);
-    let mut payload = BytesMut::new();
+    let mut payload = Vec::new();
     msg.encode_payload(&mut payload);
     assert!(
         subject.len() <= MAX_SUBJECT_LEN,
@@ -161,21 +160,21 @@ fn check_message(msg: &Message<'_>) {
     });
     assert_eq!(&again, msg, "canonical form {subject:?} {payload:?}");
     // ... and encodes to itself: a fixed point.
-    let mut subject_again = BytesMut::new();
+    let mut subject_again = Vec::new();
     again.encode_subject(&mut subject_again);
-    let mut payload_again = BytesMut::new();
+    let mut payload_again = Vec::new();
     again.encode_payload(&mut payload_again);
     assert_eq!(subject_again, subject, "{msg:?}: subject not a fixed point");
     assert_eq!(payload_again, payload, "{msg:?}: payload not a fixed point");
 
     // The other ways of writing the payload agree.
-    let mut signal = BytesMut::new();
+    let mut signal = Vec::new();
     msg.signal().encode(&mut signal);
     assert_eq!(signal, payload, "{msg:?}: Signal::encode");
     assert_eq!(msg.signal().to_string().as_bytes(), &payload[..]);
 
     // The line form: encode_line, Display and FromStr agree with the parts.
-    let mut line = BytesMut::new();
+    let mut line = Vec::new();
     msg.encode_line(&mut line);
     let mut expected = subject.clone();
     expected.extend_from_slice(b" ");

@@ -4,7 +4,6 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
 
-use bytes::BytesMut;
 use clap::{Args, ValueEnum};
 use heartwire::document::{Document, Format};
 use heartwire::json::MAX_DOCUMENT_LEN;
@@ -152,7 +151,7 @@ pub(crate) fn lines(
     format: Option<Format>,
     out: &mut impl Write,
 ) -> io::Result<Outcome> {
-    let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
+    let mut buf = Vec::with_capacity(MAX_DOCUMENT_LEN);
     input::each_line(input, source, format, |where_, bytes| {
         match format.unwrap_or_else(|| line_format(bytes)) {
             Format::Text => match Message::decode_line(bytes) {

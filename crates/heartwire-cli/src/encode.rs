@@ -3,7 +3,6 @@
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
-use bytes::BytesMut;
 use clap::Args;
 use heartwire::command::Dialect as CommandDialect;
 use heartwire::document::{Document, Format};
@@ -52,7 +51,7 @@ fn lines(
     args: &EncodeArgs,
     out: &mut impl Write,
 ) -> io::Result<Outcome> {
-    let mut buf = BytesMut::with_capacity(MAX_DOCUMENT_LEN);
+    let mut buf = Vec::with_capacity(MAX_DOCUMENT_LEN);
     input::each_line(input, source, Some(Format::Record), |where_, bytes| {
         let document = match Format::detect(bytes) {
             Ok(format) => Document::decode_as(bytes, format),

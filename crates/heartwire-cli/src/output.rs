@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use bytes::BytesMut;
 use heartwire::json::JsonError;
 
 /// Writes one line to `out` and flushes it; a stream that cannot be written ends the
@@ -20,8 +19,8 @@ pub(crate) fn line(out: &mut impl Write, args: fmt::Arguments<'_>) {
 pub(crate) fn document(
     out: &mut impl Write,
     where_: &str,
-    buf: &mut BytesMut,
-    encode: impl FnOnce(&mut BytesMut) -> Result<(), JsonError>,
+    buf: &mut Vec<u8>,
+    encode: impl FnOnce(&mut Vec<u8>) -> Result<(), JsonError>,
 ) -> io::Result<bool> {
     buf.clear();
     if let Err(e) = encode(buf) {

@@ -6,7 +6,6 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use heartwire::command::{
     Dialect as CommandDialect, Envelope, GraceRule, HeartbeatBuilder, NonEmptyStr, Timeout,
     TimeoutSetting, deploy_rule,
@@ -97,7 +96,7 @@ fn encoded(text: String) -> Step {
 
 /// A document written canonically (or in a dialect): a decode case's output, whose
 /// canonical form is the document itself, or an encode case's.
-fn written(operation: &Operation, buf: &BytesMut) -> Step {
+fn written(operation: &Operation, buf: &[u8]) -> Step {
     let text = utf8(buf)?;
     if *operation == Operation::Decode {
         decoded(text.clone(), text)
@@ -125,7 +124,7 @@ fn document(input: &Input<'_>) -> Result<Vec<u8>, Fault> {
         .ok_or_else(|| bad("the case has no document"))
 }
 
-fn utf8(buf: &BytesMut) -> Result<String, Fault> {
+fn utf8(buf: &[u8]) -> Result<String, Fault> {
     String::from_utf8(buf.to_vec()).map_err(|_| bad("the canonical text is not UTF-8"))
 }
 
@@ -185,7 +184,7 @@ fn json_chapter(operation: &Operation, input: &Input<'_>) -> Step {
         Operation::Decode => {
             let bytes = document(input)?;
             let doc = Document::decode(&bytes).map_err(|e| json_err(&e))?;
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             doc.encode(&mut buf).map_err(|e| json_err(&e))?;
             written(operation, &buf)
         }
@@ -206,7 +205,7 @@ fn record(operation: &Operation, input: &Input<'_>) -> Step {
         Operation::Decode | Operation::Encode => {
             let bytes = document(input)?;
             let record = Record::decode(&bytes).map_err(|e| json_err(&e))?;
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             record.encode(&mut buf);
             written(operation, &buf)
         }
@@ -287,7 +286,7 @@ fn command(operation: &Operation, input: &Input<'_>) -> Step {
                 .map_err(|_| bad("an unknown dialect"))?;
             let bytes = document(input)?;
             let envelope = Envelope::decode(&bytes).map_err(|e| json_err(&e))?;
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             envelope
                 .encode(dialect, &mut buf)
                 .map_err(|e| json_err(&e))?;
@@ -389,7 +388,7 @@ fn schedule(operation: &Operation, input: &Input<'_>) -> Step {
                     RateDialect::from_name(name).ok_or_else(|| bad("an unknown dialect"))?
                 }
             };
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             schedule.encode_as(&mut buf, dialect);
             written(operation, &buf)
         }

@@ -73,7 +73,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use futures_util::{Stream, StreamExt};
 use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
@@ -230,7 +229,7 @@ pub struct RedisPublisher {
     config: RedisConfig,
     client: redis::Client,
     connection: Option<redis::aio::MultiplexedConnection>,
-    buf: BytesMut,
+    buf: Vec<u8>,
 }
 
 impl fmt::Debug for RedisPublisher {
@@ -249,7 +248,7 @@ impl RedisPublisher {
             config: config.clone(),
             client: config.client()?,
             connection: None,
-            buf: BytesMut::new(),
+            buf: Vec::new(),
         };
         publisher.connection().await?;
         Ok(publisher)

@@ -48,9 +48,7 @@ use std::str::FromStr;
 
 use crate::json::Object;
 use crate::json::write;
-use crate::json::{
-    Appender, Count, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required,
-};
+use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
 
 pub use heartbeat::{HeartbeatBuilder, IdSource};
 pub use meta::{EmptyStr, Headers, Meta, NonEmptyStr, SchemaVersion, TraceParent};
@@ -214,13 +212,14 @@ impl<'a> Envelope<'a> {
     /// long as the document fits the 64 KiB every decoder takes (`spec/command.md` §6):
     /// a longer one, which a dialect's longer command form can make of an envelope that
     /// decoded, is refused with `json.size` at byte 65,536 and `buf` left as it was
-    /// (the length is counted before anything is appended).
+    /// (written in one pass, then cut back to its length before).
     pub fn encode(&self, dialect: Dialect, buf: &mut impl Buffer) -> Result<(), JsonError> {
-        let mut count = Count(0);
-        // Neither counting nor appending to a buffer can fail.
-        let _ = self.write(dialect, &mut count);
-        let len = count.0;
+        let start = buf.len();
+        // Appending to a buffer cannot fail.
+        let _ = self.write(dialect, &mut Appender(&mut *buf));
+        let len = buf.len().saturating_sub(start);
         if len > MAX_DOCUMENT_LEN {
+            buf.truncate(start);
             return Err(JsonError::new(
                 JsonErrorKind::TooLarge {
                     len,
@@ -229,7 +228,6 @@ impl<'a> Envelope<'a> {
                 MAX_DOCUMENT_LEN,
             ));
         }
-        let _ = self.write(dialect, &mut Appender(buf));
         Ok(())
     }
 
@@ -386,6 +384,37 @@ mod tests {
         );
         let again: Envelope<'static> = envelope.to_string().parse().expect("canonical decodes");
         assert_eq!(again, envelope);
+    }
+
+    #[test]
+    fn an_encoding_over_64_kib_leaves_the_buffer_as_it_was() {
+        let mut envelope: Envelope<'static> = doc(r#""command":"DisconnectPlugin""#)
+            .parse()
+            .expect("valid");
+        let size = |envelope: &Envelope<'_>| envelope.to_string().len();
+        let pad = |n: usize| RawJson::new(format!("\"{}\"", "x".repeat(n))).expect("json");
+        envelope.insert_extra("pad", pad(0)).expect("kept");
+        let room = MAX_DOCUMENT_LEN - size(&envelope);
+        envelope.insert_extra("pad", pad(room)).expect("kept");
+        let mut buf = b"before".to_vec();
+        envelope
+            .encode(Dialect::Sury, &mut buf)
+            .expect("64 KiB fits");
+        assert_eq!(buf.len(), 6 + MAX_DOCUMENT_LEN);
+        envelope.insert_extra("pad", pad(room + 1)).expect("kept");
+        buf.truncate(6);
+        let e = envelope
+            .encode(Dialect::Sury, &mut buf)
+            .expect_err("one byte over");
+        assert_eq!((e.class(), e.offset), ("json.size", MAX_DOCUMENT_LEN));
+        assert_eq!(
+            e.kind,
+            JsonErrorKind::TooLarge {
+                len: MAX_DOCUMENT_LEN + 1,
+                max: MAX_DOCUMENT_LEN
+            }
+        );
+        assert_eq!(buf, b"before");
     }
 
     #[test]

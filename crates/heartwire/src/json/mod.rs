@@ -8,9 +8,10 @@
 //! field. Raw members know where they are in the document, so every error is one
 //! [`JsonError`] that points at a byte offset, and a member nobody knows is kept verbatim
 //! ([`RawJson`], [`Extras`]). The reader is internal; what it gives out is these types.
-//! serde_json only unescapes the strings that have escapes; it does not walk documents.
 
 mod scan;
+// The decoding of the strings that have escapes, keys and members that are read.
+mod unescape;
 // The one JSON string writer of every encoder.
 pub(crate) mod write;
 // Its agreement with serde_json, over generated documents (was tests/scanner_properties.rs).
@@ -20,7 +21,6 @@ mod scan_properties;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer as _, Visitor};
 use smallvec::SmallVec;
 
 use crate::text::TextError;
@@ -306,10 +306,16 @@ impl<'a> Number<'a> {
         self.0.parse().unwrap_or(f64::NAN)
     }
 
-    /// The number of an `f64`, written as serde_json writes it (`3600.5`, `60.0`), or
-    /// `None` for NaN and the infinities, which JSON cannot hold.
+    /// The number of an `f64`, or `None` for NaN and the infinities, which JSON cannot
+    /// hold. It is written as serde_json writes it, by the same formatter (zmij): the
+    /// shortest decimal that reads back as the same double, in plain notation from 1e-5
+    /// up to 1e16 with `.0` on whole numbers (`3600.5`, `60.0`, `0.00001`), else with an
+    /// exponent (`1e-7`, `1.5e+16`).
     pub fn from_f64(value: f64) -> Option<Number<'static>> {
-        serde_json::Number::from_f64(value).map(|n| Number(Cow::Owned(n.to_string())))
+        let text = value
+            .is_finite()
+            .then(|| zmij::Buffer::new().format_finite(value).to_owned())?;
+        Some(Number(Cow::Owned(text)))
     }
 
     /// A JSON number from its text, read by the rules every format reads numbers by
@@ -678,37 +684,6 @@ impl<'a> Doc<'a> {
         JsonError::new(JsonErrorKind::Syntax { message }, offset)
     }
 
-    /// An error of a serde_json parse of `part` (a slice of this document whose syntax
-    /// the scanner has checked: a string with an escape serde_json refuses to unescape,
-    /// a lone surrogate).
-    #[cold]
-    fn serde(&self, part: &str, e: &serde_json::Error) -> JsonError {
-        let base = (part.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
-        let line_start: usize = part
-            .split_inclusive('\n')
-            .take(e.line().saturating_sub(1))
-            .map(str::len)
-            .sum();
-        let message = e.to_string();
-        // serde_json's column is 1-based at the byte it stopped on; at the end of the
-        // input it names the last byte, but the error is after it.
-        let offset = if e.is_eof() {
-            base + part.len()
-        } else {
-            base + (line_start + e.column().saturating_sub(1)).min(part.len())
-        };
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        let kind = if message.contains("recursion limit") {
-            JsonErrorKind::TooDeep { max: MAX_DEPTH }
-        } else {
-            JsonErrorKind::Syntax { message }
-        };
-        JsonError::new(kind, offset)
-    }
-
     /// A type error at a raw value.
     pub(crate) fn type_error<'r>(
         &self,
@@ -923,38 +898,32 @@ impl<'a> Doc<'a> {
             Err(fault) => return Err(self.key_fault(raw, start, fault)),
         };
         let key = self
-            .unescape(text.get(start..after).unwrap_or_default())
+            .unescape(Raw::new(text.get(start..after).unwrap_or_default()))
             .map_err(Stop::Rule)?;
         Ok((key, after))
     }
 
     /// The error of a key that is not a well-formed string, whose opening quote is at
-    /// `start` of `raw`: the scanner's fault, unless an escape before it is one serde_json
-    /// refuses to unescape (a lone surrogate), which comes first.
+    /// `start` of `raw`: the scanner's fault, unless a lone surrogate escape before it,
+    /// which unescaping refuses, comes first.
     #[cold]
     fn key_fault(&self, raw: Raw<'a>, start: usize, fault: Fault) -> Stop {
-        let rest = raw.get().get(start..).unwrap_or_default();
-        if rest
-            .get(..fault.at.saturating_sub(start))
-            .is_some_and(|key| key.contains('\\'))
-        {
-            let mut de = serde_json::Deserializer::from_str(rest);
-            if let Err(e) = <String as serde::Deserialize>::deserialize(&mut de) {
-                let e = self.serde(rest, &e);
-                if e.offset < self.offset(raw) + fault.at {
-                    return Stop::Rule(e);
-                }
+        let before = raw.get().get(start..fault.at).unwrap_or_default();
+        match unescape::unescape(before) {
+            Err(first) if first.at < before.len() => {
+                Stop::Syntax(Fault::new(first.message, start + first.at))
             }
+            _ => Stop::Syntax(fault),
         }
-        Stop::Syntax(fault)
     }
 
-    /// A quoted string with escapes, unescaped (serde_json refuses lone surrogates).
+    /// A quoted string with escapes, which the scanner has checked, unescaped; a lone
+    /// surrogate is a syntax error.
     #[cold]
-    fn unescape(&self, quoted: &str) -> Result<Cow<'a, str>, JsonError> {
-        serde_json::from_str::<String>(quoted)
+    fn unescape(&self, quoted: Raw<'_>) -> Result<Cow<'a, str>, JsonError> {
+        unescape::unescape(quoted.get())
             .map(Cow::Owned)
-            .map_err(|e| self.serde(quoted, &e))
+            .map_err(|fault| self.syntax(quoted, fault))
     }
 
     /// Calls `element` for each element of an array, in order, with its index and raw
@@ -1037,9 +1006,7 @@ impl<'a> Doc<'a> {
         {
             return Ok(Cow::Borrowed(inner));
         }
-        serde_json::Deserializer::from_str(raw.get())
-            .deserialize_str(StrVisitor)
-            .map_err(|e| self.serde(raw.get(), &e))
+        self.unescape(raw)
     }
 
     /// A number member, kept as its text. Numbers too large for an `f64` are rejected,
@@ -1124,13 +1091,37 @@ pub(crate) fn required<'r, T>(
     slot.ok_or_else(|| JsonError::new(JsonErrorKind::Missing { field }, doc.offset(object)))
 }
 
-/// Where an encoder appends its bytes: any buffer that takes a run of bytes by
-/// reference, `Vec<u8>` above all (which copies a run at once); `BytesMut` and other
-/// growable buffers qualify too. A std-only bound, so the core names no third-party
-/// buffer type; implemented for every such type.
-pub trait Buffer: for<'b> Extend<&'b u8> {}
+/// Where an encoder appends its bytes: a `Vec<u8>`, or a caller's own type. A std-only
+/// trait, so that the core names no third-party buffer type.
+///
+/// Besides taking runs of bytes, a buffer says its length and can be cut back to an
+/// earlier one: an encoder that fails once it has written (an envelope over 64 KiB,
+/// [`Envelope::encode`](crate::command::Envelope::encode)) leaves the buffer as it was
+/// without measuring the document in a first pass.
+pub trait Buffer: for<'b> Extend<&'b u8> {
+    /// How many bytes it holds.
+    fn len(&self) -> usize;
 
-impl<T: for<'b> Extend<&'b u8> + ?Sized> Buffer for T {}
+    /// Whether it holds none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every byte after the first `len`, as [`Vec::truncate`] does.
+    fn truncate(&mut self, len: usize);
+}
+
+impl Buffer for Vec<u8> {
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+}
 
 /// Writes a string as a JSON string literal, escaping as serde_json does.
 pub fn write_str(buf: &mut impl Buffer, s: &str) {
@@ -1150,7 +1141,7 @@ impl fmt::Write for Count {
 }
 
 /// A [`fmt::Write`] that appends to a byte buffer: the encoders write text, and the
-/// caller's buffer (a `Vec<u8>`, or any other `Extend<u8>`) receives its bytes.
+/// caller's [`Buffer`] receives its bytes.
 pub(crate) struct Appender<'b, B: ?Sized>(pub(crate) &'b mut B);
 
 impl<B: Buffer + ?Sized> fmt::Write for Appender<'_, B> {
@@ -1171,28 +1162,6 @@ enum Stop {
 impl From<Fault> for Stop {
     fn from(fault: Fault) -> Stop {
         Stop::Syntax(fault)
-    }
-}
-
-struct StrVisitor;
-
-impl<'de> Visitor<'de> for StrVisitor {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
     }
 }
 
@@ -1272,8 +1241,8 @@ mod tests {
         assert_eq!(syntax(r#"{"a":"xy"#), e(scan::EOF_STRING, 8));
         assert_eq!(syntax(r#"{"a":-"#), e(scan::INVALID_NUMBER, 6));
         assert_eq!(syntax(r#"{"a"#), e(scan::EOF_STRING, 3));
-        // A key serde_json refuses to unescape (a lone surrogate) fails where it says,
-        // before a later fault in the same key.
+        // A key with a lone surrogate fails where serde_json says, before a later fault
+        // in the same key.
         let (message, at) = syntax(r#"{"\uDC00\u12G4":1}"#);
         assert_eq!(
             (message.as_str(), at),
@@ -1414,5 +1383,52 @@ mod tests {
         assert_eq!((e.class(), e.offset), ("json.value", 22));
         assert_eq!(Number::from_f64(60.0).expect("finite").as_str(), "60.0");
         assert_eq!(Number::from_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn doubles_are_written_as_serde_json_writes_them() {
+        let text = |v: f64| Number::from_f64(v).map(|n| n.as_str().to_owned());
+        for (value, written) in [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (3600.5, "3600.5"),
+            (1e-5, "0.00001"),
+            (1.5e-7, "1.5e-7"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.2345e100, "1.2345e+100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+        ] {
+            assert_eq!(text(value).as_deref(), Some(written), "{value:e}");
+        }
+        assert_eq!(text(f64::INFINITY), None);
+        assert_eq!(text(f64::NEG_INFINITY), None);
+    }
+
+    /// serde_json's text of an `f64`, or `None` where it has no number.
+    fn serde_json_text(value: f64) -> Option<String> {
+        serde_json::Number::from_f64(value).map(|n| n.to_string())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+
+        /// Doubles of every class and magnitude, whole numbers, and short decimals around
+        /// the switches between plain and exponent notation.
+        #[test]
+        fn doubles_as_serde_json(
+            any in proptest::num::f64::ANY,
+            bits in proptest::prelude::any::<u64>(),
+            whole in proptest::prelude::any::<i64>(),
+            digits in 0u64..100_000,
+            exponent in -30i32..30,
+        ) {
+            let short = digits as f64 * 10f64.powi(exponent);
+            for value in [any, f64::from_bits(bits), whole as f64, short, -short] {
+                let ours = Number::from_f64(value).map(|n| n.as_str().to_owned());
+                proptest::prop_assert_eq!(ours, serde_json_text(value), "{:e}", value);
+            }
+        }
     }
 }

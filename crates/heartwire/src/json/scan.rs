@@ -5,7 +5,7 @@
 //! return; strings hold no raw byte below 0x20 and only the escapes `\" \\ \/ \b \f \n \r
 //! \t` and `\u` with four hex digits (a lone surrogate such as `\uD800` is a well-formed
 //! escape here, as in RFC 8259's grammar and serde_json's skipping; a string that is
-//! *read* is unescaped by serde_json, which rejects it); numbers are
+//! *read* is unescaped by the `unescape` module, which rejects it); numbers are
 //! `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`; and `true`, `false`, `null`,
 //! arrays and objects.
 //!
