@@ -25,6 +25,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::command::Envelope;
 use crate::json::JsonError;
 use crate::record::{Channel, ChannelError, Record};
 use crate::text::{Message, Process, Signal, Subject, TextError};
@@ -72,6 +73,8 @@ pub enum Transport {
     Mqtt,
     /// AMQP 0-9-1 (RabbitMQ).
     Amqp,
+    /// Amazon SQS (or a compatible server): the queue Reventless heartbeats are sent to.
+    Sqs,
 }
 
 impl Transport {
@@ -82,6 +85,7 @@ impl Transport {
             Transport::Redis => "redis",
             Transport::Mqtt => "mqtt",
             Transport::Amqp => "amqp",
+            Transport::Sqs => "sqs",
         }
     }
 }
@@ -198,6 +202,10 @@ pub enum Content {
         /// subscription began), as opposed to live.
         retained: bool,
     },
+    /// A Reventless command envelope (`command.md`): a plugin's heartbeat, connect,
+    /// disconnect or redetect, in any dialect (boxed: an envelope is large, and a
+    /// delivery owns its text anyway).
+    Command(Box<Envelope<'static>>),
 }
 
 /// A decoded message and where it came from.
@@ -223,6 +231,8 @@ pub enum DecodeError {
     Record(JsonError),
     /// The payload on an MQTT presence topic is not a presence.
     Presence(PresenceError),
+    /// The payload on a command address is not a valid command envelope.
+    Command(JsonError),
 }
 
 impl fmt::Display for DecodeError {
@@ -232,6 +242,7 @@ impl fmt::Display for DecodeError {
             DecodeError::Channel(e) => write!(f, "in the channel: {e}"),
             DecodeError::Record(e) => write!(f, "in the record: {e}"),
             DecodeError::Presence(e) => e.fmt(f),
+            DecodeError::Command(e) => write!(f, "in the command envelope: {e}"),
         }
     }
 }
@@ -243,6 +254,7 @@ impl std::error::Error for DecodeError {
             DecodeError::Channel(e) => Some(e),
             DecodeError::Record(e) => Some(e),
             DecodeError::Presence(e) => Some(e),
+            DecodeError::Command(e) => Some(e),
         }
     }
 }
