@@ -285,6 +285,14 @@ impl<S: Sampler> RecordPublisher<S> {
         Built { record, errors }
     }
 
+    /// The sampler the measurements come from (to ask a [`ProcessUsage`] whether its
+    /// process still runs).
+    ///
+    /// [`ProcessUsage`]: crate::usage::ProcessUsage
+    pub fn sampler(&self) -> &S {
+        &self.sampler
+    }
+
     /// How many records were built.
     pub fn count(&self) -> u64 {
         self.count
