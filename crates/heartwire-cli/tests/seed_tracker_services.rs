@@ -348,3 +348,56 @@ fn the_monitor_table_shows_a_record_as_the_seed_script_does() {
         "{last}"
     );
 }
+
+/// The publisher speaks for its process only while it runs: when the process exits,
+/// `heartwire record` says so and stops (exit 0). SIGTERM stops it cleanly too.
+#[cfg(unix)]
+#[test]
+fn the_publisher_stops_with_its_process_and_on_sigterm() {
+    let short = Killed(Command::new("sleep").arg("2").spawn().expect("sleep runs"));
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "record",
+            &unique("short_lived"),
+            "--to",
+            REDIS,
+            "--interval",
+            "500ms",
+        ])
+        .args(["--pid", &short.0.id().to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    drop(short);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("has exited: no more records"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let sent = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!((2..=6).contains(&sent), "{sent} records for a 2 s process");
+
+    let publisher = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "record",
+            &unique("terminated"),
+            "--to",
+            REDIS,
+            "--interval",
+            "1s",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut publisher = Killed(publisher);
+    let mut lines = BufReader::new(publisher.0.stdout.take().expect("piped")).lines();
+    assert!(lines.next().is_some_and(|l| l.is_ok()), "a first record");
+    let killed = Command::new("kill")
+        .args(["-TERM", &publisher.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = publisher.0.wait().expect("it stops");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
