@@ -302,3 +302,30 @@ fn seconds(d: std::time::Duration) -> serde_json::Value {
         d.as_secs_f64().into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extras_come_last_in_the_records_order_byte_for_byte() {
+        let doc = r#"{"service_name":"geocoding_service","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00+00:00","memory_usage_mb":156.30,"pending_requests":12,"cache_size":1e3,"a\"b":{"x": [1, 2]}}"#;
+        let record = heartwire::record::Record::decode(doc.as_bytes()).expect("a record");
+        let facts = RecordFacts::of(&record);
+        let mut entry = serde_json::Map::new();
+        entry.insert("name".into(), "geocoding_service".into());
+        entry.insert(
+            "memory_usage_mb".into(),
+            facts.memory_usage_mb().unwrap_or_default().into(),
+        );
+        let text = entry_json(entry, Some(&facts));
+        assert_eq!(
+            text,
+            r#"{"memory_usage_mb":156.3,"name":"geocoding_service","extras":{"pending_requests":12,"cache_size":1e3,"a\"b":{"x": [1, 2]}}}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(parsed["extras"]["a\"b"]["x"][1], 2);
+        let none = serde_json::Map::from_iter([("name".to_owned(), "x".into())]);
+        assert_eq!(entry_json(none, None), r#"{"name":"x"}"#);
+    }
+}
