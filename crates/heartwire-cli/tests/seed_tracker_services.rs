@@ -409,3 +409,54 @@ fn the_publisher_stops_with_its_process_and_on_sigterm() {
     let status = publisher.0.wait().expect("it stops");
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// Usage errors say what was expected and exit 2, before anything is published; a
+/// password in a URL is never repeated.
+#[test]
+fn usage_errors_say_what_was_expected() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+            .arg("record")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["tracker.fetcher", "--to", REDIS],
+            "SERVICE: expected a letter",
+        ),
+        (
+            &["svc", "--to", "nats://u:s3cret@127.0.0.1:4222"],
+            "expected a redis:// URL",
+        ),
+        (
+            &["svc", "--to", REDIS, "--pid", "4194305"],
+            "no such process",
+        ),
+        (
+            &["svc", "--to", REDIS, "--set", "noequals"],
+            "expected KEY=VALUE",
+        ),
+        (
+            &["svc", "--to", REDIS, "--set", "heartbeat_count=3"],
+            "a member of the record itself",
+        ),
+        (&["svc", "--to", REDIS, "--interval", "60"], "has no unit"),
+    ];
+    for (args, expected) in cases {
+        let (code, stderr) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+    }
+    let deep = format!("deep={}1{}", "[".repeat(40), "]".repeat(40));
+    let (code, stderr) = run(&["svc", "--to", REDIS, "--set", &deep]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--set"), "{stderr}");
+}
