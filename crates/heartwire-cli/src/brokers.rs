@@ -175,6 +175,61 @@ pub(crate) async fn publish(
     published.map_err(|e| e.to_string())
 }
 
+/// A connection that publishes liveness records (`heartwire record`): on Redis only,
+/// the one broker records travel on (`spec/transports.md` §1.2), on the channel of each
+/// convention asked for.
+pub(crate) struct RecordSink {
+    #[cfg(feature = "redis")]
+    redis: heartwire_redis::RedisPublisher,
+}
+
+impl RecordSink {
+    /// Connects to the Redis server at `url`; records are published every `interval`
+    /// (the presence keys' time to live, when the adapter keeps them). The error is the
+    /// adapter's, which never shows the URL's credentials.
+    pub(crate) async fn connect(
+        url: &str,
+        conventions: &[heartwire::record::Convention],
+        interval: std::time::Duration,
+    ) -> Result<RecordSink, String> {
+        #[cfg(feature = "redis")]
+        {
+            use heartwire_redis::{RedisConfig, RedisPublisher};
+            let config = RedisConfig::new(url)
+                .conventions(conventions)
+                .record_interval(interval);
+            let redis = RedisPublisher::connect(&config)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(RecordSink { redis })
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = (url, conventions, interval);
+            Err(not_built(Broker::Redis))
+        }
+    }
+
+    /// Publishes one record, waiting until the server has it.
+    pub(crate) async fn publish(
+        &mut self,
+        record: &heartwire::record::Record<'_>,
+    ) -> Result<(), String> {
+        #[cfg(feature = "redis")]
+        {
+            self.redis
+                .publish_record(record)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = record;
+            Err(not_built(Broker::Redis))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@ mod encode;
 mod example;
 mod monitor;
 mod ping;
+mod record;
 mod run;
 mod schedule;
 mod schema;
@@ -67,6 +68,7 @@ Liveness:
   heartwire run --to URL --process NAME -- COMMAND   a job: start, beats, its exit status
   heartwire beat --to URL --process NAME             one signal: start, beat, stop, ...
   heartwire ping --to URL --every 15m                a ping on an aligned schedule
+  heartwire record SERVICE --to redis://HOST:PORT    a service's liveness records
 
 Every duration takes a unit: 500ms, 30s, 2m or 1h (a bare number is refused).
 
@@ -84,6 +86,8 @@ Exit status:
                    signal N)
   beat             0 sent, or the service has no such signal; 1 not sent
   ping             0 stopped by SIGINT, SIGTERM or --exit-after
+  record           0 stopped by SIGINT, SIGTERM, --exit-after or the end of --pid;
+                   1 output could not be written
   all              2 usage error (`run`: before the job starts)
 
 With no command, heartwire decodes its built-in example log (see `heartwire example`).
@@ -207,6 +211,15 @@ enum Command {
     ///
     /// Example: `heartwire ping --to https://hc-ping.com/$UUID --every 15m`
     Ping(ping::PingArgs),
+    /// Publish a liveness record for a service every interval, as the seed's
+    /// HeartbeatPublisher does: uptime, heartbeat count, memory and CPU of a process,
+    /// and members of the service's own, on Redis (spec/record.md). Each record sent is
+    /// printed on stdout. Runs until SIGINT or SIGTERM, or until the process exits.
+    ///
+    /// Example: `heartwire record tracker_fetcher --to redis://127.0.0.1:6379 --pid 4242
+    /// --set api_status=authenticated --collect 'echo {"queue_size":1380}'`
+    #[command(verbatim_doc_comment)]
+    Record(record::RecordArgs),
     /// The conformance suite: list its cases, or export it to run it yourself.
     Vectors {
         #[command(subcommand)]
@@ -228,6 +241,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Beat(args)) => beat::run(args),
         Some(Command::Ping(args)) => ping::run(args),
+        Some(Command::Record(args)) => record::run(args),
     }
 }
 

@@ -66,6 +66,11 @@ pub(crate) struct MonitorArgs {
     /// LATE,DEAD (default 1.5,3). It is late from LATE periods on.
     #[arg(long, value_name = "[LATE,]DEAD", value_parser = parse_tolerance)]
     tolerance: Option<Tolerance>,
+    /// The interval liveness records are sent at (spec/record.md §10): a service is late
+    /// after 1.5 and dead after 3 intervals without a record. The seed's
+    /// HEARTBEAT_INTERVAL by default.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration::parse)]
+    record_interval: Duration,
     /// Keep the state in FILE: read at start (nobody is forgotten, nobody convicted for
     /// the time the monitor was away), written every 10 seconds and at exit; every ping
     /// and beat the HTTP receiver acknowledges is journaled beside it before the answer
@@ -182,6 +187,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     if let Some(tolerance) = args.tolerance {
         config.tolerance = tolerance;
     }
+    config.record_interval = args.record_interval;
     // The history of every process (spec/http.md 5.11), kept with the snapshot.
     let history = Arc::new(History::new(HistoryLimits::default()));
     let (mut engine, generation) = match args.snapshot.as_deref().map(read_snapshot) {

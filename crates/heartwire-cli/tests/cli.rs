@@ -599,12 +599,13 @@ fn decode_and_encode_read_file_arguments_in_order_with_dash_for_stdin() {
 fn mistyped_commands_and_flags_get_a_suggestion() {
     let out = heartwire(&["decod"], b"");
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("similar subcommands exist: 'encode', 'decode'")
-            || text(&out.stderr).contains("similar subcommand exists: 'decode'"),
-        "{}",
-        text(&out.stderr)
-    );
+    // Which other commands are named beside it depends on the commands there are.
+    let tip = text(&out.stderr);
+    let tip = tip
+        .lines()
+        .find(|l| l.contains("similar subcommand"))
+        .unwrap_or("");
+    assert!(tip.contains("'decode'"), "{}", text(&out.stderr));
     let out = heartwire(&["ping", "--evry", "5m"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(

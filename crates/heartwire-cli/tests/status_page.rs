@@ -400,3 +400,92 @@ fn the_status_page_in_headless_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("status page test: {:?}", started.elapsed());
 }
+
+/// A liveness record of the seed's tracker services (seed 001), received from Redis,
+/// shows on the page as the seed's monitor script shows it: uptime, count, memory and
+/// CPU in the row, the service's own members under its name and in its details.
+#[test]
+fn a_record_on_the_status_page_shows_its_facts_and_members() {
+    let tools = (
+        find("chromium", &["/usr/bin/chromium"]),
+        find("chromedriver", &["/usr/bin/chromedriver"]),
+    );
+    let (Some(chromium), Some(chromedriver)) = tools else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("status page test skipped: apt-get install chromium chromium-driver to run it");
+        return;
+    };
+    let redis = "redis://127.0.0.1:6379";
+    let m = Monitor::start(&["--from", redis]);
+    eventually("the Redis link up", Duration::from_secs(20), || {
+        let status: Value = serde_json::from_str(&m.get("/status").1).ok()?;
+        (status["links"][0]["connected"] == true).then_some(())
+    });
+    let service = format!("tracker_fetcher_{}", std::process::id());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    let timestamp = heartwire::time::Timestamp::from_unix_micros(heartwire::time::UnixTime::new(
+        i64::try_from(now.as_secs()).expect("in range"),
+        now.subsec_nanos(),
+    ));
+    let record = format!(
+        r#"{{"service_name": "{service}", "instance_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "timestamp": "{timestamp}", "uptime_seconds": 4320.5, "heartbeat_count": 72, "memory_usage_mb": 156.3, "cpu_usage_percent": 12.5, "queue_size": 1380, "last_successful_operation": "2025-01-16T08:29:45.123456+00:00", "api_status": "<b>authenticated</b>"}}"#
+    );
+    let published = Command::new("redis-cli")
+        .args([
+            "-u",
+            redis,
+            "PUBLISH",
+            &format!("heartbeat:service:{service}"),
+            &record,
+        ])
+        .output()
+        .expect("redis-cli runs");
+    assert!(published.status.success(), "{published:?}");
+
+    let driver = Driver::start(&chromedriver);
+    let browser = Browser::open(&driver, &chromium);
+    browser.go(&format!("http://{}/", m.addr));
+    let rows = browser.rows_until("the record's row", |rows| {
+        rows.iter().any(|r| r["name"] == service.as_str())
+    });
+    let shown = row(&rows, &service);
+    assert_eq!(shown["source"], "record");
+    assert_eq!(
+        shown["signal"],
+        "Uptime: 1.2h | Heartbeats: 72 | Memory: 156.3MB | CPU: 12.5%"
+    );
+    assert!(
+        shown["text"].as_str().is_some_and(|t| t.ends_with(
+            "queue_size: 1380 | last_successful_operation: 2025-01-16T08:29:45.123456+00:00 | api_status: <b>authenticated</b>"
+        )),
+        "{shown}"
+    );
+    assert_eq!(
+        browser.run("return document.querySelectorAll('#rows b').length;"),
+        0,
+        "a member's value is text, never markup"
+    );
+    browser.click(&format!("#rows tr[data-name='{service}'] .link"));
+    let details = eventually("the details", Duration::from_secs(10), || {
+        let items = browser.run(
+            "return Array.from(document.querySelectorAll('#details-record li')).map(li => li.textContent);",
+        );
+        items.as_array().filter(|i| i.len() == 4).cloned()
+    });
+    assert_eq!(
+        details[0],
+        "instance a1b2c3d4-e5f6-7890-abcd-ef1234567890 · Uptime: 1.2h | Heartbeats: 72 | Memory: 156.3MB | CPU: 12.5%"
+    );
+    assert_eq!(details[1], "queue_size: 1380");
+    assert_eq!(details[3], "api_status: <b>authenticated</b>");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("artefacts/status-page-record.png");
+    browser.screenshot(&shot);
+}

@@ -100,7 +100,27 @@
     return at === null ? "" : new Date(at).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
   }
 
+  /** A record's facts as the seed's monitor script prints them:
+   *  Uptime: 1.2h | Heartbeats: 72 | Memory: 156.3MB | CPU: 12.5% */
+  function recordLine(p) {
+    const parts = [];
+    if (typeof p.uptime_seconds === "number") parts.push("Uptime: " + (p.uptime_seconds / 3600).toFixed(1) + "h");
+    if (typeof p.heartbeat_count === "number") parts.push("Heartbeats: " + p.heartbeat_count);
+    if (typeof p.memory_usage_mb === "number") parts.push("Memory: " + p.memory_usage_mb.toFixed(1) + "MB");
+    if (typeof p.cpu_usage_percent === "number") parts.push("CPU: " + p.cpu_usage_percent.toFixed(1) + "%");
+    return parts.length ? parts.join(" | ") : "record";
+  }
+
+  /** A record's extra members, in the record's order: "queue_size: 1380" (a string
+   *  without its quotes, any other value as JSON). */
+  function extraLines(p) {
+    if (!p.extras || typeof p.extras !== "object") return [];
+    return Object.entries(p.extras).map(([key, value]) =>
+      key + ": " + (typeof value === "string" ? value : JSON.stringify(value)));
+  }
+
   function lastSignal(p) {
+    if (p.source === "record") return recordLine(p);
     if (typeof p.last_ping === "string") {
       return p.last_ping + (typeof p.exit_status === "number" ? " (exit " + p.exit_status + ")" : "");
     }
@@ -193,6 +213,13 @@
         rid.textContent = "run " + p.rid;
         nameCell.appendChild(rid);
       }
+      const extras = extraLines(p);
+      if (extras.length) {
+        const members = document.createElement("small");
+        members.className = "extras";
+        members.textContent = extras.join(" | ");
+        nameCell.appendChild(members);
+      }
       cell(row, p.source, "c-source");
       cell(row, lastSignal(p), "c-signal");
       const at = instant(p.last);
@@ -262,6 +289,16 @@
     panel.hidden = false;
     $("details-title").textContent = p.name;
     $("details-state").textContent = p.source + " · " + p.state + " · last " + clock(p.last);
+    const facts = p.source === "record"
+      ? [(typeof p.instance_id === "string" ? "instance " + p.instance_id + " · " : "") + recordLine(p)]
+          .concat(extraLines(p))
+      : [];
+    $("details-record").hidden = facts.length === 0;
+    $("details-record").replaceChildren(...facts.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
     const runs = (p.runs || []).slice().reverse().map((r) => {
       const row = document.createElement("tr");
       cell(row, clock(r.started).slice(11), "").title = clock(r.started) + " to " + clock(r.ended);

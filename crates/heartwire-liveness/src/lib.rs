@@ -84,7 +84,9 @@ mod snapshot;
 
 pub use event::{Cap, Change, Event, Reason, Source, State};
 pub use link::Link;
-pub use monitor::{Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, Rejected};
+pub use monitor::{
+    Config, Footprint, MAX_NAME_LEN, MAX_PROCESSES, Monitor, ProcessView, RecordFacts, Rejected,
+};
 pub use ping::{
     MAX_PING_GRACE, MAX_PING_MISSED, MAX_RUN_ID_LEN, PingOutcome, PingSchedule, PingView, RunId,
     RunIdError,

@@ -17,6 +17,7 @@ mod commands;
 mod config;
 mod deadlines;
 mod detectors;
+mod facts;
 mod footprint;
 mod links;
 mod names;
@@ -35,6 +36,7 @@ pub use config::Config;
 use deadlines::Entry;
 pub(crate) use deadlines::ID_BITS;
 pub use deadlines::MAX_PROCESSES;
+pub use facts::RecordFacts;
 pub use footprint::Footprint;
 pub use names::MAX_NAME_LEN;
 pub(crate) use nanos::{nanos, unix};
@@ -56,6 +58,8 @@ pub struct Monitor {
     heap: BinaryHeap<Reverse<Entry>>,
     adaptive: HashMap<u32, Adaptive>,
     pings: HashMap<u32, PingProcess>,
+    /// The facts of each record process's last accepted record, beside its slot.
+    facts: HashMap<u32, RecordFacts>,
     chosen: HashMap<String, DetectorChoice>,
     /// Record intervals set per service, in nanoseconds (else `Config::record_interval`).
     record_intervals: HashMap<String, u64>,
@@ -86,6 +90,7 @@ impl Monitor {
             heap: BinaryHeap::new(),
             adaptive: HashMap::new(),
             pings: HashMap::new(),
+            facts: HashMap::new(),
             chosen: HashMap::new(),
             record_intervals: HashMap::new(),
             events: Vec::new(),

@@ -980,3 +980,89 @@ fn a_last_will_is_a_death_at_once_and_a_signal_revives() {
         [change("never.seen", None, Dead, Reason::Gone, 12 * MINS)]
     );
 }
+
+/// A record process shows what its last accepted record said (the seed's monitor script
+/// shows uptime, count, memory, CPU and the service's own members): a newer record
+/// replaces it, an older or duplicate one does not, and forgetting the process drops it.
+#[test]
+fn a_record_process_shows_its_last_accepted_record() {
+    let mut monitor = calm();
+    let seed = |sent: i64, count: u64, queue: u64| {
+        let timestamp = Timestamp::from_unix_micros(at(sent));
+        let doc = format!(
+            r#"{{"service_name":"tracker_fetcher","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"{timestamp}","uptime_seconds":4320.5,"heartbeat_count":{count},"memory_usage_mb":156.3,"cpu_usage_percent":12.5,"queue_size":{queue},"last_successful_operation":"2025-01-16T08:29:45.123456+00:00","api_status" : "authenticated"}}"#
+        );
+        Record::decode(doc.as_bytes())
+            .expect("a valid record")
+            .into_owned()
+    };
+    assert_eq!(
+        monitor.observe_record(&seed(0, 72, 1380), at(0)),
+        Ok(State::Alive)
+    );
+    let facts = |monitor: &Monitor| {
+        let view = monitor
+            .get(Source::Record, "tracker_fetcher")
+            .expect("tracked");
+        let facts = view.record.expect("record facts");
+        (
+            facts.instance_id().to_string(),
+            facts.uptime_seconds(),
+            facts.heartbeat_count(),
+            facts.memory_usage_mb(),
+            facts.cpu_usage_percent(),
+            facts
+                .extras()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        facts(&monitor),
+        (
+            "a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_owned(),
+            Some(4320.5),
+            Some(72),
+            Some(156.3),
+            Some(12.5),
+            vec![
+                "queue_size=1380".to_owned(),
+                r#"last_successful_operation="2025-01-16T08:29:45.123456+00:00""#.to_owned(),
+                r#"api_status="authenticated""#.to_owned(),
+            ]
+        )
+    );
+    assert!(
+        monitor
+            .observe_record(&seed(60 * SECS, 73, 7), at(60 * SECS))
+            .is_ok()
+    );
+    assert_eq!(facts(&monitor).2, Some(73));
+    // Out of order: rejected, and the facts stay those of the newest.
+    assert!(
+        monitor
+            .observe_record(&seed(30 * SECS, 99, 9), at(61 * SECS))
+            .is_err()
+    );
+    assert_eq!(facts(&monitor).2, Some(73));
+    assert_eq!(facts(&monitor).5[0], "queue_size=7");
+    // A record without measurements or members has none to show.
+    assert!(record(&mut monitor, "tracker_fetcher", 120 * SECS, 120 * SECS).is_ok());
+    assert_eq!(facts(&monitor).1, None);
+    assert!(facts(&monitor).5.is_empty());
+    // Other sources have no record facts.
+    assert!(text(&mut monitor, "api", "beat/5", 0).is_ok());
+    assert!(
+        monitor
+            .get(Source::Text, "api")
+            .is_some_and(|v| v.record.is_none())
+    );
+    assert!(monitor.forget(Source::Record, "tracker_fetcher"));
+    assert!(record(&mut monitor, "tracker_fetcher", 200 * SECS, 200 * SECS).is_ok());
+    assert!(
+        monitor
+            .get(Source::Record, "tracker_fetcher")
+            .and_then(|v| v.record)
+            .is_some_and(|f| f.heartbeat_count().is_none())
+    );
+}

@@ -3,8 +3,8 @@
 //! The publishing side of heartbeats: what a service runs to say it is alive. No
 //! sockets, no runtime: everything here builds payloads and decides when they are due,
 //! then hands them to a publisher the caller provides, through the contracts at the root
-//! of this crate (the only thing read from the system is this process's memory and CPU,
-//! with the `process-usage` feature). The broker adapters (`heartwire-nats`, `-redis`,
+//! of this crate (the only thing read from the system is the memory, CPU and start time
+//! of this process or of one given by its PID, with the `process-usage` feature). The broker adapters (`heartwire-nats`, `-redis`,
 //! `-mqtt`, `-amqp`) implement the contracts; so can a test that collects what was sent.
 //! (The receiving side is `heartwire-liveness`.)
 //!
@@ -65,8 +65,9 @@
 //!
 //! ## Feature flags
 //!
-//! - `process-usage` (default): [`usage::ProcessUsage`], this process's memory and CPU
-//!   for the record publisher, from the `sysinfo` crate (its `system` feature only).
+//! - `process-usage` (default): [`usage::ProcessUsage`], the memory and CPU of this
+//!   process (or of another, by PID, with its start for the uptime) for the record
+//!   publisher, from the `sysinfo` crate (its `system` feature only).
 //!   Without it, records carry what [`usage::NoUsage`] or a sampler of your own gives.
 //!
 //! ## Supported Rust versions

@@ -185,12 +185,7 @@ impl<S: Sampler> RecordPublisher<S> {
     /// The next record, if one is due at `now`. Intervals missed meanwhile are not made
     /// up for: the one after is the first of the schedule after `now`.
     pub fn record_due(&mut self, now: UnixTime) -> Option<Built> {
-        let due = self.next.is_some_and(|next| next <= now);
-        if !due {
-            return None;
-        }
-        self.next = self.after(now);
-        Some(self.build(now))
+        self.record_due_with(now, &[])
     }
 
     /// Publishes the next record through `publisher` if one is due at `now`; the record
@@ -238,14 +233,39 @@ impl<S: Sampler> RecordPublisher<S> {
 
     /// A record of `now`, due or not; it counts as published.
     pub fn build(&mut self, now: UnixTime) -> Built {
+        self.build_with(now, &[])
+    }
+
+    /// [`RecordPublisher::record_due`] with members of this record only (`extras`, such
+    /// as the output of a command run for it), after those of the collectors; one with
+    /// the key of a collector's member replaces it in this record.
+    pub fn record_due_with(
+        &mut self,
+        now: UnixTime,
+        extras: &[(String, RawJson<'static>)],
+    ) -> Option<Built> {
+        let due = self.next.is_some_and(|next| next <= now);
+        if !due {
+            return None;
+        }
+        self.next = self.after(now);
+        Some(self.build_with(now, extras))
+    }
+
+    /// [`RecordPublisher::build`] with members of this record only; see
+    /// [`RecordPublisher::record_due_with`]. A member that breaks the rules of extra
+    /// members (or has a key of the record's own) is left out and reported in
+    /// [`Built::errors`].
+    pub fn build_with(&mut self, now: UnixTime, extras: &[(String, RawJson<'static>)]) -> Built {
         self.count += 1;
         let mut record = Record::new(
             self.service.clone(),
             self.instance.clone(),
             Timestamp::from_unix_micros(now),
         );
-        let uptime = now.since(self.started).unwrap_or_default();
         let usage = self.sampler.sample();
+        let started = usage.started.unwrap_or(self.started);
+        let uptime = now.since(started).unwrap_or_default();
         record
             .set_uptime_seconds(Metric::from_f64(uptime.as_secs_f64()))
             .set_heartbeat_count(Some(self.count))
@@ -257,7 +277,20 @@ impl<S: Sampler> RecordPublisher<S> {
                 errors.push(e);
             }
         }
+        for (key, value) in extras {
+            if let Err(e) = record.insert_extra(key.clone(), value.clone()) {
+                errors.push(e);
+            }
+        }
         Built { record, errors }
+    }
+
+    /// The sampler the measurements come from (to ask a [`ProcessUsage`] whether its
+    /// process still runs).
+    ///
+    /// [`ProcessUsage`]: crate::usage::ProcessUsage
+    pub fn sampler(&self) -> &S {
+        &self.sampler
     }
 
     /// How many records were built.
@@ -295,6 +328,7 @@ mod tests {
             Usage {
                 memory_mb: Some(98.5),
                 cpu_percent: Some(f64::NAN),
+                started: None,
             }
         }
     }
@@ -333,6 +367,45 @@ mod tests {
         assert!(!p.unregister("broken"));
         assert!(p.record_due(t(240)).is_some_and(|b| b.errors.is_empty()));
         assert_eq!(p.count(), 3);
+    }
+
+    /// A sampler of a process that started 1 h before the publisher.
+    struct Elder;
+    impl Sampler for Elder {
+        fn sample(&mut self) -> Usage {
+            Usage {
+                started: Some(UnixTime::new(1_700_000_000 - 3600, 0)),
+                ..Usage::default()
+            }
+        }
+    }
+
+    #[test]
+    fn members_of_one_record_and_the_uptime_of_the_measured_process() {
+        let mut p = publisher(Elder);
+        assert_eq!(p.register("api_status", |_| raw(r#""ok""#)), Ok(()));
+        let extras = [
+            ("queue_size".to_owned(), raw("1380")),
+            ("api_status".to_owned(), raw(r#""authenticated""#)),
+            ("heartbeat_count".to_owned(), raw("7")),
+        ];
+        let t = |secs: i64| UnixTime::new(1_700_000_000 + secs, 0);
+        let built = p
+            .record_due_with(t(30), &extras)
+            .unwrap_or_else(|| panic!("due at once"));
+        assert_eq!(
+            built.errors.len(),
+            1,
+            "a key of the record's own is refused"
+        );
+        let text = built.record.to_string();
+        assert!(
+            text.ends_with(r#""uptime_seconds":3630.0,"heartbeat_count":1,"api_status":"authenticated","queue_size":1380}"#),
+            "{text}"
+        );
+        assert!(p.record_due_with(t(31), &extras).is_none());
+        let next = p.record_due(t(60)).unwrap_or_else(|| panic!("due"));
+        assert!(!next.record.to_string().contains("queue_size"));
     }
 
     /// Keeps what was published; fails once when told to.
@@ -402,5 +475,31 @@ mod tests {
             .build(UnixTime::new(1_700_000_000, 0))
             .record;
         assert!(record.to_string().contains("\"memory_usage_mb\":"));
+    }
+
+    #[cfg(feature = "process-usage")]
+    #[test]
+    fn another_process_is_measured_until_it_exits() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap_or_else(|e| panic!("sleep: {e}"));
+        let mut usage = ProcessUsage::of(child.id());
+        let sample = usage.sample();
+        assert!(usage.running());
+        assert!(sample.memory_mb.is_some_and(|mb| mb > 0.0), "{sample:?}");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let started = sample.started.map_or(0, |s| s.secs());
+        assert!(
+            started.abs_diff(i64::try_from(now).unwrap_or(0)) <= 2,
+            "{sample:?}"
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+        let gone = usage.sample();
+        assert!(!usage.running());
+        assert_eq!(gone, Usage::default());
     }
 }

@@ -351,7 +351,10 @@ impl Feeder {
                 ),
                 _ => continue,
             };
+            // A record heard twice is expected: a publisher may send each on both
+            // conventions' channels (spec/record.md §9.1); it is not worth a line.
             if let Err(rejected) = result
+                && !matches!(rejected, Rejected::Duplicate)
                 && throttles.rejected.offer(second, name, &mut lines) == Offer::Print
             {
                 lines.push(format!(

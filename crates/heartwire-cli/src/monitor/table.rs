@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use heartwire::time::UnixTime;
-use heartwire_liveness::{Monitor, Source, State};
+use heartwire_liveness::{Monitor, RecordFacts, Source, State};
 
 use super::events::{span, time};
 use super::ingest::LinkInfo;
@@ -42,11 +42,60 @@ const HEADER: [&str; 7] = [
     "SUSPICION",
 ];
 
-/// One process's row: how it sorts, and its cells.
+/// One process's row: how it sorts, its cells, and a line under it (a record's extra
+/// members, as the seed's monitor script shows its "Service Data").
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Row {
     state: State,
     cells: [String; 7],
+    detail: Option<String>,
+}
+
+impl Row {
+    /// The lines it takes.
+    fn lines(&self) -> usize {
+        1 + usize::from(self.detail.is_some())
+    }
+}
+
+/// A record's facts as the seed's monitor script prints them:
+/// `Uptime: 1.2h | Heartbeats: 72 | Memory: 156.3MB | CPU: 12.5%`, the measurements
+/// the record had.
+fn record_line(facts: &RecordFacts) -> String {
+    let mut parts = Vec::with_capacity(4);
+    if let Some(uptime) = facts.uptime_seconds() {
+        parts.push(format!("Uptime: {:.1}h", uptime / 3600.0));
+    }
+    if let Some(count) = facts.heartbeat_count() {
+        parts.push(format!("Heartbeats: {count}"));
+    }
+    if let Some(memory) = facts.memory_usage_mb() {
+        parts.push(format!("Memory: {memory:.1}MB"));
+    }
+    if let Some(cpu) = facts.cpu_usage_percent() {
+        parts.push(format!("CPU: {cpu:.1}%"));
+    }
+    if parts.is_empty() {
+        "record".to_owned()
+    } else {
+        parts.join(" | ")
+    }
+}
+
+/// A record's extra members on one line, `queue_size: 1380 | api_status: authenticated`
+/// (a string without its quotes, any other value as its JSON); `None` without any.
+fn extras_line(facts: &RecordFacts) -> Option<String> {
+    if facts.extras().len() == 0 {
+        return None;
+    }
+    let parts: Vec<String> = facts
+        .extras()
+        .map(|(key, value)| {
+            let shown = serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_owned());
+            format!("{key}: {shown}")
+        })
+        .collect();
+    Some(format!("    {}", parts.join(" | ")))
 }
 
 /// What the table shows, read from the engine and the links at one instant.
@@ -83,6 +132,9 @@ impl Table {
                 let last_ping = p.ping.and_then(|ping| ping.last_ping);
                 let signal = match (p.signal, p.source) {
                     (Some(signal), _) => signal.to_string(),
+                    (None, Source::Record) => {
+                        p.record.map_or_else(|| "record".to_owned(), record_line)
+                    }
                     // `success`, `start`, `log`, `fail` or `exit 3`.
                     (None, Source::Ping) => {
                         last_ping.map_or_else(|| "ping".to_owned(), |o| o.to_string())
@@ -104,6 +156,7 @@ impl Table {
                         next,
                         suspicion,
                     ],
+                    detail: p.record.and_then(extras_line),
                 }
             })
             .collect();
@@ -149,6 +202,9 @@ impl Table {
             for cell in &mut row.cells {
                 clean(cell);
             }
+            if let Some(detail) = &mut row.detail {
+                clean(detail);
+            }
         }
         let recent = &recent[recent.len().saturating_sub(RECENT)..];
         let (height, width) = size.map_or((usize::MAX, usize::MAX), |s| {
@@ -163,10 +219,21 @@ impl Table {
         while events > 0 && budget(events) < MIN_ROWS.min(self.rows.len() + 1) {
             events -= 1;
         }
-        let mut shown = self.rows.len();
-        if shown > budget(events) {
+        // The rows that fit in `lines`, each with its detail line.
+        let fits = |lines: usize| {
+            let mut used = 0;
+            self.rows
+                .iter()
+                .take_while(|row| {
+                    used += row.lines();
+                    used <= lines
+                })
+                .count()
+        };
+        let mut shown = fits(budget(events));
+        if shown < self.rows.len() {
             // One line says how many are not shown.
-            shown = budget(events).saturating_sub(1);
+            shown = fits(budget(events).saturating_sub(1));
         }
 
         let mut lines: Vec<String> = Vec::with_capacity(fixed + shown + events + 2);
@@ -188,6 +255,7 @@ impl Table {
         lines.push(line(&HEADER));
         for row in &self.rows[..shown] {
             lines.push(line(&row.cells.each_ref().map(String::as_str)));
+            lines.extend(row.detail.clone());
         }
         let hidden = &self.rows[shown..];
         if !hidden.is_empty() {
@@ -331,6 +399,7 @@ mod tests {
                 "-".to_owned(),
                 "-".to_owned(),
             ],
+            detail: None,
         }
     }
 
@@ -457,5 +526,44 @@ mod tests {
             "{text:?}"
         );
         assert!(text.contains("evil?]0;owned??[2J"), "{text:?}");
+    }
+
+    /// A service's record shows as the seed's monitor script shows it: its uptime,
+    /// count, memory and CPU in the row, its own members on the line under it.
+    #[test]
+    fn a_record_shows_its_facts_and_members() {
+        let mut engine = Monitor::default();
+        let now = UnixTime::new(1_737_016_200, 0);
+        let doc = r#"{"service_name":"tracker_fetcher","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00+00:00","uptime_seconds":4320,"heartbeat_count":72,"memory_usage_mb":156.3,"cpu_usage_percent":12.5,"queue_size":1380,"last_successful_operation":"2025-01-16T08:29:45.123456+00:00","api_status":"authenticated"}"#;
+        let record = heartwire::record::Record::decode(doc.as_bytes()).expect("a seed record");
+        assert!(engine.observe_record(&record, now).is_ok());
+        let doc = r#"{"service_name":"bare","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00+00:00"}"#;
+        let bare = heartwire::record::Record::decode(doc.as_bytes()).expect("a record");
+        assert!(engine.observe_record(&bare, now).is_ok());
+        let text = Table::read(&engine, &[], None, now).render(&[], None);
+        let lines: Vec<&str> = text.lines().collect();
+        let row = lines
+            .iter()
+            .position(|l| l.starts_with("tracker_fetcher"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            lines[row].contains("Uptime: 1.2h | Heartbeats: 72 | Memory: 156.3MB | CPU: 12.5%"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[row + 1],
+            "    queue_size: 1380 | last_successful_operation: 2025-01-16T08:29:45.123456+00:00 | api_status: authenticated",
+            "{text}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("bare") && l.contains(" record ")),
+            "{text}"
+        );
+        // On a short terminal a row and its member line come and go together.
+        let short =
+            Table::read(&engine, &[], None, now).render(&[], Some(Size { rows: 4, cols: 300 }));
+        assert_eq!(short.lines().count(), 4, "{short}");
     }
 }

@@ -571,6 +571,8 @@ impl Shared {
         let found_source = view.source;
         let mut entry = status::entry(&monitor, &view);
         let others: Vec<&str> = found.map(|v| v.source.as_str()).collect();
+        // The extras go last, as the record has them (`status::entry_json`).
+        let record = view.record.cloned();
         drop(monitor);
         if head {
             return Ok(json(AnswerBody::Full(None)));
@@ -583,7 +585,7 @@ impl Shared {
         if let Some(history) = &self.history {
             history.describe(found_source, name, &mut entry);
         }
-        let mut text = serde_json::Value::Object(entry).to_string();
+        let mut text = status::entry_json(entry, record.as_ref());
         text.push('\n');
         Ok(json(AnswerBody::Full(Some(Bytes::from(text)))))
     }

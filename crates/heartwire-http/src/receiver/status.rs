@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use heartwire::time::Timestamp;
-use heartwire_liveness::{Monitor, ProcessView, Source, State};
+use heartwire_liveness::{Monitor, ProcessView, RecordFacts, Source, State};
 use hyper::body::{Body, Frame, SizeHint};
 
 use super::answer::{Shared, minutes};
@@ -143,7 +143,7 @@ impl StatusBody {
                     out.push(',');
                 }
                 self.written += 1;
-                out.push_str(&serde_json::Value::Object(entry(&monitor, &view)).to_string());
+                out.push_str(&entry_json(entry(&monitor, &view), view.record));
             }
         }
         if self.keys.len() == 0 {
@@ -243,6 +243,22 @@ pub(crate) fn entry(
             entry.insert("rid".into(), rid.as_str().into());
         }
     }
+    if let Some(facts) = view.record {
+        entry.insert("instance_id".into(), facts.instance_id().as_str().into());
+        let members = [
+            ("uptime_seconds", facts.uptime_seconds()),
+            ("memory_usage_mb", facts.memory_usage_mb()),
+            ("cpu_usage_percent", facts.cpu_usage_percent()),
+        ];
+        for (key, value) in members {
+            if let Some(value) = value {
+                entry.insert(key.into(), value.into());
+            }
+        }
+        if let Some(count) = facts.heartbeat_count() {
+            entry.insert("heartbeat_count".into(), count.into());
+        }
+    }
     if let Some((at, state)) = monitor.next_change(view.source, view.name) {
         entry.insert(
             "deadline".into(),
@@ -253,11 +269,63 @@ pub(crate) fn entry(
     entry
 }
 
+/// An entry as JSON text, with a record process's `extras` last: an object of the
+/// record's extra members in the record's order, each value byte for byte as received
+/// (a `serde_json` map would sort them and rewrite their numbers).
+pub(crate) fn entry_json(
+    entry: serde_json::Map<String, serde_json::Value>,
+    record: Option<&RecordFacts>,
+) -> String {
+    let mut text = serde_json::Value::Object(entry).to_string();
+    let Some(facts) = record.filter(|f| f.extras().len() > 0) else {
+        return text;
+    };
+    text.pop(); // The closing brace; the map has at least `name`.
+    text.push_str(",\"extras\":{");
+    for (i, (key, value)) in facts.extras().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::Value::from(key).to_string());
+        text.push(':');
+        text.push_str(value);
+    }
+    text.push_str("}}");
+    text
+}
+
 /// A duration in seconds: a whole number when it is one.
 fn seconds(d: std::time::Duration) -> serde_json::Value {
     if d.subsec_nanos() == 0 {
         d.as_secs().into()
     } else {
         d.as_secs_f64().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extras_come_last_in_the_records_order_byte_for_byte() {
+        let doc = r#"{"service_name":"geocoding_service","instance_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","timestamp":"2025-01-16T08:30:00+00:00","memory_usage_mb":156.30,"pending_requests":12,"cache_size":1e3,"a\"b":{"x": [1, 2]}}"#;
+        let record = heartwire::record::Record::decode(doc.as_bytes()).expect("a record");
+        let facts = RecordFacts::of(&record);
+        let mut entry = serde_json::Map::new();
+        entry.insert("name".into(), "geocoding_service".into());
+        entry.insert(
+            "memory_usage_mb".into(),
+            facts.memory_usage_mb().unwrap_or_default().into(),
+        );
+        let text = entry_json(entry, Some(&facts));
+        assert_eq!(
+            text,
+            r#"{"memory_usage_mb":156.3,"name":"geocoding_service","extras":{"pending_requests":12,"cache_size":1e3,"a\"b":{"x": [1, 2]}}}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(parsed["extras"]["a\"b"]["x"][1], 2);
+        let none = serde_json::Map::from_iter([("name".to_owned(), "x".into())]);
+        assert_eq!(entry_json(none, None), r#"{"name":"x"}"#);
     }
 }

@@ -10,6 +10,7 @@ use crate::ping::PingProcess;
 
 use super::Monitor;
 use super::deadlines::Entry;
+use super::facts::RecordFacts;
 use super::slots::Slot;
 
 /// What a monitor's memory holds, in bytes (see [`Monitor::memory_footprint`]).
@@ -33,7 +34,8 @@ impl Footprint {
 impl Monitor {
     /// The bytes this monitor has allocated, counted from the capacities of its
     /// collections. Exact for the deadline index, the slots and the names; the maps of
-    /// adaptive detectors and ping schedules (empty unless used) are estimated.
+    /// adaptive detectors, ping schedules and record facts (empty unless used) are
+    /// estimated.
     pub fn memory_footprint(&self) -> Footprint {
         let map = |len: usize, entry: usize| {
             if len == 0 {
@@ -44,6 +46,7 @@ impl Monitor {
         };
         let adaptive: usize = self.adaptive.values().map(Adaptive::heap_bytes).sum();
         let pings: usize = self.pings.values().map(PingProcess::heap_bytes).sum();
+        let facts: usize = self.facts.values().map(RecordFacts::heap_bytes).sum();
         let total = self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * size_of::<u32>()
             + self.index.allocation_size()
@@ -53,6 +56,8 @@ impl Monitor {
             + adaptive
             + map(self.pings.capacity(), size_of::<(u32, PingProcess)>())
             + pings
+            + map(self.facts.capacity(), size_of::<(u32, RecordFacts)>())
+            + facts
             + self.events.capacity() * size_of::<Event>();
         Footprint {
             total,

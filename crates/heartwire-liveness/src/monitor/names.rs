@@ -62,6 +62,7 @@ impl Monitor {
         self.garbage += usize::from(slot.len);
         self.adaptive.remove(&id);
         self.pings.remove(&id);
+        self.facts.remove(&id);
         self.free.push(id);
         self.live -= 1;
         self.full_reported = false;

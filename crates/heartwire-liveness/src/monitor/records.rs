@@ -50,6 +50,7 @@ impl Monitor {
         slot.last = sent;
         slot.aux = sent;
         slot.base = State::Alive as u8;
+        self.keep_facts(id, record);
         Ok(self.apply(id, state, Reason::Record, nanos(at), before))
     }
 

@@ -9,6 +9,7 @@ use crate::link::Link;
 use crate::ping::{PingProcess, PingView};
 
 use super::Monitor;
+use super::facts::RecordFacts;
 use super::names::name_of;
 use super::nanos::{nanos, unix};
 use super::slots::{ADAPTIVE, UNSEEN};
@@ -34,6 +35,9 @@ pub struct ProcessView<'a> {
     pub signal: Option<Signal>,
     /// A ping process's schedule and last ping (its kind, exit status and run id).
     pub ping: Option<PingView<'a>>,
+    /// A record process's last accepted record: instance, measurements, extra members
+    /// (not kept in snapshots: a restored process has none until its next record).
+    pub record: Option<&'a RecordFacts>,
 }
 
 impl Monitor {
@@ -74,6 +78,7 @@ impl Monitor {
                 Source::Ping => self.pings.get(&id).map(PingProcess::view),
                 _ => None,
             },
+            record: self.facts.get(&id),
         }
     }
 
