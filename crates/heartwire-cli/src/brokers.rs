@@ -228,11 +228,14 @@ impl Publisher {
         let _ = ending;
         match self {
             #[cfg(feature = "mqtt")]
-            Publisher::Mqtt(p) => Ok(match ending {
-                Ending::Stopped => p.disconnect().await?,
-                Ending::Failed => p.fail().await?,
-                Ending::Quiet => p.close().await?,
-            }),
+            Publisher::Mqtt(p) => {
+                match ending {
+                    Ending::Stopped => p.disconnect().await?,
+                    Ending::Failed => p.fail().await?,
+                    Ending::Quiet => p.close().await?,
+                }
+                Ok(())
+            }
             #[allow(unreachable_patterns)]
             _ => Ok(()),
         }
