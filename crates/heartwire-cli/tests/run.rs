@@ -732,3 +732,31 @@ fn a_signal_the_service_does_not_have_is_said_once() {
         "{pinged:?}"
     );
 }
+
+/// A host name that does not resolve (`.invalid` is reserved, RFC 6761, and fails at
+/// once here): `beat` exits 1 and says it is DNS, with the ping key hidden.
+#[test]
+fn beat_says_when_the_name_does_not_resolve() {
+    let out = heartwire(&[
+        "beat",
+        "--to",
+        "http://heartwire-test.invalid/ping/s3cretkey",
+        "--process",
+        "job",
+        "--attempts",
+        "1",
+        "--timeout",
+        "5s",
+    ])
+    .output()
+    .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "beat ping to http://heartwire-test.invalid/ping/… failed after 1 attempt: DNS"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cretkey"), "{stderr}");
+}
