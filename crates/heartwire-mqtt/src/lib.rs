@@ -7,7 +7,11 @@
 //! without a clean disconnect (the Last Will), `stopped` before a clean disconnect. A
 //! crash is thereby seen at once, and is not a `stop` (§4.3 there).
 //!
-//! - [`MqttPublisher`] speaks for one process (the will is per connection) and
+//! - [`MqttPublisher`] speaks for one process (the will is per connection): for its
+//!   whole life with a birth and a Will ([`MqttPublisher::connect`], a heart or
+//!   `heartwire run`), or for one signal without either
+//!   ([`PresenceMode::OneShot`], `heartwire beat`), so that no retained `online`
+//!   outlives a publisher whose clean disconnect fires no Will. It
 //!   implements [`heartwire_publish::AsyncPublish`], so an
 //!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged. Each
 //!   publish is QoS 1 and returns once the broker's `PUBACK` arrives, or an error when
