@@ -183,11 +183,64 @@ async fn a_record_publisher_publishes_through_the_adapter() {
     }
 }
 
+/// `PTTL key` as a plain client reads it: milliseconds left, -2 for no such key.
+async fn pttl(key: &str) -> i64 {
+    let client = ok(redis::Client::open(URL));
+    let mut c = ok(bounded("connect", client.get_multiplexed_async_connection()).await);
+    ok(bounded(
+        "PTTL",
+        redis::cmd("PTTL").arg(key).query_async::<i64>(&mut c),
+    )
+    .await)
+}
+
+#[tokio::test]
+async fn presence_keys_live_the_factor_times_the_deadline_and_can_be_left_out() {
+    require_redis();
+    let token = unique("redisttl");
+    let mut publisher =
+        ok(bounded("connect", RedisPublisher::connect(&RedisConfig::new(URL))).await);
+    let process = ok(Process::new(&token));
+    let key = format!("heartbeat.{token}");
+
+    ok(publisher.publish(&process.subject(), b"start/20").await);
+    let ttl = pttl(&key).await;
+    assert!((30_000..=40_000).contains(&ttl), "start/20: PTTL {ttl}");
+    ok(publisher.publish(&process.subject(), b"degraded/3").await);
+    let ttl = pttl(&key).await;
+    assert!((1..=6_000).contains(&ttl), "degraded/3: PTTL {ttl}");
+
+    // A record's key lives the factor times the record interval.
+    let record = ok(Record::decode(record_json(&token, 1).as_bytes()).map(Record::into_owned));
+    ok(publisher.publish_record(&record).await);
+    let ttl = pttl(&format!("heartbeat:service:{token}")).await;
+    let most = i64::try_from(2 * DEFAULT_INTERVAL.as_millis()).unwrap_or(i64::MAX);
+    assert!((most - 10_000..=most).contains(&ttl), "record: PTTL {ttl}");
+    ok(publisher.publish(&process.subject(), b"stop").await);
+    assert_eq!(pttl(&key).await, -2, "stop deletes the key");
+
+    // Left out: the publish alone.
+    let config = RedisConfig::new(URL).presence_keys(false);
+    let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+    ok(publisher.publish(&process.subject(), b"beat/30").await);
+    assert_eq!(pttl(&key).await, -2);
+    let _ = ok(bounded("DEL", async {
+        let client = ok(redis::Client::open(URL));
+        let mut c = client.get_multiplexed_async_connection().await?;
+        redis::cmd("DEL")
+            .arg(format!("heartbeat:service:{token}"))
+            .query_async::<i64>(&mut c)
+            .await
+    })
+    .await);
+}
+
 #[tokio::test]
 async fn presence_keys_say_who_is_alive_and_stop_removes_them() {
     require_redis();
     let token = unique("redisk");
-    let config = RedisConfig::new(URL).presence_keys(true);
+    // On by default (spec/transports.md §3.3).
+    let config = RedisConfig::new(URL);
     let sub = ok(bounded("subscribe", RedisSubscriber::connect(&config)).await);
     let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
     let process = ok(Process::new(&token));

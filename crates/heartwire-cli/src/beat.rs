@@ -79,22 +79,26 @@ pub(crate) fn run(args: BeatArgs) -> ExitCode {
     };
     let run = args.run_id.map(RunId::from_text);
     let sent = target.send(&process, signal, run.as_ref(), args.message.as_deref());
-    match sent {
+    match &sent {
         Sent::Skipped => {
             note!("heartwire beat: not sent: this service has no such signal");
             ExitCode::SUCCESS
         }
-        Sent::Done(line) => {
-            say!("{line}");
-            if line.outcome.is_success() {
-                ExitCode::SUCCESS
-            } else {
+        Sent::Done(ping) => {
+            say!("{}", ping.line);
+            if send::report("beat", &target, signal, &sent) {
                 ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Sent::Published => ExitCode::SUCCESS,
-        sent @ Sent::NotPublished(_) => {
-            send::report("beat", &sent);
+        Sent::Silence => {
+            note!("heartwire beat: not sent: a broker is told of a failure by silence");
+            ExitCode::SUCCESS
+        }
+        Sent::NotPublished(_) => {
+            send::report("beat", &target, signal, &sent);
             ExitCode::from(1)
         }
     }

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use heartwire::text::Message;
+use heartwire::text::{Message, Process, Signal};
 use heartwire::transport::{Delivery, Invalid};
 use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
@@ -119,57 +119,162 @@ pub(crate) async fn subscribe(
     subscribed.map_err(|e| e.to_string())
 }
 
-/// Publishes one beatit message, waiting until the broker has it (NATS: flushed; Redis:
-/// published; MQTT: `PUBACK`; AMQP: confirmed). Over MQTT, the connection ends cleanly:
-/// after `stop` with the goodbye (`stopped`), after any other signal without one, so that
-/// neither the Last Will nor a goodbye speaks for a process that only sent one beat.
+/// How long a publisher's connection speaks for its process (`spec/transports.md`
+/// §4.2): what MQTT does with presence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifetime {
+    /// One signal (`heartwire beat`): no birth, no Will.
+    OneShot,
+    /// The whole of a job (`heartwire run`): birth `online`, Will `offline`.
+    Run,
+}
+
+/// How a publisher's connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// After a `stop`: the goodbye `stopped` (MQTT), then a clean disconnect.
+    Stopped,
+    /// The job failed: `offline` (MQTT, as the Will would), then a clean disconnect.
+    Failed,
+    /// After another signal of a one-shot publisher: a clean disconnect, nothing more.
+    Quiet,
+}
+
+/// One adapter's publisher, connected.
+enum Publisher {
+    #[cfg(feature = "nats")]
+    Nats(heartwire_nats::NatsPublisher),
+    #[cfg(feature = "redis")]
+    Redis(heartwire_redis::RedisPublisher),
+    #[cfg(feature = "mqtt")]
+    Mqtt(heartwire_mqtt::MqttPublisher),
+    #[cfg(feature = "amqp")]
+    Amqp(heartwire_amqp::AmqpPublisher),
+}
+
+type Failure = Box<dyn std::error::Error>;
+
+impl Publisher {
+    async fn connect(
+        broker: Broker,
+        url: &str,
+        process: &Process<'_>,
+        lifetime: Lifetime,
+    ) -> Result<Publisher, Failure> {
+        match broker {
+            #[cfg(feature = "nats")]
+            Broker::Nats => {
+                use heartwire_nats::{NatsConfig, NatsPublisher};
+                Ok(Publisher::Nats(
+                    NatsPublisher::connect(&NatsConfig::new(url)).await?,
+                ))
+            }
+            #[cfg(feature = "redis")]
+            Broker::Redis => {
+                use heartwire_redis::{RedisConfig, RedisPublisher};
+                Ok(Publisher::Redis(
+                    RedisPublisher::connect(&RedisConfig::new(url)).await?,
+                ))
+            }
+            #[cfg(feature = "mqtt")]
+            Broker::Mqtt => {
+                use heartwire_mqtt::{MqttConfig, MqttPublisher, PresenceMode};
+                let mode = match lifetime {
+                    Lifetime::OneShot => PresenceMode::OneShot,
+                    Lifetime::Run => PresenceMode::Lasting,
+                };
+                let config = MqttConfig::new(url);
+                Ok(Publisher::Mqtt(
+                    MqttPublisher::connect_with(&config, process, mode).await?,
+                ))
+            }
+            #[cfg(feature = "amqp")]
+            Broker::Amqp => {
+                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
+                Ok(Publisher::Amqp(
+                    AmqpPublisher::connect(&AmqpConfig::new(url)).await?,
+                ))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (url, process, lifetime);
+                Err(not_built(broker).into())
+            }
+        }
+    }
+
+    /// Publishes one beatit message and waits until the broker has it (NATS: flushed;
+    /// Redis: published, with its presence key; MQTT: `PUBACK`; AMQP: confirmed).
+    async fn publish(&mut self, message: &Message<'_>) -> Result<(), Failure> {
+        #[allow(unused_imports)]
+        use heartwire_publish::AsyncPublish;
+        let subject = message.process().subject();
+        let payload = message.signal().to_string();
+        let _ = (&subject, &payload);
+        match self {
+            #[cfg(feature = "nats")]
+            Publisher::Nats(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
+            #[cfg(feature = "redis")]
+            Publisher::Redis(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
+            #[cfg(feature = "mqtt")]
+            Publisher::Mqtt(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
+            #[cfg(feature = "amqp")]
+            Publisher::Amqp(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
+            // Only when no broker is built in, and then there is no publisher.
+            #[allow(unreachable_patterns)]
+            _ => Err("this heartwire was built without any broker".into()),
+        }
+    }
+
+    /// Ends the connection; only MQTT says anything about it (its presence).
+    async fn end(self, ending: Ending) -> Result<(), Failure> {
+        let _ = ending;
+        match self {
+            #[cfg(feature = "mqtt")]
+            Publisher::Mqtt(p) => {
+                match ending {
+                    Ending::Stopped => p.disconnect().await?,
+                    Ending::Failed => p.fail().await?,
+                    Ending::Quiet => p.close().await?,
+                }
+                Ok(())
+            }
+            #[allow(unreachable_patterns)]
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a failed publish leaves the connection to reconnect by itself (MQTT's
+    /// event loop does, and dropping it would fire the Will) rather than to be dropped
+    /// and made again on the next publish.
+    fn reconnects_itself(&self) -> bool {
+        #[cfg(feature = "mqtt")]
+        if matches!(self, Publisher::Mqtt(_)) {
+            return true;
+        }
+        false
+    }
+}
+
+/// Publishes one beatit message on a connection of its own ([`Lifetime::OneShot`]):
+/// the rule of `spec/transports.md` §4.2 for a one-shot publisher. Over MQTT no birth
+/// and no Will, and the connection ends cleanly: after `stop` with the goodbye
+/// (`stopped`), after any other signal without one, so that nothing retained claims a
+/// process `online` once this connection is gone.
 pub(crate) async fn publish(
     broker: Broker,
     url: &str,
     message: &Message<'_>,
 ) -> Result<(), String> {
-    let subject = message.process().subject();
-    let payload = message.signal().to_string();
-    let payload = payload.as_bytes();
-    let published: Result<(), Box<dyn std::error::Error>> = async {
-        #[allow(unused_imports)]
-        use heartwire_publish::AsyncPublish;
-        match broker {
-            #[cfg(feature = "nats")]
-            Broker::Nats => {
-                use heartwire_nats::{NatsConfig, NatsPublisher};
-                let mut p = NatsPublisher::connect(&NatsConfig::new(url)).await?;
-                Ok(p.publish(&subject, payload).await?)
-            }
-            #[cfg(feature = "redis")]
-            Broker::Redis => {
-                use heartwire_redis::{RedisConfig, RedisPublisher};
-                let mut p = RedisPublisher::connect(&RedisConfig::new(url)).await?;
-                Ok(p.publish(&subject, payload).await?)
-            }
-            #[cfg(feature = "mqtt")]
-            Broker::Mqtt => {
-                use heartwire_mqtt::{MqttConfig, MqttPublisher};
-                let mut p =
-                    MqttPublisher::connect(&MqttConfig::new(url), message.process()).await?;
-                p.publish(&subject, payload).await?;
-                if message.signal() == heartwire::text::Signal::Stop {
-                    Ok(p.disconnect().await?)
-                } else {
-                    Ok(p.close().await?)
-                }
-            }
-            #[cfg(feature = "amqp")]
-            Broker::Amqp => {
-                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
-                let mut p = AmqpPublisher::connect(&AmqpConfig::new(url)).await?;
-                Ok(p.publish(&subject, payload).await?)
-            }
-            _ => {
-                let _ = (url, &subject, payload);
-                Err(not_built(broker).into())
-            }
-        }
+    let published: Result<(), Failure> = async {
+        let mut p = Publisher::connect(broker, url, message.process(), Lifetime::OneShot).await?;
+        p.publish(message).await?;
+        let ending = if message.signal() == Signal::Stop {
+            Ending::Stopped
+        } else {
+            Ending::Quiet
+        };
+        p.end(ending).await
     }
     .await;
     published.map_err(|e| e.to_string())
@@ -227,6 +332,91 @@ impl RecordSink {
             let _ = record;
             Err(not_built(Broker::Redis))
         }
+    }
+}
+
+/// What a [`Session`]'s thread is asked to do.
+enum Order {
+    Publish(Signal),
+    End(Ending),
+}
+
+/// One publisher connection for the life of a `heartwire run` ([`Lifetime::Run`]):
+/// over MQTT its Will covers the job from its start to its end. A thread of its own
+/// runs the adapter (MQTT's event loop is polled without pause, so the keep-alive goes
+/// on between beats); [`Session::publish`] and [`Session::end`] wait for its answer.
+/// It connects at the first publish, and again at the next one after a failed connect.
+pub(crate) struct Session {
+    orders:
+        tokio::sync::mpsc::UnboundedSender<(Order, std::sync::mpsc::Sender<Result<(), String>>)>,
+}
+
+impl Session {
+    /// A session publishing for `process` on the broker at `url`.
+    pub(crate) fn open(broker: Broker, url: String, process: Process<'static>) -> Session {
+        let (orders, mut queue) = tokio::sync::mpsc::unbounded_channel::<(
+            Order,
+            std::sync::mpsc::Sender<Result<(), String>>,
+        )>();
+        std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let mut publisher: Option<Publisher> = None;
+                while let Some((order, reply)) = queue.recv().await {
+                    let answer: Result<(), Failure> = async {
+                        let p = match publisher.as_mut() {
+                            Some(p) => p,
+                            None => publisher.insert(
+                                Publisher::connect(broker, &url, &process, Lifetime::Run).await?,
+                            ),
+                        };
+                        match order {
+                            Order::Publish(signal) => {
+                                let message = Message::new(process.borrowed(), signal);
+                                let published = p.publish(&message).await;
+                                if published.is_err() && !p.reconnects_itself() {
+                                    publisher = None;
+                                }
+                                published
+                            }
+                            Order::End(ending) => match publisher.take() {
+                                Some(p) => p.end(ending).await,
+                                None => Ok(()),
+                            },
+                        }
+                    }
+                    .await;
+                    let _ = reply.send(answer.map_err(|e| e.to_string()));
+                }
+            });
+        });
+        Session { orders }
+    }
+
+    fn ask(&self, order: Order) -> Result<(), String> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.orders
+            .send((order, reply))
+            .map_err(|_| "the publisher has ended".to_owned())?;
+        answer
+            .recv()
+            .map_err(|_| "the publisher has ended".to_owned())?
+    }
+
+    /// Publishes `signal` for the session's process, connecting first if need be.
+    pub(crate) fn publish(&self, signal: Signal) -> Result<(), String> {
+        self.ask(Order::Publish(signal))
+    }
+
+    /// Ends the connection as `ending` says (connecting first if it never was, so that
+    /// a failure is told even when every beat failed to connect).
+    pub(crate) fn end(&self, ending: Ending) -> Result<(), String> {
+        self.ask(Order::End(ending))
     }
 }
 

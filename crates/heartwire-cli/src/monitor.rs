@@ -2,7 +2,7 @@
 //! engine, and shows who is alive: a live table on a terminal, one JSON line per state
 //! change otherwise.
 
-mod alerts;
+pub(crate) mod alerts;
 mod events;
 mod ingest;
 mod journal;

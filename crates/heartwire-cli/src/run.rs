@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use heartwire::text::{Process, Seconds, Signal};
@@ -16,7 +16,7 @@ use heartwire::time::{SystemClock, WallClock};
 use heartwire_http::{JobSignal, RunId};
 
 use crate::duration;
-use crate::send::{SendArgs, Target, report};
+use crate::send::{self, MIN_FINAL_ATTEMPT, SendArgs, Sent, Target, report};
 use crate::signals::{self, Caught};
 
 /// The output lines kept for the end-of-job ping.
@@ -31,6 +31,12 @@ pub(crate) struct RunArgs {
     /// How often to beat while the job runs, a duration (`30s`, `5m`, `1h`).
     #[arg(long, default_value = "30s", value_parser = duration::parse_seconds, value_name = "DURATION")]
     period: Seconds,
+    /// The most heartwire spends on pings once the job has ended, before it exits with
+    /// the job's status: a ping in flight is waited for, then the end's ping is sent
+    /// with the time left (each attempt at least 1s, retried 1s apart while time is
+    /// left). Over a broker, the adapter's timeout (5s a step) bounds the end instead.
+    #[arg(long, default_value = "10s", value_parser = duration::parse, value_name = "DURATION")]
+    finish_within: Duration,
     /// The job and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<OsString>,
@@ -104,13 +110,14 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     if let Some(refused) = crate::brokers::refuse_unbuilt("run", &args.send.to) {
         return refused;
     }
-    let target = match Target::parse(&args.send) {
-        Ok(target) => Arc::new(target),
-        Err(e) => return crate::usage("run", e),
-    };
     let process = match Process::new(&args.send.process) {
         Ok(process) => process.into_owned(),
         Err(e) => return crate::usage("run", format_args!("--process: {e}")),
+    };
+    // One broker connection for the whole job: its Last Will covers the job.
+    let target = match Target::parse(&args.send) {
+        Ok(target) => Arc::new(target.for_run(&process)),
+        Err(e) => return crate::usage("run", e),
     };
     let Some((program, job_args)) = args.command.split_first() else {
         return crate::usage("run", "no command given after --");
@@ -118,23 +125,32 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let period = args.period;
     let run_id = RunId::new(SystemClock.now());
 
+    let warned = Arc::new(Unsupported::default());
     // Start and beats go from one thread, in order, so a slow service never holds the job.
+    // Dropping `stop_beats` ends it: a wait between beats or between two attempts
+    // ends at once, and no new ping starts.
     let (stop_beats, beats_stopped) = mpsc::channel::<()>();
-    let beats = {
+    let (beats_end, beats_ended) = mpsc::channel::<()>();
+    {
         let target = Arc::clone(&target);
         let process = process.clone();
         let run_id = run_id.clone();
+        let warned = Arc::clone(&warned);
         thread::spawn(move || {
+            let mut wait = |d| beats_stopped.recv_timeout(d) == Err(RecvTimeoutError::Timeout);
             let start = JobSignal::Text(Signal::Start { warmup: period });
-            report("run", &target.send(&process, start, Some(&run_id), None));
+            let send = |signal, wait: &mut dyn FnMut(Duration) -> bool| {
+                let sent = target.send_within(&process, signal, Some(&run_id), None, wait, None);
+                warned.report(&target, signal, &sent);
+            };
+            send(start, &mut wait);
             let beat = JobSignal::Text(Signal::Beat { period });
-            while let Err(RecvTimeoutError::Timeout) =
-                beats_stopped.recv_timeout(period.as_duration())
-            {
-                report("run", &target.send(&process, beat, Some(&run_id), None));
+            while wait(period.as_duration()) {
+                send(beat, &mut wait);
             }
-        })
-    };
+            let _ = beats_end.send(());
+        });
+    }
 
     let tail = Arc::new(Mutex::new(Tail::default()));
     // Caught from before the job starts, so that none is lost in between, and sent on to
@@ -206,17 +222,53 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
-    let _ = stop_beats.send(());
-    let _ = beats.join();
+    // The final budget: a ping in flight is waited for while time is left for one
+    // attempt of the end's ping after it, then the end gets what is left.
+    let deadline = Instant::now() + args.finish_within.max(MIN_FINAL_ATTEMPT);
+    drop(stop_beats);
+    let _ = beats_ended.recv_timeout(
+        deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(MIN_FINAL_ATTEMPT),
+    );
     let output = tail.lock().unwrap_or_else(PoisonError::into_inner).text();
-    let sent = target.send(
+    let end = JobSignal::Exit(status);
+    let mut no_wait = |_| false;
+    let sent = target.send_within(
         &process,
-        JobSignal::Exit(status),
+        end,
         Some(&run_id),
         Some(&output),
+        &mut no_wait,
+        Some(deadline),
     );
-    report("run", &sent);
+    warned.report(&target, end, &sent);
     ExitCode::from(status)
+}
+
+/// The signals the service was found to have no URL for, each warned about once.
+#[derive(Debug, Default)]
+struct Unsupported(Mutex<Vec<String>>);
+
+impl Unsupported {
+    /// Reports what sending `signal` came to: a failure every time (naming the target
+    /// and the cause), a signal the service does not have the first time only.
+    fn report(&self, target: &Target, signal: JobSignal, sent: &Sent) {
+        if !matches!(sent, Sent::Skipped) {
+            report("run", target, signal, sent);
+            return;
+        }
+        let what = send::name(signal);
+        let mut warned = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !warned.contains(&what) {
+            note!(
+                "heartwire run: {what} not sent to {}: this service has no such signal \
+                 (said once; see --service)",
+                target.shown()
+            );
+            warned.push(what);
+        }
+    }
 }
 
 /// The job's exit status as a shell reports it: its code, or 128 + the signal that

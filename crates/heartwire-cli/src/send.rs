@@ -6,13 +6,13 @@
 //! ([`brokers`], `spec/transports.md`), mapped as the `beatit` service is: a job's success
 //! is `stop`, and a failure sends nothing, so that its silence makes it late, then dead.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use heartwire::text::{Message, Process, Signal};
-use heartwire_http::{JobSignal, PingPolicy, Pinger, ResultLine, RunId, Service};
+use heartwire_http::{JobSignal, Ping, PingPolicy, Pinger, RunId, Service};
 
-use crate::brokers::{self, Broker};
+use crate::brokers::{self, Broker, Ending, Session};
 use crate::duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,21 +121,29 @@ pub(crate) enum Target {
         service: Service,
         pinger: Pinger,
     },
-    /// A broker, through its adapter: beatit text (`spec/transports.md`).
-    Broker { broker: Broker, url: String },
+    /// A broker, through its adapter: beatit text (`spec/transports.md`). With a
+    /// session, one connection for the life of a `run`; without, one per signal.
+    Broker {
+        broker: Broker,
+        url: String,
+        session: Option<Session>,
+    },
 }
 
 /// What sending one signal came to.
 pub(crate) enum Sent {
     /// The service has no such signal: nothing was sent.
     Skipped,
-    /// Sent; the result line says how it went.
-    Done(ResultLine),
+    /// Sent; the result line says how it went, the cause why it failed.
+    Done(Ping),
     /// Published to a broker, which has it (flushed, replied, acknowledged or
     /// confirmed).
     Published,
     /// A broker could not take it (the adapter's error; never the URL's credentials).
     NotPublished(String),
+    /// A failure told to a broker by silence, as the `beatit` service tells it: no
+    /// message, and over MQTT the presence `offline`.
+    Silence,
 }
 
 impl Target {
@@ -165,18 +173,64 @@ impl Target {
                 Some(broker) => Ok(Target::Broker {
                     broker,
                     url: args.to.clone(),
+                    session: None,
                 }),
                 None => Err(TargetError::UnknownScheme(scheme.to_owned())),
             },
         }
     }
 
+    /// The same target holding one broker connection for the life of a job (`run`),
+    /// so that an MQTT Last Will covers the whole job; an HTTP target is unchanged.
+    pub(crate) fn for_run(self, process: &Process<'static>) -> Target {
+        match self {
+            Target::Broker { broker, url, .. } => Target::Broker {
+                session: Some(Session::open(broker, url.clone(), process.clone())),
+                broker,
+                url,
+            },
+            http @ Target::Http { .. } => http,
+        }
+    }
+
+    /// The target as it may be shown: a broker URL without its credentials, a ping URL
+    /// without its path beyond a first plain word (a ping key is a secret:
+    /// `http://127.0.0.1:8387/ping/…`).
+    pub(crate) fn shown(&self) -> String {
+        match self {
+            Target::Http { url, .. } => crate::monitor::alerts::redact_alert_url(url),
+            Target::Broker { url, .. } => heartwire_broker::redact_url(url),
+        }
+    }
+
+    /// Sends one signal with the policy of `--timeout`, `--attempts` and
+    /// `--retry-after`, sleeping between attempts.
     pub(crate) fn send(
         &self,
         process: &Process<'_>,
         signal: JobSignal,
         run: Option<&RunId>,
         output: Option<&str>,
+    ) -> Sent {
+        let mut sleep = |d| {
+            std::thread::sleep(d);
+            true
+        };
+        self.send_within(process, signal, run, output, &mut sleep, None)
+    }
+
+    /// Sends one signal; over HTTP, `wait` waits between two attempts and says whether
+    /// to go on, and a `deadline` shortens the policy so that the ping ends by it
+    /// (each attempt's timeout at most the time left, at least [`MIN_FINAL_ATTEMPT`];
+    /// retries [`FINAL_SPACING`] apart while time is left).
+    pub(crate) fn send_within(
+        &self,
+        process: &Process<'_>,
+        signal: JobSignal,
+        run: Option<&RunId>,
+        output: Option<&str>,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        deadline: Option<Instant>,
     ) -> Sent {
         match self {
             Target::Http {
@@ -185,23 +239,62 @@ impl Target {
                 pinger,
             } => match service.request(url, process, signal, run, output) {
                 None => Sent::Skipped,
-                Some(request) => Sent::Done(pinger.send(&request)),
+                Some(request) => Sent::Done(match deadline {
+                    None => pinger.send_explained(&request, &heartwire::time::SystemClock, wait),
+                    Some(deadline) => {
+                        let left = || deadline.saturating_duration_since(Instant::now());
+                        let policy = pinger.policy();
+                        let last = Pinger::new(PingPolicy {
+                            timeout: policy.timeout.min(left()).max(MIN_FINAL_ATTEMPT),
+                            spacing: policy.spacing.min(FINAL_SPACING),
+                            ..*policy
+                        });
+                        let mut in_time = |spacing: Duration| {
+                            let go_on = left() >= spacing + MIN_FINAL_ATTEMPT;
+                            if go_on {
+                                std::thread::sleep(spacing);
+                            }
+                            go_on
+                        };
+                        last.send_explained(&request, &heartwire::time::SystemClock, &mut in_time)
+                    }
+                }),
             },
             // As the `beatit` service of spec/http.md §4: a job's success is `stop`; a
             // failure sends nothing, so that its silence makes it late, then dead.
-            Target::Broker { broker, url } => {
-                let signal = match signal {
-                    JobSignal::Text(signal) => signal,
-                    JobSignal::Exit(0) => Signal::Stop,
-                    JobSignal::Exit(_) | JobSignal::Fail => return Sent::Skipped,
+            Target::Broker {
+                broker,
+                url,
+                session,
+            } => {
+                let (signal, ending) = match signal {
+                    JobSignal::Text(Signal::Stop) | JobSignal::Exit(0) => {
+                        (Some(Signal::Stop), Some(Ending::Stopped))
+                    }
+                    JobSignal::Text(signal) => (Some(signal), None),
+                    JobSignal::Exit(_) | JobSignal::Fail => (None, Some(Ending::Failed)),
                 };
-                let message = Message::new(process.borrowed(), signal);
-                let published = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())
-                    .and_then(|rt| rt.block_on(brokers::publish(*broker, url, &message)));
+                let published = match session {
+                    Some(session) => signal
+                        .map_or(Ok(()), |s| session.publish(s))
+                        .and_then(|()| ending.map_or(Ok(()), |e| session.end(e))),
+                    None => match signal {
+                        Some(signal) => {
+                            let message = Message::new(process.borrowed(), signal);
+                            tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .build()
+                                .map_err(|e| e.to_string())
+                                .and_then(|rt| {
+                                    rt.block_on(brokers::publish(*broker, url, &message))
+                                })
+                        }
+                        // One signal alone says nothing of a failure but by silence.
+                        None => return Sent::Silence,
+                    },
+                };
                 match published {
+                    Ok(()) if signal.is_none() => Sent::Silence,
                     Ok(()) => Sent::Published,
                     Err(e) => Sent::NotPublished(e),
                 }
@@ -210,15 +303,47 @@ impl Target {
     }
 }
 
-/// Reports a failed ping on stderr; true when it failed.
-pub(crate) fn report(command: &str, sent: &Sent) -> bool {
+/// The shortest time an attempt of the end's ping is given, however little of the
+/// final budget is left.
+pub(crate) const MIN_FINAL_ATTEMPT: Duration = Duration::from_secs(1);
+/// The wait between two attempts of the end's ping (shorter than `--retry-after`, so
+/// that a retry fits in the final budget).
+pub(crate) const FINAL_SPACING: Duration = Duration::from_secs(1);
+
+/// A signal's name as messages show it: `start`, `beat`, `exit 3`, `fail`.
+pub(crate) fn name(signal: JobSignal) -> String {
+    match signal {
+        JobSignal::Text(Signal::Start { .. }) => "start".to_owned(),
+        JobSignal::Text(Signal::Beat { .. }) => "beat".to_owned(),
+        JobSignal::Text(Signal::Degraded { .. }) => "degraded".to_owned(),
+        JobSignal::Text(Signal::Stop) => "stop".to_owned(),
+        JobSignal::Exit(code) => format!("exit {code}"),
+        JobSignal::Fail => "fail".to_owned(),
+    }
+}
+
+/// Reports a failed ping or publish on stderr, naming the target (redacted) and the
+/// cause; true when it failed.
+pub(crate) fn report(command: &str, target: &Target, signal: JobSignal, sent: &Sent) -> bool {
+    let what = name(signal);
+    let to = target.shown();
     match sent {
-        Sent::Done(line) if !line.outcome.is_success() => {
-            note!("heartwire {command}: ping failed: {line}");
+        Sent::Done(ping) if !ping.line.outcome.is_success() => {
+            let cause = ping
+                .cause
+                .map_or_else(|| ping.line.outcome.to_string(), |c| c.to_string());
+            let tries = match ping.attempts {
+                1 => "1 attempt".to_owned(),
+                n => format!("{n} attempts"),
+            };
+            note!(
+                "heartwire {command}: {what} ping to {to} failed after {tries}: {cause} ({})",
+                ping.line
+            );
             true
         }
         Sent::NotPublished(why) => {
-            note!("heartwire {command}: not published: {why}");
+            note!("heartwire {command}: {what} not published to {to}: {why}");
             true
         }
         _ => false,

@@ -615,3 +615,148 @@ fn a_target_without_a_scheme_never_shows_its_credentials() {
         }
     }
 }
+
+/// A port on 127.0.0.1 where nothing listens (bound, then closed).
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    listener.local_addr().expect("bound").port()
+}
+
+/// A server on 127.0.0.1 that accepts connections and never answers.
+fn silent_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("bound");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten().take(64) {
+            held.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(120));
+    });
+    addr
+}
+
+/// A 1-second job against a service that refuses connections: heartwire exits with the
+/// job's status within a few seconds (start's retry is cut short by the job's end, the
+/// end's ping gets the final budget), and each failure names the URL without its ping
+/// key, and the cause. It took about 40 s before the final budget.
+#[test]
+fn an_endpoint_that_refuses_delays_the_job_a_little_and_is_named() {
+    let to = format!("http://127.0.0.1:{}/ping/s3cretkey", closed_port());
+    let began = Instant::now();
+    let out = heartwire(&["run", "--to", &to, "--process", "job"])
+        .args(["--", "sh", "-c", "sleep 1; exit 3"])
+        .output()
+        .expect("runs");
+    let took = began.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(took < Duration::from_secs(8), "took {took:?}: {stderr}");
+    let shown = to.replace("s3cretkey", "…");
+    assert!(
+        stderr.contains(&format!(
+            "start ping to {shown} failed after 1 attempt: connection refused"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "exit 3 ping to {shown} failed after 2 attempts: connection refused"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cretkey"), "{stderr}");
+}
+
+/// Against a server that accepts and never answers, the start ping in flight and the
+/// end's ping together take at most the final budget (`--finish-within`, 10 s by
+/// default) after the job: about 11 s for a 1-second job, where it took 80 s before
+/// (two pings, each two attempts of 10 s, 20 s apart).
+#[test]
+fn an_endpoint_that_never_answers_is_bounded_by_the_final_budget() {
+    let addr = silent_server();
+    let to = format!("http://{addr}/ping/");
+    let began = Instant::now();
+    let out = heartwire(&["run", "--to", &to, "--process", "job", "--", "sleep", "1"])
+        .output()
+        .expect("runs");
+    let took = began.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        took < Duration::from_secs(1 + 10 + 3),
+        "took {took:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "exit 0 ping to http://{addr}/ping/… failed after 1 attempt: timeout"
+        )),
+        "{stderr}"
+    );
+}
+
+/// A service without a start URL, nor one for a beat in a run (`snitch`): each missing
+/// signal is said once on stderr, however many beats there are; the end is pinged.
+#[test]
+fn a_signal_the_service_does_not_have_is_said_once() {
+    let (addr, seen) = recorder(200, None);
+    let to = format!("http://{addr}/KEY");
+    let out = heartwire(&[
+        "run",
+        "--to",
+        &to,
+        "--process",
+        "job",
+        "--service",
+        "snitch",
+    ])
+    .args(["--period", "0.3s", "--", "sleep", "1.5"])
+    .output()
+    .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let said = |what: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{what} not sent to http://{addr}/KEY")))
+            .count()
+    };
+    assert_eq!((said("start"), said("beat")), (1, 1), "{stderr}");
+    assert!(
+        stderr.contains("this service has no such signal"),
+        "{stderr}"
+    );
+    let pinged = targets(&seen);
+    assert!(
+        pinged.len() == 1 && pinged[0].starts_with("GET /KEY?s=0"),
+        "{pinged:?}"
+    );
+}
+
+/// A host name that does not resolve (`.invalid` is reserved, RFC 6761, and fails at
+/// once here): `beat` exits 1 and says it is DNS, with the ping key hidden.
+#[test]
+fn beat_says_when_the_name_does_not_resolve() {
+    let out = heartwire(&[
+        "beat",
+        "--to",
+        "http://heartwire-test.invalid/ping/s3cretkey",
+        "--process",
+        "job",
+        "--attempts",
+        "1",
+        "--timeout",
+        "5s",
+    ])
+    .output()
+    .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "beat ping to http://heartwire-test.invalid/ping/… failed after 1 attempt: DNS"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cretkey"), "{stderr}");
+}

@@ -70,12 +70,12 @@ pub mod result;
 pub mod service;
 
 pub use aligned::{AlignedSchedule, Alignment, Frequency, Plan, Trigger};
-pub use ping::{PingPolicy, Pinger, Wake};
+pub use ping::{Ping, PingPolicy, Pinger, Wake};
 pub use receiver::{
     Accepted, DEFAULT_PORT, Journal, JournalError, PingKey, PingKeyError, RateLimit, Receiver,
     ReceiverConfig, ReceiverError, ReceiverStats, Target, TargetError,
 };
-pub use result::{Outcome, ResultLine};
+pub use result::{Cause, Outcome, ResultLine};
 pub use service::{JobSignal, Method, PingRequest, RunId, Service};
 
 /// The example of this crate's README (its page on crates.io), run as a doc test.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use heartwire::time::{SystemClock, UnixTime, WallClock};
 
 use crate::aligned::{Plan, Trigger};
-use crate::result::{Outcome, ResultLine};
+use crate::result::{Cause, Outcome, ResultLine};
 use crate::service::{Method, PingRequest};
 
 /// How a ping is tried; [`PingPolicy::default`] is the Intervalometerator's.
@@ -73,12 +73,33 @@ impl Pinger {
         clock: &dyn WallClock,
         sleep: &mut dyn FnMut(Duration),
     ) -> ResultLine {
+        self.send_explained(request, clock, &mut |d| {
+            sleep(d);
+            true
+        })
+        .line
+    }
+
+    /// [`Pinger::send_with`], saying why the last attempt failed and how many were made.
+    /// `wait` waits the spacing between two attempts and says whether to go on: `false`
+    /// ends the ping with the attempts made so far (a caller whose time is up).
+    pub fn send_explained(
+        &self,
+        request: &PingRequest,
+        clock: &dyn WallClock,
+        wait: &mut dyn FnMut(Duration) -> bool,
+    ) -> Ping {
         let mut outcome = Outcome::Unknown;
+        let mut cause = None;
+        let mut attempts = 0;
         for attempt in 0..self.policy.attempts.max(1) {
-            if attempt > 0 {
-                sleep(self.policy.spacing);
+            if attempt > 0 && !wait(self.policy.spacing) {
+                break;
             }
-            outcome = self.attempt(request);
+            attempts += 1;
+            let tried = self.attempt_explained(request);
+            outcome = tried.0;
+            cause = tried.1;
             if outcome.is_success() {
                 break;
             }
@@ -90,7 +111,11 @@ impl Pinger {
         if let Ok(mut last) = self.last.lock() {
             *last = Some(line);
         }
-        line
+        Ping {
+            line,
+            cause,
+            attempts,
+        }
     }
 
     /// Sends `request` on the system clock, sleeping the thread between attempts.
@@ -105,6 +130,11 @@ impl Pinger {
 
     /// One attempt, no retry.
     pub fn attempt(&self, request: &PingRequest) -> Outcome {
+        self.attempt_explained(request).0
+    }
+
+    /// One attempt, no retry, with why it failed.
+    fn attempt_explained(&self, request: &PingRequest) -> (Outcome, Option<Cause>) {
         let response = match (request.method, &request.body) {
             (Method::Post, Some(body)) => self
                 .agent
@@ -123,11 +153,29 @@ impl Pinger {
                     .with_config()
                     .limit(64 * 1024)
                     .read_to_vec();
-                Outcome::of_status(status)
+                let outcome = Outcome::of_status(status);
+                let cause = match outcome {
+                    Outcome::Success(_) => None,
+                    Outcome::Redirect => Some(Cause::Redirect),
+                    _ => Some(Cause::Http(status)),
+                };
+                (outcome, cause)
             }
-            Err(e) => outcome_of_error(&e),
+            Err(e) => (outcome_of_error(&e), Some(cause_of_error(&e))),
         }
     }
+}
+
+/// A ping sent: its result line, why its last attempt failed, and how many attempts
+/// were made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ping {
+    /// The result line (`spec/http.md` §2.3).
+    pub line: ResultLine,
+    /// Why the last attempt failed; `None` when it succeeded.
+    pub cause: Option<Cause>,
+    /// The attempts made.
+    pub attempts: u32,
 }
 
 /// Why a wait of [`Pinger::follow`] ended.
@@ -196,6 +244,38 @@ fn outcome_of_error(e: &ureq::Error) -> Outcome {
     }
 }
 
+/// Why an attempt failed, as precisely as the client says: a name not resolved and a
+/// refused connection are told apart from the other connection failures.
+fn cause_of_error(e: &ureq::Error) -> Cause {
+    use std::io::ErrorKind as K;
+    use ureq::Error as E;
+    match e {
+        E::StatusCode(code) => Cause::Http(*code),
+        E::Timeout(_) => Cause::Timeout,
+        E::HostNotFound => Cause::Dns,
+        E::Io(io) if is_timeout(io.kind()) => Cause::Timeout,
+        E::Io(io) if io.kind() == K::ConnectionRefused => Cause::Refused,
+        // The system resolver's failure comes as an I/O error of no particular kind
+        // ("failed to lookup address information", "Name or service not known").
+        E::Io(io) if is_lookup_failure(&io.to_string()) => Cause::Dns,
+        E::Io(_) | E::ConnectionFailed | E::Tls(_) | E::Rustls(_) => Cause::Connection,
+        E::TooManyRedirects | E::RedirectFailed => Cause::Redirect,
+        _ => Cause::Unknown,
+    }
+}
+
+fn is_lookup_failure(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "lookup",
+        "resolve",
+        "name or service not known",
+        "nodename nor servname",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
 fn is_timeout(kind: std::io::ErrorKind) -> bool {
     matches!(
         kind,
@@ -206,4 +286,35 @@ fn is_timeout(kind: std::io::ErrorKind) -> bool {
 /// The time now, for callers without a clock of their own.
 pub fn now() -> UnixTime {
     SystemClock.now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn causes_tell_dns_refused_and_timeout_apart() {
+        let io = |kind, text: &str| ureq::Error::Io(io::Error::new(kind, text.to_owned()));
+        assert_eq!(cause_of_error(&ureq::Error::HostNotFound), Cause::Dns);
+        let lookup = io(
+            io::ErrorKind::Other,
+            "failed to lookup address information: Name or service not known",
+        );
+        assert_eq!(cause_of_error(&lookup), Cause::Dns);
+        let refused = io(io::ErrorKind::ConnectionRefused, "Connection refused");
+        assert_eq!(cause_of_error(&refused), Cause::Refused);
+        assert_eq!(
+            cause_of_error(&io(io::ErrorKind::TimedOut, "timed out")),
+            Cause::Timeout
+        );
+        let reset = io(io::ErrorKind::ConnectionReset, "reset");
+        assert_eq!(cause_of_error(&reset), Cause::Connection);
+        assert_eq!(
+            cause_of_error(&ureq::Error::StatusCode(503)),
+            Cause::Http(503)
+        );
+        assert_eq!(Cause::Http(503).to_string(), "HTTP status 503");
+        assert!(Cause::Dns.to_string().starts_with("DNS"));
+    }
 }

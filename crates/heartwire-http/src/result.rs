@@ -51,6 +51,41 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// Why an attempt failed, finer than its [`Outcome`] (whose words are the
+/// Intervalometerator's): what a person fixing the ping needs to read. Its `Display`
+/// never holds the URL, so it may be shown beside a redacted one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// The host name was not resolved (DNS).
+    Dns,
+    /// The host answered that nothing listens on the port.
+    Refused,
+    /// No response within the timeout.
+    Timeout,
+    /// A connection that failed otherwise (reset, unreachable, TLS).
+    Connection,
+    /// A final status outside 2xx and 3xx.
+    Http(u16),
+    /// A redirect that could not be followed.
+    Redirect,
+    /// Anything else (an invalid URL, a malformed response).
+    Unknown,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Dns => f.write_str("DNS: the host name was not resolved"),
+            Cause::Refused => f.write_str("connection refused"),
+            Cause::Timeout => f.write_str("timeout: no response in time"),
+            Cause::Connection => f.write_str("connection failed (reset, unreachable or TLS)"),
+            Cause::Http(code) => write!(f, "HTTP status {code}"),
+            Cause::Redirect => f.write_str("redirect not followed"),
+            Cause::Unknown => f.write_str("unknown error (invalid URL or malformed response)"),
+        }
+    }
+}
+
 /// A ping's last result: when, and how it ended. Its `Display` is the one-line form
 /// `YYYY/MM/DD HH:MM:SS (200)`, in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,7 +7,11 @@
 //! without a clean disconnect (the Last Will), `stopped` before a clean disconnect. A
 //! crash is thereby seen at once, and is not a `stop` (§4.3 there).
 //!
-//! - [`MqttPublisher`] speaks for one process (the will is per connection) and
+//! - [`MqttPublisher`] speaks for one process (the will is per connection): for its
+//!   whole life with a birth and a Will ([`MqttPublisher::connect`], a heart or
+//!   `heartwire run`), or for one signal without either
+//!   ([`PresenceMode::OneShot`], `heartwire beat`), so that no retained `online`
+//!   outlives a publisher whose clean disconnect fires no Will. It
 //!   implements [`heartwire_publish::AsyncPublish`], so an
 //!   [`AsyncHeart`](heartwire_publish::heart::AsyncHeart) publishes through it unchanged. Each
 //!   publish is QoS 1 and returns once the broker's `PUBACK` arrives, or an error when
@@ -326,6 +330,19 @@ async fn wait_up(config: &MqttConfig, link: &mut watch::Receiver<Link>) -> Resul
     }
 }
 
+/// Whether a publisher's connection speaks for its process's presence
+/// (`spec/transports.md` §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresenceMode {
+    /// For the life of the process (a heart, `heartwire run`): the birth `online` on
+    /// every connection and the Last Will `offline`, both retained.
+    Lasting,
+    /// For a moment (`heartwire beat`): no birth and no Will, so that a connection that
+    /// only sends a signal or two leaves no retained `online` behind; only its goodbye
+    /// after `stop` ([`MqttPublisher::disconnect`]) sets the presence, to `stopped`.
+    OneShot,
+}
+
 /// Publishes one process's beatit text, with its birth and Last Will; see the
 /// [crate docs](crate).
 #[derive(Debug)]
@@ -339,20 +356,34 @@ pub struct MqttPublisher {
 }
 
 impl MqttPublisher {
-    /// Connects as the publisher of `process`, with its Last Will (`offline`, retained,
-    /// QoS 1), and publishes its birth (`online`, retained) on every connection.
+    /// Connects as the publisher of `process` for its whole life, with its Last Will
+    /// (`offline`, retained, QoS 1), and publishes its birth (`online`, retained) on
+    /// every connection ([`PresenceMode::Lasting`]).
     pub async fn connect(
         config: &MqttConfig,
         process: &Process<'_>,
     ) -> Result<MqttPublisher, BrokerError> {
+        MqttPublisher::connect_with(config, process, PresenceMode::Lasting).await
+    }
+
+    /// Connects as the publisher of `process`, with or without a presence
+    /// ([`PresenceMode`]).
+    pub async fn connect_with(
+        config: &MqttConfig,
+        process: &Process<'_>,
+        mode: PresenceMode,
+    ) -> Result<MqttPublisher, BrokerError> {
         let presence_topic = mqtt_presence_topic(process);
         let mut options = config.options("p")?;
-        options.set_last_will(LastWill::new(
-            presence_topic.clone(),
-            Presence::Offline.as_str(),
-            QoS::AtLeastOnce,
-            true,
-        ));
+        let lasting = mode == PresenceMode::Lasting;
+        if lasting {
+            options.set_last_will(LastWill::new(
+                presence_topic.clone(),
+                Presence::Offline.as_str(),
+                QoS::AtLeastOnce,
+                true,
+            ));
+        }
         let (client, events) = AsyncClient::new(options, 64);
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let (ack_tx, acks) = mpsc::unbounded_channel();
@@ -360,13 +391,15 @@ impl MqttPublisher {
         let on_event = move |event, link: &watch::Sender<Link>| {
             match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
-                    // QoS 0, so that every PUBACK answers a publish of `publish`.
-                    let _ = birth.0.try_publish(
-                        birth.1.clone(),
-                        QoS::AtMostOnce,
-                        true,
-                        Presence::Online.as_str(),
-                    );
+                    if lasting {
+                        // QoS 0, so that every PUBACK answers a publish of `publish`.
+                        let _ = birth.0.try_publish(
+                            birth.1.clone(),
+                            QoS::AtMostOnce,
+                            true,
+                            Presence::Online.as_str(),
+                        );
+                    }
                     link.send_replace(Link::Up);
                 }
                 Event::Incoming(Packet::PubAck(ack)) => {
@@ -448,10 +481,19 @@ impl MqttPublisher {
         self.disconnected().await
     }
 
+    /// A failed end: publishes `offline` (retained, QoS 1) on the presence topic, as the
+    /// broker's will would, then disconnects cleanly. For a job that failed: it went
+    /// away without a `stop`, which a monitor reads as dead at once (§4.3).
+    pub async fn fail(mut self) -> Result<(), BrokerError> {
+        let topic = self.presence_topic.clone();
+        self.send(&topic, Presence::Offline.as_str().as_bytes(), true)
+            .await?;
+        self.disconnected().await
+    }
+
     /// A clean disconnect without a goodbye: the broker does not publish the will, and the
-    /// retained presence stays `online`. For a publisher that only sent a signal or two
-    /// (`heartwire beat`): its beats' own deadlines say how long it is alive, and neither
-    /// `offline` nor `stopped` would be true of it.
+    /// retained presence stays as it was. For a [`PresenceMode::OneShot`] publisher that
+    /// sent a beat: its beats' own deadlines say how long it is alive.
     pub async fn close(self) -> Result<(), BrokerError> {
         self.disconnected().await
     }

@@ -10,9 +10,10 @@
 //!   [`RedisPublisher::publish_record`] (also the record contract
 //!   [`AsyncPublishRecord`], so a record publisher
 //!   publishes through it unchanged) publishes a liveness record on its channel(s).
-//!   With [`RedisConfig::presence_keys`] it also keeps a key per process or service with
-//!   a time to live, so a monitor that was down can read who is alive now
-//!   ([`RedisSubscriber::present`]).
+//!   It also keeps a key per process or service with a time to live (on by default,
+//!   [`RedisConfig::presence_keys`]), set and published in one `MULTI`/`EXEC`, so a
+//!   monitor that was down can read who is alive now ([`RedisSubscriber::present`]) and
+//!   a publisher killed outright leaves nothing behind after the key's time to live.
 //! - [`RedisSubscriber`] pattern-subscribes to all three families of channels and yields
 //!   each message decoded as a [`Delivery`], or as an [`Invalid`] with the raw payload
 //!   and the decode error. A message of any size is read whole and reported: one far
@@ -49,7 +50,7 @@
 //! use heartwire_redis::{RedisConfig, RedisPublisher, RedisSubscriber};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let config = RedisConfig::new("redis://127.0.0.1:6379").presence_keys(true);
+//! let config = RedisConfig::new("redis://127.0.0.1:6379");
 //! let mut subscriber = RedisSubscriber::connect(&config).await?;
 //!
 //! let process = Process::new("billing.worker-1")?;
@@ -123,7 +124,7 @@ impl RedisConfig {
         RedisConfig {
             endpoint: Endpoint::new(Broker::Redis, url),
             conventions: vec![Convention::Heartbeat],
-            presence_keys: false,
+            presence_keys: true,
             ttl_factor: DEFAULT_KEY_TTL_FACTOR,
             record_interval: DEFAULT_INTERVAL,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
@@ -169,7 +170,10 @@ impl RedisConfig {
     }
 
     /// Whether a publisher also keeps a presence key per process or service
-    /// (`spec/transports.md` §3.3); off by default.
+    /// (`spec/transports.md` §3.3); on by default, so that every caller (a heart, `run`,
+    /// `beat`, a record publisher) leaves a key that outlives a crash by at most the
+    /// factor times its deadline. Off for a server where the publisher may not write
+    /// keys (an ACL that allows `PUBLISH` only).
     #[must_use]
     pub fn presence_keys(mut self, on: bool) -> RedisConfig {
         self.presence_keys = on;
@@ -278,7 +282,8 @@ impl RedisPublisher {
     }
 
     /// Publishes `payload` on each channel, and does `key` to its presence key when
-    /// presence keys are configured.
+    /// presence keys are configured, in one `MULTI`/`EXEC` round trip: the key is set
+    /// only if the publish is, so a key never outlives a publish that failed.
     async fn publish_on(
         &mut self,
         channels: &[String],
@@ -286,6 +291,9 @@ impl RedisPublisher {
         key: Key,
     ) -> Result<(), BrokerError> {
         let mut pipe = redis::pipe();
+        if self.config.presence_keys && !matches!(key, Key::Keep) {
+            pipe.atomic();
+        }
         for channel in channels {
             pipe.publish(channel, payload).ignore();
             if !self.config.presence_keys {
