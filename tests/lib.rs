@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub mod moto;
+
 use heartwire_harness::builtin;
 use heartwire_harness::compare::{Answer, answer_text, check};
 pub use heartwire_harness::suite::{Case, Expect, Input, Operation, VectorFile};

@@ -1,6 +1,6 @@
 //! The broker adapters behind one face, by URL scheme: what `heartwire monitor --from`
 //! subscribes with and `beat`/`run --to` publish with. Each adapter is behind the cargo
-//! feature of its name (`nats`, `redis`, `mqtt`, `amqp`, all on by default); the
+//! feature of its name (`nats`, `redis`, `mqtt`, `amqp`, all on by default, and `sqs`, off by default); the
 //! `#[cfg(feature)]` gates of the binary are here and in `monitor/ingest.rs` only.
 
 use std::process::ExitCode;
@@ -21,6 +21,8 @@ const BUILT: &[Broker] = &[
     Broker::Mqtt,
     #[cfg(feature = "amqp")]
     Broker::Amqp,
+    #[cfg(feature = "sqs")]
+    Broker::Sqs,
 ];
 
 /// Why a broker URL cannot be used by this binary.
@@ -57,7 +59,7 @@ pub(crate) struct Subscribed {
 impl Subscribed {
     /// A subscription of a broker that keeps no presence.
     #[cfg_attr(
-        not(any(feature = "nats", feature = "mqtt", feature = "amqp")),
+        not(any(feature = "nats", feature = "mqtt", feature = "amqp", feature = "sqs")),
         allow(dead_code)
     )]
     fn alone(subscriber: impl Subscriber + 'static) -> Subscribed {
@@ -108,6 +110,12 @@ pub(crate) async fn subscribe(
                 use heartwire_amqp::{AmqpConfig, AmqpSubscriber};
                 let config = AmqpConfig::new(url).health(health);
                 Ok(Subscribed::alone(AmqpSubscriber::connect(&config).await?))
+            }
+            #[cfg(feature = "sqs")]
+            Broker::Sqs => {
+                use heartwire_sqs::{SqsConfig, SqsSubscriber};
+                let config = SqsConfig::new(url).health(health);
+                Ok(Subscribed::alone(SqsSubscriber::connect(&config).await?))
             }
             _ => {
                 let _ = (url, health, nats_buffer);
@@ -195,6 +203,11 @@ impl Publisher {
                     AmqpPublisher::connect(&AmqpConfig::new(url)).await?,
                 ))
             }
+            #[cfg(feature = "sqs")]
+            Broker::Sqs => Err(String::from(
+                "an SQS queue carries Reventless command envelopes, not beatit text",
+            )
+            .into()),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = (url, process, lifetime);

@@ -349,6 +349,11 @@ impl Feeder {
                         ),
                     },
                 ),
+                // Minimal wiring for the SQS adapter (issue 20); the Reventless helper's
+                // handling of commands on every broker supersedes it at merge.
+                Content::Command(envelope) => {
+                    (envelope.id.as_str(), engine.observe_command(envelope, now))
+                }
                 _ => continue,
             };
             // A record heard twice is expected: a publisher may send each on both

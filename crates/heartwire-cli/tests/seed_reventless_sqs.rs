@@ -1,0 +1,193 @@
+//! The Reventless Heartbeat seed end to end over SQS (seed 000, REFERENCE.md §3): a
+//! plugin's heartbeat Lambda sends its `Heartbeat` envelope to the admin plugin's FIFO
+//! queue; `heartwire monitor --from sqs+http://...`, built with the `sqs` feature and
+//! run as a user runs it, sees the plugin alive. The queue is on moto's server mode
+//! (`tests/sqs/setup-venv.sh`), started on a free port by the test.
+
+use std::io::{BufRead, BufReader};
+use std::num::NonZeroU32;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use heartwire::command::{Dialect, HeartbeatBuilder, NonEmptyStr};
+use heartwire::time::SystemClock;
+use heartwire_sqs::{SqsConfig, SqsSender};
+use heartwire_tests::moto::Moto;
+use serde_json::Value;
+
+const KEY_ID: &str = "AKIDSEEDREVENTLESS01";
+const SECRET: &str = "s3cretSeedReventlessKey/+abc";
+
+fn unique(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{tag}-{}-{nanos}", std::process::id())
+}
+
+/// The monitor, running with credentials in its environment (as the SDK's chain reads
+/// them, nothing from this machine's profile); its stdout and stderr lines arrive on
+/// one channel each, and every line is kept for the check that no secret was shown.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    errors: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(url: &str) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+            .args(["monitor", "--from", url, "--json", "--refresh", "50ms"])
+            .args(["--exit-after", "90s"])
+            .env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_CONFIG_FILE", "/nonexistent/heartwire-test")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/heartwire-test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let (tx, errors) = mpsc::channel();
+        let stderr = child.stderr.take().expect("piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            errors,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next stderr line holding `text`, within `bound`.
+    fn error_about(&mut self, text: &str, bound: Duration) -> String {
+        let deadline = Instant::now() + bound;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.errors.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "no stderr line about {text} within {bound:?}; seen: {:?}",
+                    self.seen
+                )
+            });
+            self.seen.push(line.clone());
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
+    /// The next JSON event about `process`, within `bound`.
+    fn event_about(&mut self, process: &str, bound: Duration) -> Value {
+        let deadline = Instant::now() + bound;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "no event about {process} within {bound:?}; seen: {:?}",
+                    self.seen
+                )
+            });
+            self.seen.push(line.clone());
+            let event: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
+            if event["process"] == process {
+                return event;
+            }
+        }
+    }
+
+    /// Every line printed so far, after the monitor is stopped.
+    fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.extend(self.lines.try_iter());
+        seen.extend(self.errors.try_iter());
+        seen
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_plugin_heartbeat_sent_to_the_admin_queue_makes_the_plugin_alive() {
+    let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
+    let queue = format!("{}.fifo", unique("platform-plugin"));
+    moto.create_queue(&queue, 30);
+    let url = moto.url(&queue);
+
+    let mut monitor = Running::start(&url);
+    let line = monitor.error_about("subscribed to", Duration::from_secs(30));
+    assert!(line.contains(&queue), "{line}");
+
+    // The plugin's heartbeat Lambda: a `Heartbeat(5)` envelope in the framework's current
+    // dialect, to the FIFO queue, grouped by the plugin id.
+    let plugin = format!("{}@1.2.0", unique("orders"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let config = SqsConfig::new(url.as_str()).static_credentials(KEY_ID, SECRET);
+        let mut sender = SqsSender::connect(&config).await.expect("configured");
+        let mut n = 0u32;
+        let mut ids = || {
+            n += 1;
+            format!("1b4e28ba-2fa1-41d2-883f-{n:012}")
+        };
+        let beat = HeartbeatBuilder::new(NonEmptyStr::new(plugin.clone()).expect("not empty"))
+            .minutes(NonZeroU32::new(5).expect("not zero"))
+            .build(&SystemClock, &mut ids)
+            .expect("ids");
+        sender.send(&beat, Dialect::Sury).await.expect("sent");
+        sender
+            .send_raw("Heartbeat(5)", Some(&plugin), Some("not-an-envelope"))
+            .await
+            .expect("sent");
+    });
+
+    let event = monitor.event_about(&plugin, Duration::from_secs(30));
+    assert_eq!(event["new"], "alive", "{event}");
+    let line = monitor.error_about("invalid message on sqs", Duration::from_secs(30));
+    assert!(line.contains(&queue), "{line}");
+
+    let seen = monitor.stop();
+    let all = seen.join("\n");
+    for secret in [KEY_ID, SECRET] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+}
+
+#[test]
+fn a_queue_that_does_not_exist_is_reported_without_the_credentials() {
+    let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
+    let mut monitor = Running::start(&moto.url("no-such-queue"));
+    let line = monitor.error_about("no-such-queue", Duration::from_secs(30));
+    assert!(line.contains("heartwire monitor"), "{line}");
+    let all = monitor.stop().join("\n");
+    for secret in [KEY_ID, SECRET] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+}

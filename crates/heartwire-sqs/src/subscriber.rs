@@ -1,0 +1,271 @@
+//! Receiving with long polls, deleting after processing (`spec/transports.md` §6.3).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message};
+use futures_core::Stream;
+use heartwire::command::Envelope;
+use heartwire::time::{SystemClock, WallClock};
+use heartwire::transport::{Content, DecodeError, Delivery, Invalid, Origin, Transport};
+use heartwire_broker::{Backoff, BrokerError, LinkHealth, Step, Subscriber};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::SqsConfig;
+use crate::client::QueueClient;
+
+/// The most messages one receive asks for: SQS's own maximum.
+pub const MAX_MESSAGES: i32 = 10;
+
+/// How many times the subscriber tries to delete a processed batch before it leaves
+/// the messages to come back after their visibility timeout.
+const DELETE_ATTEMPTS: u32 = 10;
+
+/// Every message of a queue, decoded as a command envelope; see the [crate docs](crate).
+///
+/// A task of its own receives a batch (at most [`MAX_MESSAGES`]), hands it over, and
+/// deletes it from the queue once the reader asks for the next item after the batch's
+/// last one: a reader that stops mid-batch (a monitor that crashed) leaves the batch in
+/// the queue, and SQS delivers it again after the visibility timeout (at least once).
+pub struct SqsSubscriber {
+    batches: mpsc::Receiver<Vec<Result<Delivery, Invalid>>>,
+    current: VecDeque<Result<Delivery, Invalid>>,
+    /// The current batch came from the task and is not acknowledged yet.
+    unacknowledged: bool,
+    acks: mpsc::Sender<()>,
+    health: LinkHealth,
+    task: JoinHandle<()>,
+    queue: String,
+}
+
+impl fmt::Debug for SqsSubscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqsSubscriber")
+            .field("queue", &self.queue)
+            .field("health", &self.health.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqsSubscriber {
+    /// Loads the AWS configuration and credentials and asks the queue for its attributes
+    /// (so that a wrong URL, server or credentials fail here), then receives in a task of
+    /// its own. Needs a Tokio runtime.
+    pub async fn connect(config: &SqsConfig) -> Result<SqsSubscriber, BrokerError> {
+        let client = QueueClient::new(config).await?;
+        let probe = client
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&client.queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
+            .send();
+        client
+            .request(Step::Subscribe, Duration::ZERO, probe)
+            .await?;
+        let health = client.endpoint.health().clone();
+        health.connected(SystemClock.now());
+        let (batch_tx, batches) = mpsc::channel(1);
+        let (acks, ack_rx) = mpsc::channel(1);
+        let queue = client.queue.name().to_owned();
+        let task = tokio::spawn(follow(
+            client,
+            Receiving {
+                wait: config.wait,
+                visibility: config.visibility,
+            },
+            batch_tx,
+            ack_rx,
+        ));
+        Ok(SqsSubscriber {
+            batches,
+            current: VecDeque::new(),
+            unacknowledged: false,
+            acks,
+            health,
+            task,
+            queue,
+        })
+    }
+
+    /// Where this subscriber reports its link (up while requests succeed, an outage
+    /// from a failed request to the next one that succeeds).
+    pub fn health(&self) -> &LinkHealth {
+        &self.health
+    }
+
+    /// The next message, decoded; asking for it after the last of a batch deletes that
+    /// batch from the queue. Never ends (`None` only if the task panicked).
+    pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Drop for SqsSubscriber {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Stream for SqsSubscriber {
+    type Item = Result<Delivery, Invalid>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(item) = self.current.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if self.unacknowledged {
+            // The reader is past the batch: the task deletes it. The channel holds one
+            // acknowledgement and the task takes it before it sends another batch.
+            self.unacknowledged = false;
+            let _ = self.acks.try_send(());
+        }
+        match self.batches.poll_recv(cx) {
+            Poll::Ready(Some(batch)) => {
+                self.current = batch.into();
+                self.unacknowledged = true;
+                Poll::Ready(self.current.pop_front())
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Subscriber for SqsSubscriber {
+    fn health(&self) -> &LinkHealth {
+        &self.health
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Receiving {
+    wait: Duration,
+    visibility: Option<Duration>,
+}
+
+/// The subscriber's task: receive, hand over, wait for the reader to be past the
+/// batch, delete; on any failure, report the outage and try again after a backoff.
+async fn follow(
+    client: QueueClient,
+    receiving: Receiving,
+    batches: mpsc::Sender<Vec<Result<Delivery, Invalid>>>,
+    mut acks: mpsc::Receiver<()>,
+) {
+    let health = client.endpoint.health().clone();
+    let mut backoff = Backoff::new();
+    loop {
+        if batches.is_closed() {
+            return;
+        }
+        let messages = match receive(&client, receiving).await {
+            Ok(messages) => {
+                health.connected(SystemClock.now());
+                backoff.reset();
+                messages
+            }
+            Err(_) => {
+                health.disconnected(SystemClock.now());
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let origin = Origin::new(Transport::Sqs, client.queue.name());
+        let receipts: Vec<String> = messages
+            .iter()
+            .filter_map(|m| m.receipt_handle().map(str::to_owned))
+            .collect();
+        let items = messages.iter().map(|m| decode(&origin, m)).collect();
+        if batches.send(items).await.is_err() || acks.recv().await.is_none() {
+            // The reader left with the batch unprocessed: it stays in the queue.
+            return;
+        }
+        delete(&client, &receipts, &mut backoff).await;
+    }
+}
+
+async fn receive(client: &QueueClient, receiving: Receiving) -> Result<Vec<Message>, BrokerError> {
+    let wait = i32::try_from(receiving.wait.as_secs())
+        .unwrap_or(20)
+        .min(20);
+    let request = client
+        .sqs
+        .receive_message()
+        .queue_url(&client.queue_url)
+        .max_number_of_messages(MAX_MESSAGES)
+        .wait_time_seconds(wait)
+        .set_visibility_timeout(
+            receiving
+                .visibility
+                .map(|v| i32::try_from(v.as_secs()).unwrap_or(i32::MAX)),
+        )
+        .send();
+    let wait = Duration::from_secs(u64::try_from(wait).unwrap_or(20));
+    let output = client.request(Step::Subscribe, wait, request).await?;
+    Ok(output.messages.unwrap_or_default())
+}
+
+/// Deletes a processed batch, trying again with the backoff a bounded number of times;
+/// what is not deleted comes back after its visibility timeout (a duplicate, not a
+/// loss).
+async fn delete(client: &QueueClient, receipts: &[String], backoff: &mut Backoff) {
+    let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, receipt)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(receipt)
+                .build()
+                .ok()
+        })
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let health = client.endpoint.health();
+    for _ in 0..DELETE_ATTEMPTS {
+        let request = client
+            .sqs
+            .delete_message_batch()
+            .queue_url(&client.queue_url)
+            .set_entries(Some(entries.clone()))
+            .send();
+        match client
+            .request(Step::Subscribe, Duration::ZERO, request)
+            .await
+        {
+            Ok(_) => {
+                health.connected(SystemClock.now());
+                return;
+            }
+            Err(_) => {
+                health.disconnected(SystemClock.now());
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+        }
+    }
+}
+
+/// A message's body as a command envelope (`spec/command.md`), or the [`Invalid`] that
+/// reports it.
+fn decode(origin: &Origin, message: &Message) -> Result<Delivery, Invalid> {
+    let body = message.body().unwrap_or_default().as_bytes();
+    match Envelope::decode(body) {
+        Ok(envelope) => Ok(Delivery {
+            origin: origin.clone(),
+            content: Content::Command(Box::new(envelope.into_owned())),
+        }),
+        Err(e) => Err(Invalid {
+            origin: origin.clone(),
+            raw: body.to_vec(),
+            error: DecodeError::Command(Box::new(e)),
+        }),
+    }
+}

@@ -1,0 +1,154 @@
+//! A private moto server (a local SQS-compatible server, `tests/sqs/setup-venv.sh`) on
+//! a free port, for the SQS tests; killed when dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long moto may take to start listening (a few seconds on a busy machine).
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// The account id moto gives every queue URL.
+pub const ACCOUNT: &str = "123456789012";
+
+/// The region the tests use.
+pub const REGION: &str = "us-east-1";
+
+/// The moto venv's `moto_server`, set up once per test binary under `target_tmpdir`
+/// (its `CARGO_TARGET_TMPDIR`); panics with the set-up script's output, in every test
+/// that needs it, when it cannot be set up (python3 and PyPI are needed; CI has them).
+pub fn moto_server_binary(target_tmpdir: &str) -> &'static Path {
+    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = BINARY.get_or_init(|| {
+        let dir = Path::new(target_tmpdir).join("moto-venv");
+        let python = crate::set_up_venv("tests/sqs/setup-venv.sh", &dir)?;
+        Ok(python.with_file_name("moto_server"))
+    });
+    match found {
+        Ok(binary) => binary,
+        Err(why) => panic!("the SQS tests need moto's server (tests/sqs/setup-venv.sh): {why}"),
+    }
+}
+
+/// A running moto server on 127.0.0.1; killed on drop.
+pub struct Moto {
+    binary: &'static Path,
+    log: PathBuf,
+    /// Its port.
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl Moto {
+    /// Starts one on a free port and waits until it listens.
+    pub fn start(target_tmpdir: &str) -> Moto {
+        let binary = moto_server_binary(target_tmpdir);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut moto = Moto {
+            binary,
+            log: Path::new(target_tmpdir).join(format!("moto-{port}.log")),
+            port,
+            child: None,
+        };
+        moto.restart();
+        moto
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The `sqs+http://` URL of a queue on it, with the region.
+    pub fn url(&self, queue: &str) -> String {
+        format!(
+            "sqs+http://127.0.0.1:{}/{ACCOUNT}/{queue}?region={REGION}",
+            self.port
+        )
+    }
+
+    /// Kills it (SIGKILL) and waits for it to end; its queues are gone with it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it (again) on the same port and waits until it listens.
+    pub fn restart(&mut self) {
+        self.kill();
+        let log = std::fs::File::create(&self.log).expect("the moto log file");
+        let child = Command::new(self.binary)
+            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("the log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()));
+        self.child = Some(child);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < STARTUP,
+                "moto did not listen on {} within {STARTUP:?}; see {}",
+                self.port,
+                self.log.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Creates a queue (a FIFO one when its name ends in `.fifo`) with a visibility
+    /// timeout of `visibility` seconds, through moto's query API (moto checks no
+    /// signature); returns its queue URL.
+    pub fn create_queue(&self, name: &str, visibility: u32) -> String {
+        let mut body = format!(
+            "Action=CreateQueue&Version=2012-11-05&QueueName={name}\
+             &Attribute.1.Name=VisibilityTimeout&Attribute.1.Value={visibility}"
+        );
+        if name.ends_with(".fifo") {
+            body.push_str("&Attribute.2.Name=FifoQueue&Attribute.2.Value=true");
+        }
+        let answer = self.post(&body);
+        let url = answer
+            .split_once("<QueueUrl>")
+            .and_then(|(_, rest)| rest.split_once("</QueueUrl>"))
+            .map(|(url, _)| url.to_owned());
+        url.unwrap_or_else(|| panic!("moto did not create {name}: {answer}"))
+    }
+
+    /// Sends a query-API request to its SQS service; the whole answer.
+    fn post(&self, body: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("moto listens");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a timeout");
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/{REGION}/sqs/aws4_request, \
+             SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .expect("the request is sent");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
