@@ -93,8 +93,8 @@ use futures_util::{Stream, StreamExt};
 use heartwire::text::{Process, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
-    self, Delivery, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence, mqtt_presence_topic,
-    mqtt_topic,
+    self, Delivery, ExtensionPoint, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence,
+    mqtt_command_topic, mqtt_presence_topic, mqtt_topic,
 };
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, UserInfo, inbox, split_user_info};
 use heartwire_publish::AsyncPublish;
@@ -137,6 +137,8 @@ pub struct MqttConfig {
     keep_alive: Duration,
     client_id: Option<String>,
     capacity: usize,
+    /// The extension points whose command topics a subscriber also takes.
+    points: Vec<ExtensionPoint<'static>>,
 }
 
 impl MqttConfig {
@@ -147,7 +149,20 @@ impl MqttConfig {
             keep_alive: DEFAULT_KEEP_ALIVE,
             client_id: None,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            points: vec![ExtensionPoint::default()],
         }
+    }
+
+    /// The extension points whose Reventless command envelopes a subscriber also
+    /// receives, on `command/<levels>` (`spec/transports.md` §1.7); `Platform.Plugin`
+    /// by default, none when empty.
+    #[must_use]
+    pub fn extension_points(
+        mut self,
+        points: impl IntoIterator<Item = ExtensionPoint<'static>>,
+    ) -> MqttConfig {
+        self.points = points.into_iter().collect();
+        self
     }
 
     /// Where a subscriber connected with this configuration reports its connection and
@@ -345,28 +360,48 @@ impl MqttPublisher {
         config: &MqttConfig,
         process: &Process<'_>,
     ) -> Result<MqttPublisher, BrokerError> {
-        let presence_topic = mqtt_presence_topic(process);
+        MqttPublisher::connect_as(config, Some(mqtt_presence_topic(process))).await
+    }
+
+    /// Connects without a presence: no Last Will, no birth. For a publisher that speaks
+    /// for no process, such as one sending a Reventless command envelope
+    /// ([`MqttPublisher::publish_command`]), whose plugin's liveness is its commands.
+    pub async fn connect_without_presence(
+        config: &MqttConfig,
+    ) -> Result<MqttPublisher, BrokerError> {
+        MqttPublisher::connect_as(config, None).await
+    }
+
+    async fn connect_as(
+        config: &MqttConfig,
+        presence: Option<String>,
+    ) -> Result<MqttPublisher, BrokerError> {
         let mut options = config.options("p")?;
-        options.set_last_will(LastWill::new(
-            presence_topic.clone(),
-            Presence::Offline.as_str(),
-            QoS::AtLeastOnce,
-            true,
-        ));
+        if let Some(topic) = &presence {
+            options.set_last_will(LastWill::new(
+                topic.clone(),
+                Presence::Offline.as_str(),
+                QoS::AtLeastOnce,
+                true,
+            ));
+        }
+        let presence_topic = presence.clone().unwrap_or_default();
         let (client, events) = AsyncClient::new(options, 64);
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let (ack_tx, acks) = mpsc::unbounded_channel();
-        let birth = (client.clone(), presence_topic.clone());
+        let birth = presence.map(|topic| (client.clone(), topic));
         let on_event = move |event, link: &watch::Sender<Link>| {
             match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
                     // QoS 0, so that every PUBACK answers a publish of `publish`.
-                    let _ = birth.0.try_publish(
-                        birth.1.clone(),
-                        QoS::AtMostOnce,
-                        true,
-                        Presence::Online.as_str(),
-                    );
+                    if let Some((client, topic)) = &birth {
+                        let _ = client.try_publish(
+                            topic.clone(),
+                            QoS::AtMostOnce,
+                            true,
+                            Presence::Online.as_str(),
+                        );
+                    }
                     link.send_replace(Link::Up);
                 }
                 Event::Incoming(Packet::PubAck(ack)) => {
@@ -439,6 +474,17 @@ impl MqttPublisher {
         Ok(())
     }
 
+    /// Publishes a Reventless command envelope (its JSON, any dialect) on the extension
+    /// point's command topic `command/<levels>`, QoS 1, not retained (a retained
+    /// heartbeat would look fresh to a monitor that subscribes an hour later).
+    pub async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        envelope: &[u8],
+    ) -> Result<(), BrokerError> {
+        self.send(&mqtt_command_topic(point), envelope, false).await
+    }
+
     /// A clean goodbye: publishes `stopped` (retained) on the presence topic, so the
     /// broker's will is not needed, then disconnects. Send the heart's `stop` first.
     pub async fn disconnect(mut self) -> Result<(), BrokerError> {
@@ -500,13 +546,18 @@ impl MqttSubscriber {
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let health = config.endpoint.health().clone();
         let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, health.clone());
+        let mut topics: Vec<String> = [MQTT_FILTER, MQTT_PRESENCE_FILTER]
+            .map(str::to_owned)
+            .into();
+        topics.extend(config.points.iter().map(mqtt_command_topic));
         let on_event = {
             let health = health.clone();
             move |event, link: &watch::Sender<Link>| match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
                     // Clean session: subscribe again on every connection.
-                    let filters = [MQTT_FILTER, MQTT_PRESENCE_FILTER]
-                        .map(|f| rumqttc::SubscribeFilter::new(f.to_owned(), QoS::AtLeastOnce));
+                    let filters = topics
+                        .iter()
+                        .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
                     let _ = client.try_subscribe_many(filters);
                 }
                 Event::Incoming(Packet::SubAck(_)) => {
