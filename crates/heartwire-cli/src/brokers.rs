@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use heartwire::text::Message;
-use heartwire::transport::{Delivery, Invalid};
+use heartwire::transport::{Delivery, ExtensionPoint, Invalid};
 use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
 pub(crate) use heartwire_broker::Broker;
@@ -76,7 +76,9 @@ pub(crate) async fn subscribe(
     url: &str,
     health: &LinkHealth,
     nats_buffer: usize,
+    points: &[ExtensionPoint<'static>],
 ) -> Result<Subscribed, String> {
+    let points = points.iter().cloned();
     let health = health.clone();
     let subscribed: Result<Subscribed, Box<dyn std::error::Error>> = async {
         match broker {
@@ -85,13 +87,17 @@ pub(crate) async fn subscribe(
                 use heartwire_nats::{NatsConfig, NatsSubscriber};
                 let config = NatsConfig::new(url)
                     .subscription_capacity(nats_buffer)
-                    .health(health);
+                    .health(health)
+                    .extension_points(points);
                 Ok(Subscribed::alone(NatsSubscriber::connect(&config).await?))
             }
             #[cfg(feature = "redis")]
             Broker::Redis => {
                 use heartwire_redis::{RedisConfig, RedisSubscriber};
-                let s = RedisSubscriber::connect(&RedisConfig::new(url).health(health)).await?;
+                let config = RedisConfig::new(url)
+                    .health(health)
+                    .extension_points(points);
+                let s = RedisSubscriber::connect(&config).await?;
                 Ok(Subscribed {
                     present: s.present().await.unwrap_or_default(),
                     subscription: Subscription::new(s),
@@ -100,17 +106,17 @@ pub(crate) async fn subscribe(
             #[cfg(feature = "mqtt")]
             Broker::Mqtt => {
                 use heartwire_mqtt::{MqttConfig, MqttSubscriber};
-                let config = MqttConfig::new(url).health(health);
+                let config = MqttConfig::new(url).health(health).extension_points(points);
                 Ok(Subscribed::alone(MqttSubscriber::connect(&config).await?))
             }
             #[cfg(feature = "amqp")]
             Broker::Amqp => {
                 use heartwire_amqp::{AmqpConfig, AmqpSubscriber};
-                let config = AmqpConfig::new(url).health(health);
+                let config = AmqpConfig::new(url).health(health).extension_points(points);
                 Ok(Subscribed::alone(AmqpSubscriber::connect(&config).await?))
             }
             _ => {
-                let _ = (url, health, nats_buffer);
+                let _ = (url, health, nats_buffer, points);
                 Err(not_built(broker).into())
             }
         }
