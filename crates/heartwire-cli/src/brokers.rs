@@ -181,6 +181,52 @@ pub(crate) async fn publish(
     published.map_err(|e| e.to_string())
 }
 
+/// Publishes a Reventless command envelope (its JSON) on the extension point's command
+/// address (`spec/transports.md` §1.7), waiting until the broker has it as [`publish`]
+/// does. Over MQTT the publisher has no presence: a plugin's liveness is its commands.
+pub(crate) async fn publish_command(
+    broker: Broker,
+    url: &str,
+    point: &ExtensionPoint<'_>,
+    envelope: &[u8],
+) -> Result<(), String> {
+    let published: Result<(), Box<dyn std::error::Error>> = async {
+        match broker {
+            #[cfg(feature = "nats")]
+            Broker::Nats => {
+                use heartwire_nats::{NatsConfig, NatsPublisher};
+                let mut p = NatsPublisher::connect(&NatsConfig::new(url)).await?;
+                Ok(p.publish_command(point, envelope).await?)
+            }
+            #[cfg(feature = "redis")]
+            Broker::Redis => {
+                use heartwire_redis::{RedisConfig, RedisPublisher};
+                let mut p = RedisPublisher::connect(&RedisConfig::new(url)).await?;
+                Ok(p.publish_command(point, envelope).await?)
+            }
+            #[cfg(feature = "mqtt")]
+            Broker::Mqtt => {
+                use heartwire_mqtt::{MqttConfig, MqttPublisher};
+                let mut p = MqttPublisher::connect_without_presence(&MqttConfig::new(url)).await?;
+                p.publish_command(point, envelope).await?;
+                Ok(p.close().await?)
+            }
+            #[cfg(feature = "amqp")]
+            Broker::Amqp => {
+                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
+                let mut p = AmqpPublisher::connect(&AmqpConfig::new(url)).await?;
+                Ok(p.publish_command(point, envelope).await?)
+            }
+            _ => {
+                let _ = (url, point, envelope);
+                Err(not_built(broker).into())
+            }
+        }
+    }
+    .await;
+    published.map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,7 @@ mod duration;
 mod input;
 mod lines;
 mod output;
+mod plugin;
 mod report;
 mod send;
 mod signals;

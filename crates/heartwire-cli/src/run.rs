@@ -108,7 +108,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         Ok(target) => Arc::new(target),
         Err(e) => return crate::usage("run", e),
     };
-    let process = match Process::new(&args.send.process) {
+    let process = match Process::new(args.send.process.as_deref().unwrap_or_default()) {
         Ok(process) => process.into_owned(),
         Err(e) => return crate::usage("run", format_args!("--process: {e}")),
     };
