@@ -423,7 +423,8 @@ impl MqttPublisher {
         Ok(publisher)
     }
 
-    /// The presence topic of this publisher's process.
+    /// The presence topic of this publisher's process (empty for a publisher without
+    /// presence).
     pub fn presence_topic(&self) -> &str {
         &self.presence_topic
     }
@@ -487,10 +488,14 @@ impl MqttPublisher {
 
     /// A clean goodbye: publishes `stopped` (retained) on the presence topic, so the
     /// broker's will is not needed, then disconnects. Send the heart's `stop` first.
+    /// A publisher without presence ([`MqttPublisher::connect_without_presence`]) only
+    /// disconnects.
     pub async fn disconnect(mut self) -> Result<(), BrokerError> {
         let topic = self.presence_topic.clone();
-        self.send(&topic, Presence::Stopped.as_str().as_bytes(), true)
-            .await?;
+        if !topic.is_empty() {
+            self.send(&topic, Presence::Stopped.as_str().as_bytes(), true)
+                .await?;
+        }
         self.disconnected().await
     }
 
