@@ -359,3 +359,49 @@ fn a_silent_plugin_is_disconnected_by_the_grace_rule() {
         assert_eq!(state(&engine), Some(State::Disconnected), "{interval} min");
     }
 }
+
+/// NATS's general subscriber (the monitor's path to a server that requires TLS) takes
+/// the command subject too, and yields the envelope as `Content::Command`.
+#[test]
+fn the_general_nats_subscriber_yields_command_envelopes() {
+    use heartwire::transport::{Content, Transport};
+    use heartwire_nats::NatsSubscriber;
+
+    let point_name = unique("Rev.General");
+    let point = ExtensionPoint::new(&point_name)
+        .expect("a valid name")
+        .into_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let config = NatsConfig::new(NATS).extension_points([point.clone()]);
+        let mut subscriber = NatsSubscriber::connect(&config).await.expect("subscribed");
+        let plugin = HeartbeatBuilder::new(NonEmptyStr::new("general@1").expect("an id"));
+        let envelope = heartwire_publish::plugin::plugin_envelope(&plugin, PluginCommand::Redetect)
+            .expect("fresh ids");
+        let mut json = Vec::new();
+        envelope
+            .encode(heartwire::command::Dialect::Decco, &mut json)
+            .expect("encodes");
+        let mut publisher = NatsPublisher::connect(&NatsConfig::new(NATS))
+            .await
+            .expect("connected");
+        publisher
+            .publish_command(&point, &json)
+            .await
+            .expect("published");
+        let delivery = tokio::time::timeout(Duration::from_secs(10), subscriber.next())
+            .await
+            .expect("within 10 s")
+            .expect("a message")
+            .expect("valid");
+        assert_eq!(delivery.origin.transport, Transport::Nats);
+        assert_eq!(delivery.origin.address, point.address());
+        let Content::Command(received) = delivery.content else {
+            panic!("not a command: {:?}", delivery.content)
+        };
+        assert_eq!(*received, envelope.into_owned());
+    });
+}
