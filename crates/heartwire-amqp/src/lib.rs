@@ -75,7 +75,9 @@ use std::time::Duration;
 use futures_util::{Stream, StreamExt};
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
-use heartwire::transport::{self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, Invalid, Transport};
+use heartwire::transport::{
+    self, AMQP_BINDING, AMQP_EXCHANGE, Delivery, ExtensionPoint, Invalid, Transport,
+};
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use heartwire_publish::AsyncPublish;
 use lapin::options::{
@@ -126,6 +128,8 @@ const ACK_EVERY: u32 = PREFETCH as u32 / 4;
 pub struct AmqpConfig {
     endpoint: Endpoint,
     max_queue_length: u32,
+    /// The extension points whose command routing keys a subscriber's queue also binds.
+    points: Vec<ExtensionPoint<'static>>,
 }
 
 impl AmqpConfig {
@@ -135,7 +139,21 @@ impl AmqpConfig {
         AmqpConfig {
             endpoint: Endpoint::new(Broker::Amqp, url),
             max_queue_length: DEFAULT_MAX_QUEUE_LENGTH,
+            points: vec![ExtensionPoint::default()],
         }
+    }
+
+    /// The extension points whose Reventless command envelopes a subscriber also
+    /// receives: its queue is bound to `heartbeat` with the routing key
+    /// `command.<point>` of each (`spec/transports.md` §1.7); `Platform.Plugin` by
+    /// default, none when empty.
+    #[must_use]
+    pub fn extension_points(
+        mut self,
+        points: impl IntoIterator<Item = ExtensionPoint<'static>>,
+    ) -> AmqpConfig {
+        self.points = points.into_iter().collect();
+        self
     }
 
     /// Where a subscriber connected with this configuration reports its connection and
@@ -282,6 +300,19 @@ fn confirmation(confirmation: Confirmation) -> Result<(), Fault> {
         Confirmation::Ack(_) => Ok(()),
         Confirmation::Nack(_) => Err(Fault::Refused),
         Confirmation::NotRequested => Err(Fault::NotConfirmed),
+    }
+}
+
+impl AmqpPublisher {
+    /// Publishes a Reventless command envelope (its JSON, any dialect) to the exchange
+    /// `heartbeat` with the extension point's routing key `command.<point>`, and waits
+    /// for the confirm.
+    pub async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        envelope: &[u8],
+    ) -> Result<(), BrokerError> {
+        self.send(&point.address(), envelope).await
     }
 }
 
@@ -445,7 +476,7 @@ async fn serve(
                 let Some(Ok(delivery)) = delivery else {
                     return End::Lost;
                 };
-                permit.send(transport::decode_subject(
+                permit.send(transport::decode_address(
                     Transport::Amqp,
                     delivery.routing_key.as_str().as_bytes(),
                     &delivery.data,
@@ -513,18 +544,22 @@ async fn consume(config: &AmqpConfig) -> Result<Link, BrokerError> {
             channel.queue_declare("".into(), options, arguments),
         )
         .await?;
-    endpoint
-        .bounded(
-            Step::Subscribe,
-            channel.queue_bind(
-                queue.name().clone(),
-                AMQP_EXCHANGE.into(),
-                AMQP_BINDING.into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            ),
-        )
-        .await?;
+    let keys = std::iter::once(AMQP_BINDING.to_owned())
+        .chain(config.points.iter().map(ExtensionPoint::address));
+    for key in keys {
+        endpoint
+            .bounded(
+                Step::Subscribe,
+                channel.queue_bind(
+                    queue.name().clone(),
+                    AMQP_EXCHANGE.into(),
+                    key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                ),
+            )
+            .await?;
+    }
     endpoint
         .bounded(
             Step::Subscribe,

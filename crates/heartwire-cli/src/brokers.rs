@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use heartwire::text::{Message, Process, Signal};
-use heartwire::transport::{Delivery, Invalid};
+use heartwire::transport::{Delivery, ExtensionPoint, Invalid};
 use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
 pub(crate) use heartwire_broker::Broker;
@@ -78,7 +78,9 @@ pub(crate) async fn subscribe(
     url: &str,
     health: &LinkHealth,
     nats_buffer: usize,
+    points: &[ExtensionPoint<'static>],
 ) -> Result<Subscribed, String> {
+    let points = points.iter().cloned();
     let health = health.clone();
     let subscribed: Result<Subscribed, Box<dyn std::error::Error>> = async {
         match broker {
@@ -87,13 +89,17 @@ pub(crate) async fn subscribe(
                 use heartwire_nats::{NatsConfig, NatsSubscriber};
                 let config = NatsConfig::new(url)
                     .subscription_capacity(nats_buffer)
-                    .health(health);
+                    .health(health)
+                    .extension_points(points);
                 Ok(Subscribed::alone(NatsSubscriber::connect(&config).await?))
             }
             #[cfg(feature = "redis")]
             Broker::Redis => {
                 use heartwire_redis::{RedisConfig, RedisSubscriber};
-                let s = RedisSubscriber::connect(&RedisConfig::new(url).health(health)).await?;
+                let config = RedisConfig::new(url)
+                    .health(health)
+                    .extension_points(points);
+                let s = RedisSubscriber::connect(&config).await?;
                 Ok(Subscribed {
                     present: s.present().await.unwrap_or_default(),
                     subscription: Subscription::new(s),
@@ -102,13 +108,13 @@ pub(crate) async fn subscribe(
             #[cfg(feature = "mqtt")]
             Broker::Mqtt => {
                 use heartwire_mqtt::{MqttConfig, MqttSubscriber};
-                let config = MqttConfig::new(url).health(health);
+                let config = MqttConfig::new(url).health(health).extension_points(points);
                 Ok(Subscribed::alone(MqttSubscriber::connect(&config).await?))
             }
             #[cfg(feature = "amqp")]
             Broker::Amqp => {
                 use heartwire_amqp::{AmqpConfig, AmqpSubscriber};
-                let config = AmqpConfig::new(url).health(health);
+                let config = AmqpConfig::new(url).health(health).extension_points(points);
                 Ok(Subscribed::alone(AmqpSubscriber::connect(&config).await?))
             }
             #[cfg(feature = "sqs")]
@@ -118,7 +124,7 @@ pub(crate) async fn subscribe(
                 Ok(Subscribed::alone(SqsSubscriber::connect(&config).await?))
             }
             _ => {
-                let _ = (url, health, nats_buffer);
+                let _ = (url, health, nats_buffer, points);
                 Err(not_built(broker).into())
             }
         }
@@ -431,6 +437,65 @@ impl Session {
     pub(crate) fn end(&self, ending: Ending) -> Result<(), String> {
         self.ask(Order::End(ending))
     }
+}
+
+/// Publishes a Reventless command envelope on the extension point's command address
+/// (`spec/transports.md` §1.7), waiting until the broker has it as [`publish`] does.
+/// `json` is `envelope` written in `dialect`. Over MQTT the publisher has no presence: a
+/// plugin's liveness is its commands. An SQS queue URL sends it to that queue as the
+/// framework's heartbeat Lambda does (§6), with the FIFO group and deduplication ids.
+pub(crate) async fn publish_command(
+    broker: Broker,
+    url: &str,
+    point: &ExtensionPoint<'_>,
+    (envelope, dialect): (
+        &heartwire::command::Envelope<'_>,
+        heartwire::command::Dialect,
+    ),
+    json: &[u8],
+) -> Result<(), String> {
+    let published: Result<(), Box<dyn std::error::Error>> = async {
+        match broker {
+            #[cfg(feature = "nats")]
+            Broker::Nats => {
+                use heartwire_nats::{NatsConfig, NatsPublisher};
+                let mut p = NatsPublisher::connect(&NatsConfig::new(url)).await?;
+                Ok(p.publish_command(point, json).await?)
+            }
+            #[cfg(feature = "redis")]
+            Broker::Redis => {
+                use heartwire_redis::{RedisConfig, RedisPublisher};
+                let mut p = RedisPublisher::connect(&RedisConfig::new(url)).await?;
+                Ok(p.publish_command(point, json).await?)
+            }
+            #[cfg(feature = "mqtt")]
+            Broker::Mqtt => {
+                use heartwire_mqtt::{MqttConfig, MqttPublisher};
+                let mut p = MqttPublisher::connect_without_presence(&MqttConfig::new(url)).await?;
+                p.publish_command(point, json).await?;
+                Ok(p.close().await?)
+            }
+            #[cfg(feature = "amqp")]
+            Broker::Amqp => {
+                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
+                let mut p = AmqpPublisher::connect(&AmqpConfig::new(url)).await?;
+                Ok(p.publish_command(point, json).await?)
+            }
+            #[cfg(feature = "sqs")]
+            Broker::Sqs => {
+                use heartwire_sqs::{SqsConfig, SqsSender};
+                let mut p = SqsSender::connect(&SqsConfig::new(url)).await?;
+                p.send(envelope, dialect).await?;
+                Ok(())
+            }
+            _ => {
+                let _ = (url, point, envelope, dialect, json);
+                Err(not_built(broker).into())
+            }
+        }
+    }
+    .await;
+    published.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ mod duration;
 mod input;
 mod lines;
 mod output;
+mod plugin;
 mod report;
 mod send;
 mod signals;
@@ -67,6 +68,7 @@ Liveness:
   heartwire monitor --from nats://127.0.0.1:4222     or watch brokers: who is alive
   heartwire run --to URL --process NAME -- COMMAND   a job: start, beats, its exit status
   heartwire beat --to URL --process NAME             one signal: start, beat, stop, ...
+  heartwire beat --to URL --plugin ID                a Reventless plugin's Heartbeat
   heartwire ping --to URL --every 15m                a ping on an aligned schedule
   heartwire record SERVICE --to redis://HOST:PORT    a service's liveness records
 
@@ -200,9 +202,12 @@ enum Command {
     ///
     /// Example: `heartwire run --process backup --to http://127.0.0.1:8387/ping/ -- ./backup.sh`
     Run(run::RunArgs),
-    /// Send one signal (start, beat, degraded, stop, fail or an exit status).
+    /// Send one signal (start, beat, degraded, stop, fail or an exit status), or with
+    /// --plugin a Reventless plugin's command envelope to a broker.
     ///
     /// Example: `heartwire beat --to http://127.0.0.1:8387/beat --process api --signal beat --period 5s`
+    ///
+    /// Example: `heartwire beat --to nats://127.0.0.1:4222 --plugin orders@1.2.0 --period 5m`
     Beat(beat::BeatArgs),
     /// Ping a URL on an aligned schedule, as the Intervalometerator does: once at start,
     /// whenever the minute (UTC) is divisible by --every, and on demand (SIGUSR1). Each

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use heartwire::time::{SystemClock, UnixTime, WallClock};
+use heartwire::transport::ExtensionPoint;
 use heartwire_broker::redact_url;
 use heartwire_broker::{LinkStatus, Loss};
 use heartwire_http::receiver::{Exposition, History, HistoryLimits, MetricKind};
@@ -90,8 +91,21 @@ pub(crate) struct MonitorArgs {
     /// is read without such a buffer: nothing is dropped, the socket waits.
     #[arg(long, value_name = "MESSAGES", default_value_t = heartwire_broker::DEFAULT_SUBSCRIPTION_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 24))]
     nats_buffer: usize,
+    /// Watch the Reventless plugins of this extension point: the command envelopes
+    /// (Heartbeat, RedetectPlugin, DisconnectPlugin, ...) on its command address of each
+    /// --from broker, `command.NAME` (MQTT `command/...`, spec/transports.md §1.7).
+    /// Repeat it for several; default Platform.Plugin (older deployments: Core.Plugin).
+    #[arg(long = "extension-point", value_name = "NAME", value_parser = parse_extension_point)]
+    extension_points: Vec<ExtensionPoint<'static>>,
     #[command(flatten)]
     alerts: alerts::AlertArgs,
+}
+
+/// `--extension-point`: a name of the process-name grammar.
+fn parse_extension_point(text: &str) -> Result<ExtensionPoint<'static>, String> {
+    ExtensionPoint::new(text)
+        .map(ExtensionPoint::into_owned)
+        .map_err(|e| format!("{text:?}: {e}"))
 }
 
 /// `--detector`.
@@ -329,6 +343,11 @@ async fn watch(
         engine: Arc::clone(&engine),
         wake: Arc::clone(&wake),
         nats_buffer: args.nats_buffer,
+        extension_points: if args.extension_points.is_empty() {
+            vec![ExtensionPoint::default()]
+        } else {
+            args.extension_points.clone()
+        },
     });
     for info in &links {
         tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed)));

@@ -110,7 +110,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     if let Some(refused) = crate::brokers::refuse_unbuilt("run", &args.send.to) {
         return refused;
     }
-    let process = match Process::new(&args.send.process) {
+    let process = match Process::new(args.send.process.as_deref().unwrap_or_default()) {
         Ok(process) => process.into_owned(),
         Err(e) => return crate::usage("run", format_args!("--process: {e}")),
     };

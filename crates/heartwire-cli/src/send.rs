@@ -51,8 +51,8 @@ pub(crate) struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub(crate) to: String,
     /// The process name (letters, digits, `_`, `-` and `.`).
-    #[arg(long, value_name = "NAME")]
-    pub(crate) process: String,
+    #[arg(long, value_name = "NAME", required = true)]
+    pub(crate) process: Option<String>,
     /// What the URL is; by default `beatit` when its path ends with /beat, else
     /// `healthchecks`.
     #[arg(long, value_enum)]

@@ -97,8 +97,8 @@ use futures_util::{Stream, StreamExt};
 use heartwire::text::{Process, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
-    self, Delivery, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence, mqtt_presence_topic,
-    mqtt_topic,
+    self, Delivery, ExtensionPoint, Invalid, MQTT_FILTER, MQTT_PRESENCE_FILTER, Presence,
+    mqtt_command_topic, mqtt_presence_topic, mqtt_topic,
 };
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, UserInfo, inbox, split_user_info};
 use heartwire_publish::AsyncPublish;
@@ -141,6 +141,8 @@ pub struct MqttConfig {
     keep_alive: Duration,
     client_id: Option<String>,
     capacity: usize,
+    /// The extension points whose command topics a subscriber also takes.
+    points: Vec<ExtensionPoint<'static>>,
 }
 
 impl MqttConfig {
@@ -151,7 +153,20 @@ impl MqttConfig {
             keep_alive: DEFAULT_KEEP_ALIVE,
             client_id: None,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            points: vec![ExtensionPoint::default()],
         }
+    }
+
+    /// The extension points whose Reventless command envelopes a subscriber also
+    /// receives, on `command/<levels>` (`spec/transports.md` §1.7); `Platform.Plugin`
+    /// by default, none when empty.
+    #[must_use]
+    pub fn extension_points(
+        mut self,
+        points: impl IntoIterator<Item = ExtensionPoint<'static>>,
+    ) -> MqttConfig {
+        self.points = points.into_iter().collect();
+        self
     }
 
     /// Where a subscriber connected with this configuration reports its connection and
@@ -373,28 +388,52 @@ impl MqttPublisher {
         process: &Process<'_>,
         mode: PresenceMode,
     ) -> Result<MqttPublisher, BrokerError> {
-        let presence_topic = mqtt_presence_topic(process);
-        let mut options = config.options("p")?;
         let lasting = mode == PresenceMode::Lasting;
-        if lasting {
-            options.set_last_will(LastWill::new(
-                presence_topic.clone(),
-                Presence::Offline.as_str(),
-                QoS::AtLeastOnce,
-                true,
-            ));
-        }
+        MqttPublisher::connect_as(config, Some(mqtt_presence_topic(process)), lasting).await
+    }
+
+    /// Connects without a presence: no Last Will, no birth, and no goodbye. For a
+    /// publisher that speaks for no process, such as one sending a Reventless command
+    /// envelope ([`MqttPublisher::publish_command`]), whose plugin's liveness is its
+    /// commands.
+    pub async fn connect_without_presence(
+        config: &MqttConfig,
+    ) -> Result<MqttPublisher, BrokerError> {
+        MqttPublisher::connect_as(config, None, false).await
+    }
+
+    /// Connects with the presence topic `presence` (none for a publisher that speaks
+    /// for no process); with its birth and Will when `lasting`.
+    async fn connect_as(
+        config: &MqttConfig,
+        presence: Option<String>,
+        lasting: bool,
+    ) -> Result<MqttPublisher, BrokerError> {
+        let mut options = config.options("p")?;
+        let birth = match &presence {
+            Some(topic) if lasting => {
+                options.set_last_will(LastWill::new(
+                    topic.clone(),
+                    Presence::Offline.as_str(),
+                    QoS::AtLeastOnce,
+                    true,
+                ));
+                Some(topic.clone())
+            }
+            _ => None,
+        };
+        let presence_topic = presence.unwrap_or_default();
         let (client, events) = AsyncClient::new(options, 64);
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let (ack_tx, acks) = mpsc::unbounded_channel();
-        let birth = (client.clone(), presence_topic.clone());
+        let birth = birth.map(|topic| (client.clone(), topic));
         let on_event = move |event, link: &watch::Sender<Link>| {
             match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
-                    if lasting {
-                        // QoS 0, so that every PUBACK answers a publish of `publish`.
-                        let _ = birth.0.try_publish(
-                            birth.1.clone(),
+                    // QoS 0, so that every PUBACK answers a publish of `publish`.
+                    if let Some((client, topic)) = &birth {
+                        let _ = client.try_publish(
+                            topic.clone(),
                             QoS::AtMostOnce,
                             true,
                             Presence::Online.as_str(),
@@ -421,7 +460,8 @@ impl MqttPublisher {
         Ok(publisher)
     }
 
-    /// The presence topic of this publisher's process.
+    /// The presence topic of this publisher's process (empty for a publisher without
+    /// presence).
     pub fn presence_topic(&self) -> &str {
         &self.presence_topic
     }
@@ -472,12 +512,27 @@ impl MqttPublisher {
         Ok(())
     }
 
+    /// Publishes a Reventless command envelope (its JSON, any dialect) on the extension
+    /// point's command topic `command/<levels>`, QoS 1, not retained (a retained
+    /// heartbeat would look fresh to a monitor that subscribes an hour later).
+    pub async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        envelope: &[u8],
+    ) -> Result<(), BrokerError> {
+        self.send(&mqtt_command_topic(point), envelope, false).await
+    }
+
     /// A clean goodbye: publishes `stopped` (retained) on the presence topic, so the
     /// broker's will is not needed, then disconnects. Send the heart's `stop` first.
+    /// A publisher without presence ([`MqttPublisher::connect_without_presence`]) only
+    /// disconnects.
     pub async fn disconnect(mut self) -> Result<(), BrokerError> {
         let topic = self.presence_topic.clone();
-        self.send(&topic, Presence::Stopped.as_str().as_bytes(), true)
-            .await?;
+        if !topic.is_empty() {
+            self.send(&topic, Presence::Stopped.as_str().as_bytes(), true)
+                .await?;
+        }
         self.disconnected().await
     }
 
@@ -486,8 +541,10 @@ impl MqttPublisher {
     /// away without a `stop`, which a monitor reads as dead at once (§4.3).
     pub async fn fail(mut self) -> Result<(), BrokerError> {
         let topic = self.presence_topic.clone();
-        self.send(&topic, Presence::Offline.as_str().as_bytes(), true)
-            .await?;
+        if !topic.is_empty() {
+            self.send(&topic, Presence::Offline.as_str().as_bytes(), true)
+                .await?;
+        }
         self.disconnected().await
     }
 
@@ -542,13 +599,18 @@ impl MqttSubscriber {
         let (link_tx, mut link) = watch::channel(Link::Connecting(None));
         let health = config.endpoint.health().clone();
         let (tx, inbox) = inbox::inbox(config.capacity, MAX_HELD_BYTES, health.clone());
+        let mut topics: Vec<String> = [MQTT_FILTER, MQTT_PRESENCE_FILTER]
+            .map(str::to_owned)
+            .into();
+        topics.extend(config.points.iter().map(mqtt_command_topic));
         let on_event = {
             let health = health.clone();
             move |event, link: &watch::Sender<Link>| match event {
                 Event::Incoming(Packet::ConnAck(_)) => {
                     // Clean session: subscribe again on every connection.
-                    let filters = [MQTT_FILTER, MQTT_PRESENCE_FILTER]
-                        .map(|f| rumqttc::SubscribeFilter::new(f.to_owned(), QoS::AtLeastOnce));
+                    let filters = topics
+                        .iter()
+                        .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
                     let _ = client.try_subscribe_many(filters);
                 }
                 Event::Incoming(Packet::SubAck(_)) => {

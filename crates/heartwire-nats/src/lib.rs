@@ -67,9 +67,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
+use futures_util::stream::SelectAll;
 use heartwire::text::Subject;
 use heartwire::time::{SystemClock, WallClock};
-use heartwire::transport::{self, Delivery, Invalid, NATS_FILTER, Transport};
+use heartwire::transport::{self, Delivery, ExtensionPoint, Invalid, NATS_FILTER, Transport};
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use heartwire_publish::AsyncPublish;
 
@@ -89,6 +90,8 @@ pub struct NatsConfig {
     endpoint: Endpoint,
     name: Option<String>,
     capacity: usize,
+    /// The extension points whose command subjects a subscriber also takes.
+    points: Vec<ExtensionPoint<'static>>,
 }
 
 impl NatsConfig {
@@ -99,7 +102,25 @@ impl NatsConfig {
             endpoint: Endpoint::new(Broker::Nats, url),
             name: None,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            points: vec![ExtensionPoint::default()],
         }
+    }
+
+    /// The extension points whose Reventless command envelopes a subscriber also
+    /// receives, on `command.<point>` (`spec/transports.md` §1.7); `Platform.Plugin`
+    /// by default, none when empty.
+    #[must_use]
+    pub fn extension_points(
+        mut self,
+        points: impl IntoIterator<Item = ExtensionPoint<'static>>,
+    ) -> NatsConfig {
+        self.points = points.into_iter().collect();
+        self
+    }
+
+    /// The command subjects a subscriber takes besides `heartbeat.>`.
+    fn command_subjects(&self) -> impl Iterator<Item = String> + '_ {
+        self.points.iter().map(ExtensionPoint::address)
     }
 
     /// How many received messages the client may hold for a subscriber that has not
@@ -234,6 +255,19 @@ impl NatsPublisher {
     }
 }
 
+impl NatsPublisher {
+    /// Publishes a Reventless command envelope (its JSON, any dialect) on the extension
+    /// point's command subject `command.<point>`, flushed within the timeout.
+    pub async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        envelope: &[u8],
+    ) -> Result<(), BrokerError> {
+        self.send(&point.address(), Bytes::copy_from_slice(envelope))
+            .await
+    }
+}
+
 impl AsyncPublish for NatsPublisher {
     type Error = BrokerError;
 
@@ -256,7 +290,8 @@ impl AsyncPublish for NatsPublisher {
 /// instant may be counted once too early; the monitor runs on one thread.)
 #[derive(Debug)]
 pub struct NatsSubscriber {
-    subscriber: async_nats::Subscriber,
+    /// `heartbeat.>` and the command subjects, as one stream.
+    subscriber: SelectAll<async_nats::Subscriber>,
     client: async_nats::Client,
     health: LinkHealth,
     /// Messages the client had received before the subscription began.
@@ -268,15 +303,26 @@ pub struct NatsSubscriber {
 }
 
 impl NatsSubscriber {
-    /// Connects on a client of its own and subscribes to `heartbeat.>`; returns once the
+    /// Connects on a client of its own and subscribes to `heartbeat.>` and the command
+    /// subjects of its extension points; returns once the
     /// server has the subscription, so nothing published after it is missed.
     pub async fn connect(config: &NatsConfig) -> Result<NatsSubscriber, BrokerError> {
         let client = config.connect().await?;
         let endpoint = &config.endpoint;
         let before = client.statistics().in_messages.load(Ordering::Relaxed);
-        let subscriber = endpoint
-            .bounded(Step::Subscribe, client.subscribe(NATS_FILTER))
-            .await?;
+        let mut subscriber = SelectAll::new();
+        subscriber.push(
+            endpoint
+                .bounded(Step::Subscribe, client.subscribe(NATS_FILTER))
+                .await?,
+        );
+        for subject in config.command_subjects() {
+            subscriber.push(
+                endpoint
+                    .bounded(Step::Subscribe, client.subscribe(subject))
+                    .await?,
+            );
+        }
         endpoint.bounded(Step::Subscribe, client.flush()).await?;
         let health = endpoint.health().clone();
         health.connected(SystemClock.now());
@@ -318,7 +364,7 @@ impl NatsSubscriber {
 }
 
 fn decode(message: &async_nats::Message) -> Result<Delivery, Invalid> {
-    transport::decode_subject(
+    transport::decode_address(
         Transport::Nats,
         message.subject.as_bytes(),
         &message.payload,

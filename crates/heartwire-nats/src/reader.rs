@@ -287,7 +287,7 @@ impl<'a> Batch<'a> {
 
 impl NatsReader {
     /// Connects to the first server of the URL that answers and subscribes to
-    /// `heartbeat.>`; returns once the server has the subscription, so nothing published
+    /// `heartbeat.>` and the command subjects of its extension points; returns once the server has the subscription, so nothing published
     /// after it is missed. [`Fault::Unsupported`](crate::Fault::Unsupported) for what it does not speak (TLS, a
     /// scheme other than `nats://`).
     pub async fn connect(config: &NatsConfig) -> Result<NatsReader, BrokerError> {
@@ -363,7 +363,11 @@ impl NatsReader {
                 connect.push_str(&format!(",\"{key}\":{}", json_string(value)));
             }
         }
-        connect.push_str(&format!("}}\r\nSUB {NATS_FILTER} 1\r\nPING\r\n"));
+        connect.push_str(&format!("}}\r\nSUB {NATS_FILTER} 1\r\n"));
+        for (sid, subject) in (2..).zip(self.config.command_subjects()) {
+            connect.push_str(&format!("SUB {subject} {sid}\r\n"));
+        }
+        connect.push_str("PING\r\n");
         let handshake = async {
             // The INFO comes first; the rest is read until the PONG that follows the SUB.
             let mut info_seen = false;

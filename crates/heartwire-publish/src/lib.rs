@@ -78,6 +78,7 @@
 pub mod clock;
 mod contract;
 pub mod heart;
+pub mod plugin;
 pub mod records;
 pub mod scheduler;
 pub mod throttle;

@@ -79,7 +79,7 @@ use heartwire::record::{Convention, DEFAULT_INTERVAL, Record};
 use heartwire::text::{Signal, Subject};
 use heartwire::time::{SystemClock, WallClock};
 use heartwire::transport::{
-    self, DEFAULT_KEY_TTL_FACTOR, Delivery, Invalid, REDIS_TEXT_PATTERN, key_ttl,
+    self, DEFAULT_KEY_TTL_FACTOR, Delivery, ExtensionPoint, Invalid, REDIS_TEXT_PATTERN, key_ttl,
 };
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber, inbox};
 use heartwire_publish::{AsyncPublish, AsyncPublishRecord};
@@ -116,6 +116,8 @@ pub struct RedisConfig {
     ttl_factor: u32,
     record_interval: Duration,
     capacity: usize,
+    /// The extension points whose command channels a subscriber also takes.
+    points: Vec<ExtensionPoint<'static>>,
 }
 
 impl RedisConfig {
@@ -128,7 +130,20 @@ impl RedisConfig {
             ttl_factor: DEFAULT_KEY_TTL_FACTOR,
             record_interval: DEFAULT_INTERVAL,
             capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            points: vec![ExtensionPoint::default()],
         }
+    }
+
+    /// The extension points whose Reventless command envelopes a subscriber also
+    /// receives, on the channel `command.<point>` (`SUBSCRIBE`, not a pattern:
+    /// `spec/transports.md` §1.7); `Platform.Plugin` by default, none when empty.
+    #[must_use]
+    pub fn extension_points(
+        mut self,
+        points: impl IntoIterator<Item = ExtensionPoint<'static>>,
+    ) -> RedisConfig {
+        self.points = points.into_iter().collect();
+        self
     }
 
     /// Where a subscriber connected with this configuration reports its connection and
@@ -343,6 +358,18 @@ impl RedisPublisher {
     }
 }
 
+impl RedisPublisher {
+    /// Publishes a Reventless command envelope (its JSON, any dialect) on the extension
+    /// point's command channel `command.<point>`; no presence key.
+    pub async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        envelope: &[u8],
+    ) -> Result<(), BrokerError> {
+        self.publish_raw(&point.address(), envelope).await
+    }
+}
+
 impl AsyncPublish for RedisPublisher {
     type Error = BrokerError;
 
@@ -521,6 +548,12 @@ async fn subscribe(
         config
             .endpoint
             .bounded(Step::Subscribe, pubsub.psubscribe(pattern))
+            .await?;
+    }
+    for point in &config.points {
+        config
+            .endpoint
+            .bounded(Step::Subscribe, pubsub.subscribe(point.address()))
             .await?;
     }
     Ok(pubsub.into_on_message())

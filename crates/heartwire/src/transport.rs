@@ -25,6 +25,13 @@
 use std::fmt;
 use std::time::Duration;
 
+mod command;
+
+pub use command::{
+    COMMAND_ROOT, ExtensionPoint, decode_address, decode_command, decode_mqtt_command,
+    is_command_address, is_mqtt_command_topic, mqtt_command_topic,
+};
+
 use crate::command::Envelope;
 use crate::json::JsonError;
 use crate::record::{Channel, ChannelError, Record};
@@ -358,7 +365,8 @@ fn subject_of_topic(topic: &[u8], root: &str) -> Result<Vec<u8>, TextError> {
 }
 
 /// Decodes what an MQTT subscriber received on `topic`: beatit text under
-/// `heartbeat/`, a [`Presence`] under `heartbeat-presence/` (delivered live; see
+/// `heartbeat/`, a [`Presence`] under `heartbeat-presence/`, a command envelope under
+/// `command/` ([`decode_mqtt_command`]) (delivered live; see
 /// [`decode_mqtt_retained`]).
 pub fn decode_mqtt(topic: &str, payload: &[u8]) -> Result<Delivery, Invalid> {
     decode_mqtt_retained(topic, payload, false)
@@ -371,6 +379,9 @@ pub fn decode_mqtt_retained(
     payload: &[u8],
     retained: bool,
 ) -> Result<Delivery, Invalid> {
+    if command::is_mqtt_command_topic(topic) {
+        return command::decode_mqtt_command(topic, payload);
+    }
     let fail = |e: DecodeError| invalid(Transport::Mqtt, topic.as_bytes(), payload, e);
     let presence_root = topic
         .strip_prefix(MQTT_PRESENCE_ROOT)
@@ -427,10 +438,14 @@ fn shift_root(e: TextError, root: &str) -> TextError {
 
 /// Decodes what a Redis subscriber received on `channel`: a liveness record on a
 /// channel of either record convention, beatit text on a channel `heartbeat.<process>`.
-/// A channel that is neither is reported as a [`DecodeError::Channel`].
+/// A command envelope on a command channel `command.<extension point>`. A channel that is
+/// none of these is reported as a [`DecodeError::Channel`].
 pub fn decode_redis(channel: &[u8], payload: &[u8]) -> Result<Delivery, Invalid> {
     if channel.starts_with(b"heartbeat.") {
         return decode_subject(Transport::Redis, channel, payload);
+    }
+    if command::is_command_address(channel) {
+        return command::decode_command(Transport::Redis, channel, payload);
     }
     let fail = |e: DecodeError| invalid(Transport::Redis, channel, payload, e);
     let text = std::str::from_utf8(channel).map_err(|e| {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::FutureExt;
 use heartwire::text::{Message, Signal};
 use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
-use heartwire::transport::{Content, Delivery, Invalid, Presence};
+use heartwire::transport::{Content, Delivery, ExtensionPoint, Invalid, Presence};
 use heartwire_broker::{Backoff, LinkHealth, Loss, redact_url};
 use heartwire_liveness::{Link, Monitor, Rejected, State};
 use tokio::sync::Notify;
@@ -33,6 +33,9 @@ pub(crate) struct LinkInfo {
     pub(crate) received: AtomicU64,
     /// Of those, the ones that did not decode.
     pub(crate) invalid: AtomicU64,
+    /// Of those, the command envelopes that are not heartbeats (`ForwardCommand`, ...):
+    /// valid, received, and not a sign of life.
+    pub(crate) not_heartbeats: AtomicU64,
     /// Lines about invalid messages and beats the engine did not count, per second.
     pub(crate) throttles: Mutex<Throttles>,
 }
@@ -69,6 +72,7 @@ impl LinkInfo {
             health: LinkHealth::new(),
             received: AtomicU64::new(0),
             invalid: AtomicU64::new(0),
+            not_heartbeats: AtomicU64::new(0),
             throttles: Mutex::new(Throttles {
                 invalid: Throttle::new("invalid messages"),
                 rejected: Throttle::new("beats not counted"),
@@ -103,6 +107,7 @@ impl LinkInfo {
             "up_since": time(status.up_since),
             "received": self.received.load(Ordering::Relaxed),
             "invalid": self.invalid.load(Ordering::Relaxed),
+            "not_heartbeats": self.not_heartbeats.load(Ordering::Relaxed),
             "lost": lost,
         });
         out.push_str(&entry.to_string());
@@ -115,6 +120,8 @@ pub(crate) struct Feed {
     pub(crate) engine: Arc<Mutex<Monitor>>,
     pub(crate) wake: Arc<Notify>,
     pub(crate) nats_buffer: usize,
+    /// The extension points whose command addresses each link also subscribes to.
+    pub(crate) extension_points: Vec<ExtensionPoint<'static>>,
 }
 
 /// One link's task: receives in batches and feeds the engine, forever (connecting again
@@ -146,6 +153,7 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
             &info.url,
             &info.health,
             feeder.feed.nats_buffer,
+            &feeder.feed.extension_points,
         )
         .await
         {
@@ -207,7 +215,9 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
     use heartwire_broker::Fault;
     use heartwire_nats::{NatsConfig, NatsReader};
 
-    let config = NatsConfig::new(feeder.info.url.as_str()).health(feeder.info.health.clone());
+    let config = NatsConfig::new(feeder.info.url.as_str())
+        .health(feeder.info.health.clone())
+        .extension_points(feeder.feed.extension_points.iter().cloned());
     let mut backoff = Backoff::new();
     let mut failures: u32 = 0;
     let mut reader = loop {
@@ -231,8 +241,17 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
         let batch = reader.next_batch().await;
         let now = SystemClock.now();
         let mut texts = Vec::with_capacity(batch.len());
+        let mut commands = Vec::new();
         let mut invalid = Vec::new();
         for (subject, payload) in batch.iter() {
+            // A command is rare: one prefix comparison keeps it off the beats' path.
+            if transport::is_command_address(subject) {
+                match transport::decode_command(Transport::Nats, subject, payload) {
+                    Ok(delivery) => commands.push(delivery),
+                    Err(bad) => invalid.push(bad),
+                }
+                continue;
+            }
             match Message::decode(subject, payload) {
                 Ok(message) => texts.push((message, now)),
                 // The owned form, with the error, for the report.
@@ -241,7 +260,7 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
             }
         }
         let small = batch.len() < SMALL_BATCH;
-        feeder.feed(now, &texts, Vec::new(), invalid);
+        feeder.feed(now, &texts, commands, invalid);
         drop(texts);
         if small {
             // A trickle: let a millisecond of beats gather in the socket, so that each
@@ -349,13 +368,17 @@ impl Feeder {
                         ),
                     },
                 ),
-                // Minimal wiring for the SQS adapter (issue 20); the Reventless helper's
-                // handling of commands on every broker supersedes it at merge.
-                Content::Command(envelope) => {
-                    (envelope.id.as_str(), engine.observe_command(envelope, now))
-                }
+                // Not a heartbeat (ConnectPlugin aside, `liveness.md` §3.3): rejected
+                // by the engine, and reported and counted below like any rejection.
+                Content::Command(envelope) => (
+                    envelope.id.as_str(),
+                    engine.observe_command_via(Some(info.link), envelope, now),
+                ),
                 _ => continue,
             };
+            if let Err(Rejected::NotAHeartbeat { .. }) = &result {
+                info.not_heartbeats.fetch_add(1, Ordering::Relaxed);
+            }
             // A record heard twice is expected: a publisher may send each on both
             // conventions' channels (spec/record.md §9.1); it is not worth a line.
             if let Err(rejected) = result

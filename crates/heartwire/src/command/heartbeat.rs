@@ -23,6 +23,19 @@ impl<F: FnMut() -> String> IdSource for F {
     }
 }
 
+/// The commands a plugin sends about itself, which a monitor reads as its liveness
+/// (`spec/liveness.md` §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PluginCommand {
+    /// `Heartbeat(interval)`: alive, the next within the interval.
+    #[default]
+    Heartbeat,
+    /// `RedetectPlugin(interval)`: deployed again; re-arms like a heartbeat.
+    Redetect,
+    /// `DisconnectPlugin`: gone (a plugin shutting down says so itself).
+    Disconnect,
+}
+
 /// Makes the `Heartbeat` envelope a plugin sends every interval, as the framework makes
 /// it: `service` `Platform.Plugin` (overridable), `ip` `""`, `user` `Heartbeat`, `time`
 /// in JavaScript's `toISOString()` form, a fresh `correlationId` and a fresh `msgId`.
@@ -81,12 +94,24 @@ impl<'a> HeartbeatBuilder<'a> {
         self
     }
 
-    /// A fresh envelope stamped with the clock's current time. The id source is asked
-    /// twice: first for the `correlationId` (the framework's heartbeat starts a chain
-    /// with its own id), then for the `msgId` (the framework gives every sent message a
-    /// fresh one). Fails when the id source returns an empty string.
+    /// A fresh `Heartbeat` envelope stamped with the clock's current time. The id source
+    /// is asked twice: first for the `correlationId` (the framework's heartbeat starts a
+    /// chain with its own id), then for the `msgId` (the framework gives every sent
+    /// message a fresh one). Fails when the id source returns an empty string.
     pub fn build(
         &self,
+        clock: &impl WallClock,
+        ids: &mut impl IdSource,
+    ) -> Result<Envelope<'a>, EmptyStr> {
+        self.build_command(PluginCommand::Heartbeat, clock, ids)
+    }
+
+    /// [`HeartbeatBuilder::build`] of another of the plugin's own commands, with the
+    /// same meta: `RedetectPlugin(interval)` (a deploy) or `DisconnectPlugin` (the
+    /// plugin going away).
+    pub fn build_command(
+        &self,
+        command: PluginCommand,
         clock: &impl WallClock,
         ids: &mut impl IdSource,
     ) -> Result<Envelope<'a>, EmptyStr> {
@@ -96,8 +121,11 @@ impl<'a> HeartbeatBuilder<'a> {
         let mut meta = Meta::new(self.service.clone(), time, msg_id, correlation_id);
         meta.ip = Some(Cow::Borrowed(""));
         meta.user = Some(Cow::Borrowed(Self::USER));
-        let command = Command::Heartbeat {
-            minutes: Timeout::from_minutes(self.minutes.get()),
+        let minutes = Timeout::from_minutes(self.minutes.get());
+        let command = match command {
+            PluginCommand::Heartbeat => Command::Heartbeat { minutes },
+            PluginCommand::Redetect => Command::RedetectPlugin { minutes },
+            PluginCommand::Disconnect => Command::DisconnectPlugin,
         };
         Ok(Envelope::new(self.id.clone(), meta, command))
     }
@@ -124,5 +152,16 @@ mod tests {
         assert_eq!(beat.meta.msg_id.as_str(), "2");
         assert_eq!(beat.meta.time.as_str(), "1970-01-01T00:00:00.000Z");
         assert_eq!(beat.timeout_minutes(), Some(DEFAULT_TIMEOUT_MINUTES));
+        let mut ids = || "x".to_owned();
+        let redetect = builder
+            .build_command(PluginCommand::Redetect, &clock, &mut ids)
+            .expect("ids");
+        assert_eq!(redetect.command.name(), "RedetectPlugin");
+        assert_eq!(redetect.timeout_minutes(), Some(DEFAULT_TIMEOUT_MINUTES));
+        let gone = builder
+            .build_command(PluginCommand::Disconnect, &clock, &mut ids)
+            .expect("ids");
+        assert_eq!(gone.command, Command::DisconnectPlugin);
+        assert_eq!(gone.meta.user.as_deref(), Some(HeartbeatBuilder::USER));
     }
 }

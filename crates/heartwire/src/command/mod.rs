@@ -50,7 +50,7 @@ use crate::json::Object;
 use crate::json::write;
 use crate::json::{Appender, Doc, Extras, JsonError, JsonErrorKind, MAX_DOCUMENT_LEN, required};
 
-pub use heartbeat::{HeartbeatBuilder, IdSource};
+pub use heartbeat::{HeartbeatBuilder, IdSource, PluginCommand};
 pub use meta::{EmptyStr, Headers, Meta, NonEmptyStr, SchemaVersion, TraceParent};
 pub use timing::{
     DEFAULT_TIMEOUT_MINUTES, GraceRule, MAX_TIMEOUT_MINUTES, Timeout, TimeoutSetting,
