@@ -219,7 +219,7 @@ fn main() -> ExitCode {
         None => finish(example::decode()),
         Some(Command::Decode(args)) => finish(decode::run(args)),
         Some(Command::Encode(args)) => finish(encode::run(args)),
-        Some(Command::Schedule { action }) => finish(schedule::run(action)),
+        Some(Command::Schedule { action }) => schedule::main(action),
         Some(Command::Example) => finish(example::run()),
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Monitor(args)) => monitor::run(args),
