@@ -283,13 +283,19 @@ impl Runner {
     async fn fire_due(&mut self) {
         let now = SystemClock.now();
         while let Some(firing) = self.scheduler.next_due(now) {
-            self.fire(&firing).await;
+            let fired = self.fire(&firing).await;
             self.scheduler.fired(&firing, now);
+            // Saved before it is reported: whoever saw the line and kills us finds the
+            // fire in the state.
             self.save();
+            if let Some(line) = fired {
+                say!("{line}");
+            }
         }
     }
 
-    async fn fire(&mut self, firing: &Firing) {
+    /// Publishes the payload of `firing`; the line that reports it, once published.
+    async fn fire(&mut self, firing: &Firing) -> Option<serde_json::Value> {
         let name = firing.schedule.name().as_str();
         let target = match target_of(&firing.schedule, self.default.as_ref()) {
             Ok(t) => t,
@@ -298,7 +304,7 @@ impl Runner {
                     "heartwire schedule run: {name} due {}: not fired: {e}",
                     firing.at
                 );
-                return;
+                return None;
             }
         };
         let payload = firing.schedule.payload().as_bytes();
@@ -314,20 +320,20 @@ impl Runner {
         .await
         .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
         match sent {
-            Ok(()) => say!(
-                "{}",
-                serde_json::json!({
-                    "event": "fired",
-                    "schedule": name,
-                    "due": firing.at.to_string(),
-                    "fired": SystemClock.now().to_string(),
-                    "target": target.to_string(),
-                })
-            ),
-            Err(e) => note!(
-                "heartwire schedule run: {name} due {}: not published to {target}: {e}",
-                firing.at
-            ),
+            Ok(()) => Some(serde_json::json!({
+                "event": "fired",
+                "schedule": name,
+                "due": firing.at.to_string(),
+                "fired": SystemClock.now().to_string(),
+                "target": target.to_string(),
+            })),
+            Err(e) => {
+                note!(
+                    "heartwire schedule run: {name} due {}: not published to {target}: {e}",
+                    firing.at
+                );
+                None
+            }
         }
     }
 
