@@ -448,6 +448,27 @@ fn bad_documents_exit_1_naming_where_and_oversized_requests_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("untargeted.jsonl:1: no target"));
 
+    // A state file that is not one: refused at start, naming it and where.
+    let state = dir.join("state.json");
+    write(&state, "{\"version\":1,\"schedules\":[{\"document\":\"{}\"");
+    let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args([
+            "schedule",
+            "run",
+            "--to",
+            "nats://127.0.0.1:4222#a.b",
+            "--state",
+        ])
+        .arg(&state)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("state.json: EOF while parsing") && stderr.contains("column"),
+        "{stderr}"
+    );
+
     let run = Scheduler::start(&["--to", "redis://:s3cret@127.0.0.1:6379#x"]);
     let long = "a".repeat(70 * 1024);
     let (status, body) = run.call("POST", "/schedules", long.as_bytes());
