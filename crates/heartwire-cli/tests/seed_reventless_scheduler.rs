@@ -157,6 +157,12 @@ type Received = mpsc::Receiver<(String, SystemTime)>;
 
 /// Subscribes to a NATS subject with the NATS client; returns once subscribed.
 fn nats_subscriber(subject: &str) -> Received {
+    nats_subscriber_at(NATS, subject)
+}
+
+/// Subscribes to a subject of the NATS server at `url`; returns once subscribed.
+fn nats_subscriber_at(url: &str, subject: &str) -> Received {
+    let url = url.to_owned();
     let (tx, rx) = mpsc::channel();
     let (ready, subscribed) = mpsc::channel();
     let subject = subject.to_owned();
@@ -166,9 +172,9 @@ fn nats_subscriber(subject: &str) -> Received {
             .build()
             .expect("a runtime");
         rt.block_on(async move {
-            let publisher = NatsPublisher::connect(&NatsConfig::new(NATS))
+            let publisher = NatsPublisher::connect(&NatsConfig::new(url))
                 .await
-                .expect("NATS runs on 127.0.0.1:4222");
+                .expect("NATS runs");
             let mut sub = publisher
                 .client()
                 .subscribe(subject)
@@ -543,4 +549,63 @@ fn bad_documents_exit_1_naming_where_and_oversized_requests_are_refused() {
     assert_eq!(status, 507, "{body}");
     drop(run);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A NATS server of this test's own, on a port of its own, killed when dropped.
+struct PrivateNats(Child);
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_fire_the_broker_cannot_take_is_tried_again_until_it_is_published() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("nats://127.0.0.1:{port}");
+    let token = unique("retry");
+    let subject = format!("retry.{token}");
+    // No server on the port yet: the fire at the next minute fails, and is retried.
+    let run = Scheduler::start(&["--to", &format!("{url}#{subject}")]);
+    let doc = format!(
+        "{{\"name\":\"r-{token}\",\"rate\":\"Minutes(1)\",\"payload\":\"late but whole\"}}"
+    );
+    let (status, body) = run.call("POST", "/schedules", doc.as_bytes());
+    assert_eq!(status, 201, "{body}");
+    let due = instant(&body["next"]);
+    let failed = run
+        .errors
+        .recv_timeout(Duration::from_secs(75))
+        .expect("the failed publish is reported");
+    assert!(failed.contains("not published"), "{failed}");
+    assert!(run.lines.try_recv().is_err(), "nothing was reported fired");
+    let server = PrivateNats(
+        Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server runs"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let received = loop {
+        assert!(Instant::now() < deadline, "nats-server starts");
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break nats_subscriber_at(&url, &subject);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let fire = run.fired(Duration::from_secs(40));
+    assert_eq!(instant(&fire["due"]), due, "{fire}");
+    let (payload, _) = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the retried fire arrives");
+    assert_eq!(payload, "late but whole");
+    drop(run);
+    drop(server);
 }

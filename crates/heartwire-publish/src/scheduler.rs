@@ -137,6 +137,8 @@ pub struct Planned {
     created: UnixTime,
     last_fired: Option<UnixTime>,
     next: Option<UnixTime>,
+    /// The fire time a postponed firing is for ([`Scheduler::postpone`]).
+    owed: Option<UnixTime>,
     version: u64,
 }
 
@@ -211,6 +213,7 @@ impl Scheduler {
                     created,
                     last_fired,
                     next,
+                    owed: None,
                     version,
                 },
             )
@@ -272,11 +275,15 @@ impl Scheduler {
         }
     }
 
-    /// The name and fire time of the next due schedule, if any is due by `now`.
+    /// The name and fire time of the next due schedule, if any is due by `now`: the
+    /// fire time a postponed firing is for, else the time it is queued at.
     fn due(&mut self, now: UnixTime) -> Option<(String, UnixTime)> {
         self.drop_stale();
         match self.queue.peek() {
-            Some(Reverse((at, _, name))) if *at <= now => Some((name.clone(), *at)),
+            Some(Reverse((at, _, name))) if *at <= now => {
+                let owed = self.planned.get(name).and_then(|p| p.owed);
+                Some((name.clone(), owed.unwrap_or(*at)))
+            }
             _ => None,
         }
     }
@@ -287,6 +294,7 @@ impl Scheduler {
         self.versions += 1;
         let version = self.versions;
         if let Some(planned) = self.planned.get_mut(name) {
+            planned.owed = None;
             planned.last_fired = Some(at);
             planned.next = planned
                 .schedule
@@ -364,6 +372,29 @@ impl Scheduler {
         match self.due(now) {
             Some((due, at)) if due == name && at == firing.at => {
                 self.advance(name, at, now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Puts off `firing` (from [`Scheduler::next_due`]), which could not be delivered,
+    /// until `until`: it is due again then, for the same fire time, and the schedules
+    /// due meanwhile are not held up behind it. False, changing nothing, when it is no
+    /// longer the earliest due.
+    pub fn postpone(&mut self, firing: &Firing, until: UnixTime, now: UnixTime) -> bool {
+        let name = firing.schedule.name().as_str();
+        match self.due(now) {
+            Some((due, at)) if due == name && at == firing.at => {
+                self.queue.pop();
+                self.versions += 1;
+                let version = self.versions;
+                if let Some(planned) = self.planned.get_mut(name) {
+                    planned.owed = Some(at);
+                    planned.next = Some(until);
+                    planned.version = version;
+                    self.queue.push(Reverse((until, version, name.to_owned())));
+                }
                 true
             }
             _ => false,
@@ -627,6 +658,37 @@ mod tests {
         let firing = s.next_due(late);
         s.delete("m");
         assert!(firing.is_some_and(|f| !s.fired(&f, late)));
+    }
+
+    #[test]
+    fn a_postponed_firing_is_due_again_for_its_fire_time_and_holds_up_nobody() {
+        let mut s = Scheduler::new();
+        let created = t("2024-01-01T10:00:00Z");
+        s.create(schedule("a", "Minutes(1)", "a"), created);
+        s.create(schedule("b", "Minutes(2)", "b"), created);
+        let now = t("2024-01-01T10:01:00Z");
+        let firing = s.next_due(now);
+        let firing = firing.unwrap_or_else(|| panic!("a is due"));
+        assert!(s.postpone(&firing, t("2024-01-01T10:01:30Z"), now));
+        assert_eq!(s.next_due(now), None);
+        let later = t("2024-01-01T10:02:10Z");
+        let due: Vec<(String, UnixTime)> = s
+            .take_due(later)
+            .into_iter()
+            .map(|f| (f.schedule.name().as_str().to_owned(), f.at))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                ("a".to_owned(), t("2024-01-01T10:01:00Z")),
+                ("b".to_owned(), t("2024-01-01T10:02:00Z"))
+            ]
+        );
+        assert_eq!(
+            s.planned("a").and_then(Planned::last_fired),
+            Some(t("2024-01-01T10:01:00Z"))
+        );
+        assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:03:00Z")));
     }
 
     /// Keeps what a blocking publisher was given.

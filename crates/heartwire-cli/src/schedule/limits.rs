@@ -36,5 +36,15 @@ pub(crate) const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The time one publish may take before it counts as failed.
 pub(crate) const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a fire that could not be published is tried again: 24 hours, EventBridge
+/// Scheduler's default `MaximumEventAgeInSeconds`.
+pub(crate) const MAX_EVENT_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// The shortest wait before a failed publish is tried again.
+pub(crate) const RETRY_MIN: Duration = Duration::from_secs(1);
+
+/// The longest wait before a failed publish is tried again.
+pub(crate) const RETRY_MAX: Duration = Duration::from_secs(60);
+
 /// The longest the run loop sleeps, so that it follows the wall clock when it jumps.
 pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(1);

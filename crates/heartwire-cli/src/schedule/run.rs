@@ -19,7 +19,8 @@ use tokio::sync::mpsc;
 
 use super::api::{self, Answer, Asked, Call};
 use super::limits::{
-    MAX_DOCUMENT_LEN, MAX_DOCUMENTS_LEN, MAX_SCHEDULES, MAX_SLEEP, PUBLISH_TIMEOUT,
+    MAX_DOCUMENT_LEN, MAX_DOCUMENTS_LEN, MAX_EVENT_AGE, MAX_SCHEDULES, MAX_SLEEP, PUBLISH_TIMEOUT,
+    RETRY_MAX, RETRY_MIN,
 };
 use super::state;
 use super::target::{FireTarget, FireTargetError};
@@ -284,12 +285,23 @@ impl Runner {
         let now = SystemClock.now();
         while let Some(firing) = self.scheduler.next_due(now) {
             let fired = self.fire(&firing).await;
+            if fired.is_none()
+                && let Some(until) = retry_at(firing.at, now)
+            {
+                self.scheduler.postpone(&firing, until, now);
+                continue;
+            }
             self.scheduler.fired(&firing, now);
             // Saved before it is reported: whoever saw the line and kills us finds the
             // fire in the state.
             self.save();
-            if let Some(line) = fired {
-                say!("{line}");
+            match fired {
+                Some(line) => say!("{line}"),
+                None => note!(
+                    "heartwire schedule run: {} due {}: given up after {MAX_EVENT_AGE:?}",
+                    firing.schedule.name().as_str(),
+                    firing.at
+                ),
             }
         }
     }
@@ -463,6 +475,20 @@ impl Runner {
     }
 }
 
+/// When to try again a fire due at `due` that failed at `now`: half its age later,
+/// from 1 s to a minute, in whole seconds (1, 1, 2, 3, 4, 6, ...); `None` once it is older than
+/// [`MAX_EVENT_AGE`], EventBridge Scheduler's default, when it is given up.
+fn retry_at(due: UnixTime, now: UnixTime) -> Option<UnixTime> {
+    let age = now.since(due).unwrap_or_default();
+    if age >= MAX_EVENT_AGE {
+        return None;
+    }
+    let wait = (age / 2).clamp(RETRY_MIN, RETRY_MAX);
+    // Whole seconds, rounded up.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    now.checked_add_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
 /// Resolves at SIGINT, SIGTERM or after `exit_after`.
 async fn stop_signal(exit_after: Option<std::time::Duration>) {
     let after = async {
@@ -486,5 +512,21 @@ async fn stop_signal(exit_after: Option<std::time::Duration>) {
         () = after => {}
         () = term => {}
         _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_fires_are_tried_again_later_and_later_for_a_day() {
+        let due = UnixTime::new(1_000_000, 0);
+        let at = |secs: i64| UnixTime::new(1_000_000 + secs, 0);
+        assert_eq!(retry_at(due, due), Some(at(1)));
+        assert_eq!(retry_at(due, at(10)), Some(at(15)));
+        assert_eq!(retry_at(due, at(3600)), Some(at(3660)));
+        assert_eq!(retry_at(due, at(24 * 3600 - 1)), Some(at(24 * 3600 + 59)));
+        assert_eq!(retry_at(due, at(24 * 3600)), None);
     }
 }
