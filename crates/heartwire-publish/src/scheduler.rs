@@ -75,8 +75,9 @@ pub trait Target {
 /// and a leading dot, which a subject does not), so a per-name subject could fail at
 /// every fire time, and a firing that fails stays due. The framework's schedules work the
 /// same way: EventBridge delivers a rule's payload to the rule's target, whatever the
-/// rule is called. A runtime whose schedules go to different subjects runs one
-/// [`Scheduler`] per subject.
+/// rule is called. A runtime whose schedules each name their own destination (any
+/// subject, channel or topic) drives the [`Scheduler`] with [`Scheduler::next_due`] and
+/// [`Scheduler::fired`] instead, as `heartwire schedule run` does.
 #[derive(Debug, Clone)]
 pub struct PublishTarget<P> {
     publisher: P,
