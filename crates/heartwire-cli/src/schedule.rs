@@ -3,6 +3,7 @@
 //! on the command line, which `next` and `expr` take.
 
 mod api;
+mod documents;
 mod expr;
 mod limits;
 mod next;
