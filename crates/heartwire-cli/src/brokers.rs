@@ -3,6 +3,8 @@
 //! feature of its name (`nats`, `redis`, `mqtt`, `amqp`, all on by default, and `sqs`, off by default); the
 //! `#[cfg(feature)]` gates of the binary are here and in `monitor/ingest.rs` only.
 
+mod outlet;
+
 use std::process::ExitCode;
 
 use heartwire::text::{Message, Process, Signal};
@@ -10,6 +12,7 @@ use heartwire::transport::{Delivery, ExtensionPoint, Invalid};
 use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
 pub(crate) use heartwire_broker::Broker;
+pub(crate) use outlet::Outlets;
 
 /// The brokers this binary was built with (their cargo features).
 const BUILT: &[Broker] = &[

@@ -79,6 +79,8 @@ Exit status:
                    read (each error is on stderr with its byte offset; the valid input
                    was still processed) or output could not be written
   schedule         0 done; 1 an invalid schedule or time, or output could not be written
+  schedule run     0 stopped by SIGINT, SIGTERM or --exit-after; 1 an invalid document
+                   or state file, or the API address cannot be bound
   schema, example  0 done; 1 output could not be written
   verify           0 conformant; 1 not conformant; 2 also a protocol error
   vectors          0 done; `vectors exec` 1 rejected, 3 not supported
@@ -237,7 +239,7 @@ fn main() -> ExitCode {
         None => finish(example::decode()),
         Some(Command::Decode(args)) => finish(decode::run(args)),
         Some(Command::Encode(args)) => finish(encode::run(args)),
-        Some(Command::Schedule { action }) => finish(schedule::run(action)),
+        Some(Command::Schedule { action }) => schedule::main(action),
         Some(Command::Example) => finish(example::run()),
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Monitor(args)) => monitor::run(args),

@@ -905,7 +905,7 @@ fn remember(history: &History, accepted: &heartwire_http::Accepted) {
 /// writing leaves the previous one whole. The file beside it is made anew, readable by
 /// its owner only, and never through a link: whatever was planted at `<path>.part`
 /// (a symlink to a file of someone else's) is removed, not followed.
-fn write_snapshot(path: &Path, snapshot: &impl serde::Serialize) -> io::Result<()> {
+pub(crate) fn write_snapshot(path: &Path, snapshot: &impl serde::Serialize) -> io::Result<()> {
     let text = serde_json::to_vec(snapshot).map_err(io::Error::other)?;
     let mut part = path.as_os_str().to_owned();
     part.push(".part");

@@ -1,10 +1,18 @@
-//! `heartwire schedule`: when a schedule fires (`next`) and how EventBridge says it
-//! (`expr`). This file reads the schedule given on the command line, which both take.
+//! `heartwire schedule`: when a schedule fires (`next`), how EventBridge says it
+//! (`expr`), and schedules run as a service (`run`). This file reads the schedule given
+//! on the command line, which `next` and `expr` take.
 
+mod api;
+mod documents;
 mod expr;
+mod limits;
 mod next;
+mod run;
+mod state;
+mod target;
 
 use std::io::{self, Write};
+use std::process::ExitCode;
 
 use clap::Subcommand;
 use heartwire::schedule::{Rate, Schedule};
@@ -23,14 +31,39 @@ pub(crate) enum ScheduleAction {
     Next(next::NextArgs),
     /// Print the EventBridge expression that fires on the schedule.
     Expr(expr::ExprArgs),
+    /// Run schedules: fire each payload to its target at its fire times.
+    ///
+    /// Loads schedule documents from each FILE (one per line), takes more and deletes
+    /// them through a control API on --listen (127.0.0.1:8388):
+    ///   curl -d @schedule.json http://127.0.0.1:8388/schedules       create or replace
+    ///   curl -X DELETE http://127.0.0.1:8388/schedules/daily-report  delete
+    ///   curl http://127.0.0.1:8388/schedules                         list, next fire times
+    /// and prints one JSON line per fire:
+    /// {"event":"fired","schedule":"tick","due":"2026-12-03T18:01:00Z",
+    ///  "fired":"2026-12-03T18:01:00.004Z","target":"nats://127.0.0.1:4222#orders.tick"}
+    /// Interval rates count from the schedule's creation, as EventBridge's rate() does.
+    /// With --state FILE, a restart neither fires twice nor skips a fire: a fire time
+    /// that passed while it was down fires once, late. Exit status 1 on an invalid
+    /// document (FILE:LINE: error) or state file.
+    #[command(verbatim_doc_comment)]
+    Run(run::RunArgs),
+}
+
+/// `heartwire schedule`'s exit status.
+pub(crate) fn main(action: ScheduleAction) -> ExitCode {
+    match action {
+        ScheduleAction::Run(args) => run::run(args),
+        action => crate::finish(print(action)),
+    }
 }
 
 /// `heartwire schedule next` and `heartwire schedule expr`.
-pub(crate) fn run(action: ScheduleAction) -> io::Result<Outcome> {
+fn print(action: ScheduleAction) -> io::Result<Outcome> {
     let mut out = io::stdout().lock();
     let outcome = match action {
         ScheduleAction::Next(args) => next::run(args, &mut out)?,
         ScheduleAction::Expr(args) => expr::run(args, &mut out)?,
+        ScheduleAction::Run(_) => Outcome::AllValid,
     };
     out.flush()?;
     Ok(outcome)

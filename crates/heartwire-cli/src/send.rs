@@ -148,19 +148,7 @@ pub(crate) enum Sent {
 
 impl Target {
     pub(crate) fn parse(args: &SendArgs) -> Result<Target, TargetError> {
-        let no_scheme = || TargetError::NoScheme(heartwire_broker::redact_url(&args.to));
-        let Some((scheme, _)) = args.to.split_once("://") else {
-            return Err(no_scheme());
-        };
-        // RFC 3986: a letter, then letters, digits, `+`, `-` and `.`; anything else
-        // before `://` (credentials, say) is no scheme, and not to be repeated.
-        let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        if !valid {
-            return Err(no_scheme());
-        }
+        let scheme = scheme_of(&args.to)?;
         match scheme.to_ascii_lowercase().as_str() {
             "http" | "https" => Ok(Target::Http {
                 url: args.to.clone(),
@@ -320,6 +308,30 @@ pub(crate) fn name(signal: JobSignal) -> String {
         JobSignal::Exit(code) => format!("exit {code}"),
         JobSignal::Fail => "fail".to_owned(),
     }
+}
+
+/// The scheme of a `--to` URL, checked.
+fn scheme_of(to: &str) -> Result<&str, TargetError> {
+    let no_scheme = || TargetError::NoScheme(heartwire_broker::redact_url(to));
+    let Some((scheme, _)) = to.split_once("://") else {
+        return Err(no_scheme());
+    };
+    // RFC 3986: a letter, then letters, digits, `+`, `-` and `.`; anything else
+    // before `://` (credentials, say) is no scheme, and not to be repeated.
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !valid {
+        return Err(no_scheme());
+    }
+    Ok(scheme)
+}
+
+/// The broker of a broker URL, read as `--to` is (`heartwire schedule run`'s targets).
+pub(crate) fn broker_of(url: &str) -> Result<Broker, TargetError> {
+    let scheme = scheme_of(url)?;
+    Broker::of(url).ok_or_else(|| TargetError::UnknownScheme(scheme.to_owned()))
 }
 
 /// Reports a failed ping or publish on stderr, naming the target (redacted) and the

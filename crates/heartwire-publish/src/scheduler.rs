@@ -1,5 +1,6 @@
 //! The publishing side of schedules: a runtime that fires each schedule's payload at its
-//! fire times (`spec/schedule.md` §8), with schedules created and deleted while it runs.
+//! fire times (`spec/schedule.md` §8, §13), with schedules created and deleted while it
+//! runs.
 //!
 //! [`Scheduler`] is sans-I/O: [`Scheduler::next_deadline`] says when to wake up, and
 //! [`Scheduler::fire_due`] hands every schedule due by `now` to a [`Target`]. A loop of a
@@ -26,13 +27,21 @@
 //! through any blocking [`Publish`], and [`Scheduler::publish_due`] and
 //! [`Scheduler::run_async`] do the same through any [`AsyncPublish`] (the adapters
 //! `heartwire-nats`, `-redis`, `-mqtt` and `-amqp` are ones), with the sleep of the
-//! caller's runtime, so this crate stays free of I/O and of any runtime.
+//! caller's runtime, so this crate stays free of I/O and of any runtime. A driver whose
+//! schedules each name their own destination (`heartwire schedule run`) takes each due
+//! [`Firing`] with [`Scheduler::next_due`] and says [`Scheduler::fired`] once it is
+//! delivered.
+//!
+//! Interval rates (`Minutes(15)`) count from the schedule's **creation**, as
+//! EventBridge's `rate()` does: a `Minutes(15)` created at 10:07:42 fires at 10:22,
+//! 10:37, ... (the creation instant truncated to its minute, `spec/schedule.md` §8.2).
+//! The creation instant is kept, so that a runtime restored from its state
+//! ([`Scheduler::restore`]) keeps the phase.
 //!
 //! A schedule fires once per fire time when the runtime is driven on time. Fire times
-//! missed while nobody drove it (the host slept) are fired once, late, with the first
-//! missed time; the next fire time is then the first after `now`, as a cron daemon that
-//! was down does not catch up either. Interval rates (`Minutes(15)`) count from the
-//! epoch, as [`Rate::next_after`](heartwire::schedule::Rate::next_after) does.
+//! missed while nobody drove it (the host slept, the process was down and restored) are
+//! fired once, late, with the first missed time; the next fire time is then the first
+//! after `now`, as anacron does, rather than once per missed time.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -66,8 +75,9 @@ pub trait Target {
 /// and a leading dot, which a subject does not), so a per-name subject could fail at
 /// every fire time, and a firing that fails stays due. The framework's schedules work the
 /// same way: EventBridge delivers a rule's payload to the rule's target, whatever the
-/// rule is called. A runtime whose schedules go to different subjects runs one
-/// [`Scheduler`] per subject.
+/// rule is called. A runtime whose schedules each name their own destination (any
+/// subject, channel or topic) drives the [`Scheduler`] with [`Scheduler::next_due`] and
+/// [`Scheduler::fired`] instead, as `heartwire schedule run` does.
 #[derive(Debug, Clone)]
 pub struct PublishTarget<P> {
     publisher: P,
@@ -110,22 +120,49 @@ impl<P: Publish> Target for PublishTarget<P> {
     }
 }
 
-/// One firing taken out of the runtime by [`Scheduler::take_due`], for an async driver.
+/// One firing due, taken by [`Scheduler::next_due`] or [`Scheduler::take_due`], for a
+/// driver that delivers it itself (an async one, or one with a destination per schedule).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Firing {
-    /// The schedule's name.
-    pub name: String,
-    /// Its payload, as given.
-    pub payload: String,
+    /// The schedule, with its extra members (where a driver may find its destination).
+    pub schedule: Schedule<'static>,
     /// The fire time it is for.
     pub at: UnixTime,
 }
 
+/// A schedule of the runtime, with its phase and progress: what a driver keeps in its
+/// state to [`Scheduler::restore`] it after a restart.
 #[derive(Debug, Clone)]
-struct Planned {
+pub struct Planned {
     schedule: Schedule<'static>,
+    created: UnixTime,
+    last_fired: Option<UnixTime>,
     next: Option<UnixTime>,
+    /// The fire time a postponed firing is for ([`Scheduler::postpone`]).
+    owed: Option<UnixTime>,
     version: u64,
+}
+
+impl Planned {
+    /// The schedule.
+    pub fn schedule(&self) -> &Schedule<'static> {
+        &self.schedule
+    }
+
+    /// When it was created: the anchor its interval rate counts from.
+    pub fn created(&self) -> UnixTime {
+        self.created
+    }
+
+    /// The fire time it last fired for; `None` before its first.
+    pub fn last_fired(&self) -> Option<UnixTime> {
+        self.last_fired
+    }
+
+    /// Its next fire time; `None` when it fires no more (a `Single` that has fired).
+    pub fn next(&self) -> Option<UnixTime> {
+        self.next
+    }
 }
 
 /// The schedule runtime; see the [module docs](self).
@@ -142,12 +179,28 @@ impl Scheduler {
         Scheduler::default()
     }
 
-    /// Adds a schedule at `now`, or replaces the one of the same name (returned); it
-    /// fires first at its first fire time after `now`.
+    /// Adds a schedule created at `now`, or replaces the one of the same name
+    /// (returned); it fires first at its first fire time after `now`, its interval rate
+    /// counted from `now` (EventBridge's `rate()`).
     pub fn create(&mut self, schedule: Schedule<'_>, now: UnixTime) -> Option<Schedule<'static>> {
+        self.restore(schedule, now, None)
+    }
+
+    /// Adds a schedule as it was before a restart: created at `created`, and last fired
+    /// for `last_fired`. Its next fire time is the first after the last fire (after its
+    /// creation when it never fired), so a fire time that passed while the runtime was
+    /// down is due at once, and fires once. Replaces the one of the same name (returned).
+    pub fn restore(
+        &mut self,
+        schedule: Schedule<'_>,
+        created: UnixTime,
+        last_fired: Option<UnixTime>,
+    ) -> Option<Schedule<'static>> {
         let schedule = schedule.into_owned();
         let name = schedule.name().as_str().to_owned();
-        let next = schedule.rate().next_after(now);
+        let next = schedule
+            .rate()
+            .next_after_anchored(last_fired.unwrap_or(created).max(created), created);
         self.versions += 1;
         let version = self.versions;
         if let Some(at) = next {
@@ -158,7 +211,10 @@ impl Scheduler {
                 name,
                 Planned {
                     schedule,
+                    created,
+                    last_fired,
                     next,
+                    owed: None,
                     version,
                 },
             )
@@ -176,9 +232,19 @@ impl Scheduler {
         self.planned.get(name).map(|p| &p.schedule)
     }
 
+    /// The schedule of that name with its phase and progress.
+    pub fn planned(&self, name: &str) -> Option<&Planned> {
+        self.planned.get(name)
+    }
+
     /// Every schedule with its next fire time, in no particular order.
     pub fn schedules(&self) -> impl Iterator<Item = (&Schedule<'static>, Option<UnixTime>)> {
         self.planned.values().map(|p| (&p.schedule, p.next))
+    }
+
+    /// Every schedule with its phase and progress, in no particular order.
+    pub fn plans(&self) -> impl Iterator<Item = &Planned> {
+        self.planned.values()
     }
 
     /// How many schedules there are.
@@ -210,22 +276,31 @@ impl Scheduler {
         }
     }
 
-    /// The name and fire time of the next due schedule, if any is due by `now`.
+    /// The name and fire time of the next due schedule, if any is due by `now`: the
+    /// fire time a postponed firing is for, else the time it is queued at.
     fn due(&mut self, now: UnixTime) -> Option<(String, UnixTime)> {
         self.drop_stale();
         match self.queue.peek() {
-            Some(Reverse((at, _, name))) if *at <= now => Some((name.clone(), *at)),
+            Some(Reverse((at, _, name))) if *at <= now => {
+                let owed = self.planned.get(name).and_then(|p| p.owed);
+                Some((name.clone(), owed.unwrap_or(*at)))
+            }
             _ => None,
         }
     }
 
     /// Moves the schedule that fired for `at` to its next fire time after `now`.
-    fn advance(&mut self, name: &str, now: UnixTime) {
+    fn advance(&mut self, name: &str, at: UnixTime, now: UnixTime) {
         self.queue.pop();
         self.versions += 1;
         let version = self.versions;
         if let Some(planned) = self.planned.get_mut(name) {
-            planned.next = planned.schedule.rate().next_after(now);
+            planned.owed = None;
+            planned.last_fired = Some(at);
+            planned.next = planned
+                .schedule
+                .rate()
+                .next_after_anchored(now.max(at), planned.created);
             planned.version = version;
             if let Some(at) = planned.next {
                 self.queue.push(Reverse((at, version, name.to_owned())));
@@ -247,7 +322,7 @@ impl Scheduler {
             if let Some(planned) = self.planned.get(&name) {
                 target.fire(&planned.schedule, at)?;
             }
-            self.advance(&name, now);
+            self.advance(&name, at, now);
             fired += 1;
         }
         Ok(fired)
@@ -265,32 +340,75 @@ impl Scheduler {
         target: &mut PublishTarget<P>,
     ) -> Result<usize, P::Error> {
         let mut fired = 0;
-        while let Some((name, _)) = self.due(now) {
+        while let Some((name, at)) = self.due(now) {
             if let Some(planned) = self.planned.get(&name) {
                 target
                     .publisher
                     .publish(&target.subject, planned.schedule.payload().as_bytes())
                     .await?;
             }
-            self.advance(&name, now);
+            self.advance(&name, at, now);
             fired += 1;
         }
         Ok(fired)
+    }
+
+    /// The earliest firing due by `now`, if any, for a driver that delivers it itself.
+    /// It stays due until [`Scheduler::fired`] says it was delivered, so a driver that
+    /// fails to deliver it (or dies first) finds it again.
+    pub fn next_due(&mut self, now: UnixTime) -> Option<Firing> {
+        let (name, at) = self.due(now)?;
+        let planned = self.planned.get(&name)?;
+        Some(Firing {
+            schedule: planned.schedule.clone(),
+            at,
+        })
+    }
+
+    /// Records that `firing` (from [`Scheduler::next_due`]) was delivered: its schedule
+    /// moves to its first fire time after `now`. False, changing nothing, when the
+    /// firing is no longer the earliest due (its schedule was deleted or replaced since).
+    pub fn fired(&mut self, firing: &Firing, now: UnixTime) -> bool {
+        let name = firing.schedule.name().as_str();
+        match self.due(now) {
+            Some((due, at)) if due == name && at == firing.at => {
+                self.advance(name, at, now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Puts off `firing` (from [`Scheduler::next_due`]), which could not be delivered,
+    /// until `until`: it is due again then, for the same fire time, and the schedules
+    /// due meanwhile are not held up behind it. False, changing nothing, when it is no
+    /// longer the earliest due.
+    pub fn postpone(&mut self, firing: &Firing, until: UnixTime, now: UnixTime) -> bool {
+        let name = firing.schedule.name().as_str();
+        match self.due(now) {
+            Some((due, at)) if due == name && at == firing.at => {
+                self.queue.pop();
+                self.versions += 1;
+                let version = self.versions;
+                if let Some(planned) = self.planned.get_mut(name) {
+                    planned.owed = Some(at);
+                    planned.next = Some(until);
+                    planned.version = version;
+                    self.queue.push(Reverse((until, version, name.to_owned())));
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Takes every firing due by `now` out of the runtime, earliest first, for a driver
     /// that publishes them itself (an async one). They count as fired.
     pub fn take_due(&mut self, now: UnixTime) -> Vec<Firing> {
         let mut firings = Vec::new();
-        while let Some((name, at)) = self.due(now) {
-            if let Some(planned) = self.planned.get(&name) {
-                firings.push(Firing {
-                    name: name.clone(),
-                    payload: planned.schedule.payload().to_owned(),
-                    at,
-                });
-            }
-            self.advance(&name, now);
+        while let Some(firing) = self.next_due(now) {
+            self.fired(&firing, now);
+            firings.push(firing);
         }
         firings
     }
@@ -476,6 +594,102 @@ mod tests {
         assert_eq!(s.fire_due(t("2025-01-01T00:00:00Z"), &mut log), Ok(0));
         assert_eq!(s.next_deadline(), None);
         assert_eq!(s.take_due(t("2030-01-01T00:00:00Z")), []);
+    }
+
+    #[test]
+    fn interval_rates_count_from_creation_as_eventbridge_does() {
+        let mut s = Scheduler::new();
+        let mut log = Log::default();
+        s.create(
+            schedule("quarter", "Minutes(15)", "q"),
+            t("2024-01-01T10:07:42Z"),
+        );
+        s.create(schedule("six", "Hours(6)", "h"), t("2024-01-01T10:07:42Z"));
+        assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:22:00Z")));
+        assert_eq!(s.fire_due(t("2024-01-01T10:37:00Z"), &mut log), Ok(1));
+        let planned = s.planned("quarter").map(|p| (p.last_fired(), p.next()));
+        assert_eq!(
+            planned,
+            Some((
+                Some(t("2024-01-01T10:22:00Z")),
+                Some(t("2024-01-01T10:52:00Z"))
+            ))
+        );
+        assert_eq!(
+            s.planned("six").and_then(Planned::next),
+            Some(t("2024-01-01T16:07:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_restored_schedule_neither_fires_twice_nor_skips() {
+        let created = t("2024-01-01T10:07:42Z");
+        let mut s = Scheduler::new();
+        // Restarted before its next fire time: the last one is not fired again.
+        s.restore(
+            schedule("m", "Minutes(1)", "x"),
+            created,
+            Some(t("2024-01-01T10:09:00Z")),
+        );
+        assert_eq!(s.next_due(t("2024-01-01T10:09:30Z")), None);
+        assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:10:00Z")));
+        // Restarted after three missed fire times: the first fires once, late, and the
+        // next is the first after now.
+        s.restore(
+            schedule("m", "Minutes(1)", "x"),
+            created,
+            Some(t("2024-01-01T10:09:00Z")),
+        );
+        let now = t("2024-01-01T10:12:30Z");
+        let firing = s.next_due(now).map(|f| f.at);
+        assert_eq!(firing, Some(t("2024-01-01T10:10:00Z")));
+        // Not delivered yet: still due.
+        assert_eq!(s.next_due(now).map(|f| f.at), firing);
+        let fired = s.take_due(now);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:13:00Z")));
+        let p = s.planned("m").map(|p| (p.created(), p.last_fired()));
+        assert_eq!(p, Some((created, Some(t("2024-01-01T10:10:00Z")))));
+        // A firing whose schedule was deleted meanwhile is not recorded.
+        let late = t("2024-01-01T10:13:00Z");
+        let due = s
+            .next_due(late)
+            .map(|f| (f.schedule.name().as_str().to_owned(), f.at));
+        assert_eq!(due, Some(("m".to_owned(), late)));
+        let firing = s.next_due(late);
+        s.delete("m");
+        assert!(firing.is_some_and(|f| !s.fired(&f, late)));
+    }
+
+    #[test]
+    fn a_postponed_firing_is_due_again_for_its_fire_time_and_holds_up_nobody() {
+        let mut s = Scheduler::new();
+        let created = t("2024-01-01T10:00:00Z");
+        s.create(schedule("a", "Minutes(1)", "a"), created);
+        s.create(schedule("b", "Minutes(2)", "b"), created);
+        let now = t("2024-01-01T10:01:00Z");
+        let firing = s.next_due(now);
+        let firing = firing.unwrap_or_else(|| panic!("a is due"));
+        assert!(s.postpone(&firing, t("2024-01-01T10:01:30Z"), now));
+        assert_eq!(s.next_due(now), None);
+        let later = t("2024-01-01T10:02:10Z");
+        let due: Vec<(String, UnixTime)> = s
+            .take_due(later)
+            .into_iter()
+            .map(|f| (f.schedule.name().as_str().to_owned(), f.at))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                ("a".to_owned(), t("2024-01-01T10:01:00Z")),
+                ("b".to_owned(), t("2024-01-01T10:02:00Z"))
+            ]
+        );
+        assert_eq!(
+            s.planned("a").and_then(Planned::last_fired),
+            Some(t("2024-01-01T10:01:00Z"))
+        );
+        assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:03:00Z")));
     }
 
     /// Keeps what a blocking publisher was given.

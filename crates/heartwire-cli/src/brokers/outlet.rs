@@ -1,0 +1,156 @@
+//! Connections kept open to publish any payload at any address of a broker, for a
+//! program that publishes for as long as it runs (`heartwire schedule run`), where
+//! [`publish`](super::publish) connects for one beatit message. The adapters' own
+//! senders do the work: NATS flushes, Redis publishes, MQTT waits for the `PUBACK`,
+//! AMQP for the publisher confirm.
+
+use std::collections::HashMap;
+
+use heartwire::text::Process;
+
+use super::{Broker, not_built};
+
+/// The most broker URLs one program keeps connections to at once; a new one beyond
+/// closes the least recently used.
+pub(crate) const MAX_OUTLETS: usize = 16;
+
+/// One open connection of a broker's publisher.
+enum Outlet {
+    #[cfg(feature = "nats")]
+    Nats(heartwire_nats::NatsPublisher),
+    #[cfg(feature = "redis")]
+    Redis(heartwire_redis::RedisPublisher),
+    #[cfg(feature = "mqtt")]
+    Mqtt(heartwire_mqtt::MqttPublisher),
+    #[cfg(feature = "amqp")]
+    Amqp(heartwire_amqp::AmqpPublisher),
+}
+
+/// The open connections, by URL; a connection that fails a publish is dropped, so the
+/// next publish connects again.
+pub(crate) struct Outlets {
+    /// Who this program is to a broker that asks (MQTT's client and its presence).
+    process: Process<'static>,
+    open: HashMap<String, (Outlet, u64)>,
+    uses: u64,
+}
+
+impl Outlets {
+    /// No connection yet; `process` names this program to MQTT brokers (its presence
+    /// topic and Last Will).
+    pub(crate) fn new(process: Process<'static>) -> Outlets {
+        Outlets {
+            process,
+            open: HashMap::new(),
+            uses: 0,
+        }
+    }
+
+    /// Publishes `payload` at `address` of the broker at `url`, connecting first when
+    /// needed; waits until the broker has it. The error never shows the URL's
+    /// credentials.
+    pub(crate) async fn send(
+        &mut self,
+        broker: Broker,
+        url: &str,
+        address: &str,
+        payload: &[u8],
+    ) -> Result<(), String> {
+        self.uses += 1;
+        if !self.open.contains_key(url) {
+            if self.open.len() >= MAX_OUTLETS
+                && let Some(oldest) = self
+                    .open
+                    .iter()
+                    .min_by_key(|(_, (_, used))| *used)
+                    .map(|(k, _)| k.clone())
+            {
+                self.open.remove(&oldest);
+            }
+            let outlet = connect(broker, url, &self.process).await?;
+            self.open.insert(url.to_owned(), (outlet, self.uses));
+        }
+        let Some((outlet, used)) = self.open.get_mut(url) else {
+            return Err("no connection".to_owned());
+        };
+        *used = self.uses;
+        let sent = send(outlet, address, payload).await;
+        if sent.is_err() {
+            self.open.remove(url);
+        }
+        sent
+    }
+
+    /// Closes every connection; MQTT ones say goodbye (`stopped`) so that their Last
+    /// Will does not speak.
+    pub(crate) async fn close(&mut self) {
+        for (_, (outlet, _)) in self.open.drain() {
+            #[allow(unreachable_patterns)]
+            match outlet {
+                #[cfg(feature = "mqtt")]
+                Outlet::Mqtt(p) => {
+                    let _ = p.disconnect().await;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Outlet, String> {
+    let connected: Result<Outlet, Box<dyn std::error::Error>> = async {
+        match broker {
+            #[cfg(feature = "nats")]
+            Broker::Nats => {
+                use heartwire_nats::{NatsConfig, NatsPublisher};
+                Ok(Outlet::Nats(
+                    NatsPublisher::connect(&NatsConfig::new(url)).await?,
+                ))
+            }
+            #[cfg(feature = "redis")]
+            Broker::Redis => {
+                use heartwire_redis::{RedisConfig, RedisPublisher};
+                Ok(Outlet::Redis(
+                    RedisPublisher::connect(&RedisConfig::new(url)).await?,
+                ))
+            }
+            #[cfg(feature = "mqtt")]
+            Broker::Mqtt => {
+                use heartwire_mqtt::{MqttConfig, MqttPublisher};
+                Ok(Outlet::Mqtt(
+                    MqttPublisher::connect(&MqttConfig::new(url), process).await?,
+                ))
+            }
+            #[cfg(feature = "amqp")]
+            Broker::Amqp => {
+                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
+                Ok(Outlet::Amqp(
+                    AmqpPublisher::connect(&AmqpConfig::new(url)).await?,
+                ))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (url, process);
+                Err(not_built(broker).into())
+            }
+        }
+    }
+    .await;
+    connected.map_err(|e| e.to_string())
+}
+
+async fn send(outlet: &mut Outlet, address: &str, payload: &[u8]) -> Result<(), String> {
+    let _ = (address, payload);
+    let sent: Result<(), heartwire_broker::BrokerError> = match outlet {
+        // `Bytes` from the `Vec`, without naming the crate (a dev-dependency only).
+        #[cfg(feature = "nats")]
+        Outlet::Nats(p) => p.send(address, payload.to_vec().into()).await,
+        #[cfg(feature = "redis")]
+        Outlet::Redis(p) => p.publish_raw(address, payload).await,
+        #[cfg(feature = "mqtt")]
+        Outlet::Mqtt(p) => p.send(address, payload, false).await,
+        #[cfg(feature = "amqp")]
+        Outlet::Amqp(p) => p.send(address, payload).await,
+    };
+    sent.map_err(|e| e.to_string())
+}

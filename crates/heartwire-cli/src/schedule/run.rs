@@ -1,0 +1,425 @@
+//! `heartwire schedule run`: runs schedules as a service (`spec/schedule.md` §13).
+//! Loads schedule documents from files, takes creates and deletes through the control
+//! API ([`api`](super::api)), fires each payload to its target at its fire times, keeps
+//! its state in `--state FILE`, and prints one JSON line per fire.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use heartwire::schedule::{Name, Schedule};
+use heartwire::text::Process;
+use heartwire::time::{SystemClock, UnixTime, WallClock};
+use heartwire_publish::scheduler::{Firing, Scheduler};
+use hyper::StatusCode;
+use tokio::sync::mpsc;
+
+use super::api::{self, Answer, Asked, Call};
+use super::documents::{Refused, checked, load_files, target_of};
+use super::limits::{
+    MAX_DOCUMENTS_LEN, MAX_EVENT_AGE, MAX_SCHEDULES, MAX_SLEEP, PUBLISH_TIMEOUT, RETRY_MAX,
+    RETRY_MIN,
+};
+use super::state;
+use super::target::FireTarget;
+use crate::brokers::{self, Outlets};
+use crate::duration;
+
+/// The port the control API listens on by default (the monitor's is 8387).
+pub(crate) const DEFAULT_PORT: u16 = 8388;
+
+/// `heartwire schedule run`'s options.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Files of schedule documents, one JSON document per line ({"name":...,"rate":
+    /// ...,"payload":...}); `-` is stdin. A document may name its own target in a
+    /// `target` member: "#ADDRESS" on the --to broker, or "URL#ADDRESS" without
+    /// credentials.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Where payloads go unless a schedule says otherwise: a broker URL and an address
+    /// on it, `URL#ADDRESS` (nats://127.0.0.1:4222#orders.process: a NATS subject, a
+    /// Redis channel, an MQTT topic, or a routing key on the AMQP exchange `heartbeat`).
+    #[arg(long, value_name = "URL#ADDRESS")]
+    to: Option<String>,
+    /// Where the control API listens (POST /schedules, DELETE /schedules/NAME, GET
+    /// /schedules); port 0 picks a free one, printed on stderr.
+    #[arg(long, value_name = "ADDR", default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
+    listen: SocketAddr,
+    /// Keep the schedules and their last fires in FILE, so that a restart neither
+    /// fires twice nor skips a fire.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// The process name this scheduler has on brokers that ask (its MQTT presence).
+    #[arg(long, value_name = "NAME", default_value = "heartwire-schedule")]
+    process: String,
+    /// Stop after this long (`90s`, `10m`); by default run until SIGINT or SIGTERM.
+    #[arg(long, value_parser = duration::parse, value_name = "DURATION")]
+    exit_after: Option<std::time::Duration>,
+}
+
+/// The schedules and everything the loop needs to fire them.
+struct Runner {
+    scheduler: Scheduler,
+    default: Option<FireTarget>,
+    outlets: Outlets,
+    state: Option<PathBuf>,
+}
+
+/// Runs until stopped: exit 0 when stopped, 1 on bad documents or state, 2 on bad usage.
+pub(crate) fn run(args: RunArgs) -> ExitCode {
+    let default = match args.to.as_deref().map(FireTarget::parse).transpose() {
+        Ok(target) => target,
+        Err(e) => return crate::usage("schedule run", format_args!("--to: {e}")),
+    };
+    if let Some(target) = &default
+        && let Some(code) = brokers::refuse_unbuilt("schedule run", target.url())
+    {
+        return code;
+    }
+    let process = match Process::new(args.process.as_str()) {
+        Ok(p) => p.into_owned(),
+        Err(e) => return crate::usage("schedule run", format_args!("--process: {e}")),
+    };
+    let Some(loaded) = load_files(&args.files, default.as_ref()) else {
+        return ExitCode::from(1);
+    };
+    let now = SystemClock.now();
+    let mut scheduler = Scheduler::new();
+    if let Some(path) = &args.state {
+        match state::load(path) {
+            Ok(saved) => {
+                for s in saved.into_iter().flatten() {
+                    scheduler.restore(s.schedule, s.created, s.last_fired);
+                }
+            }
+            Err(e) => {
+                note!("heartwire schedule run: --state {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
+    for schedule in loaded {
+        // Unchanged since the last run: keeps its phase and last fire.
+        let name = schedule.name().as_str().to_owned();
+        if scheduler.get(&name) != Some(&schedule) {
+            scheduler.create(schedule, now);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            note!("heartwire schedule run: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut runner = Runner {
+        scheduler,
+        default,
+        outlets: Outlets::new(process),
+        state: args.state,
+    };
+    runtime.block_on(runner.serve(args.listen, args.exit_after))
+}
+
+impl Runner {
+    async fn serve(
+        &mut self,
+        listen: SocketAddr,
+        exit_after: Option<std::time::Duration>,
+    ) -> ExitCode {
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                note!("heartwire schedule run: cannot listen on {listen}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let bound = listener.local_addr().unwrap_or(listen);
+        let (calls, mut asked) = mpsc::channel::<Asked>(64);
+        tokio::spawn(api::serve(listener, calls));
+        if !self.save() {
+            return ExitCode::from(1);
+        }
+        note!(
+            "heartwire schedule run: {} schedules; control API on http://{bound}/schedules",
+            self.scheduler.len()
+        );
+        let stop = stop_signal(exit_after);
+        tokio::pin!(stop);
+        loop {
+            self.fire_due().await;
+            let now = SystemClock.now();
+            let wait = self
+                .scheduler
+                .next_deadline()
+                .map_or(MAX_SLEEP, |at| at.since(now).unwrap_or_default())
+                .min(MAX_SLEEP);
+            tokio::select! {
+                Some((call, reply)) = asked.recv() => {
+                    let answer = self.answer(call);
+                    let _ = reply.send(answer);
+                }
+                () = tokio::time::sleep(wait) => {}
+                () = &mut stop => break,
+            }
+        }
+        self.outlets.close().await;
+        ExitCode::SUCCESS
+    }
+
+    /// Fires every schedule due now, earliest first, each saved as fired before the
+    /// next: a kill leaves at most the one being published to fire again.
+    async fn fire_due(&mut self) {
+        let now = SystemClock.now();
+        while let Some(firing) = self.scheduler.next_due(now) {
+            let fired = self.fire(&firing).await;
+            if fired.is_none()
+                && let Some(until) = retry_at(firing.at, now)
+            {
+                self.scheduler.postpone(&firing, until, now);
+                continue;
+            }
+            self.scheduler.fired(&firing, now);
+            // Saved before it is reported: whoever saw the line and kills us finds the
+            // fire in the state.
+            self.save();
+            match fired {
+                Some(line) => say!("{line}"),
+                None => note!(
+                    "heartwire schedule run: {} due {}: given up after {MAX_EVENT_AGE:?}",
+                    firing.schedule.name().as_str(),
+                    firing.at
+                ),
+            }
+        }
+    }
+
+    /// Publishes the payload of `firing`; the line that reports it, once published.
+    async fn fire(&mut self, firing: &Firing) -> Option<serde_json::Value> {
+        let name = firing.schedule.name().as_str();
+        let target = match target_of(&firing.schedule, self.default.as_ref()) {
+            Ok(t) => t,
+            Err(e) => {
+                note!(
+                    "heartwire schedule run: {name} due {}: not fired: {e}",
+                    firing.at
+                );
+                return None;
+            }
+        };
+        let payload = firing.schedule.payload().as_bytes();
+        let FireTarget::Broker {
+            broker,
+            url,
+            address,
+        } = &target;
+        let sent = tokio::time::timeout(
+            PUBLISH_TIMEOUT,
+            self.outlets.send(*broker, url, address, payload),
+        )
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+        match sent {
+            Ok(()) => Some(serde_json::json!({
+                "event": "fired",
+                "schedule": name,
+                "due": firing.at.to_string(),
+                "fired": SystemClock.now().to_string(),
+                "target": target.to_string(),
+            })),
+            Err(e) => {
+                note!(
+                    "heartwire schedule run: {name} due {}: not published to {target}: {e}",
+                    firing.at
+                );
+                None
+            }
+        }
+    }
+
+    /// Writes the state file, if any; false after saying why it could not.
+    fn save(&self) -> bool {
+        let Some(path) = &self.state else {
+            return true;
+        };
+        match state::save(path, &self.scheduler) {
+            Ok(()) => true,
+            Err(e) => {
+                note!("heartwire schedule run: --state {}: {e}", path.display());
+                false
+            }
+        }
+    }
+
+    fn answer(&mut self, call: Call) -> Answer {
+        match call {
+            Call::List => self.list(),
+            Call::Delete(name) => {
+                let Ok(name) = Name::new(name.as_str()) else {
+                    return Answer::error(StatusCode::NOT_FOUND, "no such schedule");
+                };
+                match self.scheduler.delete(name.as_str()) {
+                    Some(_) => self.saved(StatusCode::NO_CONTENT, String::new()),
+                    None => Answer::error(
+                        StatusCode::NOT_FOUND,
+                        format!("no schedule {}", name.as_str()),
+                    ),
+                }
+            }
+            Call::Create(body) => self.create(&body),
+        }
+    }
+
+    fn create(&mut self, body: &[u8]) -> Answer {
+        let schedule = match checked(body, self.default.as_ref()) {
+            Ok(s) => s,
+            Err(Refused::Document(e)) => {
+                return Answer {
+                    status: StatusCode::BAD_REQUEST,
+                    body: serde_json::json!({
+                        "error": e.to_string(),
+                        "class": e.class(),
+                        "offset": e.offset,
+                        "path": e.path,
+                    })
+                    .to_string(),
+                };
+            }
+            Err(Refused::Target(e)) => return Answer::error(StatusCode::BAD_REQUEST, e),
+        };
+        let name = schedule.name().as_str().to_owned();
+        let replacing = self.scheduler.get(&name).is_some();
+        let len = |s: &Schedule<'_>| s.to_string().len();
+        let total: usize = self
+            .scheduler
+            .schedules()
+            .filter(|(s, _)| s.name().as_str() != name)
+            .map(|(s, _)| len(s))
+            .sum();
+        if !replacing && self.scheduler.len() >= MAX_SCHEDULES {
+            return Answer::error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!("at most {MAX_SCHEDULES} schedules"),
+            );
+        }
+        if total + len(&schedule) > MAX_DOCUMENTS_LEN {
+            return Answer::error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!("all schedule documents together are at most {MAX_DOCUMENTS_LEN} bytes"),
+            );
+        }
+        self.scheduler.create(schedule, SystemClock.now());
+        let status = if replacing {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        let body = self.describe(&name).to_string();
+        self.saved(status, body)
+    }
+
+    /// The answer, once the state is saved; `500` when it could not be.
+    fn saved(&self, status: StatusCode, body: String) -> Answer {
+        if self.save() {
+            Answer { status, body }
+        } else {
+            Answer::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "applied, but the state file could not be written",
+            )
+        }
+    }
+
+    fn list(&self) -> Answer {
+        let mut names: Vec<&str> = self
+            .scheduler
+            .plans()
+            .map(|p| p.schedule().name().as_str())
+            .collect();
+        names.sort_unstable();
+        let schedules: Vec<serde_json::Value> = names.iter().map(|n| self.describe(n)).collect();
+        Answer {
+            status: StatusCode::OK,
+            body: serde_json::json!({ "schedules": schedules }).to_string(),
+        }
+    }
+
+    /// A schedule as the API shows it: never the credentials of its target.
+    fn describe(&self, name: &str) -> serde_json::Value {
+        let Some(p) = self.scheduler.planned(name) else {
+            return serde_json::Value::Null;
+        };
+        let s = p.schedule();
+        let time = |t: Option<UnixTime>| t.map(|t| t.to_string());
+        serde_json::json!({
+            "name": name,
+            "rate": s.rate().to_string(),
+            "expression": s.rate().expression(),
+            "target": target_of(s, self.default.as_ref()).ok().map(|t| t.to_string()),
+            "created": p.created().to_string(),
+            "last_fired": time(p.last_fired()),
+            "next": time(p.next()),
+        })
+    }
+}
+
+/// When to try again a fire due at `due` that failed at `now`: half its age later,
+/// from 1 s to a minute, in whole seconds (1, 1, 2, 3, 4, 6, ...); `None` once it is older than
+/// [`MAX_EVENT_AGE`], EventBridge Scheduler's default, when it is given up.
+fn retry_at(due: UnixTime, now: UnixTime) -> Option<UnixTime> {
+    let age = now.since(due).unwrap_or_default();
+    if age >= MAX_EVENT_AGE {
+        return None;
+    }
+    let wait = (age / 2).clamp(RETRY_MIN, RETRY_MAX);
+    // Whole seconds, rounded up.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    now.checked_add_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// Resolves at SIGINT, SIGTERM or after `exit_after`.
+async fn stop_signal(exit_after: Option<std::time::Duration>) {
+    let after = async {
+        match exit_after {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = after => {}
+        () = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_fires_are_tried_again_later_and_later_for_a_day() {
+        let due = UnixTime::new(1_000_000, 0);
+        let at = |secs: i64| UnixTime::new(1_000_000 + secs, 0);
+        assert_eq!(retry_at(due, due), Some(at(1)));
+        assert_eq!(retry_at(due, at(10)), Some(at(15)));
+        assert_eq!(retry_at(due, at(3600)), Some(at(3660)));
+        assert_eq!(retry_at(due, at(24 * 3600 - 1)), Some(at(24 * 3600 + 59)));
+        assert_eq!(retry_at(due, at(24 * 3600)), None);
+    }
+}
