@@ -191,3 +191,55 @@ fn a_queue_that_does_not_exist_is_reported_without_the_credentials() {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
 }
+
+/// `heartwire beat --plugin ID --to <queue URL>`: the CLI sends the heartbeat envelope to
+/// the queue as the framework's Lambda does (a FIFO queue: grouped by the plugin id,
+/// deduplicated by the fresh `msgId`), and a monitor on the queue sees the plugin alive,
+/// then disconnected after `--signal stop`.
+#[test]
+fn heartwire_beat_sends_a_plugin_heartbeat_to_the_queue() {
+    let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
+    let queue = format!("{}.fifo", unique("platform-plugin-cli"));
+    moto.create_queue(&queue, 30);
+    let url = moto.url(&queue);
+
+    let mut monitor = Running::start(&url);
+    monitor.error_about("subscribed to", Duration::from_secs(30));
+
+    let plugin = format!("{}@2.0.0", unique("billing"));
+    let beat = |signal: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+            .args(["beat", "--plugin", &plugin, "--envelope", "decco"])
+            .args(["--period", "5m", "--signal", signal, "--to", &url])
+            .env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_CONFIG_FILE", "/nonexistent/heartwire-test")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/heartwire-test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .output()
+            .expect("the binary runs");
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "beat --signal {signal}: {shown}");
+        for secret in [KEY_ID, SECRET] {
+            assert!(!shown.contains(secret), "{secret} shown: {shown}");
+        }
+    };
+
+    beat("beat");
+    let event = monitor.event_about(&plugin, Duration::from_secs(30));
+    assert_eq!(event["new"], "alive", "{event}");
+    beat("stop");
+    let event = monitor.event_about(&plugin, Duration::from_secs(30));
+    assert_eq!(event["new"], "disconnected", "{event}");
+
+    let all = monitor.stop().join("\n");
+    for secret in [KEY_ID, SECRET] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+}
