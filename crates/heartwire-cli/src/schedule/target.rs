@@ -79,6 +79,13 @@ impl FireTarget {
             return Err(FireTargetError::NoAddress(redact_url(text)));
         };
         let broker = send::broker_of(url).map_err(|e| FireTargetError::Url(e.to_string()))?;
+        if broker == Broker::Sqs {
+            // Refused here rather than at each fire, where it would be retried for a day.
+            return Err(FireTargetError::Url(format!(
+                "{}: schedule run fires to NATS, Redis, MQTT and AMQP addresses; an SQS queue is not one of its targets",
+                redact_url(url)
+            )));
+        }
         check_address(broker, address)?;
         Ok(FireTarget::Broker {
             broker,
@@ -181,6 +188,15 @@ mod tests {
         assert_eq!(t.to_string(), "redis://***@127.0.0.1:6379#orders:process");
         assert_eq!(t.url(), "redis://:ab#cd@127.0.0.1:6379");
         assert!(!format!("{t:?}").contains("cd@"));
+    }
+
+    #[test]
+    fn an_sqs_queue_is_refused_when_read_not_at_each_fire() {
+        let refused = FireTarget::parse("sqs+http://127.0.0.1:1/000000000000/q.fifo#x");
+        assert!(
+            matches!(&refused, Err(FireTargetError::Url(why)) if why.contains("SQS")),
+            "{refused:?}"
+        );
     }
 
     #[test]
