@@ -124,6 +124,28 @@ impl Moto {
         url.unwrap_or_else(|| panic!("moto did not create {name}: {answer}"))
     }
 
+    /// How many messages of the queue `url` (as [`Moto::create_queue`] returned it) are waiting and how many are in flight
+    /// (received, neither deleted nor visible again), as SQS counts them.
+    pub fn messages(&self, url: &str) -> (u64, u64) {
+        let answer = self.post(&format!(
+            "Action=GetQueueAttributes&Version=2012-11-05&QueueUrl={}\
+             &AttributeName.1=ApproximateNumberOfMessages\
+             &AttributeName.2=ApproximateNumberOfMessagesNotVisible",
+            url.replace(':', "%3A").replace('/', "%2F")
+        ));
+        let count = |name: &str| -> u64 {
+            answer
+                .split_once(&format!("<Name>{name}</Name><Value>"))
+                .and_then(|(_, rest)| rest.split_once("</Value>"))
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or_else(|| panic!("moto did not count {name}: {answer}"))
+        };
+        (
+            count("ApproximateNumberOfMessages"),
+            count("ApproximateNumberOfMessagesNotVisible"),
+        )
+    }
+
     /// Sends a query-API request to its SQS service; the whole answer.
     fn post(&self, body: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("moto listens");
