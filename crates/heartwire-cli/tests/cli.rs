@@ -804,7 +804,13 @@ fn beat_for_a_plugin_refuses_what_its_envelope_cannot_carry() {
         ["--exit-status", "3"],
         ["--process", "billing"],
     ] {
-        let mut args = vec!["beat", "--plugin", "orders@1.2.0", "--to", "nats://127.0.0.1:1"];
+        let mut args = vec![
+            "beat",
+            "--plugin",
+            "orders@1.2.0",
+            "--to",
+            "nats://127.0.0.1:1",
+        ];
         args.extend(extra);
         let out = heartwire(&args, b"");
         let stderr = String::from_utf8_lossy(&out.stderr);
