@@ -843,7 +843,9 @@ fn unknown_formats_in_the_hello_are_named() {
     assert!(
         stderr.contains(
             "the implementation's hello names formats the suite does not have: Command, Json, "
-        ) && stderr.contains(", Text (expected text, json, record, command, schedule"),
+        ) && stderr.contains(
+            ", Text, Transport (expected text, json, record, command, schedule, liveness, transport)"
+        ),
         "{stderr}"
     );
     assert!(

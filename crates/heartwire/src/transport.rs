@@ -396,8 +396,9 @@ pub fn decode_mqtt_retained(
     } else {
         MQTT_ROOT
     };
-    let subject = subject_of_topic(topic.as_bytes(), root)
-        .map_err(|e| fail(DecodeError::Text(shift_root(e, root))))?;
+    // The '.' that subject_of_topic refuses is at its byte in the topic already.
+    let subject =
+        subject_of_topic(topic.as_bytes(), root).map_err(|e| fail(DecodeError::Text(e)))?;
     let origin = Origin::new(Transport::Mqtt, topic);
     if presence_root {
         let process = Subject::decode(&subject)
@@ -567,6 +568,10 @@ mod tests {
         assert_eq!(
             error("heartbeat/a//b", b"stop"),
             DecodeError::Text(TextError::EmptyToken { offset: 12 })
+        );
+        assert_eq!(
+            error("heartbeat-presence/a.b", b"online"),
+            forbidden(20, '.')
         );
         assert_eq!(
             error("heartbeat-presence/a//b", b"online"),

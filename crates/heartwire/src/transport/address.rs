@@ -215,9 +215,12 @@ pub fn parse_address(
             } else {
                 MQTT_ROOT
             };
-            let shift = |e: TextError| AddressError::Text(shift_root(e, root));
-            let subject = subject_of_topic(topic.as_bytes(), root).map_err(shift)?;
-            let process = Process::from_subject(&subject).map_err(shift)?.into_owned();
+            // The '.' that subject_of_topic refuses is at its byte in the topic already;
+            // the subject's own errors are moved back into the topic.
+            let subject = subject_of_topic(topic.as_bytes(), root)?;
+            let process = Process::from_subject(&subject)
+                .map_err(|e| shift_root(e, root))?
+                .into_owned();
             Ok(if presence {
                 Address::Presence(process)
             } else {
