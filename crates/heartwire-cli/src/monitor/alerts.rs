@@ -510,7 +510,13 @@ pub(crate) fn redact_alert_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "…".to_owned();
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // The user information ends at the last `@`, and may hold `/`, `?` and `#`
+    // (spec/transports.md §1.6): the authority's end is searched for after it. An `@`
+    // in the path hides more, never less.
+    let start = rest.rfind('@').map_or(0, |at| at + 1);
+    let end = rest[start..]
+        .find(['/', '?', '#'])
+        .map_or(rest.len(), |i| start + i);
     let (authority, tail) = rest.split_at(end);
     let mut shown = redact_url(&format!("{scheme}://{authority}"));
     if tail.is_empty() {
@@ -845,6 +851,16 @@ mod tests {
             "https://example.com/…"
         );
         assert_eq!(redact_alert_url("no scheme secret"), "…");
+        // A password may hold `/`, `?` and `#` (spec/transports.md §1.6).
+        for url in [
+            "https://user:pa/ss@hc.example/ping/x",
+            "https://user:pa?ss@hc.example/ping/x",
+            "https://user:pa#ss@hc.example",
+        ] {
+            let shown = redact_alert_url(url);
+            assert!(!shown.contains("pa") && !shown.contains("ss@"), "{url}: {shown}");
+            assert!(shown.starts_with("https://***"), "{url}: {shown}");
+        }
     }
 
     #[test]
