@@ -22,8 +22,11 @@ use std::path::{Path, PathBuf};
 use heartwire::command::Envelope;
 use heartwire::time::UnixTime;
 
-/// The longest entry kept: a POST /beat body of the receiver's largest size, and room.
-pub(crate) const MAX_ENTRY: usize = 64 * 1024;
+/// The longest entry kept: a POST /beat body of the receiver's largest size, or a
+/// command envelope of the largest size a decoder takes (64 KiB) in its canonical form,
+/// which can be longer than the envelope as it came (the seed dialect's command is
+/// shorter than the canonical one), with room to spare.
+pub(crate) const MAX_ENTRY: usize = 4 * 64 * 1024;
 
 /// The most bytes a journal may grow to before the monitor takes a snapshot early, so
 /// that a restore replays a bounded amount whatever the rate of pings.
@@ -85,7 +88,7 @@ impl Journal {
         if entry.len() > MAX_ENTRY || entry.contains(&b'\n') {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a journal entry is one line of at most 64 KiB",
+                "a journal entry is one line of at most 256 KiB",
             ));
         }
         let mut line = Vec::with_capacity(entry.len() + 1);
@@ -246,6 +249,26 @@ mod tests {
         let bad = CommandEntry::from_line(br#"{"command":{},"at":[1,2000000000]}"#)
             .expect("a command entry");
         assert!(bad.expect_err("a bad time").contains("time"));
+    }
+
+    /// The longest envelope a queue can bring, written as long as it can be, fits an
+    /// entry: a command applied is always journaled (or the queue would deliver it
+    /// again forever).
+    #[test]
+    fn the_longest_command_fits_an_entry() {
+        let head = r#"{"id":"orders@1.2.0","meta":{"service":"Platform.Plugin","time":"2025-03-01T12:00:00.000Z","ip":"","user":"Heartbeat","msgId":"8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a","correlationId":"2f1c7a9e-4b3d-4e8f-9a6b-1c2d3e4f5a6b"},"commandJson":"Heartbeat(10)","note":""#;
+        let room = 64 * 1024 - head.len() - 2;
+        let json = format!("{head}{}\"}}", "n".repeat(room));
+        assert!(json.len() <= 64 * 1024, "{}", json.len());
+        let envelope = Envelope::decode(json.as_bytes())
+            .expect("an envelope at the limit")
+            .into_owned();
+        let line = CommandEntry::to_line(&envelope, UnixTime::new(1, 0));
+        assert!(line.len() > 64 * 1024, "the canonical form is longer: {}", line.len());
+        let d = dir("longest");
+        let mut j = Journal::open(&d.join("state.json"), 0).expect("open");
+        j.append(line.as_bytes()).expect("it fits");
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
