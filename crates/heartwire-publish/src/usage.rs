@@ -46,6 +46,9 @@ pub struct ProcessUsage {
     /// Whether [`Usage::started`] is reported: for another process only (this one's
     /// start is the publisher's own).
     report_start: bool,
+    /// The start time of the process first sampled: a process of the same id that
+    /// started at another time is not the one measured (its id was reused).
+    first_start: Option<u64>,
 }
 
 #[cfg(feature = "process-usage")]
@@ -66,8 +69,10 @@ impl ProcessUsage {
             system: sysinfo::System::new(),
             pid: sysinfo::get_current_pid().ok(),
             report_start: false,
+            first_start: None,
         };
         usage.refresh();
+        usage.first_start = usage.process().map(sysinfo::Process::start_time);
         usage
     }
 
@@ -78,17 +83,26 @@ impl ProcessUsage {
             system: sysinfo::System::new(),
             pid: Some(sysinfo::Pid::from_u32(pid)),
             report_start: true,
+            first_start: None,
         };
         usage.refresh();
+        usage.first_start = usage.process().map(sysinfo::Process::start_time);
         usage
     }
 
     /// Whether the process still runs, as of the last sample: `false` once it has
-    /// exited (a zombie not yet reaped by its parent has exited too).
+    /// exited (a zombie not yet reaped by its parent has exited too), and once its id
+    /// belongs to a process that started at another time (the id was reused).
     pub fn running(&self) -> bool {
-        self.pid
-            .and_then(|pid| self.system.process(pid))
-            .is_some_and(|p| p.status() != sysinfo::ProcessStatus::Zombie)
+        self.process().is_some_and(|p| {
+            p.status() != sysinfo::ProcessStatus::Zombie
+                && self.first_start.is_none_or(|first| p.start_time() == first)
+        })
+    }
+
+    /// The measured process as of the last sample, if its id still names one.
+    fn process(&self) -> Option<&sysinfo::Process> {
+        self.pid.and_then(|pid| self.system.process(pid))
     }
 
     fn refresh(&mut self) {
@@ -115,7 +129,11 @@ impl Default for ProcessUsage {
 impl Sampler for ProcessUsage {
     fn sample(&mut self) -> Usage {
         self.refresh();
-        match self.pid.and_then(|pid| self.system.process(pid)) {
+        if !self.running() {
+            // Exited, or its id is another process's now: nothing of it to measure.
+            return Usage::default();
+        }
+        match self.process() {
             None => Usage::default(),
             Some(process) => Usage {
                 memory_mb: Some(process.memory() as f64 / (1024.0 * 1024.0)),
@@ -125,5 +143,32 @@ impl Sampler for ProcessUsage {
                 }),
             },
         }
+    }
+}
+
+#[cfg(all(test, feature = "process-usage", unix))]
+mod tests {
+    use super::*;
+
+    /// A process is the one first sampled only while its start time is the same: an id
+    /// reused by a later process is an exit of the one measured.
+    #[test]
+    fn a_reused_process_id_is_not_the_process_measured() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep runs");
+        let mut usage = ProcessUsage::of(child.id());
+        assert!(usage.running());
+        assert!(usage.sample().started.is_some());
+        // As if the id now named a process started a second later than the first.
+        usage.first_start = usage.first_start.map(|start| start + 1);
+        assert!(!usage.running());
+        assert_eq!(usage.sample(), Usage::default());
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut gone = ProcessUsage::of(child.id());
+        assert!(!gone.running());
+        assert_eq!(gone.sample(), Usage::default());
     }
 }
