@@ -233,10 +233,11 @@ impl Target {
                         let left = || deadline.saturating_duration_since(Instant::now());
                         let policy = pinger.policy();
                         let last = Pinger::new(PingPolicy {
-                            timeout: policy.timeout.min(left()).max(MIN_FINAL_ATTEMPT),
                             spacing: policy.spacing.min(FINAL_SPACING),
                             ..*policy
                         });
+                        // Each attempt gets the time left when it starts.
+                        let timeout = || left().max(MIN_FINAL_ATTEMPT);
                         let mut in_time = |spacing: Duration| {
                             let go_on = left() >= spacing + MIN_FINAL_ATTEMPT;
                             if go_on {
@@ -244,7 +245,12 @@ impl Target {
                             }
                             go_on
                         };
-                        last.send_explained(&request, &heartwire::time::SystemClock, &mut in_time)
+                        last.send_explained_within(
+                            &request,
+                            &heartwire::time::SystemClock,
+                            &mut in_time,
+                            &timeout,
+                        )
                     }
                 }),
             },

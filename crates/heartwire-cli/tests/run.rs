@@ -689,6 +689,56 @@ fn an_endpoint_that_never_answers_is_bounded_by_the_final_budget() {
     );
 }
 
+/// A server whose start pings succeed, whose first end ping is answered 503 after two
+/// seconds, and whose later connections are never answered.
+fn slow_then_silent_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("bound");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let mut ends = 0;
+        for mut stream in listener.incoming().flatten().take(64) {
+            let mut line = String::new();
+            let _ = BufReader::new(&stream).read_line(&mut line);
+            if line.contains("/start") {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+                continue;
+            }
+            ends += 1;
+            if ends == 1 {
+                std::thread::sleep(Duration::from_secs(2));
+                let _ = stream.write_all(b"HTTP/1.1 503 No\r\nContent-Length: 0\r\n\r\n");
+                continue;
+            }
+            held.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(120));
+    });
+    addr
+}
+
+/// `--finish-within` bounds the end's ping whatever its attempts do: a first attempt
+/// that fails slowly leaves its retry only the time left, not a whole timeout of its
+/// own (which ended the run 3 s past the budget).
+#[test]
+fn a_slow_failure_and_a_hanging_retry_end_within_the_budget() {
+    let addr = slow_then_silent_server();
+    let to = format!("http://{addr}/ping/");
+    let began = Instant::now();
+    let out = heartwire(&["run", "--to", &to, "--process", "job"])
+        .args(["--finish-within", "6s", "--", "sleep", "0.5"])
+        .output()
+        .expect("runs");
+    let took = began.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        took < Duration::from_millis(500 + 6000 + 1500),
+        "took {took:?}: {stderr}"
+    );
+    assert!(stderr.contains("failed after 2 attempts"), "{stderr}");
+}
+
 /// A service without a start URL, nor one for a beat in a run (`snitch`): each missing
 /// signal is said once on stderr, however many beats there are; the end is pinged.
 #[test]

@@ -89,6 +89,20 @@ impl Pinger {
         clock: &dyn WallClock,
         wait: &mut dyn FnMut(Duration) -> bool,
     ) -> Ping {
+        self.send_explained_within(request, clock, wait, &|| self.policy.timeout)
+    }
+
+    /// [`Pinger::send_explained`] with each attempt's timeout asked of `timeout` when
+    /// the attempt starts (at most the policy's): a caller with a deadline gives each
+    /// attempt the time left, so that a fast failure and a retry that hangs still end
+    /// by it.
+    pub fn send_explained_within(
+        &self,
+        request: &PingRequest,
+        clock: &dyn WallClock,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        timeout: &dyn Fn() -> Duration,
+    ) -> Ping {
         let mut outcome = Outcome::Unknown;
         let mut cause = None;
         let mut attempts = 0;
@@ -97,7 +111,7 @@ impl Pinger {
                 break;
             }
             attempts += 1;
-            let tried = self.attempt_explained(request);
+            let tried = self.attempt_within(request, timeout().min(self.policy.timeout));
             outcome = tried.0;
             cause = tried.1;
             if outcome.is_success() {
@@ -135,14 +149,35 @@ impl Pinger {
 
     /// One attempt, no retry, with why it failed.
     fn attempt_explained(&self, request: &PingRequest) -> (Outcome, Option<Cause>) {
+        self.attempt_within(request, self.policy.timeout)
+    }
+
+    /// One attempt that takes at most `timeout`, with why it failed.
+    fn attempt_within(&self, request: &PingRequest, timeout: Duration) -> (Outcome, Option<Cause>) {
+        // The agent's own timeout unless this attempt has less time.
+        let shorter = (timeout < self.policy.timeout).then_some(timeout);
         let response = match (request.method, &request.body) {
-            (Method::Post, Some(body)) => self
-                .agent
-                .post(&request.url)
-                .content_type("text/plain; charset=utf-8")
-                .send(&body[..]),
-            (Method::Post, None) => self.agent.post(&request.url).send_empty(),
-            (Method::Get, _) => self.agent.get(&request.url).call(),
+            (Method::Post, body) => {
+                let post = self.agent.post(&request.url);
+                let post = match shorter {
+                    Some(t) => post.config().timeout_global(Some(t)).build(),
+                    None => post,
+                };
+                match body {
+                    Some(body) => post
+                        .content_type("text/plain; charset=utf-8")
+                        .send(&body[..]),
+                    None => post.send_empty(),
+                }
+            }
+            (Method::Get, _) => {
+                let get = self.agent.get(&request.url);
+                let get = match shorter {
+                    Some(t) => get.config().timeout_global(Some(t)).build(),
+                    None => get,
+                };
+                get.call()
+            }
         };
         match response {
             Ok(mut response) => {

@@ -858,7 +858,10 @@ mod tests {
             "https://user:pa#ss@hc.example",
         ] {
             let shown = redact_alert_url(url);
-            assert!(!shown.contains("pa") && !shown.contains("ss@"), "{url}: {shown}");
+            assert!(
+                !shown.contains("pa") && !shown.contains("ss@"),
+                "{url}: {shown}"
+            );
             assert!(shown.starts_with("https://***"), "{url}: {shown}");
         }
     }

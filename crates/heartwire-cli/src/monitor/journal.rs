@@ -264,7 +264,11 @@ mod tests {
             .expect("an envelope at the limit")
             .into_owned();
         let line = CommandEntry::to_line(&envelope, UnixTime::new(1, 0));
-        assert!(line.len() > 64 * 1024, "the canonical form is longer: {}", line.len());
+        assert!(
+            line.len() > 64 * 1024,
+            "the canonical form is longer: {}",
+            line.len()
+        );
         let d = dir("longest");
         let mut j = Journal::open(&d.join("state.json"), 0).expect("open");
         j.append(line.as_bytes()).expect("it fits");
