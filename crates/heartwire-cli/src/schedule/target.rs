@@ -312,8 +312,14 @@ mod tests {
         #[cfg(feature = "sqs")]
         {
             let t = read.unwrap_or_else(|e| panic!("{e}"));
-            assert!(matches!(&t, FireTarget::Sqs { url } if url == QUEUE), "{t:?}");
-            assert_eq!(t.to_string(), "sqs+http://127.0.0.1:1/000000000000/q.fifo?***");
+            assert!(
+                matches!(&t, FireTarget::Sqs { url } if url == QUEUE),
+                "{t:?}"
+            );
+            assert_eq!(
+                t.to_string(),
+                "sqs+http://127.0.0.1:1/000000000000/q.fifo?***"
+            );
             assert_eq!(member.map(|m| m == t), Ok(true));
         }
         #[cfg(not(feature = "sqs"))]
@@ -369,7 +375,10 @@ mod tests {
             ("\u{FFFE}", "U+FFFE at byte 0"),
         ] {
             let e = queue.check_payload(bad).map_err(|e| e.to_string());
-            assert!(matches!(&e, Err(why) if why.contains(reason)), "{bad:?}: {e:?}");
+            assert!(
+                matches!(&e, Err(why) if why.contains(reason)),
+                "{bad:?}: {e:?}"
+            );
         }
         let big = "x".repeat(super::super::limits::MAX_SQS_BODY_LEN + 1);
         assert!(queue.check_payload(&big).is_err());
