@@ -347,12 +347,17 @@ fn targets_and_payloads_sqs_cannot_take_are_refused_when_read() {
     let file = dir.join("schedules.jsonl");
     std::fs::write(
         &file,
-        format!(
-            "{{\"name\":\"ok\",\"rate\":\"Daily(9,0)\",\"payload\":\"x\"}}\n\
-             {{\"name\":\"empty\",\"rate\":\"Daily(9,0)\",\"payload\":\"\"}}\n\
-             {{\"name\":\"nul\",\"rate\":\"Daily(9,0)\",\"payload\":\"ab\\u0000\"}}\n\
-             {{\"name\":\"addr\",\"rate\":\"Daily(9,0)\",\"payload\":\"x\",\"target\":\"#orders\"}}\n\
-             {{\"name\":\"nats\",\"rate\":\"Daily(9,0)\",\"payload\":\"\",\"target\":\"nats://127.0.0.1:4222#a.b\"}}\n"
+        concat!(
+            r#"{"name":"ok","rate":"Daily(9,0)","payload":"x"}"#,
+            "\n",
+            r#"{"name":"empty","rate":"Daily(9,0)","payload":""}"#,
+            "\n",
+            r#"{"name":"nul","rate":"Daily(9,0)","payload":"ab\u0000"}"#,
+            "\n",
+            r##"{"name":"addr","rate":"Daily(9,0)","payload":"x","target":"#orders"}"##,
+            "\n",
+            r##"{"name":"nats","rate":"Daily(9,0)","payload":"","target":"nats://127.0.0.1:4222#a.b"}"##,
+            "\n",
         ),
     )
     .expect("written");
