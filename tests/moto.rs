@@ -124,18 +124,18 @@ impl Moto {
         url.unwrap_or_else(|| panic!("moto did not create {name}: {answer}"))
     }
 
-    /// Receives up to 10 messages of a queue (its name) with every system attribute,
-    /// through moto's query API, waiting up to `wait_secs` for one; they stay in the
-    /// queue, invisible for its visibility timeout (and a FIFO queue's group with them).
-    pub fn receive(&self, queue: &str, wait_secs: u32) -> Vec<Received> {
+    /// Receives up to 10 messages of the queue `url` (as [`Moto::create_queue`] returned
+    /// it) with every system attribute, waiting up to `wait_secs` for one; they stay in
+    /// the queue, invisible for its visibility timeout (a FIFO queue's group with them).
+    pub fn receive(&self, url: &str, wait_secs: u32) -> Vec<Received> {
         let answer = self.post(&format!(
             "Action=ReceiveMessage&Version=2012-11-05&QueueUrl={}\
              &AttributeName.1=All&MaxNumberOfMessages=10&WaitTimeSeconds={wait_secs}",
-            form_encode(queue)
+            form_encode(url)
         ));
         assert!(
             answer.contains("<ReceiveMessageResult"),
-            "moto did not receive from {queue}: {answer}"
+            "moto did not receive from {url}: {answer}"
         );
         answer
             .split("<Message>")
@@ -156,22 +156,26 @@ impl Moto {
             .collect()
     }
 
-    /// How many messages a queue (its name) holds, visible or in flight.
-    pub fn count(&self, queue: &str) -> usize {
+    /// How many messages of the queue `url` (as [`Moto::create_queue`] returned it) are waiting and how many are in flight
+    /// (received, neither deleted nor visible again), as SQS counts them.
+    pub fn messages(&self, url: &str) -> (u64, u64) {
         let answer = self.post(&format!(
-            "Action=GetQueueAttributes&Version=2012-11-05&QueueUrl={}&AttributeName.1=All",
-            form_encode(queue)
+            "Action=GetQueueAttributes&Version=2012-11-05&QueueUrl={}\
+             &AttributeName.1=ApproximateNumberOfMessages\
+             &AttributeName.2=ApproximateNumberOfMessagesNotVisible",
+            url.replace(':', "%3A").replace('/', "%2F")
         ));
-        let attribute = |name: &str| -> usize {
+        let count = |name: &str| -> u64 {
             answer
-                .split("<Attribute>")
-                .find(|a| between(a, "<Name>", "</Name>") == Some(name))
-                .and_then(|a| between(a, "<Value>", "</Value>"))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("no {name} of {queue}: {answer}"))
+                .split_once(&format!("<Name>{name}</Name><Value>"))
+                .and_then(|(_, rest)| rest.split_once("</Value>"))
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or_else(|| panic!("moto did not count {name}: {answer}"))
         };
-        attribute("ApproximateNumberOfMessages")
-            + attribute("ApproximateNumberOfMessagesNotVisible")
+        (
+            count("ApproximateNumberOfMessages"),
+            count("ApproximateNumberOfMessagesNotVisible"),
+        )
     }
 
     /// Sends a query-API request to its SQS service; the whole answer.

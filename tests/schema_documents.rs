@@ -48,6 +48,7 @@ pub(crate) fn checks() -> Vec<Check> {
         "schedule.json",
         "suite.json",
         "liveness.json",
+        "transport.json",
     ] {
         checks.push(Check {
             key: format!("spec/vectors/{file}"),

@@ -13,9 +13,24 @@ use crate::LinkHealth;
 /// A subscriber of one of the four adapters: every heartbeat its broker carries,
 /// decoded as a [`Delivery`], or as an [`Invalid`] with the raw payload and the decode
 /// error (never dropped); `None` once the subscription has ended for good.
+///
+/// A reader says what became of what it was handed: [`Subscriber::processed`] once it
+/// has kept it (applied it, and journaled it where it keeps a journal), or
+/// [`Subscriber::release`] when it could not. A broker that keeps a message until it is
+/// acknowledged (SQS) deletes it on the first and delivers it again on the second; the
+/// others forget what they delivered (NATS, Redis, MQTT with a clean session, and AMQP,
+/// whose queue is the connection's own and dies with it), and ignore both.
 pub trait Subscriber: Stream<Item = Result<Delivery, Invalid>> + Unpin + Send {
     /// Where it reports its connection and the messages it knows it lost.
     fn health(&self) -> &LinkHealth;
+
+    /// Everything handed over so far is kept: a broker that holds messages until they
+    /// are acknowledged may forget them now.
+    fn processed(&mut self) {}
+
+    /// Everything handed over so far and not yet settled was not kept: a broker that
+    /// holds messages until they are acknowledged delivers them again.
+    fn release(&mut self) {}
 }
 
 /// A subscriber of a broker chosen at run time (from a URL, say).
@@ -63,6 +78,16 @@ impl Subscription {
     pub fn health(&self) -> &LinkHealth {
         self.0.health()
     }
+
+    /// See [`Subscriber::processed`].
+    pub fn processed(&mut self) {
+        self.0.processed();
+    }
+
+    /// See [`Subscriber::release`].
+    pub fn release(&mut self) {
+        self.0.release();
+    }
 }
 
 impl fmt::Debug for Subscription {
@@ -84,5 +109,13 @@ impl Stream for Subscription {
 impl Subscriber for Subscription {
     fn health(&self) -> &LinkHealth {
         self.0.health()
+    }
+
+    fn processed(&mut self) {
+        self.0.processed();
+    }
+
+    fn release(&mut self) {
+        self.0.release();
     }
 }

@@ -27,6 +27,10 @@ enum SignalArg {
 #[derive(Debug, Args)]
 // A plugin has an id, not a process name.
 #[command(mut_arg("process", |a| a.required(false).required_unless_present("plugin")))]
+// What a plugin's envelope has no place for is refused, not dropped.
+#[command(mut_arg("plugin", |a| a.conflicts_with_all(
+    ["process", "run_id", "message", "service", "exit_status"]
+)))]
 pub(crate) struct BeatArgs {
     #[command(flatten)]
     send: SendArgs,

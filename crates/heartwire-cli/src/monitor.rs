@@ -348,6 +348,7 @@ async fn watch(
         } else {
             args.extension_points.clone()
         },
+        journal: journal.clone(),
     });
     for info in &links {
         tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed)));
@@ -851,15 +852,23 @@ fn restore_journal(
     let last = journal::replay(
         path,
         generation,
-        |line| match heartwire_http::Accepted::from_line(line) {
-            Ok(accepted) => match accepted.apply(engine) {
-                Ok(()) => {
-                    remember(history, &accepted);
-                    applied += 1;
-                }
+        |line| match journal::CommandEntry::from_line(line) {
+            // A command an SQS link took (spec/transports.md 6.3).
+            Some(Ok(entry)) => match engine.observe_command(&entry.envelope, entry.at) {
+                Ok(_) => applied += 1,
                 Err(_) => skipped += 1,
             },
-            Err(_) => skipped += 1,
+            Some(Err(_)) => skipped += 1,
+            None => match heartwire_http::Accepted::from_line(line) {
+                Ok(accepted) => match accepted.apply(engine) {
+                    Ok(()) => {
+                        remember(history, &accepted);
+                        applied += 1;
+                    }
+                    Err(_) => skipped += 1,
+                },
+                Err(_) => skipped += 1,
+            },
         },
     )
     .map_err(|e| format!("cannot read the journal of {}: {e}", path.display()))?;

@@ -36,8 +36,8 @@ pub(crate) struct VerifyArgs {
     /// process speaking JSON lines (session).
     #[arg(long, value_enum, default_value_t = ModeArg::Exec)]
     mode: ModeArg,
-    /// Only the cases of this format: text, json, record, command, schedule or liveness
-    /// (the monitor scenarios).
+    /// Only the cases of this format: text, json, record, command, schedule, liveness
+    /// (the monitor scenarios) or transport (the broker addresses).
     #[arg(long, value_name = "FORMAT")]
     format: Option<String>,
     /// Only the cases whose id matches this glob (`*` and `?`), e.g. 'text.subject.*'.

@@ -4,24 +4,19 @@
 //! monitor; a receiver that keeps failing gets a bounded number of attempts while the
 //! monitor's events keep flowing; the URLs' secrets never appear in the monitor's output.
 
+mod running;
+
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use running::{Running, unique};
 use serde_json::Value;
-
-/// A token no other run or test uses.
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}{}x{nanos}", std::process::id())
-}
 
 /// One request the receiver got, and the status it answered.
 #[derive(Debug, Clone)]
@@ -150,114 +145,11 @@ fn answer(stream: TcpStream, status: u16) -> Option<(String, Value)> {
     Some((path, body))
 }
 
-/// The monitor, running; its stdout and stderr lines on channels, and all of both kept.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    errors: mpsc::Receiver<String>,
-    output: Arc<Mutex<String>>,
-    pending: Vec<Value>,
-}
-
+/// `heartwire monitor` listening on a free port, printing JSON lines, with `args`.
 fn monitor(args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
-        .arg("monitor")
-        .args(["--listen", "127.0.0.1:0", "--json", "--refresh", "50ms"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let output = Arc::new(Mutex::new(String::new()));
-    let pipe = |from: Box<dyn Read + Send>| {
-        let (tx, rx) = mpsc::channel();
-        let output = Arc::clone(&output);
-        std::thread::spawn(move || {
-            for line in BufReader::new(from).lines().map_while(Result::ok) {
-                if let Ok(mut all) = output.lock() {
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-                let _ = tx.send(line);
-            }
-        });
-        rx
-    };
-    let lines = pipe(Box::new(child.stdout.take().expect("piped")));
-    let errors = pipe(Box::new(child.stderr.take().expect("piped")));
-    Running {
-        child,
-        lines,
-        errors,
-        output,
-        pending: Vec::new(),
-    }
-}
-
-impl Running {
-    /// The `host:port` the monitor's HTTP receiver listens on.
-    fn listening(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.errors.recv_timeout(left).expect("the listening line");
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                return rest.split('/').next().expect("an address").to_owned();
-            }
-        }
-    }
-
-    /// The next JSON event for which `wanted` holds, within `bound`; the others are kept.
-    fn next_where(
-        &mut self,
-        what: &str,
-        bound: Duration,
-        wanted: impl Fn(&Value) -> bool,
-    ) -> Value {
-        if let Some(i) = self.pending.iter().position(&wanted) {
-            return self.pending.remove(i);
-        }
-        let deadline = Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no event {what} within {bound:?}"));
-            let event: Value =
-                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-            if wanted(&event) {
-                return event;
-            }
-            self.pending.push(event);
-        }
-    }
-
-    fn changed(&mut self, process: &str, new: &str, bound: Duration) -> Value {
-        self.next_where(&format!("{process} -> {new}"), bound, |e| {
-            e["event"] == "changed" && e["process"] == process && e["new"] == new
-        })
-    }
-
-    /// Everything the monitor wrote so far, stdout and stderr.
-    fn output(&self) -> String {
-        self.output.lock().map(|o| o.clone()).unwrap_or_default()
-    }
-
-    fn kill_9(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-9", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let mut all = vec!["--listen", "127.0.0.1:0", "--json", "--refresh", "50ms"];
+    all.extend(args);
+    Running::monitor(&all)
 }
 
 /// A request to the monitor's receiver; the status line.
@@ -527,7 +419,7 @@ fn pending_alerts_survive_kill_9_and_arrive_once() {
 fn a_failing_receiver_gets_bounded_retries_and_never_blocks_the_monitor() {
     let hooks = Hooks::start(500);
     let webhook = hooks.url("/hook/fa1l-s3cret");
-    let mut m = monitor(&["--alert-webhook", &webhook, "--alert-attempts", "3"]);
+    let m = monitor(&["--alert-webhook", &webhook, "--alert-attempts", "3"]);
     let addr = m.listening();
     let job = unique("job");
     ping(&addr, &format!("/ping/{job}/fail?period=Minutes(5)"));

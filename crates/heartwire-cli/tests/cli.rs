@@ -792,3 +792,30 @@ fn decode_on_a_terminal_says_it_reads_stdin() {
         "{\"format\":\"text\",\"process\":\"typed\",\"signal\":\"beat\",\"period\":1}\n"
     );
 }
+
+/// `beat --plugin` sends an envelope, which has no run id, message, service or exit
+/// status: each is refused as a usage error that names it, rather than dropped.
+#[test]
+fn beat_for_a_plugin_refuses_what_its_envelope_cannot_carry() {
+    for extra in [
+        ["--run-id", "r-1"],
+        ["--message", "hello"],
+        ["--service", "beatit"],
+        ["--exit-status", "3"],
+        ["--process", "billing"],
+    ] {
+        let mut args = vec![
+            "beat",
+            "--plugin",
+            "orders@1.2.0",
+            "--to",
+            "nats://127.0.0.1:1",
+        ];
+        args.extend(extra);
+        let out = heartwire(&args, b"");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(extra[0]), "{extra:?}: {stderr}");
+        assert!(stderr.contains("--plugin"), "{extra:?}: {stderr}");
+    }
+}

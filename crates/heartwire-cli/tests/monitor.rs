@@ -2,10 +2,13 @@
 //! Mosquitto 1883, RabbitMQ 5672), as a user runs it: the binary subscribes, beats are
 //! published through the adapters, and its JSON lines and stderr are read back.
 
+mod running;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use running::{Running, http_get, try_get, unique};
 
 use heartwire::text::{Process, Subject};
 use heartwire_publish::AsyncPublish;
@@ -20,22 +23,6 @@ const NATS: &str = "nats://127.0.0.1:4222";
 const REDIS: &str = "redis://127.0.0.1:6379";
 const MQTT: &str = "mqtt://127.0.0.1:1883";
 const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-
-/// A token no other run or test uses.
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}{}x{nanos}", std::process::id())
-}
-
-/// The monitor, running; its stdout lines and stderr lines arrive on channels.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    errors: mpsc::Receiver<String>,
-    pending: std::cell::RefCell<Vec<Value>>,
-}
 
 /// A monitor of all four brokers printing JSON lines, stopping after `seconds`.
 fn monitor_of_every_broker(seconds: &str) -> Running {
@@ -57,124 +44,7 @@ fn monitor_of_every_broker(seconds: &str) -> Running {
 }
 
 fn monitor(args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
-        .arg("monitor")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let (tx, lines) = mpsc::channel();
-    let stdout = child.stdout.take().expect("piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let (tx, errors) = mpsc::channel();
-    let stderr = child.stderr.take().expect("piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    Running {
-        child,
-        lines,
-        errors,
-        pending: std::cell::RefCell::new(Vec::new()),
-    }
-}
-
-impl Running {
-    /// Waits (bounded) until every `--from` says it is subscribed.
-    fn wait_subscribed(&self, count: usize) {
-        let mut seen = 0;
-        while seen < count {
-            let line = self
-                .errors
-                .recv_timeout(Duration::from_secs(20))
-                .expect("the monitor reports its subscriptions (are the brokers running? see README, Brokers for development)");
-            if line.contains("subscribed to") {
-                seen += 1;
-            }
-        }
-    }
-
-    /// The next JSON event about `process`, within `bound`. Events about other
-    /// processes are kept for later calls: the brokers deliver in their own order.
-    fn event_about(&self, process: &str, bound: Duration) -> Value {
-        self.next_where(&format!("about {process}"), bound, |e| {
-            e["process"] == process
-        })
-    }
-
-    /// The next JSON event whose `event` is `kind` (`link`, `lost`), within `bound`;
-    /// the others are kept for later calls.
-    fn next_event(&self, kind: &str, bound: Duration) -> Value {
-        self.next_where(kind, bound, |e| e["event"] == kind)
-    }
-
-    fn next_where(&self, what: &str, bound: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
-        let mut pending = self.pending.borrow_mut();
-        if let Some(i) = pending.iter().position(&wanted) {
-            return pending.remove(i);
-        }
-        let deadline = std::time::Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no event {what} within {bound:?}"));
-            let event: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
-            if wanted(&event) {
-                return event;
-            }
-            pending.push(event);
-        }
-    }
-
-    /// The `host:port` the monitor's HTTP receiver listens on, from its stderr.
-    fn listening(&self) -> String {
-        self.listening_line().1
-    }
-
-    /// The stderr line saying where the monitor listens, and that `host:port`.
-    fn listening_line(&self) -> (String, String) {
-        let line = self.error_about("listening on http://", Duration::from_secs(20));
-        let addr = line
-            .split("listening on http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .expect("the address")
-            .to_owned();
-        (line, addr)
-    }
-
-    /// The next stderr line that contains `text`, within `bound`.
-    fn error_about(&self, text: &str, bound: Duration) -> String {
-        let deadline = std::time::Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = self
-                .errors
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no stderr line about {text} within {bound:?}"));
-            if line.contains(text) {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Running::monitor(args)
 }
 
 /// The subject of a process name made by [`unique`].
@@ -830,8 +700,7 @@ fn a_flood_is_counted_to_the_last_message_and_reported_without_flooding() {
     let mut suppressed = 0;
     let summary = loop {
         let line = m
-            .errors
-            .recv_timeout(Duration::from_secs(20))
+            .next_error(Duration::from_secs(20))
             .expect("the summary at exit");
         if line.contains("invalid message on") {
             shown += 1;
@@ -852,27 +721,6 @@ fn a_flood_is_counted_to_the_last_message_and_reported_without_flooding() {
         invalid,
         "every invalid message shown or counted"
     );
-}
-
-/// A GET over a plain TCP connection; the body.
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        stream,
-        // HTTP/1.0: the answer ends with the connection, never chunked.
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
-    )
-    .expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    answer
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .expect("an HTTP answer")
 }
 
 /// A packet over the MQTT subscriber's 1 MiB limit cannot be read, only counted: the
@@ -982,25 +830,6 @@ fn special_passwords_never_reach_the_monitor_output() {
     // Each of the eight links said it could not connect, and gave its summary.
     assert_eq!(shown.matches("trying again").count(), 8, "{shown}");
     assert_eq!(shown.matches(" received (").count(), 8, "{shown}");
-}
-
-/// A GET that may fail (the monitor is being killed): the status line and the body.
-fn try_get(addr: &str, path: &str) -> Option<(String, String)> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        stream,
-        // HTTP/1.0: the answer ends with the connection, never chunked.
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
-    )
-    .ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    let (head, body) = answer.split_once("\r\n\r\n")?;
-    Some((head.lines().next()?.to_owned(), body.to_owned()))
 }
 
 /// Every ping process `/status` lists, all pages: name to its entry.

@@ -2,12 +2,16 @@
 //! fail, are killed and hang, against a recording server and the real receiver.
 #![cfg(unix)]
 
+mod running;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use running::heartwire;
 
 /// A request as the recorder saw it: `METHOD target`, and the body.
 type Seen = Arc<Mutex<Vec<(String, String)>>>;
@@ -66,16 +70,6 @@ fn read(stream: TcpStream) -> Option<(String, String, TcpStream)> {
         String::from_utf8_lossy(&body).into_owned(),
         reader.into_inner(),
     ))
-}
-
-fn heartwire(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_heartwire"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
 }
 
 fn text(bytes: &[u8]) -> &str {

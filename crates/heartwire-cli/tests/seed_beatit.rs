@@ -5,33 +5,15 @@
 //! (Redis 6379, Mosquitto 1883), read back with real clients (redis-rs, `mosquitto_sub`).
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod running;
 
-use serde_json::Value;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use running::{Running, heartwire, unique};
 
 const REDIS: &str = "redis://127.0.0.1:6379";
 const MQTT: &str = "mqtt://127.0.0.1:1883";
-
-/// A process name no other run or test uses (no dot: one MQTT topic level).
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}-{}x{nanos}", std::process::id())
-}
-
-fn heartwire(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_heartwire"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
 
 /// A `heartwire run` that the test kills; its job is killed with it.
 struct Run(Child);
@@ -68,63 +50,26 @@ impl Drop for Run {
     }
 }
 
-/// `heartwire monitor --json` of one broker; its stdout lines arrive on a channel.
-struct Monitor {
-    child: Child,
-    lines: mpsc::Receiver<String>,
+/// `heartwire monitor --json` of one broker, once it is subscribed.
+fn monitor(from: &str) -> Running {
+    let m = Running::monitor(&[
+        "--from",
+        from,
+        "--json",
+        "--refresh",
+        "50ms",
+        "--exit-after",
+        "90s",
+    ]);
+    m.error_about("subscribed to", Duration::from_secs(20));
+    m
 }
 
-impl Monitor {
-    fn start(from: &str) -> Monitor {
-        let mut child = heartwire(&["monitor", "--from", from, "--json", "--refresh", "50ms"])
-            .args(["--exit-after", "90s"])
-            .spawn()
-            .expect("heartwire monitor runs");
-        let (tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().expect("piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = child.stderr.take().expect("piped");
-        let (said, subscribed) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("subscribed to") {
-                    let _ = said.send(());
-                }
-            }
-        });
-        subscribed
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the monitor subscribes (is Mosquitto running on 1883?)");
-        Monitor { child, lines }
-    }
-
-    /// The next change of state of `process`, within `bound`: (old, new, reason).
-    fn change_of(&self, process: &str, bound: Duration) -> (String, String, String) {
-        let deadline = Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no event about {process} within {bound:?}"));
-            let event: Value = serde_json::from_str(&line).expect("a JSON line");
-            if event["process"] == process {
-                let field = |name: &str| event[name].as_str().unwrap_or("-").to_owned();
-                return (field("old"), field("new"), field("reason"));
-            }
-        }
-    }
-}
-
-impl Drop for Monitor {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The next change of state of `process`, within `bound`: (old, new, reason).
+fn change_of(m: &Running, process: &str, bound: Duration) -> (String, String, String) {
+    let event = m.event_about(process, bound);
+    let field = |name: &str| event[name].as_str().unwrap_or("-").to_owned();
+    (field("old"), field("new"), field("reason"))
 }
 
 /// The retained presence of `process` on Mosquitto, as `mosquitto_sub` reads it; `None`
@@ -176,18 +121,18 @@ fn pttl_until(key: &str, bound: Duration, done: impl Fn(i64) -> bool) -> i64 {
 #[test]
 fn mqtt_a_run_killed_with_sigkill_is_dead_at_once_by_its_will() {
     let name = unique("crash-kill");
-    let monitor = Monitor::start(MQTT);
+    let monitor = monitor(MQTT);
     // A period of 30 s: without the Will the monitor would not call the job late before
     // 30 s after its start, and dead long after.
     let deadline = Duration::from_secs(30);
     let mut run = Run::start(MQTT, &name, "30s");
-    let started = monitor.change_of(&name, Duration::from_secs(15));
+    let started = change_of(&monitor, &name, Duration::from_secs(15));
     assert_eq!(started.1, "starting", "{started:?}");
     assert_eq!(retained_presence(&name).as_deref(), Some("online"));
 
     let killed = Instant::now();
     run.kill();
-    let dead = monitor.change_of(&name, Duration::from_secs(20));
+    let dead = change_of(&monitor, &name, Duration::from_secs(20));
     let took = killed.elapsed();
     assert_eq!(
         (dead.1.as_str(), dead.2.as_str()),

@@ -7,10 +7,10 @@
 //! The grace rule itself, in minutes, is checked on the deadline `/status` reports, and
 //! on the engine with an explicit clock.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod running;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use heartwire::command::{Command as Cmd, Envelope, HeartbeatBuilder, NonEmptyStr, PluginCommand};
 use heartwire::time::{Timestamp, UnixTime};
@@ -20,6 +20,7 @@ use heartwire_liveness::{Config, Monitor, Source, State};
 use heartwire_mqtt::{MqttConfig, MqttPublisher};
 use heartwire_nats::{NatsConfig, NatsPublisher};
 use heartwire_redis::{RedisConfig, RedisPublisher};
+use running::{Running, http_get, unique};
 use serde_json::Value;
 
 const NATS: &str = "nats://127.0.0.1:4222";
@@ -29,114 +30,22 @@ const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const BROKERS: [&str; 4] = [NATS, REDIS, MQTT, AMQP];
 const DIALECTS: [&str; 3] = ["sury", "decco", "seed"];
 
-/// A token no other run or test uses.
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}{}x{nanos}", std::process::id())
-}
-
-/// The monitor, running; its stdout and stderr lines arrive on channels.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    errors: mpsc::Receiver<String>,
-    pending: Vec<Value>,
-    stderr_seen: Vec<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    rx
-}
-
 fn monitor(point: &str) -> Running {
-    let mut args = vec![
-        "monitor",
-        "--json",
-        "--refresh",
-        "50ms",
-        "--exit-after",
-        "120s",
-    ];
+    let mut args = vec!["--json", "--refresh", "50ms", "--exit-after", "120s"];
     args.extend(["--listen", "127.0.0.1:0", "--extension-point", point]);
     for url in BROKERS {
         args.extend(["--from", url]);
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let lines = lines_of(child.stdout.take().expect("piped"));
-    let errors = lines_of(child.stderr.take().expect("piped"));
-    Running {
-        child,
-        lines,
-        errors,
-        pending: Vec::new(),
-        stderr_seen: Vec::new(),
-    }
+    Running::monitor(&args)
 }
 
-impl Running {
-    /// The next stderr line containing `text`, within 20 s (earlier lines are kept).
-    fn error_about(&mut self, text: &str) -> String {
-        if let Some(line) = self.stderr_seen.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.errors.recv_timeout(left).unwrap_or_else(|_| {
-                panic!("no stderr line about {text:?}: {:?}", self.stderr_seen)
-            });
-            self.stderr_seen.push(line.clone());
-            if line.contains(text) {
-                return line;
-            }
-        }
-    }
-
-    /// The next JSON state change of `plugin`, within 20 s.
-    fn change_of(&mut self, plugin: &str) -> (String, String, String) {
-        let wanted = |e: &Value| e["process"] == plugin && e["source"] == "command";
-        let event = match self.pending.iter().position(wanted) {
-            Some(i) => self.pending.remove(i),
-            None => {
-                let deadline = Instant::now() + Duration::from_secs(20);
-                loop {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    let line = self
-                        .lines
-                        .recv_timeout(left)
-                        .unwrap_or_else(|_| panic!("no event about {plugin} within 20 s"));
-                    let event: Value = serde_json::from_str(&line).expect("a JSON line");
-                    if wanted(&event) {
-                        break event;
-                    }
-                    self.pending.push(event);
-                }
-            }
-        };
-        let text = |k: &str| event[k].as_str().unwrap_or("-").to_owned();
-        (text("old"), text("new"), text("reason"))
-    }
+/// The next JSON state change of `plugin`, within 20 s: (old, new, reason).
+fn change_of(m: &Running, plugin: &str) -> (String, String, String) {
+    let event = m.next_where(&format!("about {plugin}"), Duration::from_secs(20), |e| {
+        e["process"] == plugin && e["source"] == "command"
+    });
+    let text = |k: &str| event[k].as_str().unwrap_or("-").to_owned();
+    (text("old"), text("new"), text("reason"))
 }
 
 /// `heartwire beat --plugin`, which must succeed.
@@ -199,22 +108,6 @@ fn publish_raw(url: &str, point: &ExtensionPoint<'_>, payload: &[u8]) {
     .expect("published");
 }
 
-/// A GET over a plain TCP connection; the body.
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    answer
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .expect("an HTTP answer")
-}
-
 fn millis(value: &Value) -> i64 {
     let text = value.as_str().expect("a timestamp");
     Timestamp::parse(text)
@@ -255,17 +148,9 @@ fn status_with_grace(addr: &str, plugin: &str, minutes: i64) -> Value {
 fn plugins_on_every_broker_are_watched_through_their_command_envelopes() {
     let point_name = unique("Rev.Point");
     let point = ExtensionPoint::new(&point_name).expect("a valid name");
-    let mut m = monitor(&point_name);
-    let line = m.error_about("listening on http://");
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("the address")
-        .to_owned();
-    for _ in BROKERS {
-        m.error_about("subscribed to");
-    }
+    let m = monitor(&point_name);
+    let addr = m.listening();
+    m.wait_subscribed(BROKERS.len());
     for (i, url) in BROKERS.into_iter().enumerate() {
         let scheme = &url[..url.find(':').unwrap_or(0)];
         let plugin = format!("{}@1.0.0", unique(&format!("plugin-{scheme}-")));
@@ -275,7 +160,7 @@ fn plugins_on_every_broker_are_watched_through_their_command_envelopes() {
         // Heartbeat(1): alive, disconnected 1 + max(2, 0) = 3 minutes later.
         beat(url, &point_name, &plugin, dialect(0), "beat", "1m");
         assert_eq!(
-            m.change_of(&plugin),
+            change_of(&m, &plugin),
             ("-".into(), "alive".into(), "heartbeat".into()),
             "{url}"
         );
@@ -291,14 +176,14 @@ fn plugins_on_every_broker_are_watched_through_their_command_envelopes() {
         // DisconnectPlugin: the plugin is gone, at once.
         beat(url, &point_name, &plugin, dialect(2), "stop", "1m");
         assert_eq!(
-            m.change_of(&plugin),
+            change_of(&m, &plugin),
             ("alive".into(), "disconnected".into(), "disconnect".into()),
             "{url}"
         );
         // Heartbeat(10) brings it back: 10 + 5 = 15 minutes.
         beat(url, &point_name, &plugin, dialect(0), "beat", "10m");
         assert_eq!(
-            m.change_of(&plugin),
+            change_of(&m, &plugin),
             ("disconnected".into(), "alive".into(), "heartbeat".into()),
             "{url}"
         );
@@ -311,7 +196,10 @@ fn plugins_on_every_broker_are_watched_through_their_command_envelopes() {
             point.address()
         };
         publish_raw(url, &point, br#"{"id":"","meta":{}}"#);
-        let line = m.error_about(&format!("invalid message on {scheme} {address}"));
+        let line = m.error_about(
+            &format!("invalid message on {scheme} {address}"),
+            Duration::from_secs(20),
+        );
         assert!(line.contains("in the command envelope"), "{line}");
 
         // A valid command that is no heartbeat is counted and reported, not dropped.
@@ -319,7 +207,7 @@ fn plugins_on_every_broker_are_watched_through_their_command_envelopes() {
             r#"{{"id":"{plugin}","meta":{{"service":"{point_name}","time":"2024-01-26T10:30:00.000Z","msgId":"m","correlationId":"c"}},"command":{{"TAG":"ForwardCommand","_0":{{"x":1}}}}}}"#
         );
         publish_raw(url, &point, forward.as_bytes());
-        let line = m.error_about(&format!("{plugin} from {scheme}"));
+        let line = m.error_about(&format!("{plugin} from {scheme}"), Duration::from_secs(20));
         assert!(
             line.contains("command ForwardCommand is not a heartbeat"),
             "{line}"

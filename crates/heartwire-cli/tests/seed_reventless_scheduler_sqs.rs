@@ -183,7 +183,7 @@ fn no_secret_in(lines: &[String]) {
     }
 }
 
-/// The one message of `queue` moto gives now, within a few seconds.
+/// The one message of the queue `queue` (its URL) moto gives now, within a few seconds.
 fn one_message(moto: &Moto, queue: &str) -> Received {
     let mut messages = moto.receive(queue, 5);
     assert_eq!(messages.len(), 1, "{queue}: {messages:?}");
@@ -195,8 +195,13 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
     let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
     let fifo = format!("{}.fifo", unique("orders-commands"));
     let standard = unique("maintenance");
-    moto.create_queue(&fifo, 30);
-    moto.create_queue(&standard, 30);
+    let fifo_queue = moto.create_queue(&fifo, 30);
+    let standard_queue = moto.create_queue(&standard, 30);
+    // Every message of a queue, waiting or in flight (received, not deleted).
+    let count = |queue: &str| {
+        let (waiting, in_flight) = moto.messages(queue);
+        waiting + in_flight
+    };
     let fifo_url = moto.url(&fifo);
     let standard_url = moto.url(&standard);
 
@@ -262,7 +267,7 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
 
     // On the FIFO queue: the payload unchanged, grouped by the schedule's name,
     // deduplicated by NAME@DUE.
-    let message = one_message(&moto, &fifo);
+    let message = one_message(&moto, &fifo_queue);
     assert_eq!(message.body, payload);
     assert_eq!(message.attribute("MessageGroupId"), Some(orders.as_str()));
     let dedup = format!("{orders}@{due}");
@@ -271,7 +276,7 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
         Some(dedup.as_str())
     );
     // On the standard queue: the payload, and no ids.
-    let message = one_message(&moto, &standard);
+    let message = one_message(&moto, &standard_queue);
     assert_eq!(message.body, "{\"type\":\"CleanupTempFiles\"}");
     assert_eq!(message.attribute("MessageGroupId"), None, "{message:?}");
     assert_eq!(message.attribute("MessageDeduplicationId"), None);
@@ -295,7 +300,7 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
     assert_eq!(instant(&fire["due"]), next, "{fire}");
     // The orders message may be visible again by now (its visibility timeout is 30 s).
     let ticks: Vec<Received> = moto
-        .receive(&fifo, 5)
+        .receive(&fifo_queue, 5)
         .into_iter()
         .filter(|m| m.attribute("MessageGroupId") == Some(tick.as_str()))
         .collect();
@@ -314,8 +319,8 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
     if let Ok(line) = run.lines.recv_timeout(Duration::from_secs(3)) {
         panic!("fired again after a restart: {line}");
     }
-    assert_eq!(moto.count(&fifo), 2);
-    assert_eq!(moto.count(&standard), 1);
+    assert_eq!(count(&fifo_queue), 2);
+    assert_eq!(count(&standard_queue), 1);
     seen.extend(run.kill());
 
     // The state as a kill between SQS's answer and the state write leaves it: the two
@@ -327,8 +332,8 @@ fn schedules_fire_to_fifo_and_standard_queues_once_per_fire_across_restarts() {
     for fire in &again {
         assert_eq!(instant(&fire["due"]), due, "{fire}");
     }
-    assert_eq!(moto.count(&fifo), 2, "the repeated fire was kept");
-    assert_eq!(moto.count(&standard), 2);
+    assert_eq!(count(&fifo_queue), 2, "the repeated fire was kept");
+    assert_eq!(count(&standard_queue), 2);
     let said = run.kill();
     let errors: Vec<&String> = said.iter().filter(|l| !l.starts_with('{')).collect();
     assert_eq!(errors.len(), 1, "errors: {errors:?}");

@@ -38,8 +38,14 @@ struct Running {
 
 impl Running {
     fn start(url: &str) -> Running {
+        Running::start_with(url, &[])
+    }
+
+    /// With more arguments.
+    fn start_with(url: &str, more: &[&str]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
             .args(["monitor", "--from", url, "--json", "--refresh", "50ms"])
+            .args(more)
             .args(["--exit-after", "90s"])
             .env("AWS_ACCESS_KEY_ID", KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -178,6 +184,100 @@ fn a_plugin_heartbeat_sent_to_the_admin_queue_makes_the_plugin_alive() {
     for secret in [KEY_ID, SECRET] {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
+}
+
+/// A monitor with `--snapshot` killed with SIGKILL after it took a plugin's heartbeat
+/// from the queue, before any snapshot was due (every 10 s): the queue deleted the
+/// message, so the monitor started again must know the plugin from its journal
+/// (spec/transports.md §6.3). Before, the queue forgot the message once the monitor
+/// asked for the next one, and the engine's state went with the process.
+#[test]
+fn a_heartbeat_the_queue_deleted_survives_kill_9_of_the_monitor() {
+    let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
+    let queue = format!("{}.fifo", unique("durable"));
+    let queue_url = moto.create_queue(&queue, 30);
+    let url = moto.url(&queue);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("sqs-journal"));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let snapshot = dir.join("state.json");
+    let snapshot = snapshot.to_str().expect("UTF-8");
+    let durable = ["--snapshot", snapshot, "--listen", "127.0.0.1:0"];
+
+    let mut monitor = Running::start_with(&url, &durable);
+    monitor.error_about("subscribed to", Duration::from_secs(30));
+    let started = Instant::now();
+    let plugin = format!("{}@1.0.0", unique("ledger"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let config = SqsConfig::new(url.as_str()).static_credentials(KEY_ID, SECRET);
+        let mut sender = SqsSender::connect(&config).await.expect("configured");
+        let mut ids = || "5c0ffee0-2fa1-41d2-883f-000000000001".to_owned();
+        let beat = HeartbeatBuilder::new(NonEmptyStr::new(plugin.clone()).expect("not empty"))
+            .minutes(NonZeroU32::new(5).expect("not zero"))
+            .build(&SystemClock, &mut ids)
+            .expect("ids");
+        sender.send(&beat, Dialect::Sury).await.expect("sent");
+    });
+    assert_eq!(
+        monitor.event_about(&plugin, Duration::from_secs(30))["new"],
+        "alive"
+    );
+    // Deleted from the queue: nothing waiting, nothing in flight.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while moto.messages(&queue_url) != (0, 0) {
+        assert!(Instant::now() < deadline, "the heartbeat was never deleted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let taken = started.elapsed();
+    // SIGKILL.
+    let seen = monitor.stop();
+    assert!(
+        taken < Duration::from_secs(9),
+        "took {taken:?}: a snapshot may have been written, and this test proves nothing"
+    );
+
+    // Started again on the same snapshot: the plugin is known, alive, though the queue
+    // is empty.
+    let mut again = Running::start_with(&url, &durable);
+    let line = again.error_about("listening on http://", Duration::from_secs(30));
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the address")
+        .to_owned();
+    let status = http_get(&addr, "/status?limit=5000");
+    let page: Value = serde_json::from_str(&status).expect("/status is JSON");
+    let entry = page["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .find(|p| p["name"] == plugin.as_str())
+        .unwrap_or_else(|| panic!("{plugin} was lost to kill -9: {status}"));
+    assert_eq!(entry["state"], "alive", "{entry}");
+    let all = [seen, again.stop()].concat().join("\n");
+    for secret in [KEY_ID, SECRET] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A GET over HTTP/1.0 (the answer ends with the connection): the body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("the monitor listens");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    assert!(head.contains(" 200 "), "GET {path}: {head}");
+    body.to_owned()
 }
 
 #[test]

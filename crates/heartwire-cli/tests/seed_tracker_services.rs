@@ -6,6 +6,7 @@
 //! of the seed's services is shown the same way, and a killed publisher's service goes
 //! late, then dead, by the record rules (spec/record.md §10).
 
+mod running;
 mod web;
 
 use std::io::{BufRead, BufReader, Read};
@@ -13,18 +14,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use running::unique;
 use serde_json::Value;
 use web::{Monitor, eventually};
 
 const REDIS: &str = "redis://127.0.0.1:6379";
-
-/// A service name no other test run uses.
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}_{}x{nanos}", std::process::id())
-}
 
 /// A child process killed (and reaped) when dropped.
 struct Killed(Child);

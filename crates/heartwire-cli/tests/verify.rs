@@ -716,7 +716,7 @@ fn exported_vectors_carry_their_checksums() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 7, "suite.json and the six vector files");
+    assert_eq!(checked, 8, "suite.json and the seven vector files");
     for name in ["README.md", "CHANGELOG.md", "ids.txt"] {
         let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let original =
@@ -843,7 +843,9 @@ fn unknown_formats_in_the_hello_are_named() {
     assert!(
         stderr.contains(
             "the implementation's hello names formats the suite does not have: Command, Json, "
-        ) && stderr.contains(", Text (expected text, json, record, command, schedule"),
+        ) && stderr.contains(
+            ", Text, Transport (expected text, json, record, command, schedule, liveness, transport)"
+        ),
         "{stderr}"
     );
     assert!(

@@ -14,8 +14,9 @@ use heartwire::document::Document;
 use heartwire::json::{JsonError, Number};
 use heartwire::record::{Channel, Convention, DEFAULT_INTERVAL, Record, ServiceName, classify_at};
 use heartwire::schedule::{Cron, Dialect as RateDialect, Rate, Schedule, ScheduleError};
-use heartwire::text::Message;
+use heartwire::text::{Message, Process};
 use heartwire::time::{FixedClock, Timestamp, UnixTime};
+use heartwire::transport::{Address, ExtensionPoint, Transport, parse_address};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -35,6 +36,7 @@ pub fn answer(format: &str, operation: &Operation, input: &Input<'_>) -> Answer 
         "command" => command(operation, input),
         "schedule" => schedule(operation, input),
         "liveness" => liveness(operation, input),
+        "transport" => transport(operation, input),
         other => return Answer::Skipped(format!("no format {other}")),
     };
     match result {
@@ -487,5 +489,89 @@ fn liveness(operation: &Operation, input: &Input<'_>) -> Step {
             result(&json!({ "events": events }))
         }
         _ => unsupported("liveness", operation),
+    }
+}
+
+/// The broker addresses (`spec/transports.md` §1.8, §7): `decode` an address received
+/// on a broker into what it names, `encode` a name into its address on a broker.
+fn transport(operation: &Operation, input: &Input<'_>) -> Step {
+    let args = args(input)?;
+    let broker = match args.get("broker").and_then(Value::as_str) {
+        Some("nats") => Transport::Nats,
+        Some("redis") => Transport::Redis,
+        Some("mqtt") => Transport::Mqtt,
+        Some("amqp") => Transport::Amqp,
+        _ => return Err(reject("broker.unknown", None, Some("broker"))),
+    };
+    match operation {
+        Operation::Decode => {
+            let bytes = match (args.get("address"), args.get("address_hex")) {
+                (Some(Value::String(text)), None) => text.as_bytes().to_vec(),
+                (None, Some(Value::String(hex_text))) => {
+                    hex::decode(hex_text).map_err(|_| bad("args.address_hex is not hex"))?
+                }
+                _ => return Err(bad("a decode case has an address or an address_hex")),
+            };
+            let address = parse_address(broker, &bytes)
+                .map_err(|e| reject(e.class(), e.offset(), Some("address")))?;
+            let quoted = |s: &str| Value::from(s).to_string();
+            let mut form = format!(
+                r#"{{"kind":{},"name":{}"#,
+                quoted(address.kind()),
+                quoted(address.name())
+            );
+            if let Address::Record(channel) = &address {
+                form.push_str(&format!(
+                    r#","convention":{}"#,
+                    quoted(channel.convention().as_str())
+                ));
+            }
+            form.push('}');
+            let wire = address
+                .on(broker)
+                .ok_or_else(|| bad("the address decoded to a kind its broker does not carry"))?;
+            decoded(form, wire)
+        }
+        Operation::Encode => {
+            let kind = arg(&args, "kind")?;
+            let carried = match kind {
+                "text" | "command" => true,
+                "presence" => broker == Transport::Mqtt,
+                "record" => broker == Transport::Redis,
+                _ => false,
+            };
+            if !carried {
+                return Err(reject("kind.unknown", None, Some("kind")));
+            }
+            let convention = if kind == "record" {
+                let convention: Convention = args
+                    .get("convention")
+                    .and_then(Value::as_str)
+                    .and_then(|c| c.parse().ok())
+                    .ok_or_else(|| reject("convention.unknown", None, Some("convention")))?;
+                Some(convention)
+            } else {
+                None
+            };
+            let name = arg(&args, "name")?;
+            let text_err =
+                |e: heartwire::text::TextError| reject(e.class(), Some(e.offset()), Some("name"));
+            let address = match (kind, convention) {
+                ("text", _) => Address::Text(Process::new(name).map_err(text_err)?),
+                ("presence", _) => Address::Presence(Process::new(name).map_err(text_err)?),
+                ("command", _) => Address::Command(ExtensionPoint::new(name).map_err(text_err)?),
+                (_, Some(convention)) => {
+                    let service = ServiceName::new(name)
+                        .map_err(|e| reject(e.class(), Some(e.offset()), Some("name")))?;
+                    Address::Record(Channel::new(service, convention))
+                }
+                _ => return Err(reject("kind.unknown", None, Some("kind"))),
+            };
+            let wire = address
+                .on(broker)
+                .ok_or_else(|| reject("kind.unknown", None, Some("kind")))?;
+            encoded(wire)
+        }
+        Operation::Other(_) => unsupported("transport", operation),
     }
 }

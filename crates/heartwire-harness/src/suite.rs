@@ -57,9 +57,10 @@ pub struct VectorFile<'a> {
     /// The version of that chapter.
     #[schemars(regex(pattern = SEMVER))]
     pub spec_version: String,
-    /// The format every case is in: `text`, `json`, `record`, `command`, `schedule`, or
-    /// `liveness` (scenarios of the receiving side, `spec/harness.md` §11).
-    #[schemars(extend("enum" = ["text", "json", "record", "command", "schedule", "liveness"]))]
+    /// The format every case is in: `text`, `json`, `record`, `command`, `schedule`,
+    /// `liveness` (scenarios of the receiving side, `spec/harness.md` §11), or
+    /// `transport` (the broker addresses, `spec/transports.md` §7).
+    #[schemars(extend("enum" = ["text", "json", "record", "command", "schedule", "liveness", "transport"]))]
     pub format: String,
     /// The cases, in no particular order.
     #[serde(borrow)]
@@ -364,7 +365,7 @@ pub struct Tombstone {
 /// list of every id ever released, so that an exported suite says what changed. They are
 /// read through `vectors/`, a link to `spec/vectors/` inside the crate, so that the
 /// published package holds them too.
-pub const FILES: [(&str, &str); 11] = [
+pub const FILES: [(&str, &str); 12] = [
     ("suite.json", include_str!("../vectors/suite.json")),
     ("SHA256SUMS", include_str!("../vectors/SHA256SUMS")),
     ("README.md", include_str!("../vectors/README.md")),
@@ -374,6 +375,7 @@ pub const FILES: [(&str, &str); 11] = [
     ("command.json", include_str!("../vectors/command.json")),
     ("schedule.json", include_str!("../vectors/schedule.json")),
     ("liveness.json", include_str!("../vectors/liveness.json")),
+    ("transport.json", include_str!("../vectors/transport.json")),
     ("CHANGELOG.md", include_str!("../vectors/CHANGELOG.md")),
     ("ids.txt", include_str!("../vectors/ids.txt")),
 ];

@@ -13,10 +13,11 @@
 //!   same rule.
 //! - [`SqsSubscriber`] long-polls the queue (`WaitTimeSeconds`, 20 s by default) and
 //!   yields each message decoded as a [`Content::Command`] [`Delivery`], or as an
-//!   [`Invalid`] with the body and the decode error (never dropped). It deletes a batch
-//!   only once its reader asks for the next item after the batch: a reader that stops
-//!   mid-batch leaves it in the queue, and SQS delivers it again after the visibility
-//!   timeout (at least once). A failed request is an outage in its [`LinkHealth`]; it
+//!   [`Invalid`] with the body and the decode error (never dropped). It deletes a
+//!   message only once its reader says it has kept it ([`SqsSubscriber::processed`]):
+//!   a reader that stops before, or [releases](SqsSubscriber::release) it, leaves it
+//!   in the queue, and SQS delivers it again after the visibility timeout (at least
+//!   once). A failed request is an outage in its [`LinkHealth`]; it
 //!   tries again with the [`Backoff`](heartwire_broker::Backoff) of every adapter.
 //!
 //! The URL is the queue URL with a scheme that says SQS ([`Queue`]):
@@ -47,6 +48,8 @@
 //!     if let Content::Command(envelope) = delivery.content {
 //!         println!("{} from {}", envelope.id.as_str(), delivery.origin);
 //!     }
+//!     // Kept: delete it from the queue.
+//!     subscriber.processed();
 //! }
 //! # Ok(())
 //! # }

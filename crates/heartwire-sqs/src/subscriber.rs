@@ -27,19 +27,34 @@ const DELETE_ATTEMPTS: u32 = 10;
 
 /// Every message of a queue, decoded as a command envelope; see the [crate docs](crate).
 ///
-/// A task of its own receives a batch (at most [`MAX_MESSAGES`]), hands it over, and
-/// deletes it from the queue once the reader asks for the next item after the batch's
-/// last one: a reader that stops mid-batch (a monitor that crashed) leaves the batch in
-/// the queue, and SQS delivers it again after the visibility timeout (at least once).
+/// A task of its own receives a batch (at most [`MAX_MESSAGES`]) and hands it over; it
+/// deletes a message from the queue only once the reader says it has processed it
+/// ([`SqsSubscriber::processed`]), and receives the next batch once every message of
+/// this one is settled. A reader that stops before (a monitor killed before it kept
+/// what it took) leaves the messages in the queue, and SQS delivers them again after
+/// the visibility timeout (at least once); so does [`SqsSubscriber::release`].
 pub struct SqsSubscriber {
-    batches: mpsc::Receiver<Vec<Result<Delivery, Invalid>>>,
-    current: VecDeque<Result<Delivery, Invalid>>,
-    /// The current batch came from the task and is not acknowledged yet.
-    unacknowledged: bool,
-    acks: mpsc::Sender<()>,
+    batches: mpsc::Receiver<Vec<Received>>,
+    current: VecDeque<Received>,
+    /// The receipts of the messages handed over and not settled yet.
+    handed: Vec<Option<String>>,
+    settled: mpsc::Sender<Settled>,
     health: LinkHealth,
     task: JoinHandle<()>,
     queue: String,
+}
+
+/// One message of a batch: decoded, with the receipt that deletes it.
+struct Received {
+    item: Result<Delivery, Invalid>,
+    receipt: Option<String>,
+}
+
+/// What the reader did with messages it was handed: processed (to delete), or released
+/// (left to come back after their visibility timeout).
+struct Settled {
+    receipts: Vec<Option<String>>,
+    delete: bool,
 }
 
 impl fmt::Debug for SqsSubscriber {
@@ -69,7 +84,9 @@ impl SqsSubscriber {
         let health = client.endpoint.health().clone();
         health.connected(SystemClock.now());
         let (batch_tx, batches) = mpsc::channel(1);
-        let (acks, ack_rx) = mpsc::channel(1);
+        // Each settlement holds at least one message of the batch, and the task takes
+        // them all before it receives another: the channel never fills.
+        let (settled, settled_rx) = mpsc::channel(MAX_MESSAGES as usize);
         let queue = client.queue.name().to_owned();
         let task = tokio::spawn(follow(
             client,
@@ -78,13 +95,13 @@ impl SqsSubscriber {
                 visibility: config.visibility,
             },
             batch_tx,
-            ack_rx,
+            settled_rx,
         ));
         Ok(SqsSubscriber {
             batches,
             current: VecDeque::new(),
-            unacknowledged: false,
-            acks,
+            handed: Vec::new(),
+            settled,
             health,
             task,
             queue,
@@ -97,10 +114,32 @@ impl SqsSubscriber {
         &self.health
     }
 
-    /// The next message, decoded; asking for it after the last of a batch deletes that
-    /// batch from the queue. Never ends (`None` only if the task panicked).
+    /// The next message, decoded. Never ends (`None` only if the task panicked). The
+    /// next batch comes once the messages handed over are settled
+    /// ([`processed`](SqsSubscriber::processed) or [`release`](SqsSubscriber::release)).
     pub async fn next(&mut self) -> Option<Result<Delivery, Invalid>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The messages handed over so far are processed (kept where a crash cannot lose
+    /// them): they are deleted from the queue.
+    pub fn processed(&mut self) {
+        self.settle(true);
+    }
+
+    /// The messages handed over so far were not kept: they stay in the queue, and SQS
+    /// delivers them again after their visibility timeout.
+    pub fn release(&mut self) {
+        self.settle(false);
+    }
+
+    fn settle(&mut self, delete: bool) {
+        if self.handed.is_empty() {
+            return;
+        }
+        let receipts = std::mem::take(&mut self.handed);
+        // Never full (see `connect`); if the task is gone, so is the batch.
+        let _ = self.settled.try_send(Settled { receipts, delete });
     }
 }
 
@@ -114,23 +153,15 @@ impl Stream for SqsSubscriber {
     type Item = Result<Delivery, Invalid>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Some(item) = self.current.pop_front() {
-            return Poll::Ready(Some(item));
-        }
-        if self.unacknowledged {
-            // The reader is past the batch: the task deletes it. The channel holds one
-            // acknowledgement and the task takes it before it sends another batch.
-            self.unacknowledged = false;
-            let _ = self.acks.try_send(());
-        }
-        match self.batches.poll_recv(cx) {
-            Poll::Ready(Some(batch)) => {
-                self.current = batch.into();
-                self.unacknowledged = true;
-                Poll::Ready(self.current.pop_front())
+        loop {
+            if let Some(Received { item, receipt }) = self.current.pop_front() {
+                self.handed.push(receipt);
+                return Poll::Ready(Some(item));
             }
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+            match std::task::ready!(self.batches.poll_recv(cx)) {
+                Some(batch) => self.current = batch.into(),
+                None => return Poll::Ready(None),
+            }
         }
     }
 }
@@ -138,6 +169,14 @@ impl Stream for SqsSubscriber {
 impl Subscriber for SqsSubscriber {
     fn health(&self) -> &LinkHealth {
         &self.health
+    }
+
+    fn processed(&mut self) {
+        SqsSubscriber::processed(self);
+    }
+
+    fn release(&mut self) {
+        SqsSubscriber::release(self);
     }
 }
 
@@ -147,13 +186,14 @@ struct Receiving {
     visibility: Option<Duration>,
 }
 
-/// The subscriber's task: receive, hand over, wait for the reader to be past the
-/// batch, delete; on any failure, report the outage and try again after a backoff.
+/// The subscriber's task: receive, hand over, delete what the reader processed, and
+/// receive again once the whole batch is settled; on a failed receive, report the
+/// outage and try again after a backoff.
 async fn follow(
     client: QueueClient,
     receiving: Receiving,
-    batches: mpsc::Sender<Vec<Result<Delivery, Invalid>>>,
-    mut acks: mpsc::Receiver<()>,
+    batches: mpsc::Sender<Vec<Received>>,
+    mut settled: mpsc::Receiver<Settled>,
 ) {
     let health = client.endpoint.health().clone();
     let mut backoff = Backoff::new();
@@ -177,16 +217,32 @@ async fn follow(
             continue;
         }
         let origin = Origin::new(Transport::Sqs, client.queue.name());
-        let receipts: Vec<String> = messages
+        let mut unsettled = messages.len();
+        let batch = messages
             .iter()
-            .filter_map(|m| m.receipt_handle().map(str::to_owned))
+            .map(|m| Received {
+                item: decode(&origin, m),
+                receipt: m.receipt_handle().map(str::to_owned),
+            })
             .collect();
-        let items = messages.iter().map(|m| decode(&origin, m)).collect();
-        if batches.send(items).await.is_err() || acks.recv().await.is_none() {
-            // The reader left with the batch unprocessed: it stays in the queue.
+        if batches.send(batch).await.is_err() {
             return;
         }
-        delete(&client, &receipts, &mut backoff).await;
+        while unsettled > 0 {
+            let Some(Settled {
+                receipts,
+                delete: yes,
+            }) = settled.recv().await
+            else {
+                // The reader left with messages unsettled: they stay in the queue.
+                return;
+            };
+            unsettled = unsettled.saturating_sub(receipts.len());
+            if yes {
+                let receipts: Vec<String> = receipts.into_iter().flatten().collect();
+                delete(&client, &receipts, &mut backoff).await;
+            }
+        }
     }
 }
 

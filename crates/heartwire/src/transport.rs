@@ -27,6 +27,9 @@ use std::time::Duration;
 
 mod command;
 
+mod address;
+
+pub use address::{Address, AddressError, parse_address};
 pub use command::{
     COMMAND_ROOT, ExtensionPoint, decode_address, decode_command, decode_mqtt_command,
     is_command_address, is_mqtt_command_topic, mqtt_command_topic,
@@ -346,20 +349,22 @@ fn topic_under(root: &str, process: &Process<'_>) -> String {
     topic
 }
 
-/// The subject an MQTT topic under `root` stands for: the root becomes `heartbeat` and
-/// each `/` a `.`, byte for byte, so an error's offset points into the topic. A `.`
-/// in the topic is refused: it would make two topics the same subject.
+/// The subject an MQTT topic under `root` stands for (`spec/transports.md` §1.8): a `.`
+/// anywhere is refused at its byte (it would make two topics the same subject); then
+/// each `/` becomes a `.`, byte for byte, so an error's offset points into the topic. A
+/// text topic is mapped whole, so one that is not under `heartbeat/` fails the subject's
+/// prefix at the first byte that differs; the presence root `heartbeat-presence`
+/// (already matched) stands for `heartbeat`, and [`shift_root`] moves the offsets back.
 fn subject_of_topic(topic: &[u8], root: &str) -> Result<Vec<u8>, TextError> {
     if let Some(offset) = topic.iter().position(|&b| b == b'.') {
         return Err(TextError::ForbiddenChar { offset, found: '.' });
     }
-    let rest = topic
-        .strip_prefix(root.as_bytes())
-        .and_then(|r| r.strip_prefix(b"/"))
-        .ok_or(TextError::MissingPrefix { offset: 0 })?;
-    let mut subject = Vec::with_capacity(MQTT_ROOT.len() + 1 + rest.len());
-    subject.extend_from_slice(MQTT_ROOT.as_bytes());
-    subject.push(b'.');
+    let (head, rest): (&[u8], &[u8]) = match topic.strip_prefix(root.as_bytes()) {
+        Some(rest) if root != MQTT_ROOT => (MQTT_ROOT.as_bytes(), rest),
+        _ => (&[], topic),
+    };
+    let mut subject = Vec::with_capacity(head.len() + rest.len());
+    subject.extend_from_slice(head);
     subject.extend(rest.iter().map(|&b| if b == b'/' { b'.' } else { b }));
     Ok(subject)
 }
@@ -391,8 +396,9 @@ pub fn decode_mqtt_retained(
     } else {
         MQTT_ROOT
     };
-    let subject = subject_of_topic(topic.as_bytes(), root)
-        .map_err(|e| fail(DecodeError::Text(shift_root(e, root))))?;
+    // The '.' that subject_of_topic refuses is at its byte in the topic already.
+    let subject =
+        subject_of_topic(topic.as_bytes(), root).map_err(|e| fail(DecodeError::Text(e)))?;
     let origin = Origin::new(Transport::Mqtt, topic);
     if presence_root {
         let process = Subject::decode(&subject)
@@ -419,19 +425,18 @@ pub fn decode_mqtt_retained(
 }
 
 /// A subject error from a presence topic, whose root is longer than `heartbeat`, with
-/// the offset moved back into the topic.
+/// the offset moved back into the topic (a name's errors and the subject's length: a
+/// presence topic's name is at most 245 bytes too, so the topic at most 264).
 fn shift_root(e: TextError, root: &str) -> TextError {
     let by = root.len() - MQTT_ROOT.len();
     match e {
-        TextError::ForbiddenChar { offset, found } if offset > MQTT_ROOT.len() => {
-            TextError::ForbiddenChar {
-                offset: offset + by,
-                found,
-            }
+        TextError::ForbiddenChar { .. }
+        | TextError::EmptyToken { .. }
+        | TextError::TooLong { .. }
+            if e.offset() > MQTT_ROOT.len() =>
+        {
+            e.shifted(by)
         }
-        TextError::EmptyToken { offset } if offset > MQTT_ROOT.len() => TextError::EmptyToken {
-            offset: offset + by,
-        },
         e => e,
     }
 }
@@ -563,6 +568,10 @@ mod tests {
         assert_eq!(
             error("heartbeat/a//b", b"stop"),
             DecodeError::Text(TextError::EmptyToken { offset: 12 })
+        );
+        assert_eq!(
+            error("heartbeat-presence/a.b", b"online"),
+            forbidden(20, '.')
         );
         assert_eq!(
             error("heartbeat-presence/a//b", b"online"),

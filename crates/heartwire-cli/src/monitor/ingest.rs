@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::FutureExt;
+use heartwire::command::Envelope;
 use heartwire::text::{Message, Signal};
 use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
 use heartwire::transport::{Content, Delivery, ExtensionPoint, Invalid, Presence};
@@ -12,6 +13,7 @@ use heartwire_broker::{Backoff, LinkHealth, Loss, redact_url};
 use heartwire_liveness::{Link, Monitor, Rejected, State};
 use tokio::sync::Notify;
 
+use super::journal::{CommandEntry, Journal};
 use super::throttle::{Offer, Throttle};
 use crate::brokers::{self, Broker, Subscribed};
 
@@ -122,6 +124,9 @@ pub(crate) struct Feed {
     pub(crate) nats_buffer: usize,
     /// The extension points whose command addresses each link also subscribes to.
     pub(crate) extension_points: Vec<ExtensionPoint<'static>>,
+    /// With `--snapshot`: the write-ahead journal, where an SQS link writes what it took
+    /// before the queue deletes it.
+    pub(crate) journal: Option<Arc<Mutex<Journal>>>,
 }
 
 /// One link's task: receives in batches and feeds the engine, forever (connecting again
@@ -176,7 +181,12 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
                             _ => break,
                         }
                     }
-                    feeder.deliveries(batch);
+                    // Deleted from a queue that keeps it (SQS) only once it is kept here.
+                    if feeder.deliveries(batch) {
+                        subscription.processed();
+                    } else {
+                        subscription.release();
+                    }
                 }
                 feeder.info.health.disconnected(SystemClock.now());
                 note!(
@@ -286,8 +296,9 @@ struct Feeder {
 }
 
 impl Feeder {
-    /// A general subscriber's batch: decoded already.
-    fn deliveries(&mut self, batch: Vec<Result<Delivery, Invalid>>) {
+    /// A general subscriber's batch: decoded already. Whether what the engine took is
+    /// kept (see [`Feeder::feed`]).
+    fn deliveries(&mut self, batch: Vec<Result<Delivery, Invalid>>) -> bool {
         let now = SystemClock.now();
         let mut texts = Vec::with_capacity(batch.len());
         let mut others = Vec::new();
@@ -302,18 +313,20 @@ impl Feeder {
                 Err(bad) => invalid.push(bad),
             }
         }
-        self.feed(now, &texts, others, invalid);
+        self.feed(now, &texts, others, invalid)
     }
 
     /// One batch: counted, invalid messages reported, the rest fed to the engine under
-    /// one lock, then the main loop woken for the events.
+    /// one lock, then the main loop woken for the events. Returns whether what the
+    /// engine took is kept: always, but for the commands of an SQS link when the
+    /// journal they must be written to first could not take them.
     fn feed(
         &mut self,
         now: UnixTime,
         texts: &[(Message<'_>, UnixTime)],
         others: Vec<Delivery>,
         invalid: Vec<Invalid>,
-    ) {
+    ) -> bool {
         let info = &self.info;
         let second = now.secs();
         let taken = texts.len() + others.len() + invalid.len();
@@ -348,6 +361,7 @@ impl Feeder {
                 }
             }
         }
+        let mut kept = true;
         for delivery in others {
             let (name, result) = match &delivery.content {
                 Content::Record { record, .. } => (
@@ -370,10 +384,13 @@ impl Feeder {
                 ),
                 // Not a heartbeat (ConnectPlugin aside, `liveness.md` §3.3): rejected
                 // by the engine, and reported and counted below like any rejection.
-                Content::Command(envelope) => (
-                    envelope.id.as_str(),
-                    engine.observe_command_via(Some(info.link), envelope, now),
-                ),
+                Content::Command(envelope) => {
+                    let result = engine.observe_command_via(Some(info.link), envelope, now);
+                    if result.is_ok() {
+                        kept &= self.journal(envelope, now, &mut lines);
+                    }
+                    (envelope.id.as_str(), result)
+                }
                 _ => continue,
             };
             if let Err(Rejected::NotAHeartbeat { .. }) = &result {
@@ -395,5 +412,29 @@ impl Feeder {
         drop(throttles);
         print(lines);
         self.feed.wake.notify_one();
+        kept
+    }
+
+    /// Writes a command the engine applied to the journal, with the engine locked (so
+    /// that it is in the snapshot or in a journal after it), when this link's queue
+    /// forgets what it is told was processed (SQS, `spec/transports.md` §6.3); whether
+    /// it is kept. A failure is reported: the queue delivers the command again.
+    fn journal(&self, envelope: &Envelope<'_>, at: UnixTime, lines: &mut Vec<String>) -> bool {
+        let (Broker::Sqs, Some(journal)) = (self.info.broker, &self.feed.journal) else {
+            return true;
+        };
+        let line = CommandEntry::to_line(envelope, at);
+        let mut journal = journal.lock().unwrap_or_else(PoisonError::into_inner);
+        match journal.append(line.as_bytes()) {
+            Ok(()) => true,
+            Err(e) => {
+                lines.push(format!(
+                    "heartwire monitor: {}: cannot journal {}: {e}; the queue delivers it again",
+                    self.info.shown,
+                    envelope.id.as_str()
+                ));
+                false
+            }
+        }
     }
 }

@@ -10,10 +10,17 @@
 //! replays exactly those. A `write(2)` that returned is in the kernel's page cache,
 //! which a killed process cannot lose (a power cut can; that would need an `fsync` per
 //! entry, and is not what this promises).
+//!
+//! Entries are the HTTP receiver's ([`heartwire_http::Accepted`]), and the command
+//! envelopes an SQS link took ([`CommandEntry`]): the queue deletes those once they are
+//! here (`spec/transports.md` §6.3).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+
+use heartwire::command::Envelope;
+use heartwire::time::UnixTime;
 
 /// The longest entry kept: a POST /beat body of the receiver's largest size, and room.
 pub(crate) const MAX_ENTRY: usize = 64 * 1024;
@@ -155,6 +162,50 @@ pub(crate) fn replay(
     Ok(last)
 }
 
+/// A command envelope a link took from a queue that forgets it once it is journaled
+/// (SQS), with the time the engine applied it; one line of JSON:
+/// `{"command":<the envelope, canonical>,"at":[secs,nanos]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CommandEntry {
+    pub(crate) envelope: Envelope<'static>,
+    pub(crate) at: UnixTime,
+}
+
+impl CommandEntry {
+    /// Its line (the canonical envelope has no line break).
+    pub(crate) fn to_line(envelope: &Envelope<'_>, at: UnixTime) -> String {
+        format!(
+            "{{\"command\":{envelope},\"at\":[{},{}]}}",
+            at.secs(),
+            at.subsec_nanos()
+        )
+    }
+
+    /// Reads a line [`CommandEntry::to_line`] wrote; `None` when the line is another
+    /// kind of entry (no `command` member).
+    pub(crate) fn from_line(line: &[u8]) -> Option<Result<CommandEntry, String>> {
+        let value: serde_json::Value = serde_json::from_slice(line).ok()?;
+        let command = value.get("command")?;
+        let read = || -> Result<CommandEntry, String> {
+            let at = value
+                .get("at")
+                .and_then(|at| Some((at.get(0)?.as_i64()?, at.get(1)?.as_u64()?)))
+                .and_then(|(secs, nanos)| Some((secs, u32::try_from(nanos).ok()?)))
+                .filter(|(_, nanos)| *nanos < 1_000_000_000)
+                .ok_or("not a journal entry: a time [secs, nanos]")?;
+            let json = command.to_string();
+            let envelope = Envelope::decode(json.as_bytes())
+                .map_err(|e| format!("not a journal entry: {e}"))?
+                .into_owned();
+            Ok(CommandEntry {
+                envelope,
+                at: UnixTime::new(at.0, at.1),
+            })
+        };
+        Some(read())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +225,27 @@ mod tests {
         })
         .expect("replayed");
         seen
+    }
+
+    #[test]
+    fn a_command_entry_reads_back_as_it_was_written() {
+        let json = br#"{"id":"orders@1.2.0","meta":{"service":"Platform.Plugin","time":"2025-03-01T12:00:00.000Z","ip":"","user":"Heartbeat","msgId":"8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a","correlationId":"2f1c7a9e-4b3d-4e8f-9a6b-1c2d3e4f5a6b"},"command":{"TAG":"Heartbeat","_0":10}}"#;
+        let envelope = Envelope::decode(json).expect("an envelope").into_owned();
+        let at = UnixTime::new(1_764_000_000, 123_456_789);
+        let line = CommandEntry::to_line(&envelope, at);
+        assert!(!line.contains('\n'), "{line}");
+        let back = CommandEntry::from_line(line.as_bytes())
+            .expect("a command entry")
+            .expect("read");
+        assert_eq!(back, CommandEntry { envelope, at });
+        // The receiver's entries are not commands; a bad command entry says why.
+        assert!(CommandEntry::from_line(br#"{"forget":"a"}"#).is_none());
+        let bad = CommandEntry::from_line(br#"{"command":{"id":1},"at":[1,0]}"#)
+            .expect("a command entry");
+        assert!(bad.is_err(), "{bad:?}");
+        let bad = CommandEntry::from_line(br#"{"command":{},"at":[1,2000000000]}"#)
+            .expect("a command entry");
+        assert!(bad.expect_err("a bad time").contains("time"));
     }
 
     #[test]

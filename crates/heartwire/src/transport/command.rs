@@ -2,7 +2,6 @@
 //! an extension point's command address, named after it as heartbeats are named after
 //! their process, and the decoding of what arrives there into a [`Content::Command`].
 
-use std::borrow::Cow;
 use std::fmt;
 
 use super::{Content, DecodeError, Delivery, Invalid, Origin, Transport, invalid};
@@ -106,14 +105,31 @@ pub fn is_mqtt_command_topic(topic: &str) -> bool {
 }
 
 /// The extension point a command address names, with errors at their offset in the
-/// address.
-fn point_of(address: &[u8]) -> Result<ExtensionPoint<'_>, TextError> {
-    let name = address
-        .strip_prefix(COMMAND_PREFIX.as_bytes())
-        .ok_or(TextError::MissingPrefix { offset: 0 })?;
+/// address (`spec/transports.md` §1.8): an address not under `command.` at the first
+/// byte that differs from it, then the name's errors (`spec/text.md` §3, §7).
+pub(super) fn point_of(address: &[u8]) -> Result<ExtensionPoint<'_>, TextError> {
+    let Some(name) = address.strip_prefix(COMMAND_PREFIX.as_bytes()) else {
+        let offset = address
+            .iter()
+            .zip(COMMAND_PREFIX.as_bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        return Err(TextError::MissingPrefix { offset });
+    };
     Process::decode(name)
         .map(ExtensionPoint)
         .map_err(|e| e.shifted(COMMAND_PREFIX.len()))
+}
+
+/// The extension point an MQTT command topic names: a `.` anywhere is refused at its
+/// byte, then the topic stands for the address with each `/` a `.`, byte for byte, so
+/// that errors count in the topic.
+pub(super) fn point_of_topic(topic: &str) -> Result<ExtensionPoint<'static>, TextError> {
+    if let Some(offset) = topic.find('.') {
+        return Err(TextError::ForbiddenChar { offset, found: '.' });
+    }
+    let address = topic.replace('/', ".");
+    point_of(address.as_bytes()).map(ExtensionPoint::into_owned)
 }
 
 /// Decodes a command envelope delivered on a command address of NATS, Redis or AMQP
@@ -141,14 +157,7 @@ pub fn decode_command(
 /// in heartbeat topics.
 pub fn decode_mqtt_command(topic: &str, payload: &[u8]) -> Result<Delivery, Invalid> {
     let fail = |e: DecodeError| invalid(Transport::Mqtt, topic.as_bytes(), payload, e);
-    if let Some(offset) = topic.find('.') {
-        return Err(fail(DecodeError::Text(TextError::ForbiddenChar {
-            offset,
-            found: '.',
-        })));
-    }
-    let address: Cow<'_, str> = Cow::Owned(topic.replace('/', "."));
-    point_of(address.as_bytes()).map_err(|e| fail(DecodeError::Text(e)))?;
+    point_of_topic(topic).map_err(|e| fail(DecodeError::Text(e)))?;
     let envelope =
         Envelope::decode(payload).map_err(|e| fail(DecodeError::Command(Box::new(e))))?;
     Ok(Delivery {
