@@ -124,6 +124,38 @@ impl Moto {
         url.unwrap_or_else(|| panic!("moto did not create {name}: {answer}"))
     }
 
+    /// Receives up to 10 messages of the queue `url` (as [`Moto::create_queue`] returned
+    /// it) with every system attribute, waiting up to `wait_secs` for one; they stay in
+    /// the queue, invisible for its visibility timeout (a FIFO queue's group with them).
+    pub fn receive(&self, url: &str, wait_secs: u32) -> Vec<Received> {
+        let answer = self.post(&format!(
+            "Action=ReceiveMessage&Version=2012-11-05&QueueUrl={}\
+             &AttributeName.1=All&MaxNumberOfMessages=10&WaitTimeSeconds={wait_secs}",
+            form_encode(url)
+        ));
+        assert!(
+            answer.contains("<ReceiveMessageResult"),
+            "moto did not receive from {url}: {answer}"
+        );
+        answer
+            .split("<Message>")
+            .skip(1)
+            .map(|message| Received {
+                body: xml_unescape(between(message, "<Body>", "</Body>").unwrap_or_default()),
+                attributes: message
+                    .split("<Attribute>")
+                    .skip(1)
+                    .filter_map(|a| {
+                        Some((
+                            xml_unescape(between(a, "<Name>", "</Name>")?),
+                            xml_unescape(between(a, "<Value>", "</Value>")?),
+                        ))
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// How many messages of the queue `url` (as [`Moto::create_queue`] returned it) are waiting and how many are in flight
     /// (received, neither deleted nor visible again), as SQS counts them.
     pub fn messages(&self, url: &str) -> (u64, u64) {
@@ -173,4 +205,73 @@ impl Drop for Moto {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A message as moto's `ReceiveMessage` gives it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The body, unescaped.
+    pub body: String,
+    /// The system attributes (`MessageGroupId`, `MessageDeduplicationId`, ...), in order.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl Received {
+    /// The value of the attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The text between the first `open` and the next `close`.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let (_, rest) = text.split_once(open)?;
+    Some(rest.split_once(close)?.0)
+}
+
+/// XML text with its five entities and character references resolved.
+fn xml_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at..].find(';') else {
+            break;
+        };
+        let entity = &rest[at + 1..at + end];
+        let c = match entity {
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            _ => entity
+                .strip_prefix("#x")
+                .map(|hex| u32::from_str_radix(hex, 16))
+                .or_else(|| entity.strip_prefix('#').map(str::parse))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
+        };
+        let c = c.unwrap_or_else(|| panic!("unknown XML entity &{entity}; in {text:?}"));
+        out.push(c);
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `application/x-www-form-urlencoded` of a value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

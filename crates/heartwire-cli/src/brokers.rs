@@ -12,7 +12,7 @@ use heartwire::transport::{Delivery, ExtensionPoint, Invalid};
 use heartwire_broker::{LinkHealth, Subscriber, Subscription};
 
 pub(crate) use heartwire_broker::Broker;
-pub(crate) use outlet::Outlets;
+pub(crate) use outlet::{Address, Outlets};
 
 /// The brokers this binary was built with (their cargo features).
 const BUILT: &[Broker] = &[
@@ -28,8 +28,13 @@ const BUILT: &[Broker] = &[
     Broker::Sqs,
 ];
 
+/// Whether this binary was built with `broker`'s adapter.
+pub(crate) fn built(broker: Broker) -> bool {
+    BUILT.contains(&broker)
+}
+
 /// Why a broker URL cannot be used by this binary.
-fn not_built(broker: Broker) -> String {
+pub(crate) fn not_built(broker: Broker) -> String {
     let feature = broker.as_str();
     format!(
         "this heartwire was built without the `{feature}` feature, which {broker} URLs need \

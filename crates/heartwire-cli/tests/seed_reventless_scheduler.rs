@@ -609,3 +609,44 @@ fn a_fire_the_broker_cannot_take_is_tried_again_until_it_is_published() {
     drop(run);
     drop(server);
 }
+
+/// A build without the `sqs` feature (the default) refuses an SQS queue as a target when
+/// it is read, as `--to` (exit status 1, as every command refuses a broker it was built
+/// without) and in a document (`FILE:LINE:`), naming the feature: not at each fire,
+/// where it would be retried for a day. (`seed_reventless_scheduler_sqs` fires to one.)
+#[cfg(not(feature = "sqs"))]
+#[test]
+fn an_sqs_target_is_refused_when_read_by_a_build_without_the_feature() {
+    let queue = "sqs+http://127.0.0.1:9/123456789012/orders.fifo?region=us-east-1";
+    let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["schedule", "run", "--to", queue])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--to: target sqs+http://127.0.0.1:9/123456789012/orders.fifo?***: this heartwire was built without the `sqs` feature")
+            && stderr.contains("--features sqs"),
+        "{stderr}"
+    );
+    let dir = temp_dir("heartwire-schedule-unbuilt");
+    let file = dir.join("queue.jsonl");
+    write(
+        &file,
+        &format!(
+            "{{\"name\":\"q\",\"rate\":\"Hours(1)\",\"payload\":\"x\",\"target\":\"{queue}\"}}\n"
+        ),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["schedule", "run", "--to", "nats://127.0.0.1:4222#a.b"])
+        .arg(&file)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("queue.jsonl:1: target sqs+http://") && stderr.contains("`sqs` feature"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,7 +8,9 @@
 //!   core in the dialect asked for, as the Lambda does: on a FIFO queue (`*.fifo`) with
 //!   `MessageGroupId` = the envelope's `id` ([`message_group_id`]: its SHA-256 in hex when
 //!   it is longer than 128 bytes) and `MessageDeduplicationId` = its `msgId` (same rule);
-//!   on a standard queue with neither.
+//!   on a standard queue with neither. [`SqsSender::send_body`] sends any body (a
+//!   schedule's payload) with the group and deduplication ids its caller names, by the
+//!   same rule.
 //! - [`SqsSubscriber`] long-polls the queue (`WaitTimeSeconds`, 20 s by default) and
 //!   yields each message decoded as a [`Content::Command`] [`Delivery`], or as an
 //!   [`Invalid`] with the body and the decode error (never dropped). It deletes a

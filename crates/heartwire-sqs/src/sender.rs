@@ -73,21 +73,27 @@ impl SqsSender {
                 .error(Step::Publish, Fault::Failed(e.to_string()))
         })?;
         // The core writes JSON, which is UTF-8.
-        let body = String::from_utf8_lossy(&self.buf).into_owned();
-        let mut request = client
-            .sqs
-            .send_message()
-            .queue_url(&client.queue_url)
-            .message_body(body);
-        if client.queue.is_fifo() {
-            request = request
-                .message_group_id(message_group_id(envelope.id.as_str()))
-                .message_deduplication_id(message_group_id(envelope.meta.msg_id.as_str()));
-        }
-        let sent = client
-            .request(Step::Publish, Duration::ZERO, request.send())
-            .await?;
-        Ok(sent.message_id().unwrap_or_default().to_owned())
+        let body = String::from_utf8_lossy(&self.buf);
+        send_message(
+            client,
+            &body,
+            envelope.id.as_str(),
+            envelope.meta.msg_id.as_str(),
+        )
+        .await
+    }
+
+    /// Sends `body` as it is (a schedule's payload, `spec/schedule.md` §13.2): on a FIFO
+    /// queue with the [`message_group_id`] of `group` and the deduplication id of
+    /// `deduplication` (the same rule), on a standard queue with neither, exactly as
+    /// [`send`](SqsSender::send) sends an envelope. Returns the message id SQS gave.
+    pub async fn send_body(
+        &mut self,
+        body: &str,
+        group: &str,
+        deduplication: &str,
+    ) -> Result<String, BrokerError> {
+        send_message(&self.client, body, group, deduplication).await
     }
 
     /// Sends a body as it is, with the group and deduplication ids given (FIFO queues
@@ -113,6 +119,31 @@ impl SqsSender {
     }
 }
 
+/// The one `SendMessage` of [`SqsSender::send`] and [`SqsSender::send_body`]
+/// (`spec/transports.md` §6.2): on a FIFO queue with the group and deduplication ids made
+/// by [`message_group_id`], on a standard queue with neither (SQS refuses them there).
+async fn send_message(
+    client: &QueueClient,
+    body: &str,
+    group: &str,
+    deduplication: &str,
+) -> Result<String, BrokerError> {
+    let mut request = client
+        .sqs
+        .send_message()
+        .queue_url(&client.queue_url)
+        .message_body(body);
+    if client.queue.is_fifo() {
+        request = request
+            .message_group_id(message_group_id(group))
+            .message_deduplication_id(message_group_id(deduplication));
+    }
+    let sent = client
+        .request(Step::Publish, Duration::ZERO, request.send())
+        .await?;
+    Ok(sent.message_id().unwrap_or_default().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +165,21 @@ mod tests {
             hashed,
             "c12cb024a2e5551cca0e08fce8f1c5e314555cc3fef6329ee994a3db752166ae"
         );
+    }
+
+    #[test]
+    fn long_ids_of_any_characters_hash_to_ids_sqs_takes() {
+        // 128 bytes is the bound, not 128 characters: 64 `é` are 128 bytes, 65 are over.
+        let accented = "é".repeat(64);
+        assert_eq!(message_group_id(&accented), accented.as_str());
+        for odd in [
+            "é".repeat(65),
+            format!("{} \u{0}\t\"<>", "x".repeat(124)),
+            "🙂".repeat(40),
+        ] {
+            let id = message_group_id(&odd);
+            assert_eq!(id.len(), 64, "{odd:?}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! program that publishes for as long as it runs (`heartwire schedule run`), where
 //! [`publish`](super::publish) connects for one beatit message. The adapters' own
 //! senders do the work: NATS flushes, Redis publishes, MQTT waits for the `PUBACK`,
-//! AMQP for the publisher confirm.
+//! AMQP for the publisher confirm, SQS for `SendMessage`'s answer.
 
 use std::collections::HashMap;
 
@@ -14,7 +14,21 @@ use super::{Broker, not_built};
 /// closes the least recently used.
 pub(crate) const MAX_OUTLETS: usize = 16;
 
-/// One open connection of a broker's publisher.
+/// Where a payload goes on the broker of its URL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Address<'a> {
+    /// A subject (NATS), channel (Redis), topic (MQTT) or routing key (AMQP).
+    Named(&'a str),
+    /// The SQS queue the URL names; on a FIFO queue the message has these group and
+    /// deduplication ids (`heartwire_sqs::SqsSender::send_body`).
+    #[cfg(feature = "sqs")]
+    Queue {
+        group: &'a str,
+        deduplication: &'a str,
+    },
+}
+
+/// One open connection of a broker's publisher (for SQS, a client of one queue).
 enum Outlet {
     #[cfg(feature = "nats")]
     Nats(heartwire_nats::NatsPublisher),
@@ -24,6 +38,8 @@ enum Outlet {
     Mqtt(heartwire_mqtt::MqttPublisher),
     #[cfg(feature = "amqp")]
     Amqp(heartwire_amqp::AmqpPublisher),
+    #[cfg(feature = "sqs")]
+    Sqs(heartwire_sqs::SqsSender),
 }
 
 /// The open connections, by URL; a connection that fails a publish is dropped, so the
@@ -53,7 +69,7 @@ impl Outlets {
         &mut self,
         broker: Broker,
         url: &str,
-        address: &str,
+        address: Address<'_>,
         payload: &[u8],
     ) -> Result<(), String> {
         self.uses += 1;
@@ -128,6 +144,11 @@ async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Out
                     AmqpPublisher::connect(&AmqpConfig::new(url)).await?,
                 ))
             }
+            #[cfg(feature = "sqs")]
+            Broker::Sqs => {
+                use heartwire_sqs::{SqsConfig, SqsSender};
+                Ok(Outlet::Sqs(SqsSender::connect(&SqsConfig::new(url)).await?))
+            }
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = (url, process);
@@ -139,18 +160,35 @@ async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Out
     connected.map_err(|e| e.to_string())
 }
 
-async fn send(outlet: &mut Outlet, address: &str, payload: &[u8]) -> Result<(), String> {
-    let _ = (address, payload);
-    let sent: Result<(), heartwire_broker::BrokerError> = match outlet {
+async fn send(outlet: &mut Outlet, address: Address<'_>, payload: &[u8]) -> Result<(), String> {
+    let _ = payload;
+    let sent: Result<(), heartwire_broker::BrokerError> = match (outlet, address) {
         // `Bytes` from the `Vec`, without naming the crate (a dev-dependency only).
         #[cfg(feature = "nats")]
-        Outlet::Nats(p) => p.send(address, payload.to_vec().into()).await,
+        (Outlet::Nats(p), Address::Named(address)) => {
+            p.send(address, payload.to_vec().into()).await
+        }
         #[cfg(feature = "redis")]
-        Outlet::Redis(p) => p.publish_raw(address, payload).await,
+        (Outlet::Redis(p), Address::Named(address)) => p.publish_raw(address, payload).await,
         #[cfg(feature = "mqtt")]
-        Outlet::Mqtt(p) => p.send(address, payload, false).await,
+        (Outlet::Mqtt(p), Address::Named(address)) => p.send(address, payload, false).await,
         #[cfg(feature = "amqp")]
-        Outlet::Amqp(p) => p.send(address, payload).await,
+        (Outlet::Amqp(p), Address::Named(address)) => p.send(address, payload).await,
+        #[cfg(feature = "sqs")]
+        (
+            Outlet::Sqs(p),
+            Address::Queue {
+                group,
+                deduplication,
+            },
+        ) => {
+            // An SQS message body is text; a schedule's payload always is.
+            let body = std::str::from_utf8(payload)
+                .map_err(|e| format!("an SQS message body is text: {e}"))?;
+            p.send_body(body, group, deduplication).await.map(drop)
+        }
+        #[allow(unreachable_patterns)]
+        _ => return Err("an SQS queue takes no address, and a broker needs one".to_owned()),
     };
     sent.map_err(|e| e.to_string())
 }

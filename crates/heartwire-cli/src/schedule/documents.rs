@@ -113,13 +113,16 @@ pub(super) fn checked(
     Ok(schedule)
 }
 
-/// Where a schedule fires to: its `target` member, else `--to`.
+/// Where a schedule fires to: its `target` member, else `--to`; refused when its
+/// payload cannot go there (an SQS queue's rules for a body).
 pub(super) fn target_of(
     schedule: &Schedule<'_>,
     default: Option<&FireTarget>,
 ) -> Result<FireTarget, FireTargetError> {
-    match schedule.extras().get("target") {
-        Some(json) => FireTarget::of_member(json, default),
-        None => default.cloned().ok_or(FireTargetError::NoTarget),
-    }
+    let target = match schedule.extras().get("target") {
+        Some(json) => FireTarget::of_member(json, default)?,
+        None => default.cloned().ok_or(FireTargetError::NoTarget)?,
+    };
+    target.check_payload(schedule.payload())?;
+    Ok(target)
 }

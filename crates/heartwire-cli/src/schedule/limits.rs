@@ -18,6 +18,14 @@ pub(crate) const MAX_DOCUMENTS_LEN: usize = 8 * 1024 * 1024;
 /// creation and last fire time.
 pub(crate) const MAX_STATE_LEN: u64 = (MAX_DOCUMENTS_LEN + MAX_SCHEDULES * 1024) as u64;
 
+/// The largest payload fired to an SQS queue: 256 KiB, SQS's limit on a message body
+/// until August 2025 (1 MiB since), which every queue takes unless its own
+/// `MaximumMessageSize` is set lower. A payload is never longer than its document, so a
+/// valid schedule is never refused for this; the build checks that it stays so.
+pub(crate) const MAX_SQS_BODY_LEN: usize = 256 * 1024;
+
+const _: () = assert!(MAX_DOCUMENT_LEN <= MAX_SQS_BODY_LEN);
+
 /// The longest address of a target (an AMQP routing key is at most 255 bytes).
 pub(crate) const MAX_ADDRESS_LEN: usize = 255;
 

@@ -22,8 +22,8 @@ use super::limits::{
     RETRY_MIN,
 };
 use super::state;
-use super::target::FireTarget;
-use crate::brokers::{self, Outlets};
+use super::target::{FireTarget, FireTargetError};
+use crate::brokers::{Address, Outlets};
 use crate::duration;
 
 /// The port the control API listens on by default (the monitor's is 8387).
@@ -71,13 +71,13 @@ struct Runner {
 pub(crate) fn run(args: RunArgs) -> ExitCode {
     let default = match args.to.as_deref().map(FireTarget::parse).transpose() {
         Ok(target) => target,
+        // As every command refuses a broker it was built without: exit status 1.
+        Err(e @ FireTargetError::NotBuilt { .. }) => {
+            note!("heartwire schedule run: --to: {e}");
+            return ExitCode::from(1);
+        }
         Err(e) => return crate::usage("schedule run", format_args!("--to: {e}")),
     };
-    if let Some(target) = &default
-        && let Some(code) = brokers::refuse_unbuilt("schedule run", target.url())
-    {
-        return code;
-    }
     let process = match Process::new(args.process.as_str()) {
         Ok(p) => p.into_owned(),
         Err(e) => return crate::usage("schedule run", format_args!("--process: {e}")),
@@ -212,18 +212,9 @@ impl Runner {
                 return None;
             }
         };
-        let payload = firing.schedule.payload().as_bytes();
-        let FireTarget::Broker {
-            broker,
-            url,
-            address,
-        } = &target;
-        let sent = tokio::time::timeout(
-            PUBLISH_TIMEOUT,
-            self.outlets.send(*broker, url, address, payload),
-        )
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish(&target, firing))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
         match sent {
             Ok(()) => Some(serde_json::json!({
                 "event": "fired",
@@ -238,6 +229,35 @@ impl Runner {
                     firing.at
                 );
                 None
+            }
+        }
+    }
+
+    /// Sends the payload of `firing` to `target`: at its address on a broker; to an SQS
+    /// queue as the body, on a FIFO queue with the ids of the fire (§13.2).
+    async fn publish(&mut self, target: &FireTarget, firing: &Firing) -> Result<(), String> {
+        let payload = firing.schedule.payload().as_bytes();
+        match target {
+            FireTarget::Broker {
+                broker,
+                url,
+                address,
+            } => {
+                self.outlets
+                    .send(*broker, url, Address::Named(address), payload)
+                    .await
+            }
+            #[cfg(feature = "sqs")]
+            FireTarget::Sqs { url } => {
+                let (group, deduplication) =
+                    super::target::fire_ids(firing.schedule.name().as_str(), firing.at);
+                let queue = Address::Queue {
+                    group: &group,
+                    deduplication: &deduplication,
+                };
+                self.outlets
+                    .send(crate::brokers::Broker::Sqs, url, queue, payload)
+                    .await
             }
         }
     }
