@@ -531,3 +531,54 @@ async fn a_password_with_url_delimiters_is_never_shown() {
         }
     }
 }
+
+/// A server whose ACL lets the publisher `PUBLISH` only (spec/transports.md §3.3 allows
+/// leaving the presence keys out for it): the beats and records go through without
+/// their keys, and the publisher says it found out. Two ACLs: one without `MULTI`
+/// (refused before the transaction), one with it and without `SET` (`EXECABORT`).
+#[tokio::test]
+async fn a_server_that_allows_publish_only_gets_the_messages_without_keys() {
+    let broker = PrivateBroker::redis();
+    let admin = redis::Client::open(format!("redis://{}", broker.addr())).expect("a client");
+    let mut admin = ok(bounded("admin", admin.get_multiplexed_async_connection()).await);
+    let acls: [&[&str]; 2] = [
+        &["+@connection", "+publish"],
+        &["+@connection", "+publish", "+multi", "+exec"],
+    ];
+    for (i, rules) in acls.into_iter().enumerate() {
+        let user = format!("pubonly{i}");
+        let mut acl = redis::cmd("ACL");
+        acl.arg("SETUSER")
+            .arg(&user)
+            .arg("on")
+            .arg(">s3cret-pw")
+            .arg("~*")
+            .arg("&*");
+        for rule in rules {
+            acl.arg(*rule);
+        }
+        ok(bounded("acl", acl.query_async::<()>(&mut admin)).await);
+
+        let watcher = RedisConfig::new(format!("redis://{}", broker.addr()));
+        let mut sub = ok(bounded("subscribe", RedisSubscriber::connect(&watcher)).await);
+        let url = format!("redis://{user}:s3cret-pw@{}", broker.addr());
+        let config = RedisConfig::new(url).record_interval(DEFAULT_INTERVAL);
+        let mut publisher = ok(bounded("connect", RedisPublisher::connect(&config)).await);
+
+        let token = unique("pubonly");
+        let process = ok(Process::new(&token));
+        for payload in [&b"beat/5"[..], b"stop"] {
+            ok(bounded("publish", publisher.publish(&process.subject(), payload)).await);
+            let delivery = next_about(&mut sub, &token).await.expect("a beat");
+            assert!(matches!(delivery.content, Content::Text(_)), "{delivery:?}");
+        }
+        assert!(publisher.presence_keys_refused(), "{rules:?}");
+        // No key was written, and no message was published twice.
+        let keys: Vec<String> =
+            ok(bounded("keys", redis::cmd("KEYS").arg("*").query_async(&mut admin)).await);
+        assert!(keys.is_empty(), "{rules:?}: {keys:?}");
+        let more =
+            tokio::time::timeout(Duration::from_millis(300), next_about(&mut sub, &token)).await;
+        assert!(more.is_err(), "{rules:?}: a message twice: {more:?}");
+    }
+}

@@ -242,7 +242,11 @@ impl Publisher {
             #[cfg(feature = "nats")]
             Publisher::Nats(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
             #[cfg(feature = "redis")]
-            Publisher::Redis(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
+            Publisher::Redis(p) => {
+                p.publish(&subject, payload.as_bytes()).await?;
+                say_if_keys_refused(p);
+                Ok(())
+            }
             #[cfg(feature = "mqtt")]
             Publisher::Mqtt(p) => Ok(p.publish(&subject, payload.as_bytes()).await?),
             #[cfg(feature = "amqp")]
@@ -307,6 +311,18 @@ pub(crate) async fn publish(
     published.map_err(|e| e.to_string())
 }
 
+/// Says once per run that the Redis server refused the presence keys (an ACL that
+/// allows `PUBLISH` only, `spec/transports.md` §3.3): the messages went without them.
+#[cfg(feature = "redis")]
+fn say_if_keys_refused(publisher: &heartwire_redis::RedisPublisher) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if publisher.presence_keys_refused() && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        note!(
+            "heartwire: the Redis server refuses the presence keys (NOPERM: an ACL that allows PUBLISH only); publishing without them, so a monitor that starts learns who is alive from the channels alone"
+        );
+    }
+}
+
 /// A connection that publishes liveness records (`heartwire record`): on Redis only,
 /// the one broker records travel on (`spec/transports.md` §1.2), on the channel of each
 /// convention asked for.
@@ -349,10 +365,13 @@ impl RecordSink {
     ) -> Result<(), String> {
         #[cfg(feature = "redis")]
         {
-            self.redis
+            let published = self
+                .redis
                 .publish_record(record)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string());
+            say_if_keys_refused(&self.redis);
+            published
         }
         #[cfg(not(feature = "redis"))]
         {

@@ -13,7 +13,9 @@
 //!   It also keeps a key per process or service with a time to live (on by default,
 //!   [`RedisConfig::presence_keys`]), set and published in one `MULTI`/`EXEC`, so a
 //!   monitor that was down can read who is alive now ([`RedisSubscriber::present`]) and
-//!   a publisher killed outright leaves nothing behind after the key's time to live.
+//!   a publisher killed outright leaves nothing behind after the key's time to live. A
+//!   server whose ACL refuses them (`NOPERM`) gets the messages without them
+//!   ([`RedisPublisher::presence_keys_refused`]).
 //! - [`RedisSubscriber`] pattern-subscribes to all three families of channels and yields
 //!   each message decoded as a [`Delivery`], or as an [`Invalid`] with the raw payload
 //!   and the decode error. A message of any size is read whole and reported: one far
@@ -232,6 +234,22 @@ impl RedisConfig {
     }
 }
 
+/// Whether `e` is a permission refused by the server's ACL: `NOPERM`, alone or among
+/// the errors of an aborted transaction (redis-rs names it `NoPerm` there).
+fn is_no_permission(e: &redis::RedisError) -> bool {
+    e.code() == Some("NOPERM") || e.to_string().to_ascii_lowercase().contains("noperm")
+}
+
+/// What a server lets a publisher do with transactions.
+enum Transactions {
+    /// `MULTI` and `EXEC`.
+    Allowed,
+    /// Not `MULTI`.
+    Refused,
+    /// `MULTI` and not `EXEC`: the connection is inside a transaction.
+    Stuck,
+}
+
 /// What a publish does to a presence key.
 #[derive(Debug, Clone, Copy)]
 enum Key {
@@ -249,6 +267,9 @@ pub struct RedisPublisher {
     client: redis::Client,
     connection: Option<redis::aio::MultiplexedConnection>,
     buf: Vec<u8>,
+    /// The server refused the presence keys (an ACL that allows `PUBLISH` only): this
+    /// publisher publishes without them from then on.
+    keys_refused: bool,
 }
 
 impl fmt::Debug for RedisPublisher {
@@ -268,32 +289,88 @@ impl RedisPublisher {
             client: config.client()?,
             connection: None,
             buf: Vec::new(),
+            keys_refused: false,
         };
         publisher.connection().await?;
         Ok(publisher)
+    }
+
+    /// Whether the server refused the presence keys (`NOPERM`: an ACL that allows
+    /// `PUBLISH` and not `MULTI`, `SET` or `DEL`, `spec/transports.md` §3.3): the
+    /// publish that found out was made again without them, and so is every later one.
+    /// A caller says so once; the messages themselves go through.
+    pub fn presence_keys_refused(&self) -> bool {
+        self.keys_refused
     }
 
     async fn connection(&mut self) -> Result<redis::aio::MultiplexedConnection, BrokerError> {
         if let Some(c) = &self.connection {
             return Ok(c.clone());
         }
-        let c = self.config.connection(&self.client).await?;
+        let mut c = self.config.connection(&self.client).await?;
+        if self.config.presence_keys && !self.keys_refused {
+            match self.transactions_allowed(&mut c).await? {
+                Transactions::Allowed => {}
+                Transactions::Refused => self.keys_refused = true,
+                // The connection may be left inside a transaction: a fresh one.
+                Transactions::Stuck => {
+                    self.keys_refused = true;
+                    c = self.config.connection(&self.client).await?;
+                }
+            }
+        }
         self.connection = Some(c.clone());
         Ok(c)
     }
 
+    /// Whether the server lets this user make a transaction: `MULTI` alone, then an
+    /// empty `EXEC`. Asked before any pipeline, because a `MULTI` refused inside one
+    /// (`NOPERM`) breaks redis-rs's count of the replies (measured: a panic in its
+    /// connection task in a debug build).
+    async fn transactions_allowed(
+        &self,
+        c: &mut redis::aio::MultiplexedConnection,
+    ) -> Result<Transactions, BrokerError> {
+        let endpoint = &self.config.endpoint;
+        let mut refused = false;
+        let multi = redis::cmd("MULTI");
+        let opened = multi
+            .query_async::<()>(c)
+            .await
+            .inspect_err(|e| refused = is_no_permission(e));
+        match endpoint.bounded(Step::Connect, async { opened }).await {
+            Ok(()) => {}
+            Err(_) if refused => return Ok(Transactions::Refused),
+            Err(e) => return Err(e),
+        }
+        let exec = redis::cmd("EXEC");
+        let run = exec.query_async::<redis::Value>(c);
+        match endpoint.bounded(Step::Connect, run).await {
+            Ok(_) => Ok(Transactions::Allowed),
+            Err(_) => Ok(Transactions::Stuck),
+        }
+    }
+
     /// Runs a pipeline; a failure drops the connection, so the next call connects again.
     async fn run(&mut self, pipe: redis::Pipeline) -> Result<(), BrokerError> {
-        let mut c = self.connection().await?;
-        let result = self
-            .config
-            .endpoint
-            .bounded(Step::Publish, pipe.query_async::<()>(&mut c))
-            .await;
-        if result.is_err() {
+        self.run_checked(pipe).await.map_err(|(e, _)| e)
+    }
+
+    /// [`RedisPublisher::run`], saying whether the failure was a permission refused
+    /// (`NOPERM`, possibly inside an `EXECABORT`), which leaves the connection usable.
+    async fn run_checked(&mut self, pipe: redis::Pipeline) -> Result<(), (BrokerError, bool)> {
+        let mut c = self.connection().await.map_err(|e| (e, false))?;
+        let mut refused = false;
+        let query = async {
+            pipe.query_async::<()>(&mut c).await.inspect_err(|e| {
+                refused = is_no_permission(e);
+            })
+        };
+        let result = self.config.endpoint.bounded(Step::Publish, query).await;
+        if result.is_err() && !refused {
             self.connection = None;
         }
-        result
+        result.map_err(|e| (e, refused))
     }
 
     /// Publishes `payload` on each channel, and does `key` to its presence key when
@@ -305,13 +382,14 @@ impl RedisPublisher {
         payload: &[u8],
         key: Key,
     ) -> Result<(), BrokerError> {
+        let keys = self.config.presence_keys && !self.keys_refused;
         let mut pipe = redis::pipe();
-        if self.config.presence_keys && !matches!(key, Key::Keep) {
+        if keys && !matches!(key, Key::Keep) {
             pipe.atomic();
         }
         for channel in channels {
             pipe.publish(channel, payload).ignore();
-            if !self.config.presence_keys {
+            if !keys {
                 continue;
             }
             match key {
@@ -325,7 +403,19 @@ impl RedisPublisher {
                 Key::Keep => {}
             }
         }
-        self.run(pipe).await
+        match self.run_checked(pipe).await {
+            Ok(()) => Ok(()),
+            // An ACL without the keys' commands: the messages go without them.
+            Err((_, true)) if keys => {
+                self.keys_refused = true;
+                let mut plain = redis::pipe();
+                for channel in channels {
+                    plain.publish(channel, payload).ignore();
+                }
+                self.run(plain).await
+            }
+            Err((e, _)) => Err(e),
+        }
     }
 
     /// Publishes a liveness record on its channel in each configured convention, built
