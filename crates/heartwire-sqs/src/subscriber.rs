@@ -286,6 +286,7 @@ async fn delete(client: &QueueClient, receipts: &[String], backoff: &mut Backoff
         return;
     }
     let health = client.endpoint.health();
+    let mut entries = entries;
     for _ in 0..DELETE_ATTEMPTS {
         let request = client
             .sqs
@@ -297,15 +298,19 @@ async fn delete(client: &QueueClient, receipts: &[String], backoff: &mut Backoff
             .request(Step::Subscribe, Duration::ZERO, request)
             .await
         {
-            Ok(_) => {
+            Ok(output) => {
                 health.connected(SystemClock.now());
-                return;
+                // A batch can succeed and some of its entries fail (an expired
+                // receipt, a throttled delete): those are tried again.
+                let failed: Vec<&str> = output.failed().iter().map(|f| f.id()).collect();
+                entries.retain(|e| failed.contains(&e.id()));
+                if entries.is_empty() {
+                    return;
+                }
             }
-            Err(_) => {
-                health.disconnected(SystemClock.now());
-                tokio::time::sleep(backoff.next_delay()).await;
-            }
+            Err(_) => health.disconnected(SystemClock.now()),
         }
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 
