@@ -4,137 +4,39 @@
 //! run as a user runs it, sees the plugin alive. The queue is on moto's server mode
 //! (`tests/sqs/setup-venv.sh`), started on a free port by the test.
 
-use std::io::{BufRead, BufReader};
+mod running;
+
 use std::num::NonZeroU32;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use heartwire::command::{Dialect, HeartbeatBuilder, NonEmptyStr};
 use heartwire::time::SystemClock;
 use heartwire_sqs::{SqsConfig, SqsSender};
 use heartwire_tests::moto::Moto;
+use running::{Running, heartwire, http_get, unique};
 use serde_json::Value;
 
 const KEY_ID: &str = "AKIDSEEDREVENTLESS01";
 const SECRET: &str = "s3cretSeedReventlessKey/+abc";
 
-fn unique(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{tag}-{}-{nanos}", std::process::id())
-}
-
-/// The monitor, running with credentials in its environment (as the SDK's chain reads
-/// them, nothing from this machine's profile); its stdout and stderr lines arrive on
-/// one channel each, and every line is kept for the check that no secret was shown.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    errors: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn start(url: &str) -> Running {
-        Running::start_with(url, &[])
-    }
-
-    /// With more arguments.
-    fn start_with(url: &str, more: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
-            .args(["monitor", "--from", url, "--json", "--refresh", "50ms"])
-            .args(more)
-            .args(["--exit-after", "90s"])
-            .env("AWS_ACCESS_KEY_ID", KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_CONFIG_FILE", "/nonexistent/heartwire-test")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/heartwire-test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        let (tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().expect("piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let (tx, errors) = mpsc::channel();
-        let stderr = child.stderr.take().expect("piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines,
-            errors,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next stderr line holding `text`, within `bound`.
-    fn error_about(&mut self, text: &str, bound: Duration) -> String {
-        let deadline = Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.errors.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
-                    "no stderr line about {text} within {bound:?}; seen: {:?}",
-                    self.seen
-                )
-            });
-            self.seen.push(line.clone());
-            if line.contains(text) {
-                return line;
-            }
-        }
-    }
-
-    /// The next JSON event about `process`, within `bound`.
-    fn event_about(&mut self, process: &str, bound: Duration) -> Value {
-        let deadline = Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
-                    "no event about {process} within {bound:?}; seen: {:?}",
-                    self.seen
-                )
-            });
-            self.seen.push(line.clone());
-            let event: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
-            if event["process"] == process {
-                return event;
-            }
-        }
-    }
-
-    /// Every line printed so far, after the monitor is stopped.
-    fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut seen = std::mem::take(&mut self.seen);
-        seen.extend(self.lines.try_iter());
-        seen.extend(self.errors.try_iter());
-        seen
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The monitor of `url` printing JSON lines, with `more` arguments, running with
+/// credentials in its environment (as the SDK's chain reads them, nothing from this
+/// machine's profile); everything it writes is kept for the check that no secret was
+/// shown.
+fn sqs_monitor(url: &str, more: &[&str]) -> Running {
+    let mut command = heartwire(&["monitor", "--from", url, "--json", "--refresh", "50ms"]);
+    command
+        .args(["--exit-after", "90s"])
+        .args(more)
+        .env("AWS_ACCESS_KEY_ID", KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_CONFIG_FILE", "/nonexistent/heartwire-test")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/heartwire-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    Running::spawn(&mut command)
 }
 
 #[test]
@@ -144,7 +46,7 @@ fn a_plugin_heartbeat_sent_to_the_admin_queue_makes_the_plugin_alive() {
     moto.create_queue(&queue, 30);
     let url = moto.url(&queue);
 
-    let mut monitor = Running::start(&url);
+    let monitor = sqs_monitor(&url, &[]);
     let line = monitor.error_about("subscribed to", Duration::from_secs(30));
     assert!(line.contains(&queue), "{line}");
 
@@ -179,8 +81,7 @@ fn a_plugin_heartbeat_sent_to_the_admin_queue_makes_the_plugin_alive() {
     let line = monitor.error_about("invalid message on sqs", Duration::from_secs(30));
     assert!(line.contains(&queue), "{line}");
 
-    let seen = monitor.stop();
-    let all = seen.join("\n");
+    let all = monitor.stop();
     for secret in [KEY_ID, SECRET] {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
@@ -203,7 +104,7 @@ fn a_heartbeat_the_queue_deleted_survives_kill_9_of_the_monitor() {
     let snapshot = snapshot.to_str().expect("UTF-8");
     let durable = ["--snapshot", snapshot, "--listen", "127.0.0.1:0"];
 
-    let mut monitor = Running::start_with(&url, &durable);
+    let monitor = sqs_monitor(&url, &durable);
     monitor.error_about("subscribed to", Duration::from_secs(30));
     let started = Instant::now();
     let plugin = format!("{}@1.0.0", unique("ledger"));
@@ -241,14 +142,8 @@ fn a_heartbeat_the_queue_deleted_survives_kill_9_of_the_monitor() {
 
     // Started again on the same snapshot: the plugin is known, alive, though the queue
     // is empty.
-    let mut again = Running::start_with(&url, &durable);
-    let line = again.error_about("listening on http://", Duration::from_secs(30));
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("the address")
-        .to_owned();
+    let again = sqs_monitor(&url, &durable);
+    let addr = again.listening();
     let status = http_get(&addr, "/status?limit=5000");
     let page: Value = serde_json::from_str(&status).expect("/status is JSON");
     let entry = page["processes"]
@@ -258,35 +153,20 @@ fn a_heartbeat_the_queue_deleted_survives_kill_9_of_the_monitor() {
         .find(|p| p["name"] == plugin.as_str())
         .unwrap_or_else(|| panic!("{plugin} was lost to kill -9: {status}"));
     assert_eq!(entry["state"], "alive", "{entry}");
-    let all = [seen, again.stop()].concat().join("\n");
+    let all = format!("{seen}\n{}", again.stop());
     for secret in [KEY_ID, SECRET] {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A GET over HTTP/1.0 (the answer ends with the connection): the body.
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("the monitor listens");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("a timeout");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("sent");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("an answer");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
-    assert!(head.contains(" 200 "), "GET {path}: {head}");
-    body.to_owned()
-}
-
 #[test]
 fn a_queue_that_does_not_exist_is_reported_without_the_credentials() {
     let moto = Moto::start(env!("CARGO_TARGET_TMPDIR"));
-    let mut monitor = Running::start(&moto.url("no-such-queue"));
+    let monitor = sqs_monitor(&moto.url("no-such-queue"), &[]);
     let line = monitor.error_about("no-such-queue", Duration::from_secs(30));
     assert!(line.contains("heartwire monitor"), "{line}");
-    let all = monitor.stop().join("\n");
+    let all = monitor.stop();
     for secret in [KEY_ID, SECRET] {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
@@ -303,7 +183,7 @@ fn heartwire_beat_sends_a_plugin_heartbeat_to_the_queue() {
     moto.create_queue(&queue, 30);
     let url = moto.url(&queue);
 
-    let mut monitor = Running::start(&url);
+    let monitor = sqs_monitor(&url, &[]);
     monitor.error_about("subscribed to", Duration::from_secs(30));
 
     let plugin = format!("{}@2.0.0", unique("billing"));
@@ -338,7 +218,7 @@ fn heartwire_beat_sends_a_plugin_heartbeat_to_the_queue() {
     let event = monitor.event_about(&plugin, Duration::from_secs(30));
     assert_eq!(event["new"], "disconnected", "{event}");
 
-    let all = monitor.stop().join("\n");
+    let all = monitor.stop();
     for secret in [KEY_ID, SECRET] {
         assert!(!all.contains(secret), "{secret} shown: {all}");
     }
