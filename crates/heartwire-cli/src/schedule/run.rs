@@ -51,7 +51,9 @@ pub(crate) struct RunArgs {
     /// fires twice nor skips a fire.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// The process name this scheduler has on brokers that ask (its MQTT presence).
+    /// The process name of this scheduler. Accepted and checked, but shown to no
+    /// broker: its MQTT connections carry no presence (a Will would say `offline`
+    /// whenever one of them is closed while it runs).
     #[arg(long, value_name = "NAME", default_value = "heartwire-schedule")]
     process: String,
     /// Stop after this long (`90s`, `10m`); by default run until SIGINT or SIGTERM.
@@ -65,6 +67,17 @@ struct Runner {
     default: Option<FireTarget>,
     outlets: Outlets,
     state: Option<PathBuf>,
+    /// Fires recorded in `scheduler` but not yet in the state file, in order: each is
+    /// reported once the state holding it is written (§13.4), never before.
+    unsaved: Vec<Done>,
+    /// Whether the last write of the state file failed (said once until one succeeds).
+    save_failed: bool,
+}
+
+/// A fire that is over: published, or given up after [`MAX_EVENT_AGE`].
+enum Done {
+    Fired(serde_json::Value),
+    GivenUp { name: String, due: UnixTime },
 }
 
 /// Runs until stopped: exit 0 when stopped, 1 on bad documents or state, 2 on bad usage.
@@ -78,19 +91,20 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         }
         Err(e) => return crate::usage("schedule run", format_args!("--to: {e}")),
     };
-    let process = match Process::new(args.process.as_str()) {
-        Ok(p) => p.into_owned(),
-        Err(e) => return crate::usage("schedule run", format_args!("--process: {e}")),
-    };
+    if let Err(e) = Process::new(args.process.as_str()) {
+        return crate::usage("schedule run", format_args!("--process: {e}"));
+    }
     let Some(loaded) = load_files(&args.files, default.as_ref()) else {
         return ExitCode::from(1);
     };
     let now = SystemClock.now();
     let mut scheduler = Scheduler::new();
+    let mut restored: Vec<String> = Vec::new();
     if let Some(path) = &args.state {
         match state::load(path) {
             Ok(saved) => {
                 for s in saved.into_iter().flatten() {
+                    restored.push(s.schedule.name().as_str().to_owned());
                     scheduler.restore(s.schedule, s.created, s.last_fired);
                 }
             }
@@ -104,8 +118,14 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         // Unchanged since the last run: keeps its phase and last fire.
         let name = schedule.name().as_str().to_owned();
         if scheduler.get(&name) != Some(&schedule) {
+            restored.retain(|r| *r != name);
             scheduler.create(schedule, now);
         }
+    }
+    if let Some(path) = &args.state
+        && !startable(&scheduler, &restored, default.as_ref(), path)
+    {
+        return ExitCode::from(1);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -120,10 +140,61 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let mut runner = Runner {
         scheduler,
         default,
-        outlets: Outlets::new(process),
+        outlets: Outlets::new(),
         state: args.state,
+        unsaved: Vec::new(),
+        save_failed: false,
     };
     runtime.block_on(runner.serve(args.listen, args.exit_after))
+}
+
+/// Whether the schedules to start with (those of `restored` from the state file at
+/// `path`, the others from the files) can run: each restored one has a target under the
+/// current `--to` and build, with a payload it takes (the files' were checked when read),
+/// and all of them together are within [`MAX_SCHEDULES`] and [`MAX_DOCUMENTS_LEN`], as
+/// creates through the API are. False after saying what is wrong, and where.
+fn startable(
+    scheduler: &Scheduler,
+    restored: &[String],
+    default: Option<&FireTarget>,
+    path: &std::path::Path,
+) -> bool {
+    let mut valid = true;
+    let mut names: Vec<&str> = restored.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let Some(schedule) = scheduler.get(name) else {
+            continue;
+        };
+        if let Err(e) = target_of(schedule, default) {
+            note!(
+                "heartwire schedule run: --state {}: schedule {name}: {e}",
+                path.display()
+            );
+            valid = false;
+        }
+    }
+    if scheduler.len() > MAX_SCHEDULES {
+        note!(
+            "heartwire schedule run: --state {} and the files hold {} schedules together, expected at most {MAX_SCHEDULES}",
+            path.display(),
+            scheduler.len()
+        );
+        valid = false;
+    }
+    let total: usize = scheduler
+        .plans()
+        .map(|p| p.schedule().to_string().len())
+        .sum();
+    if total > MAX_DOCUMENTS_LEN {
+        note!(
+            "heartwire schedule run: --state {} and the files hold {total} bytes of schedule documents together, expected at most {MAX_DOCUMENTS_LEN}",
+            path.display()
+        );
+        valid = false;
+    }
+    valid
 }
 
 impl Runner {
@@ -168,12 +239,18 @@ impl Runner {
                 () = &mut stop => break,
             }
         }
+        if !self.unsaved.is_empty() {
+            self.save();
+        }
         self.outlets.close().await;
         ExitCode::SUCCESS
     }
 
-    /// Fires every schedule due now, earliest first, each saved as fired before the
-    /// next: a kill leaves at most the one being published to fire again.
+    /// Fires every schedule due now, earliest first, then writes the state once for
+    /// all of them and reports them: whoever saw a line and kills us finds its fire in
+    /// the state. A kill before the write makes this pass's fires happen again after a
+    /// restart (at least once, §13.4). When the write fails, the fires stay unreported
+    /// and the write is tried again at the next pass.
     async fn fire_due(&mut self) {
         let now = SystemClock.now();
         while let Some(firing) = self.scheduler.next_due(now) {
@@ -185,15 +262,26 @@ impl Runner {
                 continue;
             }
             self.scheduler.fired(&firing, now);
-            // Saved before it is reported: whoever saw the line and kills us finds the
-            // fire in the state.
+            self.unsaved.push(match fired {
+                Some(line) => Done::Fired(line),
+                None => Done::GivenUp {
+                    name: firing.schedule.name().as_str().to_owned(),
+                    due: firing.at,
+                },
+            });
+        }
+        if !self.unsaved.is_empty() {
             self.save();
-            match fired {
-                Some(line) => say!("{line}"),
-                None => note!(
-                    "heartwire schedule run: {} due {}: given up after {MAX_EVENT_AGE:?}",
-                    firing.schedule.name().as_str(),
-                    firing.at
+        }
+    }
+
+    /// Reports the fires the state file now holds.
+    fn report_saved(&mut self) {
+        for done in self.unsaved.drain(..) {
+            match done {
+                Done::Fired(line) => say!("{line}"),
+                Done::GivenUp { name, due } => note!(
+                    "heartwire schedule run: {name} due {due}: given up after {MAX_EVENT_AGE:?}"
                 ),
             }
         }
@@ -262,15 +350,32 @@ impl Runner {
         }
     }
 
-    /// Writes the state file, if any; false after saying why it could not.
-    fn save(&self) -> bool {
+    /// Writes the state file, if any, then reports the fires it holds; false after
+    /// saying why it could not (once while it keeps failing), the fires unreported.
+    fn save(&mut self) -> bool {
         let Some(path) = &self.state else {
+            self.report_saved();
             return true;
         };
         match state::save(path, &self.scheduler) {
-            Ok(()) => true,
+            Ok(()) => {
+                if std::mem::take(&mut self.save_failed) {
+                    note!(
+                        "heartwire schedule run: --state {}: written again",
+                        path.display()
+                    );
+                }
+                self.report_saved();
+                true
+            }
             Err(e) => {
-                note!("heartwire schedule run: --state {}: {e}", path.display());
+                if !std::mem::replace(&mut self.save_failed, true) {
+                    note!(
+                        "heartwire schedule run: --state {}: cannot write it: {e}; {} fires are not reported until it is written (tried again every second)",
+                        path.display(),
+                        self.unsaved.len()
+                    );
+                }
                 false
             }
         }
@@ -344,7 +449,7 @@ impl Runner {
     }
 
     /// The answer, once the state is saved; `500` when it could not be.
-    fn saved(&self, status: StatusCode, body: String) -> Answer {
+    fn saved(&mut self, status: StatusCode, body: String) -> Answer {
         if self.save() {
             Answer { status, body }
         } else {
