@@ -3,6 +3,7 @@
 //! API ([`api`](super::api)), fires each payload to its target at its fire times, keeps
 //! its state in `--state FILE`, and prints one JSON line per fire.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,10 @@ struct Runner {
     unsaved: Vec<Done>,
     /// Whether the last write of the state file failed (said once until one succeeds).
     save_failed: bool,
+    /// The URLs (credentials included: never shown) whose last publish failed or went
+    /// unanswered, until when they are not tried again, and why: one silent host costs
+    /// one [`PUBLISH_TIMEOUT`] per retry, not one per schedule that targets it.
+    failing: HashMap<String, (UnixTime, String)>,
 }
 
 /// A fire that is over: published, or given up after [`MAX_EVENT_AGE`].
@@ -144,6 +149,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         state: args.state,
         unsaved: Vec::new(),
         save_failed: false,
+        failing: HashMap::new(),
     };
     runtime.block_on(runner.serve(args.listen, args.exit_after))
 }
@@ -253,8 +259,9 @@ impl Runner {
     /// and the write is tried again at the next pass.
     async fn fire_due(&mut self) {
         let now = SystemClock.now();
+        self.failing.retain(|_, (until, _)| *until > now);
         while let Some(firing) = self.scheduler.next_due(now) {
-            let fired = self.fire(&firing).await;
+            let fired = self.fire(&firing, now).await;
             if fired.is_none()
                 && let Some(until) = retry_at(firing.at, now)
             {
@@ -288,7 +295,9 @@ impl Runner {
     }
 
     /// Publishes the payload of `firing`; the line that reports it, once published.
-    async fn fire(&mut self, firing: &Firing) -> Option<serde_json::Value> {
+    /// A URL whose publish failed in this pass, or since, is not tried again before the
+    /// retry of that failure ([`Runner::failing`]).
+    async fn fire(&mut self, firing: &Firing, now: UnixTime) -> Option<serde_json::Value> {
         let name = firing.schedule.name().as_str();
         let target = match target_of(&firing.schedule, self.default.as_ref()) {
             Ok(t) => t,
@@ -300,9 +309,27 @@ impl Runner {
                 return None;
             }
         };
-        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish(&target, firing))
-            .await
-            .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+        let sent = match self.failing.get(target.url()) {
+            Some((until, why)) if *until > now => {
+                Err(format!("{why} (not tried again before {until})"))
+            }
+            _ => {
+                let sent = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish(&target, firing))
+                    .await
+                    .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+                match &sent {
+                    Ok(()) => {
+                        self.failing.remove(target.url());
+                    }
+                    Err(why) => {
+                        let until = retry_at(firing.at, now).unwrap_or(now);
+                        self.failing
+                            .insert(target.url().to_owned(), (until, why.clone()));
+                    }
+                }
+                sent
+            }
+        };
         match sent {
             Ok(()) => Some(serde_json::json!({
                 "event": "fired",

@@ -14,7 +14,7 @@ use heartwire_publish::scheduler::Scheduler;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::limits::{MAX_STATE_LEN, MAX_STATE_READ_LEN};
+use super::limits::MAX_STATE_READ_LEN;
 
 /// The version of the file's layout: 2 keeps each document as the JSON object it is,
 /// 1 (still read) kept it as a JSON string, whose escaping could double its length.
@@ -46,7 +46,8 @@ pub(crate) struct Saved {
 
 /// Writes the state of every schedule of `scheduler`.
 /// Its documents are written as they are, unescaped, so the file is never larger than
-/// [`MAX_STATE_LEN`] when the schedules are within their bounds, and always read back.
+/// [`MAX_STATE_LEN`](super::limits::MAX_STATE_LEN) when the schedules are within their
+/// bounds, and always read back.
 pub(crate) fn save(path: &Path, scheduler: &Scheduler) -> io::Result<()> {
     let mut schedules: Vec<Entry> = scheduler
         .plans()
@@ -131,7 +132,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Vec<Saved>>, String> {
 mod tests {
     use heartwire::schedule::{Name, Rate};
 
-    use super::super::limits::{MAX_DOCUMENTS_LEN, MAX_SCHEDULES};
+    use super::super::limits::{MAX_DOCUMENTS_LEN, MAX_SCHEDULES, MAX_STATE_LEN};
     use super::*;
 
     fn temp(tag: &str) -> std::path::PathBuf {

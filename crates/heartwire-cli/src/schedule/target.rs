@@ -189,6 +189,15 @@ impl FireTarget {
         }
     }
 
+    /// The URL of the broker or queue, credentials included: a key, never shown.
+    pub(crate) fn url(&self) -> &str {
+        match self {
+            FireTarget::Broker { url, .. } => url,
+            #[cfg(feature = "sqs")]
+            FireTarget::Sqs { url } => url,
+        }
+    }
+
     /// Whether `payload` can be fired to this target: any payload to a broker; to an
     /// SQS queue, a message body SQS takes (`spec/schedule.md` §13.2): 1 to
     /// [`MAX_SQS_BODY_LEN`](super::limits::MAX_SQS_BODY_LEN) bytes of the characters
