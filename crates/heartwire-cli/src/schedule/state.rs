@@ -152,7 +152,7 @@ mod tests {
         let at = UnixTime::new(1_700_000_000, 123_456_789);
         let mut total = 0;
         for i in 0..MAX_SCHEDULES {
-            let name = Name::new(&format!("s{i:04}"))
+            let name = Name::new(format!("s{i:04}"))
                 .unwrap_or_else(|e| panic!("{e}"))
                 .into_owned();
             // '"' is `\"` in the canonical document.
