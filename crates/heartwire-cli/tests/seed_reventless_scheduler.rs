@@ -553,6 +553,16 @@ fn restored_schedules_and_the_bounds_are_checked_at_start() {
         stderr.contains("bytes of schedule documents together, expected at most 8388608"),
         "{stderr}"
     );
+    // Files alone, without a state, are bounded the same way.
+    let lines: Vec<String> = (0..132).map(|i| doc(i, &big)).collect();
+    write(&file, &lines.join("\n"));
+    let (status, stderr) = run_to_exit(&[to[0], to[1], file_arg]);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("schedule run: the files hold ")
+            && stderr.contains("bytes of schedule documents together"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -772,6 +782,28 @@ fn a_silent_host_costs_one_timeout_per_pass_not_one_per_schedule() {
         .unwrap_or_else(|_| panic!("the second fire waited for a timeout of its own"));
     assert!(second.contains("not published"), "{second}");
     assert!(run.lines.try_recv().is_err());
+    // Their retry (due at once) waits on the silent host again; SIGTERM meanwhile stops
+    // the scheduler at once, not after the publish's timeout.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut run = run;
+    let asked = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &run.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = loop {
+        if let Ok(Some(status)) = run.child.try_wait() {
+            break status;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(2),
+            "still running {:?} after SIGTERM",
+            asked.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
 }
 
 /// A NATS server of this test's own, on a port of its own, killed when dropped.

@@ -27,6 +27,9 @@ use super::target::{FireTarget, FireTargetError};
 use crate::brokers::{Address, Outlets};
 use crate::duration;
 
+/// How long closing the connections may hold up the exit.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The port the control API listens on by default (the monitor's is 8387).
 pub(crate) const DEFAULT_PORT: u16 = 8388;
 
@@ -127,9 +130,12 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             scheduler.create(schedule, now);
         }
     }
-    if let Some(path) = &args.state
-        && !startable(&scheduler, &restored, default.as_ref(), path)
-    {
+    if !startable(
+        &scheduler,
+        &restored,
+        default.as_ref(),
+        args.state.as_deref(),
+    ) {
         return ExitCode::from(1);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -154,8 +160,8 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     runtime.block_on(runner.serve(args.listen, args.exit_after))
 }
 
-/// Whether the schedules to start with (those of `restored` from the state file at
-/// `path`, the others from the files) can run: each restored one has a target under the
+/// Whether the schedules to start with (those of `restored` from the `state` file, the
+/// others from the files) can run: each restored one has a target under the
 /// current `--to` and build, with a payload it takes (the files' were checked when read),
 /// and all of them together are within [`MAX_SCHEDULES`] and [`MAX_DOCUMENTS_LEN`], as
 /// creates through the API are. False after saying what is wrong, and where.
@@ -163,8 +169,13 @@ fn startable(
     scheduler: &Scheduler,
     restored: &[String],
     default: Option<&FireTarget>,
-    path: &std::path::Path,
+    state: Option<&std::path::Path>,
 ) -> bool {
+    let shown = state.map(|p| p.display().to_string()).unwrap_or_default();
+    let holders = match state {
+        Some(_) => format!("--state {shown} and the files hold"),
+        None => "the files hold".to_owned(),
+    };
     let mut valid = true;
     let mut names: Vec<&str> = restored.iter().map(String::as_str).collect();
     names.sort_unstable();
@@ -174,17 +185,13 @@ fn startable(
             continue;
         };
         if let Err(e) = target_of(schedule, default) {
-            note!(
-                "heartwire schedule run: --state {}: schedule {name}: {e}",
-                path.display()
-            );
+            note!("heartwire schedule run: --state {shown}: schedule {name}: {e}");
             valid = false;
         }
     }
     if scheduler.len() > MAX_SCHEDULES {
         note!(
-            "heartwire schedule run: --state {} and the files hold {} schedules together, expected at most {MAX_SCHEDULES}",
-            path.display(),
+            "heartwire schedule run: {holders} {} schedules together, expected at most {MAX_SCHEDULES}",
             scheduler.len()
         );
         valid = false;
@@ -195,8 +202,7 @@ fn startable(
         .sum();
     if total > MAX_DOCUMENTS_LEN {
         note!(
-            "heartwire schedule run: --state {} and the files hold {total} bytes of schedule documents together, expected at most {MAX_DOCUMENTS_LEN}",
-            path.display()
+            "heartwire schedule run: {holders} {total} bytes of schedule documents together, expected at most {MAX_DOCUMENTS_LEN}"
         );
         valid = false;
     }
@@ -229,7 +235,13 @@ impl Runner {
         let stop = stop_signal(exit_after);
         tokio::pin!(stop);
         loop {
-            self.fire_due().await;
+            // A stop does not wait for a publish to answer: the fires done in this pass
+            // are recorded (saved below), the one in flight stays due, so it fires again
+            // after a restart (at least once, §13.4).
+            tokio::select! {
+                () = self.fire_due() => {}
+                () = &mut stop => break,
+            }
             let now = SystemClock.now();
             let wait = self
                 .scheduler
@@ -248,7 +260,8 @@ impl Runner {
         if !self.unsaved.is_empty() {
             self.save();
         }
-        self.outlets.close().await;
+        // A goodbye a dead broker does not take does not hold up the exit.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.outlets.close()).await;
         ExitCode::SUCCESS
     }
 
