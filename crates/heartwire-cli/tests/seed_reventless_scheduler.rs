@@ -752,7 +752,8 @@ fn bad_documents_exit_1_naming_where_and_oversized_requests_are_refused() {
 
 /// A host that takes connections and never says a word: a publish to it fails only by
 /// its timeout. Every schedule due at once that targets it costs that timeout once, not
-/// once each: the second fails at once, remembered.
+/// once each: the second fails at once, remembered. While a publish waits on it, the
+/// API answers, and SIGTERM stops the scheduler at once.
 #[test]
 fn a_silent_host_costs_one_timeout_per_pass_not_one_per_schedule() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
@@ -785,6 +786,15 @@ fn a_silent_host_costs_one_timeout_per_pass_not_one_per_schedule() {
     // Their retry (due at once) waits on the silent host again; SIGTERM meanwhile stops
     // the scheduler at once, not after the publish's timeout.
     std::thread::sleep(Duration::from_millis(1500));
+    // The API answers meanwhile, without waiting for the publish.
+    let asked = Instant::now();
+    let (status, list) = run.call("GET", "/schedules", b"");
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "the API answered after {:?}",
+        asked.elapsed()
+    );
     let mut run = run;
     let asked = Instant::now();
     let killed = Command::new("kill")

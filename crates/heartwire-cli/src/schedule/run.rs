@@ -239,7 +239,7 @@ impl Runner {
             // are recorded (saved below), the one in flight stays due, so it fires again
             // after a restart (at least once, §13.4).
             tokio::select! {
-                () = self.fire_due() => {}
+                () = self.fire_due(&mut asked) => {}
                 () = &mut stop => break,
             }
             let now = SystemClock.now();
@@ -270,11 +270,17 @@ impl Runner {
     /// the state. A kill before the write makes this pass's fires happen again after a
     /// restart (at least once, §13.4). When the write fails, the fires stay unreported
     /// and the write is tried again at the next pass.
-    async fn fire_due(&mut self) {
+    ///
+    /// The API is answered while a publish is in flight: the connections are taken out
+    /// of the runner for the pass (dropped with it when a stop cuts it short), so that
+    /// the publish borrows them alone. A schedule deleted or replaced meanwhile is not
+    /// recorded as fired ([`Scheduler::fired`] refuses it).
+    async fn fire_due(&mut self, asked: &mut mpsc::Receiver<Asked>) {
         let now = SystemClock.now();
         self.failing.retain(|_, (until, _)| *until > now);
+        let mut outlets = std::mem::replace(&mut self.outlets, Outlets::new());
         while let Some(firing) = self.scheduler.next_due(now) {
-            let fired = self.fire(&firing, now).await;
+            let fired = self.fire(&mut outlets, asked, &firing, now).await;
             if fired.is_none()
                 && let Some(until) = retry_at(firing.at, now)
             {
@@ -290,6 +296,7 @@ impl Runner {
                 },
             });
         }
+        self.outlets = outlets;
         if !self.unsaved.is_empty() {
             self.save();
         }
@@ -310,7 +317,13 @@ impl Runner {
     /// Publishes the payload of `firing`; the line that reports it, once published.
     /// A URL whose publish failed in this pass, or since, is not tried again before the
     /// retry of that failure ([`Runner::failing`]).
-    async fn fire(&mut self, firing: &Firing, now: UnixTime) -> Option<serde_json::Value> {
+    async fn fire(
+        &mut self,
+        outlets: &mut Outlets,
+        asked: &mut mpsc::Receiver<Asked>,
+        firing: &Firing,
+        now: UnixTime,
+    ) -> Option<serde_json::Value> {
         let name = firing.schedule.name().as_str();
         let target = match target_of(&firing.schedule, self.default.as_ref()) {
             Ok(t) => t,
@@ -327,9 +340,21 @@ impl Runner {
                 Err(format!("{why} (not tried again before {until})"))
             }
             _ => {
-                let sent = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish(&target, firing))
-                    .await
-                    .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+                let publish = publish(outlets, &target, firing);
+                let timeout = tokio::time::sleep(PUBLISH_TIMEOUT);
+                tokio::pin!(publish, timeout);
+                let sent = loop {
+                    tokio::select! {
+                        sent = &mut publish => break sent,
+                        () = &mut timeout => {
+                            break Err(format!("no answer within {PUBLISH_TIMEOUT:?}"));
+                        }
+                        Some((call, reply)) = asked.recv() => {
+                            let answer = self.answer(call);
+                            let _ = reply.send(answer);
+                        }
+                    }
+                };
                 match &sent {
                     Ok(()) => {
                         self.failing.remove(target.url());
@@ -357,35 +382,6 @@ impl Runner {
                     firing.at
                 );
                 None
-            }
-        }
-    }
-
-    /// Sends the payload of `firing` to `target`: at its address on a broker; to an SQS
-    /// queue as the body, on a FIFO queue with the ids of the fire (§13.2).
-    async fn publish(&mut self, target: &FireTarget, firing: &Firing) -> Result<(), String> {
-        let payload = firing.schedule.payload().as_bytes();
-        match target {
-            FireTarget::Broker {
-                broker,
-                url,
-                address,
-            } => {
-                self.outlets
-                    .send(*broker, url, Address::Named(address), payload)
-                    .await
-            }
-            #[cfg(feature = "sqs")]
-            FireTarget::Sqs { url } => {
-                let (group, deduplication) =
-                    super::target::fire_ids(firing.schedule.name().as_str(), firing.at);
-                let queue = Address::Queue {
-                    group: &group,
-                    deduplication: &deduplication,
-                };
-                self.outlets
-                    .send(crate::brokers::Broker::Sqs, url, queue, payload)
-                    .await
             }
         }
     }
@@ -530,6 +526,39 @@ impl Runner {
             "last_fired": time(p.last_fired()),
             "next": time(p.next()),
         })
+    }
+}
+
+/// Sends the payload of `firing` to `target` through `outlets`: at its address on a
+/// broker; to an SQS queue as the body, on a FIFO queue with the ids of the fire (§13.2).
+async fn publish(
+    outlets: &mut Outlets,
+    target: &FireTarget,
+    firing: &Firing,
+) -> Result<(), String> {
+    let payload = firing.schedule.payload().as_bytes();
+    match target {
+        FireTarget::Broker {
+            broker,
+            url,
+            address,
+        } => {
+            outlets
+                .send(*broker, url, Address::Named(address), payload)
+                .await
+        }
+        #[cfg(feature = "sqs")]
+        FireTarget::Sqs { url } => {
+            let (group, deduplication) =
+                super::target::fire_ids(firing.schedule.name().as_str(), firing.at);
+            let queue = Address::Queue {
+                group: &group,
+                deduplication: &deduplication,
+            };
+            outlets
+                .send(crate::brokers::Broker::Sqs, url, queue, payload)
+                .await
+        }
     }
 }
 
