@@ -406,10 +406,15 @@ impl Runner {
             }
             Err(e) => {
                 if !std::mem::replace(&mut self.save_failed, true) {
+                    let waiting = match self.unsaved.len() {
+                        0 => String::new(),
+                        n => format!(
+                            "; {n} fire(s) not reported until it is written (tried again every second)"
+                        ),
+                    };
                     note!(
-                        "heartwire schedule run: --state {}: cannot write it: {e}; {} fires are not reported until it is written (tried again every second)",
-                        path.display(),
-                        self.unsaved.len()
+                        "heartwire schedule run: --state {}: cannot write it: {e}{waiting}",
+                        path.display()
                     );
                 }
                 false
