@@ -416,6 +416,205 @@ fn schedules_fire_to_nats_and_mqtt_and_survive_kill_9_without_firing_twice_or_sk
     let mqtt_rest = drain(&mqtt.received, Duration::from_secs(1));
     assert_eq!(mqtt_rest.len(), 2, "{mqtt_rest:?}");
     assert_eq!(drain(&gone, Duration::from_millis(200)), []);
+    // Killed with an MQTT connection open, the scheduler left no retained presence
+    // (no Will `offline` for a process its MQTT connections never spoke for).
+    let retained = retained_presence(&token);
+    assert_eq!(retained, Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The retained presence messages (`heartbeat-presence/#`, as `TOPIC PAYLOAD`) whose
+/// topic holds `token`.
+fn retained_presence(token: &str) -> Vec<String> {
+    let out = Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            MQTT_PORT,
+            "-t",
+            "heartbeat-presence/#",
+            "-v",
+            "--retained-only",
+            "-W",
+            "2",
+        ])
+        .output()
+        .expect("mosquitto_sub runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            l.split(' ')
+                .next()
+                .is_some_and(|topic| topic.contains(token))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs `heartwire schedule run ARGS` expecting it to stop at start: its exit status
+/// and stderr. One that keeps running is killed after 20 s, with no status.
+fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heartwire"))
+        .args(["schedule", "run", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let errors = lines_of(child.stderr.take().expect("piped"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    (status, errors.try_iter().collect::<Vec<_>>().join("\n"))
+}
+
+/// A version 1 state file (documents as JSON strings, still read) holding `documents`.
+fn v1_state(documents: &[String]) -> String {
+    let schedules: Vec<Value> = documents
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "document": d,
+                "created": "2024-01-01T00:00:00Z",
+                "last_fired": null,
+            })
+        })
+        .collect();
+    serde_json::json!({"version": 1, "schedules": schedules}).to_string()
+}
+
+/// Schedules restored from the state are checked at start as a document is: a schedule
+/// created without a target under one --to, restarted without --to, stops the start
+/// naming the schedule instead of failing every fire for a day. And the bounds count
+/// the state's schedules and the files' together.
+#[test]
+fn restored_schedules_and_the_bounds_are_checked_at_start() {
+    let dir = temp_dir("heartwire-schedule-restored");
+    let state = dir.join("state.json");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let run = Scheduler::start(&["--to", "nats://127.0.0.1:4222#a.b", "--state", state_arg]);
+    let (status, body) = run.call(
+        "POST",
+        "/schedules",
+        br#"{"name":"orphan","rate":"Hours(1)","payload":"p"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    run.kill();
+    let (status, stderr) = run_to_exit(&["--state", state_arg]);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("state.json: schedule orphan: no target"),
+        "{stderr}"
+    );
+    // Under a --to again, it starts.
+    let run = Scheduler::start(&["--to", "redis://127.0.0.1:6379#c", "--state", state_arg]);
+    let (_, list) = run.call("GET", "/schedules", b"");
+    assert_eq!(list["schedules"][0]["target"], "redis://127.0.0.1:6379#c");
+    drop(run);
+
+    // 600 schedules in the state and 401 in a file: 1001 together.
+    let doc = |i: usize, payload: &str| {
+        format!("{{\"name\":\"s{i}\",\"rate\":\"Days(1)\",\"payload\":\"{payload}\"}}")
+    };
+    let documents: Vec<String> = (0..600).map(|i| doc(i, "p")).collect();
+    write(&state, &v1_state(&documents));
+    let file = dir.join("more.jsonl");
+    let lines: Vec<String> = (600..1001).map(|i| doc(i, "p")).collect();
+    write(&file, &lines.join("\n"));
+    let file_arg = file.to_str().expect("a UTF-8 path");
+    let to = ["--to", "nats://127.0.0.1:4222#a.b"];
+    let (status, stderr) = run_to_exit(&[to[0], to[1], "--state", state_arg, file_arg]);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hold 1001 schedules together, expected at most 1000"),
+        "{stderr}"
+    );
+    // 100 documents of 64000 bytes in the state, 32 in the file: over 8 MiB together.
+    let big = "x".repeat(64_000);
+    let documents: Vec<String> = (0..100).map(|i| doc(i, &big)).collect();
+    write(&state, &v1_state(&documents));
+    let lines: Vec<String> = (100..132).map(|i| doc(i, &big)).collect();
+    write(&file, &lines.join("\n"));
+    let (status, stderr) = run_to_exit(&[to[0], to[1], "--state", state_arg, file_arg]);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bytes of schedule documents together, expected at most 8388608"),
+        "{stderr}"
+    );
+    // Files alone, without a state, are bounded the same way.
+    let lines: Vec<String> = (0..132).map(|i| doc(i, &big)).collect();
+    write(&file, &lines.join("\n"));
+    let (status, stderr) = run_to_exit(&[to[0], to[1], file_arg]);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("schedule run: the files hold ")
+            && stderr.contains("bytes of schedule documents together"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fire is reported only once the state holding it is written (§13.4): while the
+/// state file cannot be written, the fire is published but not reported, the failure
+/// is said on stderr, and the write is tried again until it succeeds; then the fire is
+/// reported, once.
+#[test]
+fn a_fire_is_reported_only_once_the_state_holds_it() {
+    let token = unique("unsaved");
+    let dir = temp_dir("heartwire-schedule-unsaved");
+    let state = dir.join("state.json");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let subject = format!("unsaved.{token}");
+    let received = nats_subscriber(&subject);
+    let run = Scheduler::start(&["--to", &format!("{NATS}#{subject}"), "--state", state_arg]);
+    let doc = format!("{{\"name\":\"u-{token}\",\"rate\":\"Minutes(1)\",\"payload\":\"kept\"}}");
+    let (status, body) = run.call("POST", "/schedules", doc.as_bytes());
+    assert_eq!(status, 201, "{body}");
+    let due = instant(&body["next"]);
+    // A folder where the state file goes: it cannot be renamed into place.
+    std::fs::remove_file(&state).expect("the state was written");
+    std::fs::create_dir(&state).expect("a folder");
+    write(&state.join("in-the-way"), "x");
+    let said = run
+        .errors
+        .recv_timeout(Duration::from_secs(75))
+        .expect("the failed write is said");
+    assert!(said.contains("cannot write it"), "{said}");
+    let (payload, _) = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the fire was published");
+    assert_eq!(payload, "kept");
+    std::thread::sleep(Duration::from_secs(2));
+    if let Ok(line) = run.lines.try_recv() {
+        panic!("reported before it was saved: {line}");
+    }
+    std::fs::remove_dir_all(&state).expect("the folder removed");
+    let fire = run.fired(Duration::from_secs(5));
+    assert_eq!(instant(&fire["due"]), due, "{fire}");
+    let again = run
+        .errors
+        .recv_timeout(Duration::from_secs(1))
+        .expect("the write is said to work again");
+    assert!(again.contains("written again"), "{again}");
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("a state")).expect("JSON");
+    let last = &kept["schedules"][0]["last_fired"];
+    assert_eq!(instant(last), due, "{kept}");
+    let said = run.kill();
+    assert!(said.is_empty(), "{said:?}");
+    assert_eq!(drain(&received, Duration::from_millis(200)), []);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -549,6 +748,72 @@ fn bad_documents_exit_1_naming_where_and_oversized_requests_are_refused() {
     assert_eq!(status, 507, "{body}");
     drop(run);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A host that takes connections and never says a word: a publish to it fails only by
+/// its timeout. Every schedule due at once that targets it costs that timeout once, not
+/// once each: the second fails at once, remembered. While a publish waits on it, the
+/// API answers, and SIGTERM stops the scheduler at once.
+#[test]
+fn a_silent_host_costs_one_timeout_per_pass_not_one_per_schedule() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("bound").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let token = unique("silent");
+    let run = Scheduler::start(&["--to", &format!("nats://127.0.0.1:{port}#silent.{token}")]);
+    for name in ["a", "b"] {
+        let doc =
+            format!("{{\"name\":\"{name}-{token}\",\"rate\":\"Minutes(1)\",\"payload\":\"p\"}}");
+        let (status, body) = run.call("POST", "/schedules", doc.as_bytes());
+        assert_eq!(status, 201, "{body}");
+    }
+    let first = run
+        .errors
+        .recv_timeout(Duration::from_secs(90))
+        .expect("the first fire fails");
+    assert!(first.contains("not published"), "{first}");
+    let second = run
+        .errors
+        .recv_timeout(Duration::from_secs(2))
+        .unwrap_or_else(|_| panic!("the second fire waited for a timeout of its own"));
+    assert!(second.contains("not published"), "{second}");
+    assert!(run.lines.try_recv().is_err());
+    // Their retry (due at once) waits on the silent host again; SIGTERM meanwhile stops
+    // the scheduler at once, not after the publish's timeout.
+    std::thread::sleep(Duration::from_millis(1500));
+    // The API answers meanwhile, without waiting for the publish.
+    let asked = Instant::now();
+    let (status, list) = run.call("GET", "/schedules", b"");
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "the API answered after {:?}",
+        asked.elapsed()
+    );
+    let mut run = run;
+    let asked = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &run.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = loop {
+        if let Ok(Some(status)) = run.child.try_wait() {
+            break status;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(2),
+            "still running {:?} after SIGTERM",
+            asked.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
 }
 
 /// A NATS server of this test's own, on a port of its own, killed when dropped.

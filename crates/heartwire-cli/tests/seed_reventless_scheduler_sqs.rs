@@ -393,5 +393,33 @@ fn targets_and_payloads_sqs_cannot_take_are_refused_when_read() {
         stderr.contains("the queue URL alone, without #ADDRESS") && !stderr.contains("us-east-1"),
         "{stderr}"
     );
+
+    // A schedule of the state is checked against the current --to as a document is:
+    // an empty payload, fine on the broker it was created for, cannot go to a queue.
+    let state = dir.join("state.json");
+    std::fs::write(
+        &state,
+        r#"{"version":2,"schedules":[{"document":{"name":"empty","rate":"Daily(9,0)","payload":""},"created":"2024-01-01T00:00:00Z","last_fired":null}]}"#,
+    )
+    .expect("written");
+    let out = heartwire()
+        .args([
+            "schedule",
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--exit-after",
+            "5s",
+        ])
+        .args(["--to", queue, "--state"])
+        .arg(&state)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("state.json: schedule empty: payload: empty"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -41,7 +41,8 @@
 //! A schedule fires once per fire time when the runtime is driven on time. Fire times
 //! missed while nobody drove it (the host slept, the process was down and restored) are
 //! fired once, late, with the first missed time; the next fire time is then the first
-//! after `now`, as anacron does, rather than once per missed time.
+//! after `now`, as anacron does, rather than once per missed time, and the last fire
+//! ([`Planned::last_fired`]) is the latest missed time, which that one fire stood for.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -49,11 +50,38 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use heartwire::schedule::Schedule;
+use heartwire::schedule::{Rate, Schedule};
 use heartwire::text::Subject;
 use heartwire::time::{UnixTime, WallClock};
 
 use crate::contract::{AsyncPublish, Publish};
+
+/// The latest fire time of `rate` (anchored at `anchor`) from `first` to `now`: `first`,
+/// a fire time, when none follows it by `now`. By bisection on the instant (fire times
+/// only grow with it), so a schedule that missed a year of `Minutes(1)` costs a few dozen
+/// steps, not one per missed fire time.
+fn latest_fire_time(rate: Rate, first: UnixTime, now: UnixTime, anchor: UnixTime) -> UnixTime {
+    let by_now = |after: i64| {
+        rate.next_after_anchored(UnixTime::new(after, 0), anchor)
+            .filter(|t| *t <= now)
+    };
+    let Some(mut latest) = by_now(first.secs()) else {
+        return first;
+    };
+    // Invariant: a fire time by `now` follows `low`; none follows `high`.
+    let (mut low, mut high) = (first.secs(), now.secs());
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        match by_now(mid) {
+            Some(t) => {
+                latest = latest.max(t);
+                low = mid;
+            }
+            None => high = mid,
+        }
+    }
+    latest
+}
 
 /// Where fired payloads go.
 pub trait Target {
@@ -154,7 +182,8 @@ impl Planned {
         self.created
     }
 
-    /// The fire time it last fired for; `None` before its first.
+    /// The fire time it last fired for (the latest of those a late fire stood for);
+    /// `None` before its first.
     pub fn last_fired(&self) -> Option<UnixTime> {
         self.last_fired
     }
@@ -295,12 +324,13 @@ impl Scheduler {
         self.versions += 1;
         let version = self.versions;
         if let Some(planned) = self.planned.get_mut(name) {
+            let rate = planned.schedule.rate();
             planned.owed = None;
-            planned.last_fired = Some(at);
-            planned.next = planned
-                .schedule
-                .rate()
-                .next_after_anchored(now.max(at), planned.created);
+            // One late fire stands for every fire time missed up to `now`: the last of
+            // them is the one it fired for, so that a restart from this state does not
+            // fire again for the ones it stood for.
+            planned.last_fired = Some(latest_fire_time(rate, at, now.max(at), planned.created));
+            planned.next = rate.next_after_anchored(now.max(at), planned.created);
             planned.version = version;
             if let Some(at) = planned.next {
                 self.queue.push(Reverse((at, version, name.to_owned())));
@@ -607,11 +637,12 @@ mod tests {
         s.create(schedule("six", "Hours(6)", "h"), t("2024-01-01T10:07:42Z"));
         assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:22:00Z")));
         assert_eq!(s.fire_due(t("2024-01-01T10:37:00Z"), &mut log), Ok(1));
+        // Fired late, once, for 10:22 and 10:37: the last it stood for is 10:37.
         let planned = s.planned("quarter").map(|p| (p.last_fired(), p.next()));
         assert_eq!(
             planned,
             Some((
-                Some(t("2024-01-01T10:22:00Z")),
+                Some(t("2024-01-01T10:37:00Z")),
                 Some(t("2024-01-01T10:52:00Z"))
             ))
         );
@@ -648,8 +679,9 @@ mod tests {
         let fired = s.take_due(now);
         assert_eq!(fired.len(), 1);
         assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:13:00Z")));
+        // The late fire stood for 10:10, 10:11 and 10:12: the last is what it fired for.
         let p = s.planned("m").map(|p| (p.created(), p.last_fired()));
-        assert_eq!(p, Some((created, Some(t("2024-01-01T10:10:00Z")))));
+        assert_eq!(p, Some((created, Some(t("2024-01-01T10:12:00Z")))));
         // A firing whose schedule was deleted meanwhile is not recorded.
         let late = t("2024-01-01T10:13:00Z");
         let due = s
@@ -659,6 +691,78 @@ mod tests {
         let firing = s.next_due(late);
         s.delete("m");
         assert!(firing.is_some_and(|f| !s.fired(&f, late)));
+    }
+
+    /// A restart that catches up on several missed fire times with one late fire
+    /// records the latest of them as fired (`spec/schedule.md` §13.4), so a second
+    /// restart, before the next fire time, fires nothing again; on an explicit clock.
+    #[test]
+    fn one_late_fire_stands_for_every_missed_fire_time_across_restarts() {
+        let created = t("2024-01-01T10:00:00Z");
+        for (rate, last, now, due, stood_for, next) in [
+            (
+                "Minutes(1)",
+                "2024-01-01T10:09:00Z",
+                "2024-01-01T10:12:30Z",
+                "2024-01-01T10:10:00Z",
+                "2024-01-01T10:12:00Z",
+                "2024-01-01T10:13:00Z",
+            ),
+            // A year of Minutes(5) missed.
+            (
+                "Minutes(5)",
+                "2024-01-01T10:05:00Z",
+                "2025-01-01T10:07:00Z",
+                "2024-01-01T10:10:00Z",
+                "2025-01-01T10:05:00Z",
+                "2025-01-01T10:10:00Z",
+            ),
+            // Down over a weekend: Friday's and Monday's missed, fired once on Monday.
+            (
+                "Weekdays(9,0)",
+                "2024-03-07T09:00:00Z",
+                "2024-03-11T12:00:00Z",
+                "2024-03-08T09:00:00Z",
+                "2024-03-11T09:00:00Z",
+                "2024-03-12T09:00:00Z",
+            ),
+            // Missed exactly at `now`.
+            (
+                "Hours(1)",
+                "2024-01-01T11:00:00Z",
+                "2024-01-01T14:00:00Z",
+                "2024-01-01T12:00:00Z",
+                "2024-01-01T14:00:00Z",
+                "2024-01-01T15:00:00Z",
+            ),
+        ] {
+            let mut s = Scheduler::new();
+            s.restore(schedule("m", rate, "x"), created, Some(t(last)));
+            let now = t(now);
+            let firing = s.next_due(now);
+            let firing = firing.unwrap_or_else(|| panic!("{rate}: a missed fire is due"));
+            assert_eq!(firing.at, t(due), "{rate}");
+            assert!(s.fired(&firing, now), "{rate}");
+            assert_eq!(s.next_due(now), None, "{rate}");
+            let saved = s.planned("m").and_then(Planned::last_fired);
+            assert_eq!(saved, Some(t(stood_for)), "{rate}");
+            // Restarted from that state a little later, before the next fire time.
+            let mut again = Scheduler::new();
+            again.restore(schedule("m", rate, "x"), created, saved);
+            let later = now.checked_add_secs(20).unwrap_or(now);
+            assert_eq!(again.next_due(later), None, "{rate}: fired twice");
+            assert_eq!(again.next_deadline(), Some(t(next)), "{rate}");
+        }
+        // On time, a fire stands for its own fire time only.
+        assert_eq!(
+            latest_fire_time(
+                "Minutes(1)".parse().unwrap_or_else(|e| panic!("{e}")),
+                t("2024-01-01T10:10:00Z"),
+                t("2024-01-01T10:10:00.5Z"),
+                created
+            ),
+            t("2024-01-01T10:10:00Z")
+        );
     }
 
     #[test]
@@ -685,9 +789,11 @@ mod tests {
                 ("b".to_owned(), t("2024-01-01T10:02:00Z"))
             ]
         );
+        // Fired for 10:01 at 10:02:10: it stood for 10:02 as well, whose fire time
+        // passed while it was put off.
         assert_eq!(
             s.planned("a").and_then(Planned::last_fired),
-            Some(t("2024-01-01T10:01:00Z"))
+            Some(t("2024-01-01T10:02:00Z"))
         );
         assert_eq!(s.next_deadline(), Some(t("2024-01-01T10:03:00Z")));
     }

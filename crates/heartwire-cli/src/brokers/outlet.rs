@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use heartwire::text::Process;
-
 use super::{Broker, not_built};
 
 /// The most broker URLs one program keeps connections to at once; a new one beyond
@@ -45,18 +43,14 @@ enum Outlet {
 /// The open connections, by URL; a connection that fails a publish is dropped, so the
 /// next publish connects again.
 pub(crate) struct Outlets {
-    /// Who this program is to a broker that asks (MQTT's client and its presence).
-    process: Process<'static>,
     open: HashMap<String, (Outlet, u64)>,
     uses: u64,
 }
 
 impl Outlets {
-    /// No connection yet; `process` names this program to MQTT brokers (its presence
-    /// topic and Last Will).
-    pub(crate) fn new(process: Process<'static>) -> Outlets {
+    /// No connection yet. MQTT connections carry no presence: see [`connect`].
+    pub(crate) fn new() -> Outlets {
         Outlets {
-            process,
             open: HashMap::new(),
             uses: 0,
         }
@@ -83,7 +77,7 @@ impl Outlets {
             {
                 self.open.remove(&oldest);
             }
-            let outlet = connect(broker, url, &self.process).await?;
+            let outlet = connect(broker, url).await?;
             self.open.insert(url.to_owned(), (outlet, self.uses));
         }
         let Some((outlet, used)) = self.open.get_mut(url) else {
@@ -97,8 +91,7 @@ impl Outlets {
         sent
     }
 
-    /// Closes every connection; MQTT ones say goodbye (`stopped`) so that their Last
-    /// Will does not speak.
+    /// Closes every connection (MQTT ones with a `DISCONNECT`).
     pub(crate) async fn close(&mut self) {
         for (_, (outlet, _)) in self.open.drain() {
             #[allow(unreachable_patterns)]
@@ -113,7 +106,7 @@ impl Outlets {
     }
 }
 
-async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Outlet, String> {
+async fn connect(broker: Broker, url: &str) -> Result<Outlet, String> {
     let connected: Result<Outlet, Box<dyn std::error::Error>> = async {
         match broker {
             #[cfg(feature = "nats")]
@@ -130,11 +123,15 @@ async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Out
                     RedisPublisher::connect(&RedisConfig::new(url)).await?,
                 ))
             }
+            // Without presence (no birth, no Last Will): an outlet is closed whenever it
+            // is evicted or fails a send, and a Will would then announce this program
+            // `offline` on its retained presence topic while it runs; a scheduler's
+            // liveness is its fires, as a command sender's (`publish_command`) is.
             #[cfg(feature = "mqtt")]
             Broker::Mqtt => {
                 use heartwire_mqtt::{MqttConfig, MqttPublisher};
                 Ok(Outlet::Mqtt(
-                    MqttPublisher::connect(&MqttConfig::new(url), process).await?,
+                    MqttPublisher::connect_without_presence(&MqttConfig::new(url)).await?,
                 ))
             }
             #[cfg(feature = "amqp")]
@@ -151,7 +148,7 @@ async fn connect(broker: Broker, url: &str, process: &Process<'_>) -> Result<Out
             }
             #[allow(unreachable_patterns)]
             _ => {
-                let _ = (url, process);
+                let _ = url;
                 Err(not_built(broker).into())
             }
         }

@@ -14,9 +14,16 @@ pub(crate) const MAX_DOCUMENT_LEN: usize = heartwire::json::MAX_DOCUMENT_LEN;
 /// beyond is refused. With [`MAX_SCHEDULES`], what bounds the state file.
 pub(crate) const MAX_DOCUMENTS_LEN: usize = 8 * 1024 * 1024;
 
-/// The largest state file read or written: the documents and, per schedule, its
-/// creation and last fire time.
+/// The largest state file written: the documents, unescaped, and per schedule its
+/// creation, last fire time and the JSON around them (about 100 bytes, below 1 KiB).
 pub(crate) const MAX_STATE_LEN: u64 = (MAX_DOCUMENTS_LEN + MAX_SCHEDULES * 1024) as u64;
+
+/// The largest state file read: twice the documents, so that a file of version 1, whose
+/// documents were JSON strings (escaping at most doubles a canonical document: `\"`
+/// as `\\\"`), written within these bounds, is read too.
+pub(crate) const MAX_STATE_READ_LEN: u64 = (2 * MAX_DOCUMENTS_LEN + MAX_SCHEDULES * 1024) as u64;
+
+const _: () = assert!(MAX_STATE_LEN <= MAX_STATE_READ_LEN);
 
 /// The largest payload fired to an SQS queue: 256 KiB, SQS's limit on a message body
 /// until August 2025 (1 MiB since), which every queue takes unless its own

@@ -3,6 +3,7 @@
 //! API ([`api`](super::api)), fires each payload to its target at its fire times, keeps
 //! its state in `--state FILE`, and prints one JSON line per fire.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ use super::state;
 use super::target::{FireTarget, FireTargetError};
 use crate::brokers::{Address, Outlets};
 use crate::duration;
+
+/// How long closing the connections may hold up the exit.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The port the control API listens on by default (the monitor's is 8387).
 pub(crate) const DEFAULT_PORT: u16 = 8388;
@@ -51,7 +55,9 @@ pub(crate) struct RunArgs {
     /// fires twice nor skips a fire.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// The process name this scheduler has on brokers that ask (its MQTT presence).
+    /// The process name of this scheduler. Accepted and checked, but shown to no
+    /// broker: its MQTT connections carry no presence (a Will would say `offline`
+    /// whenever one of them is closed while it runs).
     #[arg(long, value_name = "NAME", default_value = "heartwire-schedule")]
     process: String,
     /// Stop after this long (`90s`, `10m`); by default run until SIGINT or SIGTERM.
@@ -65,6 +71,21 @@ struct Runner {
     default: Option<FireTarget>,
     outlets: Outlets,
     state: Option<PathBuf>,
+    /// Fires recorded in `scheduler` but not yet in the state file, in order: each is
+    /// reported once the state holding it is written (§13.4), never before.
+    unsaved: Vec<Done>,
+    /// Whether the last write of the state file failed (said once until one succeeds).
+    save_failed: bool,
+    /// The URLs (credentials included: never shown) whose last publish failed or went
+    /// unanswered, until when they are not tried again, and why: one silent host costs
+    /// one [`PUBLISH_TIMEOUT`] per retry, not one per schedule that targets it.
+    failing: HashMap<String, (UnixTime, String)>,
+}
+
+/// A fire that is over: published, or given up after [`MAX_EVENT_AGE`].
+enum Done {
+    Fired(serde_json::Value),
+    GivenUp { name: String, due: UnixTime },
 }
 
 /// Runs until stopped: exit 0 when stopped, 1 on bad documents or state, 2 on bad usage.
@@ -78,19 +99,20 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         }
         Err(e) => return crate::usage("schedule run", format_args!("--to: {e}")),
     };
-    let process = match Process::new(args.process.as_str()) {
-        Ok(p) => p.into_owned(),
-        Err(e) => return crate::usage("schedule run", format_args!("--process: {e}")),
-    };
+    if let Err(e) = Process::new(args.process.as_str()) {
+        return crate::usage("schedule run", format_args!("--process: {e}"));
+    }
     let Some(loaded) = load_files(&args.files, default.as_ref()) else {
         return ExitCode::from(1);
     };
     let now = SystemClock.now();
     let mut scheduler = Scheduler::new();
+    let mut restored: Vec<String> = Vec::new();
     if let Some(path) = &args.state {
         match state::load(path) {
             Ok(saved) => {
                 for s in saved.into_iter().flatten() {
+                    restored.push(s.schedule.name().as_str().to_owned());
                     scheduler.restore(s.schedule, s.created, s.last_fired);
                 }
             }
@@ -104,8 +126,17 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         // Unchanged since the last run: keeps its phase and last fire.
         let name = schedule.name().as_str().to_owned();
         if scheduler.get(&name) != Some(&schedule) {
+            restored.retain(|r| *r != name);
             scheduler.create(schedule, now);
         }
+    }
+    if !startable(
+        &scheduler,
+        &restored,
+        default.as_ref(),
+        args.state.as_deref(),
+    ) {
+        return ExitCode::from(1);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -120,10 +151,62 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let mut runner = Runner {
         scheduler,
         default,
-        outlets: Outlets::new(process),
+        outlets: Outlets::new(),
         state: args.state,
+        unsaved: Vec::new(),
+        save_failed: false,
+        failing: HashMap::new(),
     };
     runtime.block_on(runner.serve(args.listen, args.exit_after))
+}
+
+/// Whether the schedules to start with (those of `restored` from the `state` file, the
+/// others from the files) can run: each restored one has a target under the
+/// current `--to` and build, with a payload it takes (the files' were checked when read),
+/// and all of them together are within [`MAX_SCHEDULES`] and [`MAX_DOCUMENTS_LEN`], as
+/// creates through the API are. False after saying what is wrong, and where.
+fn startable(
+    scheduler: &Scheduler,
+    restored: &[String],
+    default: Option<&FireTarget>,
+    state: Option<&std::path::Path>,
+) -> bool {
+    let shown = state.map(|p| p.display().to_string()).unwrap_or_default();
+    let holders = match state {
+        Some(_) => format!("--state {shown} and the files hold"),
+        None => "the files hold".to_owned(),
+    };
+    let mut valid = true;
+    let mut names: Vec<&str> = restored.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let Some(schedule) = scheduler.get(name) else {
+            continue;
+        };
+        if let Err(e) = target_of(schedule, default) {
+            note!("heartwire schedule run: --state {shown}: schedule {name}: {e}");
+            valid = false;
+        }
+    }
+    if scheduler.len() > MAX_SCHEDULES {
+        note!(
+            "heartwire schedule run: {holders} {} schedules together, expected at most {MAX_SCHEDULES}",
+            scheduler.len()
+        );
+        valid = false;
+    }
+    let total: usize = scheduler
+        .plans()
+        .map(|p| p.schedule().to_string().len())
+        .sum();
+    if total > MAX_DOCUMENTS_LEN {
+        note!(
+            "heartwire schedule run: {holders} {total} bytes of schedule documents together, expected at most {MAX_DOCUMENTS_LEN}"
+        );
+        valid = false;
+    }
+    valid
 }
 
 impl Runner {
@@ -152,7 +235,13 @@ impl Runner {
         let stop = stop_signal(exit_after);
         tokio::pin!(stop);
         loop {
-            self.fire_due().await;
+            // A stop does not wait for a publish to answer: the fires done in this pass
+            // are recorded (saved below), the one in flight stays due, so it fires again
+            // after a restart (at least once, §13.4).
+            tokio::select! {
+                () = self.fire_due(&mut asked) => {}
+                () = &mut stop => break,
+            }
             let now = SystemClock.now();
             let wait = self
                 .scheduler
@@ -168,16 +257,30 @@ impl Runner {
                 () = &mut stop => break,
             }
         }
-        self.outlets.close().await;
+        if !self.unsaved.is_empty() {
+            self.save();
+        }
+        // A goodbye a dead broker does not take does not hold up the exit.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.outlets.close()).await;
         ExitCode::SUCCESS
     }
 
-    /// Fires every schedule due now, earliest first, each saved as fired before the
-    /// next: a kill leaves at most the one being published to fire again.
-    async fn fire_due(&mut self) {
+    /// Fires every schedule due now, earliest first, then writes the state once for
+    /// all of them and reports them: whoever saw a line and kills us finds its fire in
+    /// the state. A kill before the write makes this pass's fires happen again after a
+    /// restart (at least once, §13.4). When the write fails, the fires stay unreported
+    /// and the write is tried again at the next pass.
+    ///
+    /// The API is answered while a publish is in flight: the connections are taken out
+    /// of the runner for the pass (dropped with it when a stop cuts it short), so that
+    /// the publish borrows them alone. A schedule deleted or replaced meanwhile is not
+    /// recorded as fired ([`Scheduler::fired`] refuses it).
+    async fn fire_due(&mut self, asked: &mut mpsc::Receiver<Asked>) {
         let now = SystemClock.now();
+        self.failing.retain(|_, (until, _)| *until > now);
+        let mut outlets = std::mem::replace(&mut self.outlets, Outlets::new());
         while let Some(firing) = self.scheduler.next_due(now) {
-            let fired = self.fire(&firing).await;
+            let fired = self.fire(&mut outlets, asked, &firing, now).await;
             if fired.is_none()
                 && let Some(until) = retry_at(firing.at, now)
             {
@@ -185,22 +288,42 @@ impl Runner {
                 continue;
             }
             self.scheduler.fired(&firing, now);
-            // Saved before it is reported: whoever saw the line and kills us finds the
-            // fire in the state.
+            self.unsaved.push(match fired {
+                Some(line) => Done::Fired(line),
+                None => Done::GivenUp {
+                    name: firing.schedule.name().as_str().to_owned(),
+                    due: firing.at,
+                },
+            });
+        }
+        self.outlets = outlets;
+        if !self.unsaved.is_empty() {
             self.save();
-            match fired {
-                Some(line) => say!("{line}"),
-                None => note!(
-                    "heartwire schedule run: {} due {}: given up after {MAX_EVENT_AGE:?}",
-                    firing.schedule.name().as_str(),
-                    firing.at
+        }
+    }
+
+    /// Reports the fires the state file now holds.
+    fn report_saved(&mut self) {
+        for done in self.unsaved.drain(..) {
+            match done {
+                Done::Fired(line) => say!("{line}"),
+                Done::GivenUp { name, due } => note!(
+                    "heartwire schedule run: {name} due {due}: given up after {MAX_EVENT_AGE:?}"
                 ),
             }
         }
     }
 
     /// Publishes the payload of `firing`; the line that reports it, once published.
-    async fn fire(&mut self, firing: &Firing) -> Option<serde_json::Value> {
+    /// A URL whose publish failed in this pass, or since, is not tried again before the
+    /// retry of that failure ([`Runner::failing`]).
+    async fn fire(
+        &mut self,
+        outlets: &mut Outlets,
+        asked: &mut mpsc::Receiver<Asked>,
+        firing: &Firing,
+        now: UnixTime,
+    ) -> Option<serde_json::Value> {
         let name = firing.schedule.name().as_str();
         let target = match target_of(&firing.schedule, self.default.as_ref()) {
             Ok(t) => t,
@@ -212,9 +335,39 @@ impl Runner {
                 return None;
             }
         };
-        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish(&target, firing))
-            .await
-            .unwrap_or_else(|_| Err(format!("no answer within {PUBLISH_TIMEOUT:?}")));
+        let sent = match self.failing.get(target.url()) {
+            Some((until, why)) if *until > now => {
+                Err(format!("{why} (not tried again before {until})"))
+            }
+            _ => {
+                let publish = publish(outlets, &target, firing);
+                let timeout = tokio::time::sleep(PUBLISH_TIMEOUT);
+                tokio::pin!(publish, timeout);
+                let sent = loop {
+                    tokio::select! {
+                        sent = &mut publish => break sent,
+                        () = &mut timeout => {
+                            break Err(format!("no answer within {PUBLISH_TIMEOUT:?}"));
+                        }
+                        Some((call, reply)) = asked.recv() => {
+                            let answer = self.answer(call);
+                            let _ = reply.send(answer);
+                        }
+                    }
+                };
+                match &sent {
+                    Ok(()) => {
+                        self.failing.remove(target.url());
+                    }
+                    Err(why) => {
+                        let until = retry_at(firing.at, now).unwrap_or(now);
+                        self.failing
+                            .insert(target.url().to_owned(), (until, why.clone()));
+                    }
+                }
+                sent
+            }
+        };
         match sent {
             Ok(()) => Some(serde_json::json!({
                 "event": "fired",
@@ -233,44 +386,37 @@ impl Runner {
         }
     }
 
-    /// Sends the payload of `firing` to `target`: at its address on a broker; to an SQS
-    /// queue as the body, on a FIFO queue with the ids of the fire (§13.2).
-    async fn publish(&mut self, target: &FireTarget, firing: &Firing) -> Result<(), String> {
-        let payload = firing.schedule.payload().as_bytes();
-        match target {
-            FireTarget::Broker {
-                broker,
-                url,
-                address,
-            } => {
-                self.outlets
-                    .send(*broker, url, Address::Named(address), payload)
-                    .await
-            }
-            #[cfg(feature = "sqs")]
-            FireTarget::Sqs { url } => {
-                let (group, deduplication) =
-                    super::target::fire_ids(firing.schedule.name().as_str(), firing.at);
-                let queue = Address::Queue {
-                    group: &group,
-                    deduplication: &deduplication,
-                };
-                self.outlets
-                    .send(crate::brokers::Broker::Sqs, url, queue, payload)
-                    .await
-            }
-        }
-    }
-
-    /// Writes the state file, if any; false after saying why it could not.
-    fn save(&self) -> bool {
+    /// Writes the state file, if any, then reports the fires it holds; false after
+    /// saying why it could not (once while it keeps failing), the fires unreported.
+    fn save(&mut self) -> bool {
         let Some(path) = &self.state else {
+            self.report_saved();
             return true;
         };
         match state::save(path, &self.scheduler) {
-            Ok(()) => true,
+            Ok(()) => {
+                if std::mem::take(&mut self.save_failed) {
+                    note!(
+                        "heartwire schedule run: --state {}: written again",
+                        path.display()
+                    );
+                }
+                self.report_saved();
+                true
+            }
             Err(e) => {
-                note!("heartwire schedule run: --state {}: {e}", path.display());
+                if !std::mem::replace(&mut self.save_failed, true) {
+                    let waiting = match self.unsaved.len() {
+                        0 => String::new(),
+                        n => format!(
+                            "; {n} fire(s) not reported until it is written (tried again every second)"
+                        ),
+                    };
+                    note!(
+                        "heartwire schedule run: --state {}: cannot write it: {e}{waiting}",
+                        path.display()
+                    );
+                }
                 false
             }
         }
@@ -344,7 +490,7 @@ impl Runner {
     }
 
     /// The answer, once the state is saved; `500` when it could not be.
-    fn saved(&self, status: StatusCode, body: String) -> Answer {
+    fn saved(&mut self, status: StatusCode, body: String) -> Answer {
         if self.save() {
             Answer { status, body }
         } else {
@@ -385,6 +531,39 @@ impl Runner {
             "last_fired": time(p.last_fired()),
             "next": time(p.next()),
         })
+    }
+}
+
+/// Sends the payload of `firing` to `target` through `outlets`: at its address on a
+/// broker; to an SQS queue as the body, on a FIFO queue with the ids of the fire (§13.2).
+async fn publish(
+    outlets: &mut Outlets,
+    target: &FireTarget,
+    firing: &Firing,
+) -> Result<(), String> {
+    let payload = firing.schedule.payload().as_bytes();
+    match target {
+        FireTarget::Broker {
+            broker,
+            url,
+            address,
+        } => {
+            outlets
+                .send(*broker, url, Address::Named(address), payload)
+                .await
+        }
+        #[cfg(feature = "sqs")]
+        FireTarget::Sqs { url } => {
+            let (group, deduplication) =
+                super::target::fire_ids(firing.schedule.name().as_str(), firing.at);
+            let queue = Address::Queue {
+                group: &group,
+                deduplication: &deduplication,
+            };
+            outlets
+                .send(crate::brokers::Broker::Sqs, url, queue, payload)
+                .await
+        }
     }
 }
 

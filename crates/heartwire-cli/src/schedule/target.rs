@@ -99,17 +99,24 @@ impl fmt::Display for FireTargetError {
 }
 
 impl FireTarget {
-    /// Reads a target: an SQS queue URL whole, anything else as `URL#ADDRESS` (split at
-    /// the last `#`: a password may hold one, an address may not). A broker this binary
-    /// was built without is refused here rather than at each fire, where it would be
-    /// retried for a day.
+    /// Reads a target: an SQS queue URL whole, anything else as `URL#ADDRESS`, split at
+    /// the last `#` after the last `@` (a password may hold a `#`, an address holds
+    /// neither `#` nor `@`): `redis://:ab#cd@h` is a URL without an address, never the
+    /// URL `redis://:ab` and the address `cd@h`, which would show the password as an
+    /// address. A broker this binary was built without is refused here rather than at
+    /// each fire, where it would be retried for a day.
     pub(crate) fn parse(text: &str) -> Result<FireTarget, FireTargetError> {
         if Broker::of(text) == Some(Broker::Sqs) {
             return FireTarget::queue(text);
         }
-        let Some((url, address)) = text.rsplit_once('#') else {
+        let after_credentials = text.rfind('@').map_or(0, |at| at + 1);
+        let Some(hash) = text[after_credentials..]
+            .rfind('#')
+            .map(|i| after_credentials + i)
+        else {
             return Err(FireTargetError::NoAddress(redact_url(text)));
         };
+        let (url, address) = (&text[..hash], &text[hash + 1..]);
         let broker = send::broker_of(url).map_err(|e| FireTargetError::Url(e.to_string()))?;
         if !brokers::built(broker) {
             return Err(FireTargetError::NotBuilt {
@@ -166,6 +173,11 @@ impl FireTarget {
                 address: address.to_owned(),
             });
         }
+        // The whole text, not only the URL part that parses: whatever is refused must
+        // not be taken for a URL without credentials and an address that holds them.
+        if Broker::of(&text) != Some(Broker::Sqs) && redact_url(&text) != text {
+            return Err(FireTargetError::Credentials(redact_url(&text)));
+        }
         let target = FireTarget::parse(&text)?;
         match &target {
             FireTarget::Broker { url, .. } if redact_url(url) != *url => {
@@ -174,6 +186,15 @@ impl FireTarget {
             // A queue URL that parsed has no user information and no query but its
             // region (transports.md §6.1): no credentials.
             _ => Ok(target),
+        }
+    }
+
+    /// The URL of the broker or queue, credentials included: a key, never shown.
+    pub(crate) fn url(&self) -> &str {
+        match self {
+            FireTarget::Broker { url, .. } => url,
+            #[cfg(feature = "sqs")]
+            FireTarget::Sqs { url } => url,
         }
     }
 
@@ -252,7 +273,8 @@ impl fmt::Debug for FireTarget {
 }
 
 /// The address rules of `spec/schedule.md` §13.2: 1 to [`MAX_ADDRESS_LEN`] bytes of
-/// printable ASCII without spaces or `#` on every broker, and each broker's own.
+/// printable ASCII without spaces, `#` or `@` on every broker (so that the `#` that
+/// starts it comes after any credentials of the URL), and each broker's own.
 fn check_address(broker: Broker, address: &str) -> Result<(), FireTargetError> {
     let refuse = |expected: &str| {
         Err(FireTargetError::Address {
@@ -263,8 +285,11 @@ fn check_address(broker: Broker, address: &str) -> Result<(), FireTargetError> {
     if address.is_empty() || address.len() > MAX_ADDRESS_LEN {
         return refuse("1 to 255 bytes");
     }
-    if !address.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
-        return refuse("printable ASCII without spaces or '#'");
+    if !address
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'@')
+    {
+        return refuse("printable ASCII without spaces, '#' or '@'");
     }
     match broker {
         Broker::Nats if address.starts_with('$') => {
@@ -298,6 +323,54 @@ mod tests {
             "{t:?}"
         );
         assert!(!format!("{t:?}").contains("cd@"));
+    }
+
+    /// A `#` in a password is not where the address starts: a target whose address was
+    /// forgotten is refused without showing the password, and a document's target with
+    /// credentials is refused as such, whatever `#` it holds.
+    #[test]
+    fn a_hash_in_a_password_is_never_taken_for_the_address() {
+        for (forgot, secrets) in [
+            ("redis://:ab#cd@127.0.0.1:6379", ["ab", "cd"]),
+            ("nats://user:pa#ss@127.0.0.1:4222", ["user", "pa#ss"]),
+            ("amqp://u:x#y#z@h:5672/vhost", ["x#y", "z@"]),
+        ] {
+            let e = match FireTarget::parse(forgot) {
+                Ok(t) => panic!("{forgot}: accepted as {t:?}"),
+                Err(e) => e,
+            };
+            assert!(
+                matches!(e, FireTargetError::NoAddress(_)),
+                "{forgot}: {e:?}"
+            );
+            let shown = e.to_string();
+            assert!(shown.contains("***@"), "{forgot}: {shown}");
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{forgot}: {shown}");
+            }
+        }
+        // An address never holds '@'.
+        assert!(matches!(
+            FireTarget::parse("redis://h#a@b"),
+            Err(FireTargetError::NoAddress(_) | FireTargetError::Address { .. })
+        ));
+        let default = FireTarget::parse("nats://h#d").ok();
+        assert!(matches!(
+            FireTarget::of_member("\"#a@b\"", default.as_ref()),
+            Err(FireTargetError::Address { .. })
+        ));
+        // A document's target: credentials refused as such, never shown.
+        for doc in [
+            "\"redis://:s3#cret@h\"",
+            "\"redis://:s3#cret@h#chan\"",
+            "\"nats://u:s3#cret@h:4222#a.b\"",
+        ] {
+            let e = FireTarget::of_member(doc, None);
+            assert!(
+                matches!(&e, Err(FireTargetError::Credentials(u)) if !u.contains("s3") && !u.contains("cret")),
+                "{doc}: {e:?}"
+            );
+        }
     }
 
     const QUEUE: &str = "sqs+http://127.0.0.1:1/000000000000/q.fifo?region=us-east-1";
