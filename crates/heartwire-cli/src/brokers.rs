@@ -162,8 +162,22 @@ pub(crate) enum Ending {
     Quiet,
 }
 
-/// One adapter's publisher, connected.
-enum Publisher {
+/// Whom a publisher's connection speaks for: what MQTT does with presence
+/// (`spec/transports.md` §4.2); the other brokers have none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Speaker<'a> {
+    /// Nobody: no birth, no Will, no goodbye. A sender of commands, whose plugin's
+    /// liveness is its commands, and a scheduler's outlets, which are closed whenever
+    /// one is evicted or fails, when a Will would say the program is `offline`.
+    Nobody,
+    /// A process, for one signal or for the whole of a run.
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
+    Process(&'a Process<'a>, Lifetime),
+}
+
+/// One adapter's publisher, connected: the one way the CLI connects to a broker to
+/// publish (beats, a run's session, commands, a scheduler's fires).
+pub(crate) enum Publisher {
     #[cfg(feature = "nats")]
     Nats(heartwire_nats::NatsPublisher),
     #[cfg(feature = "redis")]
@@ -174,14 +188,13 @@ enum Publisher {
     Amqp(heartwire_amqp::AmqpPublisher),
 }
 
-type Failure = Box<dyn std::error::Error>;
+pub(crate) type Failure = Box<dyn std::error::Error>;
 
 impl Publisher {
-    async fn connect(
+    pub(crate) async fn connect(
         broker: Broker,
         url: &str,
-        process: &Process<'_>,
-        lifetime: Lifetime,
+        speaker: Speaker<'_>,
     ) -> Result<Publisher, Failure> {
         match broker {
             #[cfg(feature = "nats")]
@@ -201,14 +214,18 @@ impl Publisher {
             #[cfg(feature = "mqtt")]
             Broker::Mqtt => {
                 use heartwire_mqtt::{MqttConfig, MqttPublisher, PresenceMode};
-                let mode = match lifetime {
-                    Lifetime::OneShot => PresenceMode::OneShot,
-                    Lifetime::Run => PresenceMode::Lasting,
-                };
                 let config = MqttConfig::new(url);
-                Ok(Publisher::Mqtt(
-                    MqttPublisher::connect_with(&config, process, mode).await?,
-                ))
+                let publisher = match speaker {
+                    Speaker::Nobody => MqttPublisher::connect_without_presence(&config).await?,
+                    Speaker::Process(process, lifetime) => {
+                        let mode = match lifetime {
+                            Lifetime::OneShot => PresenceMode::OneShot,
+                            Lifetime::Run => PresenceMode::Lasting,
+                        };
+                        MqttPublisher::connect_with(&config, process, mode).await?
+                    }
+                };
+                Ok(Publisher::Mqtt(publisher))
             }
             #[cfg(feature = "amqp")]
             Broker::Amqp => {
@@ -224,9 +241,54 @@ impl Publisher {
             .into()),
             #[allow(unreachable_patterns)]
             _ => {
-                let _ = (url, process, lifetime);
+                let _ = (url, speaker);
                 Err(not_built(broker).into())
             }
+        }
+    }
+
+    /// Publishes `payload` as it is at `address` (a subject, channel, topic or routing
+    /// key), waiting until the broker has it; no presence key, not retained.
+    pub(crate) async fn publish_raw(
+        &mut self,
+        address: &str,
+        payload: &[u8],
+    ) -> Result<(), Failure> {
+        let _ = (address, payload);
+        match self {
+            // `Bytes` from the `Vec`, without naming the crate (a dev-dependency only).
+            #[cfg(feature = "nats")]
+            Publisher::Nats(p) => Ok(p.send(address, payload.to_vec().into()).await?),
+            #[cfg(feature = "redis")]
+            Publisher::Redis(p) => Ok(p.publish_raw(address, payload).await?),
+            #[cfg(feature = "mqtt")]
+            Publisher::Mqtt(p) => Ok(p.send(address, payload, false).await?),
+            #[cfg(feature = "amqp")]
+            Publisher::Amqp(p) => Ok(p.send(address, payload).await?),
+            #[allow(unreachable_patterns)]
+            _ => Err("this heartwire was built without any broker".into()),
+        }
+    }
+
+    /// Publishes a command envelope's JSON on the extension point's command address
+    /// (`spec/transports.md` §1.7), waiting until the broker has it.
+    async fn publish_command(
+        &mut self,
+        point: &ExtensionPoint<'_>,
+        json: &[u8],
+    ) -> Result<(), Failure> {
+        let _ = (point, json);
+        match self {
+            #[cfg(feature = "nats")]
+            Publisher::Nats(p) => Ok(p.publish_command(point, json).await?),
+            #[cfg(feature = "redis")]
+            Publisher::Redis(p) => Ok(p.publish_command(point, json).await?),
+            #[cfg(feature = "mqtt")]
+            Publisher::Mqtt(p) => Ok(p.publish_command(point, json).await?),
+            #[cfg(feature = "amqp")]
+            Publisher::Amqp(p) => Ok(p.publish_command(point, json).await?),
+            #[allow(unreachable_patterns)]
+            _ => Err("this heartwire was built without any broker".into()),
         }
     }
 
@@ -258,7 +320,7 @@ impl Publisher {
     }
 
     /// Ends the connection; only MQTT says anything about it (its presence).
-    async fn end(self, ending: Ending) -> Result<(), Failure> {
+    pub(crate) async fn end(self, ending: Ending) -> Result<(), Failure> {
         let _ = ending;
         match self {
             #[cfg(feature = "mqtt")]
@@ -298,7 +360,12 @@ pub(crate) async fn publish(
     message: &Message<'_>,
 ) -> Result<(), String> {
     let published: Result<(), Failure> = async {
-        let mut p = Publisher::connect(broker, url, message.process(), Lifetime::OneShot).await?;
+        let mut p = Publisher::connect(
+            broker,
+            url,
+            Speaker::Process(message.process(), Lifetime::OneShot),
+        )
+        .await?;
         p.publish(message).await?;
         let ending = if message.signal() == Signal::Stop {
             Ending::Stopped
@@ -418,7 +485,12 @@ impl Session {
                         let p = match publisher.as_mut() {
                             Some(p) => p,
                             None => publisher.insert(
-                                Publisher::connect(broker, &url, &process, Lifetime::Run).await?,
+                                Publisher::connect(
+                                    broker,
+                                    &url,
+                                    Speaker::Process(&process, Lifetime::Run),
+                                )
+                                .await?,
                             ),
                         };
                         match order {
@@ -481,33 +553,8 @@ pub(crate) async fn publish_command(
     ),
     json: &[u8],
 ) -> Result<(), String> {
-    let published: Result<(), Box<dyn std::error::Error>> = async {
+    let published: Result<(), Failure> = async {
         match broker {
-            #[cfg(feature = "nats")]
-            Broker::Nats => {
-                use heartwire_nats::{NatsConfig, NatsPublisher};
-                let mut p = NatsPublisher::connect(&NatsConfig::new(url)).await?;
-                Ok(p.publish_command(point, json).await?)
-            }
-            #[cfg(feature = "redis")]
-            Broker::Redis => {
-                use heartwire_redis::{RedisConfig, RedisPublisher};
-                let mut p = RedisPublisher::connect(&RedisConfig::new(url)).await?;
-                Ok(p.publish_command(point, json).await?)
-            }
-            #[cfg(feature = "mqtt")]
-            Broker::Mqtt => {
-                use heartwire_mqtt::{MqttConfig, MqttPublisher};
-                let mut p = MqttPublisher::connect_without_presence(&MqttConfig::new(url)).await?;
-                p.publish_command(point, json).await?;
-                Ok(p.close().await?)
-            }
-            #[cfg(feature = "amqp")]
-            Broker::Amqp => {
-                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
-                let mut p = AmqpPublisher::connect(&AmqpConfig::new(url)).await?;
-                Ok(p.publish_command(point, json).await?)
-            }
             #[cfg(feature = "sqs")]
             Broker::Sqs => {
                 use heartwire_sqs::{SqsConfig, SqsSender};
@@ -516,8 +563,10 @@ pub(crate) async fn publish_command(
                 Ok(())
             }
             _ => {
-                let _ = (url, point, envelope, dialect, json);
-                Err(not_built(broker).into())
+                let _ = (envelope, dialect);
+                let mut p = Publisher::connect(broker, url, Speaker::Nobody).await?;
+                p.publish_command(point, json).await?;
+                p.end(Ending::Quiet).await
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::{Broker, not_built};
+use super::{Broker, Ending, Publisher, Speaker};
 
 /// The most broker URLs one program keeps connections to at once; a new one beyond
 /// closes the least recently used.
@@ -28,14 +28,7 @@ pub(crate) enum Address<'a> {
 
 /// One open connection of a broker's publisher (for SQS, a client of one queue).
 enum Outlet {
-    #[cfg(feature = "nats")]
-    Nats(heartwire_nats::NatsPublisher),
-    #[cfg(feature = "redis")]
-    Redis(heartwire_redis::RedisPublisher),
-    #[cfg(feature = "mqtt")]
-    Mqtt(heartwire_mqtt::MqttPublisher),
-    #[cfg(feature = "amqp")]
-    Amqp(heartwire_amqp::AmqpPublisher),
+    Broker(Publisher),
     #[cfg(feature = "sqs")]
     Sqs(heartwire_sqs::SqsSender),
 }
@@ -94,63 +87,29 @@ impl Outlets {
     /// Closes every connection (MQTT ones with a `DISCONNECT`).
     pub(crate) async fn close(&mut self) {
         for (_, (outlet, _)) in self.open.drain() {
-            #[allow(unreachable_patterns)]
-            match outlet {
-                #[cfg(feature = "mqtt")]
-                Outlet::Mqtt(p) => {
-                    let _ = p.disconnect().await;
-                }
-                _ => {}
+            #[allow(irrefutable_let_patterns)] // without the `sqs` feature
+            if let Outlet::Broker(p) = outlet {
+                let _ = p.end(Ending::Quiet).await;
             }
         }
     }
 }
 
+/// Connects to the broker at `url`, speaking for nobody ([`Speaker::Nobody`]): an
+/// outlet is closed whenever it is evicted or fails a send, and an MQTT Will would
+/// then announce this program `offline` on its retained presence topic while it runs;
+/// a scheduler's liveness is its fires, as a command sender's is.
 async fn connect(broker: Broker, url: &str) -> Result<Outlet, String> {
-    let connected: Result<Outlet, Box<dyn std::error::Error>> = async {
+    let connected: Result<Outlet, super::Failure> = async {
         match broker {
-            #[cfg(feature = "nats")]
-            Broker::Nats => {
-                use heartwire_nats::{NatsConfig, NatsPublisher};
-                Ok(Outlet::Nats(
-                    NatsPublisher::connect(&NatsConfig::new(url)).await?,
-                ))
-            }
-            #[cfg(feature = "redis")]
-            Broker::Redis => {
-                use heartwire_redis::{RedisConfig, RedisPublisher};
-                Ok(Outlet::Redis(
-                    RedisPublisher::connect(&RedisConfig::new(url)).await?,
-                ))
-            }
-            // Without presence (no birth, no Last Will): an outlet is closed whenever it
-            // is evicted or fails a send, and a Will would then announce this program
-            // `offline` on its retained presence topic while it runs; a scheduler's
-            // liveness is its fires, as a command sender's (`publish_command`) is.
-            #[cfg(feature = "mqtt")]
-            Broker::Mqtt => {
-                use heartwire_mqtt::{MqttConfig, MqttPublisher};
-                Ok(Outlet::Mqtt(
-                    MqttPublisher::connect_without_presence(&MqttConfig::new(url)).await?,
-                ))
-            }
-            #[cfg(feature = "amqp")]
-            Broker::Amqp => {
-                use heartwire_amqp::{AmqpConfig, AmqpPublisher};
-                Ok(Outlet::Amqp(
-                    AmqpPublisher::connect(&AmqpConfig::new(url)).await?,
-                ))
-            }
             #[cfg(feature = "sqs")]
             Broker::Sqs => {
                 use heartwire_sqs::{SqsConfig, SqsSender};
                 Ok(Outlet::Sqs(SqsSender::connect(&SqsConfig::new(url)).await?))
             }
-            #[allow(unreachable_patterns)]
-            _ => {
-                let _ = url;
-                Err(not_built(broker).into())
-            }
+            _ => Ok(Outlet::Broker(
+                Publisher::connect(broker, url, Speaker::Nobody).await?,
+            )),
         }
     }
     .await;
@@ -158,19 +117,11 @@ async fn connect(broker: Broker, url: &str) -> Result<Outlet, String> {
 }
 
 async fn send(outlet: &mut Outlet, address: Address<'_>, payload: &[u8]) -> Result<(), String> {
-    let _ = payload;
-    let sent: Result<(), heartwire_broker::BrokerError> = match (outlet, address) {
-        // `Bytes` from the `Vec`, without naming the crate (a dev-dependency only).
-        #[cfg(feature = "nats")]
-        (Outlet::Nats(p), Address::Named(address)) => {
-            p.send(address, payload.to_vec().into()).await
-        }
-        #[cfg(feature = "redis")]
-        (Outlet::Redis(p), Address::Named(address)) => p.publish_raw(address, payload).await,
-        #[cfg(feature = "mqtt")]
-        (Outlet::Mqtt(p), Address::Named(address)) => p.send(address, payload, false).await,
-        #[cfg(feature = "amqp")]
-        (Outlet::Amqp(p), Address::Named(address)) => p.send(address, payload).await,
+    match (outlet, address) {
+        (Outlet::Broker(p), Address::Named(address)) => p
+            .publish_raw(address, payload)
+            .await
+            .map_err(|e| e.to_string()),
         #[cfg(feature = "sqs")]
         (
             Outlet::Sqs(p),
@@ -182,10 +133,12 @@ async fn send(outlet: &mut Outlet, address: Address<'_>, payload: &[u8]) -> Resu
             // An SQS message body is text; a schedule's payload always is.
             let body = std::str::from_utf8(payload)
                 .map_err(|e| format!("an SQS message body is text: {e}"))?;
-            p.send_body(body, group, deduplication).await.map(drop)
+            p.send_body(body, group, deduplication)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
         }
         #[allow(unreachable_patterns)]
-        _ => return Err("an SQS queue takes no address, and a broker needs one".to_owned()),
-    };
-    sent.map_err(|e| e.to_string())
+        _ => Err("an SQS queue takes no address, and a broker needs one".to_owned()),
+    }
 }
