@@ -52,30 +52,81 @@ impl fmt::Display for Link {
     }
 }
 
-/// Since when each link is down, in nanoseconds since the epoch.
+/// Since when each link is down, in nanoseconds since the epoch, and how its outage
+/// ends; which links are durable.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Outages {
-    down: [Option<u64>; Link::MAX as usize + 1],
+    down: [Option<Hold>; Link::MAX as usize + 1],
+    /// Bit `n`: link `n` is durable (`spec/liveness.md` §6.5).
+    durable: u16,
+}
+
+/// A link's outage: since when, and whether its end forgives the silence within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hold {
+    /// Nanoseconds since the epoch.
+    pub(crate) since: u64,
+    /// `true` for a lost connection (§6.4: the broker may have heard nothing either);
+    /// `false` while a durable link replays what the monitor itself missed (§6.5).
+    pub(crate) forgive: bool,
 }
 
 impl Outages {
     pub(crate) fn down_since(&self, link: Option<Link>) -> Option<u64> {
         link.and_then(|l| self.down[usize::from(l.get())])
+            .map(|hold| hold.since)
     }
 
-    /// Marks `link` down from `at`; `false` if it was down already.
+    /// Marks `link` down from `at`, its end forgiving the silence (§6.4); a link held
+    /// already keeps its first instant and is now forgiven too. `false` if it was down
+    /// already.
     pub(crate) fn begin(&mut self, link: Link, at: u64) -> bool {
         let slot = &mut self.down[usize::from(link.get())];
-        if slot.is_some() {
-            return false;
+        match slot {
+            Some(hold) => {
+                hold.forgive = true;
+                false
+            }
+            None => {
+                *slot = Some(Hold {
+                    since: at,
+                    forgive: true,
+                });
+                true
+            }
         }
-        *slot = Some(at);
-        true
     }
 
-    /// Marks `link` up; when it had been down, since when.
-    pub(crate) fn end(&mut self, link: Link) -> Option<u64> {
+    /// Holds a durable `link` from `at` while it replays (§6.5); a link down already
+    /// stays as it is.
+    pub(crate) fn begin_replay(&mut self, link: Link, at: u64) {
+        let slot = &mut self.down[usize::from(link.get())];
+        if slot.is_none() {
+            *slot = Some(Hold {
+                since: at,
+                forgive: false,
+            });
+        }
+    }
+
+    /// Marks `link` up; when it had been down, how.
+    pub(crate) fn end(&mut self, link: Link) -> Option<Hold> {
         self.down[usize::from(link.get())].take()
+    }
+
+    pub(crate) fn set_durable(&mut self, link: Link) {
+        self.durable |= 1 << link.get();
+    }
+
+    pub(crate) fn is_durable(&self, link: Option<Link>) -> bool {
+        link.is_some_and(|l| self.durable & (1 << l.get()) != 0)
+    }
+
+    /// The durable links.
+    pub(crate) fn durable(&self) -> impl Iterator<Item = Link> + '_ {
+        (1..=Link::MAX)
+            .filter_map(Link::new)
+            .filter(|&l| self.is_durable(Some(l)))
     }
 }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detector::Adaptive;
 use crate::event::{Source, State};
+use crate::link::Link;
 use crate::monitor::{Config, MAX_PROCESSES, Monitor, Rejected, RestoredProcess};
 use crate::ping::{
     MAX_PING_GRACE, MAX_PING_MISSED, PingOutcome, PingPlan, PingProcess, PingSchedule, RunId,
@@ -53,6 +54,11 @@ struct SavedProcess {
     detector: Option<Adaptive>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ping: Option<SavedPing>,
+    /// The link it was last heard through (1 to [`Link::MAX`]), so that a durable
+    /// link replays it after a restart (`spec/liveness.md` §6.5); absent for none, and
+    /// in older snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    link: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +212,7 @@ impl Monitor {
                 last: p.last,
                 aux: p.aux,
                 detector: p.adaptive.cloned(),
+                link: p.link.map(Link::get),
                 ping: p.ping.map(|ping| SavedPing {
                     rate: ping
                         .plan
@@ -278,7 +285,16 @@ impl Monitor {
                 (Source::Ping, None) => return Err(RestoreError::InvalidPing { index }),
                 _ => None,
             };
+            let link = match p.link {
+                None => None,
+                Some(n) => Some(Link::new(n).ok_or(RestoreError::InvalidValue {
+                    index,
+                    field: "link",
+                    expected: "a link number from 1 to 15",
+                })?),
+            };
             let restored = RestoredProcess {
+                link,
                 source: p.source,
                 name: p.name,
                 state: p.state,

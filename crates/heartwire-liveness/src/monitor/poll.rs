@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 use heartwire::time::UnixTime;
 
 use crate::event::{Event, State};
+use crate::link::Link;
 
 #[cfg(doc)]
 use super::Config;
@@ -104,8 +105,16 @@ impl Monitor {
 
     fn stall(&mut self, previous: u64, now: u64) {
         let gap = now - previous;
+        // A durable link replays the gap (§6.5): its processes are held until it has.
+        let durable: Vec<Link> = self.outages.durable().collect();
+        for &link in &durable {
+            self.outages.begin_replay(link, previous);
+        }
         for (id, slot) in self.slots.iter_mut().enumerate() {
-            if slot.state >= UNSEEN || State::from_u8(slot.state).is_terminal() {
+            if slot.state >= UNSEEN
+                || State::from_u8(slot.state).is_terminal()
+                || self.outages.is_durable(Link::of_kind(slot.kind))
+            {
                 continue;
             }
             // Silence before the gap still counts, silence within it does not.

@@ -2,6 +2,7 @@
 
 use crate::detector::Adaptive;
 use crate::event::{Source, State};
+use crate::link::Link;
 use crate::ping::PingProcess;
 
 use super::Monitor;
@@ -26,10 +27,12 @@ pub(crate) struct PartProcess<'a> {
     pub(crate) aux: u64,
     pub(crate) adaptive: Option<&'a Adaptive>,
     pub(crate) ping: Option<&'a PingProcess>,
+    pub(crate) link: Option<Link>,
 }
 
 /// One process to restore.
 pub(crate) struct RestoredProcess {
+    pub(crate) link: Option<Link>,
     pub(crate) source: Source,
     pub(crate) name: String,
     pub(crate) state: State,
@@ -58,6 +61,7 @@ impl Monitor {
                         aux: s.aux,
                         adaptive: self.adaptive.get(&(id as u32)),
                         ping: self.pings.get(&(id as u32)),
+                        link: Link::of_kind(s.kind),
                     }),
             ),
         }
@@ -78,6 +82,7 @@ impl Monitor {
         slot.aux = p.aux;
         slot.state = p.state as u8;
         slot.base = p.base as u8;
+        self.hear_via(id, p.link);
         if let Some(mut adaptive) = p.adaptive {
             adaptive.repair();
             self.set_adaptive(id, Some(adaptive));
