@@ -2,8 +2,6 @@
 //! itself missed, so its processes are held, not forgiven, until it has caught up, and
 //! then judged by the replayed beats with their own times.
 
-use std::time::Duration;
-
 use heartwire::text::Message;
 use heartwire::time::UnixTime;
 use heartwire_liveness::{Config, Event, Link, Monitor, Reason, Source, State};
