@@ -20,18 +20,28 @@ pub enum Loss {
     /// The broker ended the connection with messages still owed to the subscriber (a
     /// Redis output buffer limit): how many is unknown, counted as one.
     Dropped,
+    /// A durable stream discarded the message by its retention (age or size) before
+    /// the subscriber read it: the stream's sequence numbers skipped it (JetStream).
+    Expired,
 }
 
 impl Loss {
     /// Every reason, in the order of [`LinkStatus::lost`]'s counters.
-    pub const ALL: [Loss; 3] = [Loss::Overflow, Loss::Oversized, Loss::Dropped];
+    pub const ALL: [Loss; 4] = [
+        Loss::Overflow,
+        Loss::Oversized,
+        Loss::Dropped,
+        Loss::Expired,
+    ];
 
-    /// `overflow`, `oversized` or `dropped`: the name in events and `/status`.
+    /// `overflow`, `oversized`, `dropped` or `expired`: the name in events and
+    /// `/status`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Loss::Overflow => "overflow",
             Loss::Oversized => "oversized",
             Loss::Dropped => "dropped",
+            Loss::Expired => "expired",
         }
     }
 
@@ -41,6 +51,9 @@ impl Loss {
             Loss::Overflow => "the subscriber fell behind and a bounded buffer on the way was full",
             Loss::Oversized => "a packet over the client's size limit; the connection was re-made",
             Loss::Dropped => "the broker closed the connection with messages owed",
+            Loss::Expired => {
+                "the broker's stream discarded them by its retention before they were read"
+            }
         }
     }
 
@@ -49,6 +62,7 @@ impl Loss {
             Loss::Overflow => 0,
             Loss::Oversized => 1,
             Loss::Dropped => 2,
+            Loss::Expired => 3,
         }
     }
 }
@@ -71,7 +85,7 @@ struct Connection {
 #[derive(Debug, Default)]
 struct Inner {
     connection: Mutex<Connection>,
-    lost: [AtomicU64; 3],
+    lost: [AtomicU64; 4],
 }
 
 /// A subscription's health, shared between the adapter that counts and whoever reads
@@ -126,7 +140,7 @@ impl LinkHealth {
             outages: c.outages,
             down_since: c.down_since,
             up_since: c.up_since,
-            lost: [0, 1, 2].map(|i| self.0.lost[i].load(Ordering::Relaxed)),
+            lost: [0, 1, 2, 3].map(|i| self.0.lost[i].load(Ordering::Relaxed)),
         }
     }
 }
@@ -142,7 +156,7 @@ pub struct LinkStatus {
     pub down_since: Option<UnixTime>,
     /// When the connection was last made.
     pub up_since: Option<UnixTime>,
-    lost: [u64; 3],
+    lost: [u64; 4],
 }
 
 impl LinkStatus {

@@ -3,12 +3,15 @@
 //! change otherwise.
 
 pub(crate) mod alerts;
+#[cfg(feature = "nats")]
+mod durable;
 mod events;
 mod ingest;
 mod journal;
 mod table;
 mod throttle;
 
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -97,8 +100,24 @@ pub(crate) struct MonitorArgs {
     /// Repeat it for several; default Platform.Plugin (older deployments: Core.Plugin).
     #[arg(long = "extension-point", value_name = "NAME", value_parser = parse_extension_point)]
     extension_points: Vec<ExtensionPoint<'static>>,
+    /// Read every nats:// --from through the JetStream durable consumer NAME (1 to 32
+    /// of A-Z a-z 0-9 _ -) of the stream HEARTWIRE, created if absent
+    /// (spec/transports.md §2.1): what is published while the monitor is away is kept
+    /// and read when it is back, each beat at the time the server took it, so a restart
+    /// convicts whoever died meanwhile and nobody else (spec/liveness.md §6.5). The
+    /// position is kept in the --snapshot, which it needs, and acknowledged to the
+    /// server once a snapshot holds it.
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "NAME", requires = "snapshot", value_parser = parse_consumer_name)]
+    durable: Option<heartwire_nats::ConsumerName>,
     #[command(flatten)]
     alerts: alerts::AlertArgs,
+}
+
+/// `--durable`: a consumer name.
+#[cfg(feature = "nats")]
+fn parse_consumer_name(text: &str) -> Result<heartwire_nats::ConsumerName, String> {
+    heartwire_nats::ConsumerName::new(text).map_err(|e| format!("{text:?}: {e}"))
 }
 
 /// `--extension-point`: a name of the process-name grammar.
@@ -184,7 +203,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             );
             return ExitCode::from(2);
         };
-        links.push(Arc::new(LinkInfo::new(link, broker, url.clone())));
+        links.push(LinkInfo::new(link, broker, url.clone()));
     }
     if let Err(e) = alerts::check(&args.alerts) {
         note!("heartwire monitor: {e}");
@@ -204,12 +223,12 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     config.record_interval = args.record_interval;
     // The history of every process (spec/http.md 5.11), kept with the snapshot.
     let history = Arc::new(History::new(HistoryLimits::default()));
-    let (mut engine, generation) = match args.snapshot.as_deref().map(read_snapshot) {
-        None | Some(Ok(None)) => (Monitor::new(config), 0),
+    let (mut engine, generation, positions) = match args.snapshot.as_deref().map(read_snapshot) {
+        None | Some(Ok(None)) => (Monitor::new(config), 0, BTreeMap::new()),
         Some(Ok(Some(saved))) => {
             history.restore(&saved.history);
             match Monitor::restore(config, saved.snapshot) {
-                Ok(engine) => (engine, saved.journal),
+                Ok(engine) => (engine, saved.journal, saved.positions),
                 Err(e) => {
                     note!("heartwire monitor: cannot restore the snapshot: {e}");
                     return ExitCode::from(2);
@@ -221,6 +240,24 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    #[cfg(feature = "nats")]
+    if let Some(name) = &args.durable {
+        if !links.iter().any(|l| l.broker == Broker::Nats) {
+            note!("heartwire monitor: --durable reads NATS links: expected a nats:// --from");
+            return ExitCode::from(2);
+        }
+        // Held until each has replayed what its stream kept since the state was saved.
+        let since = engine.last_poll().unwrap_or_else(|| SystemClock.now());
+        for info in links.iter_mut().filter(|l| l.broker == Broker::Nats) {
+            let key = durable::DurableLink::key_of(name, &info.shown);
+            let start = positions.get(&key).copied();
+            info.durable = Some(durable::DurableLink::new(name.clone(), start));
+            engine.link_replaying(info.link, since);
+        }
+    }
+    #[cfg(not(feature = "nats"))]
+    let _ = positions;
+    let links: Vec<Arc<LinkInfo>> = links.into_iter().map(Arc::new).collect();
     // What the receiver acknowledged after the snapshot, applied again.
     let journal = match &args.snapshot {
         Some(path) => match restore_journal(path, generation, &mut engine, &history) {
@@ -339,7 +376,9 @@ async fn watch(
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
     let wake = Arc::new(Notify::new());
+    let save_soon = Arc::new(Notify::new());
     let feed = Arc::new(Feed {
+        save_soon: Arc::clone(&save_soon),
         engine: Arc::clone(&engine),
         wake: Arc::clone(&wake),
         nats_buffer: args.nats_buffer,
@@ -416,6 +455,12 @@ async fn watch(
                 }
             }
             _ = save.tick() => {
+                if let Some(path) = &args.snapshot {
+                    state.save(path);
+                }
+            }
+            // A durable link has applied many messages since the last snapshot.
+            () = save_soon.notified() => {
                 if let Some(path) = &args.snapshot {
                     state.save(path);
                 }
@@ -583,7 +628,10 @@ impl Watch {
                         LinkEvent::Down { at } => engine.link_down(info.link, at),
                         LinkEvent::Back { down_since, at } => {
                             engine.link_down(info.link, down_since);
-                            engine.link_up(info.link, at);
+                            // A durable link is up once it has caught up: its task says.
+                            if !info.is_durable() {
+                                engine.link_up(info.link, at);
+                            }
                         }
                         LinkEvent::Up { .. } => {}
                     }
@@ -702,7 +750,7 @@ impl Watch {
         for info in &self.links {
             let status = info.health.status();
             note!(
-                "heartwire monitor: {}: {} received ({} invalid), {} lost (overflow {}, oversized {}, dropped {}), {} outages",
+                "heartwire monitor: {}: {} received ({} invalid), {} lost (overflow {}, oversized {}, dropped {}, expired {}), {} outages",
                 info.shown,
                 info.received.load(Ordering::Relaxed),
                 info.invalid.load(Ordering::Relaxed),
@@ -710,6 +758,7 @@ impl Watch {
                 status.lost(Loss::Overflow),
                 status.lost(Loss::Oversized),
                 status.lost(Loss::Dropped),
+                status.lost(Loss::Expired),
                 status.outages,
             );
         }
@@ -720,9 +769,13 @@ impl Watch {
     /// acknowledged change is in one or the other; the older journals are removed once
     /// the snapshot saying so is in place.
     fn save(&self, path: &Path) {
-        let (snapshot, generation) = {
+        let (snapshot, generation, applied) = {
             let engine = self.engine();
             let snapshot = engine.snapshot();
+            // Read under the engine's lock: a link applies, then says so, so a position
+            // read now is never ahead of the state (at worst behind it: a few messages
+            // read again after a restart, at their own times).
+            let applied = self.durable_positions();
             let generation = match &self.journal {
                 Some(journal) => {
                     let mut journal = lock_journal(journal);
@@ -733,21 +786,55 @@ impl Watch {
                 }
                 None => 0,
             };
-            (snapshot, generation)
+            (snapshot, generation, applied)
         };
         let saved = SavedState {
             journal: generation,
             snapshot,
             history: self.history.save(),
+            positions: applied
+                .iter()
+                .map(|(key, sequence, _)| (key.clone(), *sequence))
+                .collect(),
         };
         match write_snapshot(path, &saved) {
             Ok(()) => {
                 if let Some(journal) = &self.journal {
                     lock_journal(journal).remove_before();
                 }
+                // Held by the file now: the server may forget them.
+                for (_, _, saved) in applied {
+                    saved();
+                }
             }
             Err(e) => note!("heartwire monitor: cannot write {}: {e}", path.display()),
         }
+    }
+
+    /// Each durable link's key, the stream sequence applied, and what tells the link
+    /// that a written snapshot holds it.
+    fn durable_positions(&self) -> Vec<SavedPosition> {
+        #[cfg(feature = "nats")]
+        {
+            self.links
+                .iter()
+                .filter_map(|info| {
+                    let durable = info.durable.as_ref()?;
+                    let position = durable.applied_position()?;
+                    let key = durable.key(&info.shown);
+                    let sequence = position.sequence;
+                    let info = Arc::clone(info);
+                    let saved: Box<dyn FnOnce() + Send> = Box::new(move || {
+                        if let Some(durable) = &info.durable {
+                            durable.saved(position);
+                        }
+                    });
+                    Some((key, sequence, saved))
+                })
+                .collect()
+        }
+        #[cfg(not(feature = "nats"))]
+        Vec::new()
     }
 
     /// Whether the journal has grown past its bound (a snapshot is due early).
@@ -784,6 +871,10 @@ fn link_events(before: Option<&LinkStatus>, now: &LinkStatus, at: UnixTime) -> V
     events
 }
 
+/// A durable link's position in a snapshot being written: its key, the stream
+/// sequence applied, and what tells the link once the snapshot is written.
+type SavedPosition = (String, u64, Box<dyn FnOnce() + Send>);
+
 /// What `--snapshot FILE` holds: the engine's snapshot and the journal generation that
 /// follows it.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -794,6 +885,10 @@ struct SavedState {
     /// older versions.
     #[serde(default)]
     history: serde_json::Value,
+    /// Where each durable link's state ends (`--durable`): the stream sequence of the
+    /// last message applied, by consumer and server; absent without.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    positions: BTreeMap<String, u64>,
 }
 
 /// The snapshot in `path`, or `None` when there is no such file yet; a file written
@@ -807,6 +902,7 @@ fn read_snapshot(path: &Path) -> Result<Option<SavedState>, String> {
                         journal: 0,
                         snapshot,
                         history: serde_json::Value::Null,
+                        positions: BTreeMap::new(),
                     })
                     .map_err(|_| e)
             })

@@ -19,6 +19,9 @@
 //!   borrowed from its read buffer, so beats are decoded in place; it loses nothing
 //!   (a reader that falls behind slows the socket), skips and counts a message over
 //!   [`MAX_MESSAGE`] as [`Loss::Oversized`], and leaves TLS to [`NatsSubscriber`].
+//! - [`DurableReader`] reads the same subjects through a JetStream stream and durable
+//!   consumer ([`durable`]): what was published while the reader was away is kept and
+//!   read later, each message with the time the server took it.
 //!
 //! The client (async-nats) reconnects after a broker restart by itself and subscribes
 //! again; publishing fails while it is away and succeeds again once it is back.
@@ -74,6 +77,10 @@ use heartwire::transport::{self, Delivery, ExtensionPoint, Invalid, NATS_FILTER,
 use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use heartwire_publish::AsyncPublish;
 
+pub use durable::{
+    ACK_WAIT, ConsumerName, DurableReader, Kept, MAX_ACK_PENDING, Position, STREAM, STREAM_MAX_AGE,
+    STREAM_MAX_BYTES,
+};
 pub use heartwire::transport::{Content, DecodeError, Origin};
 pub use heartwire_broker::{
     BrokerError, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_TIMEOUT, Fault, LinkHealth, LinkStatus,
@@ -81,6 +88,7 @@ pub use heartwire_broker::{
 };
 pub use reader::{Batch, MAX_CONTROL_LINE, MAX_MESSAGE, NatsReader};
 
+pub mod durable;
 mod reader;
 mod url;
 

@@ -40,6 +40,9 @@ pub(crate) struct LinkInfo {
     pub(crate) not_heartbeats: AtomicU64,
     /// Lines about invalid messages and beats the engine did not count, per second.
     pub(crate) throttles: Mutex<Throttles>,
+    /// With `--durable`, for a NATS link: its consumer and positions.
+    #[cfg(feature = "nats")]
+    pub(crate) durable: Option<super::durable::DurableLink>,
 }
 
 /// The stderr throttles of one link.
@@ -79,7 +82,19 @@ impl LinkInfo {
                 invalid: Throttle::new("invalid messages"),
                 rejected: Throttle::new("beats not counted"),
             }),
+            #[cfg(feature = "nats")]
+            durable: None,
         }
+    }
+
+    /// Whether it is read through a durable consumer (`spec/liveness.md` §6.5).
+    pub(crate) fn is_durable(&self) -> bool {
+        #[cfg(feature = "nats")]
+        {
+            self.durable.is_some()
+        }
+        #[cfg(not(feature = "nats"))]
+        false
     }
 
     pub(crate) fn throttles(&self) -> std::sync::MutexGuard<'_, Throttles> {
@@ -127,6 +142,9 @@ pub(crate) struct Feed {
     /// With `--snapshot`: the write-ahead journal, where an SQS link writes what it took
     /// before the queue deletes it.
     pub(crate) journal: Option<Arc<Mutex<Journal>>>,
+    /// Rung by a durable link that has applied many messages since the last snapshot.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) save_soon: Arc<Notify>,
 }
 
 /// One link's task: receives in batches and feeds the engine, forever (connecting again
@@ -137,6 +155,10 @@ pub(crate) async fn run(info: Arc<LinkInfo>, feed: Arc<Feed>) {
         feed,
         results: Vec::new(),
     };
+    #[cfg(feature = "nats")]
+    if feeder.info.durable.is_some() {
+        return read_durable(&mut feeder).await;
+    }
     #[cfg(feature = "nats")]
     if feeder.info.broker == Broker::Nats {
         match read_nats(&mut feeder).await {
@@ -280,6 +302,114 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
     }
 }
 
+/// A durable NATS link (`--durable`, `spec/transports.md` §2.1): reads on from the
+/// position its snapshot holds, feeds each beat at the time the server took it, says
+/// the link is up once it has caught up (`spec/liveness.md` §6.5), and acknowledges
+/// what each written snapshot holds. Never returns.
+#[cfg(feature = "nats")]
+async fn read_durable(feeder: &mut Feeder) {
+    use heartwire::transport::{self, Transport};
+    use heartwire_nats::{DurableReader, Kept, NatsConfig};
+
+    let info = Arc::clone(&feeder.info);
+    let Some(durable) = info.durable.as_ref() else {
+        return;
+    };
+    let config = NatsConfig::new(info.url.as_str())
+        .health(info.health.clone())
+        .extension_points(feeder.feed.extension_points.iter().cloned());
+    let mut after = durable.start;
+    let mut backoff = Backoff::new();
+    let mut failures: u32 = 0;
+    let mut batch: Vec<Kept> = Vec::new();
+    loop {
+        let mut reader = match DurableReader::connect(&config, &durable.name, after).await {
+            Ok(reader) => {
+                backoff.reset();
+                failures = 0;
+                reader
+            }
+            Err(e) => {
+                info.health.disconnected(SystemClock.now());
+                failures = failures.saturating_add(1);
+                let pause = backoff.next_delay();
+                connect_failed(&info, &e.to_string(), failures, pause);
+                tokio::time::sleep(pause).await;
+                continue;
+            }
+        };
+        loop {
+            batch.clear();
+            tokio::select! {
+                // Cancel-safe: the reader waits only for the first message.
+                read = tokio::time::timeout(IDLE, reader.next_batch(MAX_BATCH, &mut batch)) => {
+                    match read {
+                        // Nothing came for a while: caught up, if the server agrees.
+                        Err(_) => {
+                            if feeder.replaying() && matches!(reader.caught_up().await, Ok(true)) {
+                                feeder.caught_up();
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            info.health.disconnected(SystemClock.now());
+                            note!("heartwire monitor: {}: {e}; reading again from the position applied", info.shown);
+                            tokio::time::sleep(backoff.next_delay()).await;
+                            break;
+                        }
+                        Ok(Ok(())) => {
+                            let now = SystemClock.now();
+                            let mut texts = Vec::with_capacity(batch.len());
+                            let mut commands = Vec::new();
+                            let mut invalid = Vec::new();
+                            for kept in &batch {
+                                let subject = kept.subject.as_bytes();
+                                if transport::is_command_address(subject) {
+                                    match transport::decode_command(Transport::Nats, subject, &kept.payload) {
+                                        Ok(delivery) => commands.push(delivery),
+                                        Err(bad) => invalid.push(bad),
+                                    }
+                                    continue;
+                                }
+                                match Message::decode(subject, &kept.payload) {
+                                    Ok(message) => texts.push((message, kept.published)),
+                                    Err(_) => invalid.extend(
+                                        transport::decode_subject(Transport::Nats, subject, &kept.payload).err(),
+                                    ),
+                                }
+                            }
+                            feeder.feed(now, &texts, commands, invalid);
+                            drop(texts);
+                            if let Some(last) = batch.last() {
+                                after = Some(last.position.sequence);
+                                if durable.applied(last.position.clone(), batch.len()) {
+                                    feeder.feed.save_soon.notify_one();
+                                }
+                                if last.pending == 0 && feeder.replaying() {
+                                    feeder.caught_up();
+                                }
+                            }
+                        }
+                    }
+                }
+                () = durable.saved_moved.notified() => {
+                    if let Some(position) = durable.take_saved()
+                        && let Err(e) = reader.acknowledge(&position).await
+                    {
+                        // Not lost: the server delivers it again after the wait, or
+                        // the next snapshot's acknowledgement covers it.
+                        note!("heartwire monitor: {}: cannot acknowledge: {e}", info.shown);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How long a durable link waits for a message before it asks the server whether it
+/// has caught up.
+#[cfg(feature = "nats")]
+const IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A batch smaller than this is a trickle ([`GATHER`]).
 #[cfg(feature = "nats")]
 const SMALL_BATCH: usize = 256;
@@ -296,6 +426,36 @@ struct Feeder {
 }
 
 impl Feeder {
+    /// Whether this link is held while it replays, and connected (a durable link
+    /// catches up only while it can read).
+    #[cfg(feature = "nats")]
+    fn replaying(&self) -> bool {
+        self.info.health.status().connected
+            && self
+                .feed
+                .engine
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .link_down_since(self.info.link)
+                .is_some()
+    }
+
+    /// This durable link has caught up: its processes are judged from now on.
+    #[cfg(feature = "nats")]
+    fn caught_up(&self) {
+        let now = SystemClock.now();
+        self.feed
+            .engine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .link_up(self.info.link, now);
+        note!(
+            "heartwire monitor: {}: caught up with the stream",
+            self.info.shown
+        );
+        self.feed.wake.notify_one();
+    }
+
     /// A general subscriber's batch: decoded already. Whether what the engine took is
     /// kept (see [`Feeder::feed`]).
     fn deliveries(&mut self, batch: Vec<Result<Delivery, Invalid>>) -> bool {

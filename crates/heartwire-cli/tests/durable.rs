@@ -1,0 +1,216 @@
+//! `heartwire monitor --durable NAME` against a private nats-server with JetStream
+//! (`spec/transports.md` §2.1, `spec/liveness.md` §6.5): a monitor killed with SIGKILL
+//! and started again reads the beats published while it was away, each at the time the
+//! server took it, so it convicts the process that died meanwhile at the instants its
+//! own last beat gives, and nobody else.
+
+mod running;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use heartwire::time::{SystemClock, Timestamp, UnixTime, WallClock};
+use heartwire_nats::{NatsConfig, NatsPublisher};
+use running::{Running, unique};
+use serde_json::Value;
+
+/// A `nats-server -js` of the test's own, on a free port, its store in `dir`; killed on
+/// drop.
+struct JetStream {
+    port: u16,
+    child: Child,
+}
+
+impl JetStream {
+    fn start(dir: &Path) -> JetStream {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let store = dir.join("jetstream");
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server runs (README, Brokers for development)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nats-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        JetStream { port, child }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for JetStream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory of the test's own under the system's temporary directory.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique(tag));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// A publisher on a connection of its own, with a runtime to drive it.
+struct Beats {
+    runtime: tokio::runtime::Runtime,
+    publisher: NatsPublisher,
+}
+
+impl Beats {
+    fn connect(url: &str) -> Beats {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let publisher = runtime
+            .block_on(NatsPublisher::connect(&NatsConfig::new(url)))
+            .expect("the publisher connects");
+        Beats { runtime, publisher }
+    }
+
+    /// `beat/2` from each of `processes`, flushed; the time it was sent.
+    fn beat(&self, processes: &[&str]) -> UnixTime {
+        self.runtime.block_on(async {
+            for process in processes {
+                self.publisher
+                    .send(&format!("heartbeat.{process}"), "beat/2".into())
+                    .await
+                    .expect("published");
+            }
+        });
+        SystemClock.now()
+    }
+
+    /// The durable consumer's state, as the server reports it.
+    fn consumer_info(&self, name: &str) -> Value {
+        self.runtime.block_on(async {
+            let answer = self
+                .publisher
+                .client()
+                .request(
+                    format!("$JS.API.CONSUMER.INFO.HEARTWIRE.{name}"),
+                    bytes::Bytes::new(),
+                )
+                .await
+                .expect("the server answers");
+            serde_json::from_slice(&answer.payload).expect("JSON")
+        })
+    }
+}
+
+/// `t` moved by `ms` milliseconds.
+fn plus(t: UnixTime, ms: i64) -> UnixTime {
+    let nanos = t.as_nanos() + i128::from(ms) * 1_000_000;
+    UnixTime::new(
+        i64::try_from(nanos.div_euclid(1_000_000_000)).expect("in range"),
+        nanos.rem_euclid(1_000_000_000) as u32,
+    )
+}
+
+fn stamp(t: UnixTime) -> String {
+    Timestamp::from_unix_millis(t).as_str().to_owned()
+}
+
+#[test]
+fn a_monitor_killed_with_sigkill_replays_what_it_missed_and_convicts_only_the_dead() {
+    let dir = scratch("durable");
+    let nats = JetStream::start(&dir);
+    let url = nats.url();
+    let snapshot = dir.join("state.json");
+    let snapshot_arg = snapshot.to_str().expect("a UTF-8 path");
+    let steady = unique("steady");
+    let dies = unique("dies");
+    let args = [
+        "--from",
+        url.as_str(),
+        "--durable",
+        "replay",
+        "--snapshot",
+        snapshot_arg,
+        "--json",
+    ];
+    let mut monitor = Running::monitor(&args);
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    let beats = Beats::connect(&url);
+    beats.beat(&[&steady, &dies]);
+    monitor.changed(&steady, "alive", Duration::from_secs(10));
+    monitor.changed(&dies, "alive", Duration::from_secs(10));
+
+    // Beating each second until a snapshot holds a position (one every 10 s) and the
+    // server has the acknowledgement.
+    let started = Instant::now();
+    loop {
+        beats.beat(&[&steady, &dies]);
+        let saved = std::fs::read_to_string(&snapshot).unwrap_or_default();
+        let info = beats.consumer_info("replay");
+        if saved.contains("\"positions\"") && info["ack_floor"]["stream_seq"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no position saved and acknowledged in 30 s: {saved:.200} {info}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    monitor.kill_9();
+    let first = monitor.output();
+    assert!(!first.contains("\"new\":\"late\""), "{first}");
+
+    // 12 s away: `steady` beats every second; `dies` twice more, then no more.
+    let mut last_of_dies = beats.beat(&[&steady, &dies]);
+    for second in 1..12 {
+        std::thread::sleep(Duration::from_secs(1));
+        if second < 2 {
+            last_of_dies = beats.beat(&[&steady, &dies]);
+        } else {
+            beats.beat(&[&steady]);
+        }
+    }
+    let restarted = SystemClock.now();
+    let monitor = Running::monitor(&args);
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    // Dead at 3 periods (6 s) after its last beat, an instant the monitor was not
+    // running at: judged by the replayed beat, not forgiven the 12 s.
+    let dead = monitor.changed(&dies, "dead", Duration::from_secs(10));
+    let at = dead["at"].as_str().expect("an instant").to_owned();
+    let expected = plus(last_of_dies, 6_000);
+    let (low, high) = (stamp(plus(expected, -1_500)), stamp(plus(expected, 1_500)));
+    assert!(
+        low <= at && at <= high,
+        "dead at {at}, expected about {}",
+        stamp(expected)
+    );
+    assert!(at < stamp(restarted), "dead at {at}, before the restart");
+    // `steady` beats on: it is never late, before or after the restart.
+    for _ in 0..4 {
+        beats.beat(&[&steady]);
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let second = monitor.stop();
+    for output in [&first, &second] {
+        for line in output.lines().filter(|l| l.contains(&steady)) {
+            assert!(
+                !line.contains("\"new\":\"late\"") && !line.contains("\"new\":\"dead\""),
+                "{steady} convicted: {line}"
+            );
+        }
+    }
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}
