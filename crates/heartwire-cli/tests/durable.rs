@@ -16,10 +16,11 @@ use running::{Running, unique};
 use serde_json::Value;
 
 /// A `nats-server -js` of the test's own, on a free port, its store in `dir`; killed on
-/// drop.
+/// drop. It can be killed with SIGKILL and started again on the same port and store.
 struct JetStream {
     port: u16,
-    child: Child,
+    store: PathBuf,
+    child: Option<Child>,
 }
 
 impl JetStream {
@@ -28,14 +29,25 @@ impl JetStream {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let store = dir.join("jetstream");
+        let mut nats = JetStream {
+            port,
+            store: dir.join("jetstream"),
+            child: None,
+        };
+        nats.resume();
+        nats
+    }
+
+    fn resume(&mut self) {
+        let port = self.port;
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-            .arg(&store)
+            .arg(&self.store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("nats-server runs (README, Brokers for development)");
+        self.child = Some(child);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -44,7 +56,13 @@ impl JetStream {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        JetStream { port, child }
+    }
+
+    fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     fn url(&self) -> String {
@@ -54,8 +72,7 @@ impl JetStream {
 
 impl Drop for JetStream {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill_9();
     }
 }
 
@@ -99,14 +116,16 @@ impl Beats {
 
     /// The durable consumer's state, as the server reports it.
     fn consumer_info(&self, name: &str) -> Value {
+        self.api(&format!("CONSUMER.INFO.HEARTWIRE.{name}"), "")
+    }
+
+    /// A JetStream API request (`$JS.API.<what>`) and its JSON answer.
+    fn api(&self, what: &str, body: &str) -> Value {
         self.runtime.block_on(async {
             let answer = self
                 .publisher
                 .client()
-                .request(
-                    format!("$JS.API.CONSUMER.INFO.HEARTWIRE.{name}"),
-                    bytes::Bytes::new(),
-                )
+                .request(format!("$JS.API.{what}"), body.to_owned().into())
                 .await
                 .expect("the server answers");
             serde_json::from_slice(&answer.payload).expect("JSON")
@@ -210,6 +229,116 @@ fn a_monitor_killed_with_sigkill_replays_what_it_missed_and_convicts_only_the_de
                 "{steady} convicted: {line}"
             );
         }
+    }
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broker_killed_and_restarted_under_a_durable_monitor_is_an_outage_and_reading_goes_on() {
+    let dir = scratch("durable-outage");
+    let mut nats = JetStream::start(&dir);
+    let url = nats.url();
+    let snapshot = dir.join("state.json");
+    let before = unique("before");
+    let after = unique("after");
+    let monitor = Running::monitor(&[
+        "--from",
+        url.as_str(),
+        "--durable",
+        "outage",
+        "--snapshot",
+        snapshot.to_str().expect("a UTF-8 path"),
+        "--json",
+    ]);
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    let beats = Beats::connect(&url);
+    beats.beat(&[&before]);
+    monitor.changed(&before, "alive", Duration::from_secs(10));
+    drop(beats);
+
+    nats.kill_9();
+    let down = monitor.next_where("link down", Duration::from_secs(10), |e| {
+        e["event"] == "link" && e["state"] == "down"
+    });
+    assert!(
+        down["link"]
+            .as_str()
+            .is_some_and(|u| u.contains("127.0.0.1")),
+        "{down}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    nats.resume();
+    monitor.next_where("link up", Duration::from_secs(20), |e| {
+        e["event"] == "link" && e["state"] == "up"
+    });
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    // Reading goes on: a beat published after the restart is heard.
+    let beats = Beats::connect(&url);
+    beats.beat(&[&before, &after]);
+    monitor.changed(&after, "alive", Duration::from_secs(10));
+    let output = monitor.stop();
+    assert!(!output.contains("\"new\":\"dead\""), "{output}");
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn messages_the_stream_discarded_while_the_monitor_was_away_are_counted_as_expired() {
+    let dir = scratch("durable-expired");
+    let nats = JetStream::start(&dir);
+    let url = nats.url();
+    let snapshot = dir.join("state.json");
+    let snapshot_arg = snapshot.to_str().expect("a UTF-8 path");
+    let beats = Beats::connect(&url);
+    // A stream made beforehand, keeping 5 messages: the monitor uses it as it is.
+    let created = beats.api(
+        "STREAM.CREATE.HEARTWIRE",
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>","command.Platform.Plugin"],"max_msgs":5,"storage":"file"}"#,
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let first = unique("first");
+    let run = |exit_after: &str| {
+        Running::monitor(&[
+            "--from",
+            url.as_str(),
+            "--durable",
+            "expired",
+            "--snapshot",
+            snapshot_arg,
+            "--json",
+            "--exit-after",
+            exit_after,
+        ])
+    };
+    // One message read and saved (the snapshot at exit holds its position).
+    let mut monitor = run("4s");
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    beats.beat(&[&first]);
+    monitor.changed(&first, "alive", Duration::from_secs(10));
+    let exited = monitor.child.wait().expect("it exits");
+    assert!(exited.success());
+    assert!(std::fs::read_to_string(&snapshot).is_ok_and(|s| s.contains("\"positions\"")));
+    // Away: 20 messages, of which the stream keeps the last 5.
+    let away: Vec<String> = (0..20).map(|i| format!("{}-{i}", unique("away"))).collect();
+    for process in &away {
+        beats.beat(&[process]);
+    }
+    let monitor = run("30s");
+    monitor.error_about("caught up with the stream", Duration::from_secs(20));
+    let lost = monitor.next_event("lost", Duration::from_secs(10));
+    assert_eq!(lost["reason"], "expired", "{lost}");
+    assert_eq!(lost["count"], 15, "{lost}");
+    // The 5 kept are read.
+    for process in &away[15..] {
+        monitor.changed(process, "alive", Duration::from_secs(10));
+    }
+    let output = monitor.stop();
+    for process in &away[..15] {
+        assert!(
+            !output.contains(process.as_str()),
+            "{process} was discarded: {output}"
+        );
     }
     drop(nats);
     let _ = std::fs::remove_dir_all(&dir);
