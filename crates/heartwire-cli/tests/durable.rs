@@ -343,3 +343,47 @@ fn messages_the_stream_discarded_while_the_monitor_was_away_are_counted_as_expir
     drop(nats);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_stream_that_would_forget_messages_or_lacks_a_subject_is_refused_by_name() {
+    let dir = scratch("durable-refused");
+    let nats = JetStream::start(&dir);
+    let url = nats.url();
+    let snapshot = dir.join("state.json");
+    let beats = Beats::connect(&url);
+    let created = beats.api(
+        "STREAM.CREATE.HEARTWIRE",
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>"],"retention":"workqueue","storage":"memory"}"#,
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let args = [
+        "--from",
+        url.as_str(),
+        "--durable",
+        "refused",
+        "--snapshot",
+        snapshot.to_str().expect("a UTF-8 path"),
+        "--json",
+    ];
+    let monitor = Running::monitor(&args);
+    let line = monitor.error_about("the stream HEARTWIRE", Duration::from_secs(20));
+    assert!(
+        line.contains("retention") && line.contains("expected limits"),
+        "{line}"
+    );
+    drop(monitor);
+    let deleted = beats.api("STREAM.DELETE.HEARTWIRE", "");
+    assert_eq!(deleted["success"], true, "{deleted}");
+    // Limits, but without the command subject of the default extension point.
+    let created = beats.api(
+        "STREAM.CREATE.HEARTWIRE",
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>"],"storage":"memory"}"#,
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let monitor = Running::monitor(&args);
+    let line = monitor.error_about("the stream HEARTWIRE", Duration::from_secs(20));
+    assert!(line.contains("command.Platform.Plugin"), "{line}");
+    drop(monitor);
+    drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -169,6 +169,17 @@ impl DurableReader {
                 }),
             )
             .await?;
+        // The consumer is made anew at each connection: a stream that forgets what its
+        // consumers acknowledged, or what none is there to take, would lose messages.
+        let retention = stream.cached_info().config.retention;
+        if retention != stream::RetentionPolicy::Limits {
+            return Err(endpoint.failed(
+                Step::Subscribe,
+                &format!(
+                    "the stream {STREAM} exists with the retention {retention:?}: expected limits (messages kept by age and size, not removed when acknowledged)"
+                ),
+            ));
+        }
         let kept = &stream.cached_info().config.subjects;
         let missing: Vec<&String> = subjects.iter().filter(|s| !kept.contains(s)).collect();
         if !missing.is_empty() {

@@ -279,7 +279,7 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
             // A command is rare: one prefix comparison keeps it off the beats' path.
             if transport::is_command_address(subject) {
                 match transport::decode_command(Transport::Nats, subject, payload) {
-                    Ok(delivery) => commands.push(delivery),
+                    Ok(delivery) => commands.push((delivery, now)),
                     Err(bad) => invalid.push(bad),
                 }
                 continue;
@@ -365,7 +365,7 @@ async fn read_durable(feeder: &mut Feeder) {
                                 let subject = kept.subject.as_bytes();
                                 if transport::is_command_address(subject) {
                                     match transport::decode_command(Transport::Nats, subject, &kept.payload) {
-                                        Ok(delivery) => commands.push(delivery),
+                                        Ok(delivery) => commands.push((delivery, kept.published)),
                                         Err(bad) => invalid.push(bad),
                                     }
                                     continue;
@@ -469,7 +469,7 @@ impl Feeder {
                     content: Content::Text(message),
                     ..
                 }) => texts.push((message, now)),
-                Ok(delivery) => others.push(delivery),
+                Ok(delivery) => others.push((delivery, now)),
                 Err(bad) => invalid.push(bad),
             }
         }
@@ -477,14 +477,15 @@ impl Feeder {
     }
 
     /// One batch: counted, invalid messages reported, the rest fed to the engine under
-    /// one lock, then the main loop woken for the events. Returns whether what the
+    /// one lock (each observation at its own time: when it was received, or when a
+    /// durable stream took it), then the main loop woken for the events. Returns whether what the
     /// engine took is kept: always, but for the commands of an SQS link when the
     /// journal they must be written to first could not take them.
     fn feed(
         &mut self,
         now: UnixTime,
         texts: &[(Message<'_>, UnixTime)],
-        others: Vec<Delivery>,
+        others: Vec<(Delivery, UnixTime)>,
         invalid: Vec<Invalid>,
     ) -> bool {
         let info = &self.info;
@@ -522,7 +523,7 @@ impl Feeder {
             }
         }
         let mut kept = true;
-        for delivery in others {
+        for (delivery, now) in others {
             let (name, result) = match &delivery.content {
                 Content::Record { record, .. } => (
                     record.service_name().as_str(),
