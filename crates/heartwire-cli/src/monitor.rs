@@ -110,6 +110,12 @@ pub(crate) struct MonitorArgs {
     #[cfg(feature = "nats")]
     #[arg(long, value_name = "NAME", requires = "snapshot", value_parser = parse_consumer_name)]
     durable: Option<heartwire_nats::ConsumerName>,
+    /// With --durable: how many servers of a NATS cluster keep the stream when the
+    /// monitor creates it, 1 to 5 (3 survive the loss of one server). A stream that
+    /// exists keeps its own.
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "durable", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=5))]
+    durable_replicas: usize,
     #[command(flatten)]
     alerts: alerts::AlertArgs,
 }
@@ -251,7 +257,9 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         for info in links.iter_mut().filter(|l| l.broker == Broker::Nats) {
             let key = durable::DurableLink::key_of(name, &info.shown);
             let start = positions.get(&key).copied();
-            info.durable = Some(durable::DurableLink::new(name.clone(), start));
+            let config =
+                heartwire_nats::DurableConfig::new(name.clone()).replicas(args.durable_replicas);
+            info.durable = Some(durable::DurableLink::new(config, start));
             engine.link_replaying(info.link, since);
         }
     }

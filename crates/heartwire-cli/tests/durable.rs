@@ -121,14 +121,22 @@ impl Beats {
 
     /// A JetStream API request (`$JS.API.<what>`) and its JSON answer.
     fn api(&self, what: &str, body: &str) -> Value {
+        self.try_api(what, body)
+            .unwrap_or_else(|| panic!("no JSON answer to {what}"))
+    }
+
+    /// [`Beats::api`], `None` without an answer within 5 s.
+    fn try_api(&self, what: &str, body: &str) -> Option<Value> {
         self.runtime.block_on(async {
-            let answer = self
+            let request = self
                 .publisher
                 .client()
-                .request(format!("$JS.API.{what}"), body.to_owned().into())
+                .request(format!("$JS.API.{what}"), body.to_owned().into());
+            let answer = tokio::time::timeout(Duration::from_secs(5), request)
                 .await
-                .expect("the server answers");
-            serde_json::from_slice(&answer.payload).expect("JSON")
+                .ok()?
+                .ok()?;
+            serde_json::from_slice(&answer.payload).ok()
         })
     }
 }
@@ -385,5 +393,153 @@ fn a_stream_that_would_forget_messages_or_lacks_a_subject_is_refused_by_name() {
     assert!(line.contains("command.Platform.Plugin"), "{line}");
     drop(monitor);
     drop(nats);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Three `nats-server -js` in one cluster on loopback, each its own store; killed on
+/// drop.
+struct Cluster {
+    ports: Vec<u16>,
+    children: Vec<Option<Child>>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Cluster {
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let routes: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let mut children = Vec::new();
+        for i in 0..3 {
+            let others: Vec<String> = (0..3)
+                .filter(|&j| j != i)
+                .map(|j| format!("nats://127.0.0.1:{}", routes[j]))
+                .collect();
+            let child = Command::new("nats-server")
+                .args(["-a", "127.0.0.1", "-p", &ports[i].to_string(), "-js", "-sd"])
+                .arg(dir.join(format!("node{i}")))
+                .args(["-n", &format!("node{i}"), "--cluster_name", "heartwire"])
+                .args(["--cluster", &format!("nats://127.0.0.1:{}", routes[i])])
+                .args(["--routes", &others.join(",")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nats-server runs (README, Brokers for development)");
+            children.push(Some(child));
+        }
+        let cluster = Cluster { ports, children };
+        // Ready once JetStream answers through every node (its meta leader elected).
+        let started = Instant::now();
+        for port in &cluster.ports {
+            loop {
+                let ready = std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok() && {
+                    let beats = Beats::connect(&format!("nats://127.0.0.1:{port}"));
+                    beats
+                        .try_api("INFO", "")
+                        .is_some_and(|i| i.get("error").is_none())
+                };
+                if ready {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "the cluster's JetStream is not ready in 60 s"
+                );
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+        cluster
+    }
+
+    fn url(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn kill_9(&mut self, node: usize) {
+        if let Some(mut child) = self.children[node].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in 0..self.children.len() {
+            self.kill_9(node);
+        }
+    }
+}
+
+#[test]
+fn a_durable_monitor_on_a_three_node_cluster_survives_the_loss_of_a_node() {
+    let dir = scratch("durable-cluster");
+    let mut cluster = Cluster::start(&dir);
+    let snapshot = dir.join("state.json");
+    let url = cluster.url();
+    let steady = unique("steady");
+    let dies = unique("dies");
+    let after = unique("after");
+    let monitor = Running::monitor(&[
+        "--from",
+        url.as_str(),
+        "--durable",
+        "cluster",
+        "--durable-replicas",
+        "3",
+        "--snapshot",
+        snapshot.to_str().expect("a UTF-8 path"),
+        "--json",
+    ]);
+    monitor.error_about("caught up with the stream", Duration::from_secs(30));
+    // Publishing through the third node, which stays up.
+    let beats = Beats::connect(&format!("nats://127.0.0.1:{}", cluster.ports[2]));
+    let info = beats.api("STREAM.INFO.HEARTWIRE", "");
+    assert_eq!(info["config"]["num_replicas"], 3, "{info}");
+    let beat = |processes: &[&str]| {
+        for process in processes {
+            let _ = beats.runtime.block_on(
+                beats
+                    .publisher
+                    .send(&format!("heartbeat.{process}"), "beat/5".into()),
+            );
+        }
+    };
+    beat(&[&steady, &dies]);
+    monitor.changed(&steady, "alive", Duration::from_secs(10));
+    monitor.changed(&dies, "alive", Duration::from_secs(10));
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_secs(1));
+        beat(&[&steady, &dies]);
+    }
+    // The first node goes, with whatever it led; `dies` stops with it.
+    cluster.kill_9(0);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(25) {
+        std::thread::sleep(Duration::from_secs(1));
+        beat(&[&steady, &after]);
+    }
+    // Still read: a process first heard after the loss, and the one that stopped is
+    // convicted (within its 15 s, plus an outage forgiven if the monitor's connection
+    // was on the node that went).
+    monitor.changed(&after, "alive", Duration::from_secs(20));
+    monitor.changed(&dies, "dead", Duration::from_secs(30));
+    let output = monitor.stop();
+    for line in output.lines().filter(|l| l.contains(&steady)) {
+        assert!(
+            !line.contains("\"new\":\"late\"") && !line.contains("\"new\":\"dead\""),
+            "{steady} convicted: {line}"
+        );
+    }
+    drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -84,6 +84,38 @@ impl fmt::Display for ConsumerName {
     }
 }
 
+/// The durable consumer to read through, and how many servers keep the stream when the
+/// reader creates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurableConfig {
+    name: ConsumerName,
+    replicas: usize,
+}
+
+impl DurableConfig {
+    /// The most copies of a stream JetStream keeps.
+    pub const MAX_REPLICAS: usize = 5;
+
+    /// Consumer `name`, a stream of one copy.
+    pub fn new(name: ConsumerName) -> DurableConfig {
+        DurableConfig { name, replicas: 1 }
+    }
+
+    /// How many servers of a cluster keep the stream when the reader creates it (1 to
+    /// [`DurableConfig::MAX_REPLICAS`]): 3 survive the loss of one. A stream that
+    /// exists keeps its own.
+    #[must_use]
+    pub fn replicas(mut self, replicas: usize) -> DurableConfig {
+        self.replicas = replicas.clamp(1, DurableConfig::MAX_REPLICAS);
+        self
+    }
+
+    /// The consumer's name.
+    pub fn name(&self) -> &ConsumerName {
+        &self.name
+    }
+}
+
 /// One message read from the stream.
 #[derive(Debug, Clone)]
 pub struct Kept {
@@ -136,7 +168,7 @@ impl DurableReader {
     /// Connects, makes sure the stream [`STREAM`] keeps `heartbeat.>` and the command
     /// subjects of `config`'s extension points (creating it with the limits of this
     /// module if absent; one that keeps other subjects is an error naming them), and
-    /// makes the durable consumer `name` anew, delivering from the message after
+    /// makes the durable consumer of `durable` anew, delivering from the message after
     /// `after` (everything the stream keeps when `None`), acknowledged by
     /// [`DurableReader::acknowledge`] up to a position.
     ///
@@ -146,9 +178,10 @@ impl DurableReader {
     /// rather than after [`ACK_WAIT`].
     pub async fn connect(
         config: &NatsConfig,
-        name: &ConsumerName,
+        durable: &DurableConfig,
         after: Option<u64>,
     ) -> Result<DurableReader, BrokerError> {
+        let name = &durable.name;
         let client = config.connect().await?;
         let endpoint = &config.endpoint;
         let context = jetstream::new(client.clone());
@@ -165,6 +198,7 @@ impl DurableReader {
                     max_message_size: i32::try_from(MAX_MESSAGE).unwrap_or(i32::MAX),
                     storage: stream::StorageType::File,
                     discard: stream::DiscardPolicy::Old,
+                    num_replicas: durable.replicas,
                     ..Default::default()
                 }),
             )

@@ -78,8 +78,8 @@ use heartwire_broker::{Backoff, Broker, Endpoint, Subscriber};
 use heartwire_publish::AsyncPublish;
 
 pub use durable::{
-    ACK_WAIT, ConsumerName, DurableReader, Kept, MAX_ACK_PENDING, Position, STREAM, STREAM_MAX_AGE,
-    STREAM_MAX_BYTES,
+    ACK_WAIT, ConsumerName, DurableConfig, DurableReader, Kept, MAX_ACK_PENDING, Position, STREAM,
+    STREAM_MAX_AGE, STREAM_MAX_BYTES,
 };
 pub use heartwire::transport::{Content, DecodeError, Origin};
 pub use heartwire_broker::{
@@ -196,13 +196,11 @@ impl NatsConfig {
         // The credentials go to the client as the user meant them (percent-decoded, any
         // character), the servers without them; a URL this crate does not read (tls://)
         // goes to the client as it is.
-        let mut addresses = url.to_owned();
+        // One address per server: the client reads a string as one server, so a list
+        // joined with commas would not parse.
+        let mut addresses = vec![url.to_owned()];
         if let Ok(servers) = url::servers(url) {
-            addresses = servers
-                .iter()
-                .map(url::Server::address)
-                .collect::<Vec<_>>()
-                .join(",");
+            addresses = servers.iter().map(url::Server::address).collect();
             if let Some(server) = servers
                 .iter()
                 .find(|s| s.user.is_some() || s.token.is_some())
@@ -215,7 +213,7 @@ impl NatsConfig {
             }
         }
         self.endpoint
-            .connecting(options.connect(addresses.as_str()))
+            .connecting(options.connect(addresses))
             .await
     }
 }

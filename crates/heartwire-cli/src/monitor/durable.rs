@@ -6,13 +6,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use heartwire_nats::{ConsumerName, MAX_ACK_PENDING, Position};
+use heartwire_nats::{ConsumerName, DurableConfig, MAX_ACK_PENDING, Position};
 use tokio::sync::Notify;
 
 /// A durable link's positions, shared by its task (which applies and acknowledges) and
 /// the main loop (which saves).
 pub(crate) struct DurableLink {
-    pub(crate) name: ConsumerName,
+    pub(crate) config: DurableConfig,
     /// Where the restored snapshot left this link: it reads on after it.
     pub(crate) start: Option<u64>,
     /// The last message applied to the engine.
@@ -30,9 +30,9 @@ pub(crate) struct DurableLink {
 const SAVE_EARLY_AFTER: u64 = (MAX_ACK_PENDING / 2) as u64;
 
 impl DurableLink {
-    pub(crate) fn new(name: ConsumerName, start: Option<u64>) -> DurableLink {
+    pub(crate) fn new(config: DurableConfig, start: Option<u64>) -> DurableLink {
         DurableLink {
-            name,
+            config,
             start,
             applied: Mutex::new(None),
             saved: Mutex::new(None),
@@ -44,7 +44,7 @@ impl DurableLink {
     /// The key of this link's position in the snapshot: the consumer and the server
     /// (the URL without credentials).
     pub(crate) fn key(&self, shown: &str) -> String {
-        DurableLink::key_of(&self.name, shown)
+        DurableLink::key_of(self.config.name(), shown)
     }
 
     pub(crate) fn key_of(name: &ConsumerName, shown: &str) -> String {

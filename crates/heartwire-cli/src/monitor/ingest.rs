@@ -323,7 +323,7 @@ async fn read_durable(feeder: &mut Feeder) {
     let mut failures: u32 = 0;
     let mut batch: Vec<Kept> = Vec::new();
     loop {
-        let mut reader = match DurableReader::connect(&config, &durable.name, after).await {
+        let mut reader = match DurableReader::connect(&config, &durable.config, after).await {
             Ok(reader) => {
                 backoff.reset();
                 failures = 0;
