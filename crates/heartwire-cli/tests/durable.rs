@@ -302,7 +302,7 @@ fn messages_the_stream_discarded_while_the_monitor_was_away_are_counted_as_expir
     // A stream made beforehand, keeping 5 messages: the monitor uses it as it is.
     let created = beats.api(
         "STREAM.CREATE.HEARTWIRE",
-        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>","command.Platform.Plugin"],"max_msgs":5,"storage":"file"}"#,
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>","command.Platform.Plugin"],"max_msgs":5,"max_msg_size":1048576,"storage":"file"}"#,
     );
     assert!(created.get("error").is_none(), "{created}");
     let first = unique("first");
@@ -353,7 +353,7 @@ fn messages_the_stream_discarded_while_the_monitor_was_away_are_counted_as_expir
 }
 
 #[test]
-fn a_stream_that_would_forget_messages_or_lacks_a_subject_is_refused_by_name() {
+fn a_stream_that_would_forget_messages_lacks_a_subject_or_takes_any_size_is_refused_by_name() {
     let dir = scratch("durable-refused");
     let nats = JetStream::start(&dir);
     let url = nats.url();
@@ -385,12 +385,27 @@ fn a_stream_that_would_forget_messages_or_lacks_a_subject_is_refused_by_name() {
     // Limits, but without the command subject of the default extension point.
     let created = beats.api(
         "STREAM.CREATE.HEARTWIRE",
-        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>"],"storage":"memory"}"#,
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>"],"max_msg_size":1048576,"storage":"memory"}"#,
     );
     assert!(created.get("error").is_none(), "{created}");
     let monitor = Running::monitor(&args);
     let line = monitor.error_about("the stream HEARTWIRE", Duration::from_secs(20));
     assert!(line.contains("command.Platform.Plugin"), "{line}");
+    drop(monitor);
+    let deleted = beats.api("STREAM.DELETE.HEARTWIRE", "");
+    assert_eq!(deleted["success"], true, "{deleted}");
+    // Every subject, but messages of any size: a reader's memory would have no bound.
+    let created = beats.api(
+        "STREAM.CREATE.HEARTWIRE",
+        r#"{"name":"HEARTWIRE","subjects":["heartbeat.>","command.Platform.Plugin"],"storage":"memory"}"#,
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let monitor = Running::monitor(&args);
+    let line = monitor.error_about("the stream HEARTWIRE", Duration::from_secs(20));
+    assert!(
+        line.contains("any size") && line.contains("at most 1048576 bytes"),
+        "{line}"
+    );
     drop(monitor);
     drop(nats);
     let _ = std::fs::remove_dir_all(&dir);

@@ -37,6 +37,10 @@ pub const MAX_ACK_PENDING: i64 = 1 << 20;
 /// The most messages one pull asks for.
 const PULL_BATCH: usize = 1024;
 
+/// The most bytes one pull asks for: with [`PULL_BATCH`], what the client may hold for
+/// the reader (a message is at most [`MAX_MESSAGE`], which the stream enforces).
+const PULL_BYTES: usize = 8 * MAX_MESSAGE;
+
 /// A durable consumer's name: 1 to 32 of `A-Z a-z 0-9 _ -` (JetStream's names may hold
 /// more, but a name is also a token of API subjects and a file name on the server).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -214,6 +218,16 @@ impl DurableReader {
                 ),
             ));
         }
+        let largest = stream.cached_info().config.max_message_size;
+        if largest < 0 || largest as u64 > MAX_MESSAGE as u64 {
+            return Err(endpoint.failed(
+                Step::Subscribe,
+                &format!(
+                    "the stream {STREAM} exists and takes messages of {}: expected at most {MAX_MESSAGE} bytes (its max_msg_size)",
+                    if largest < 0 { "any size".to_owned() } else { format!("{largest} bytes") }
+                ),
+            ));
+        }
         let kept = &stream.cached_info().config.subjects;
         let missing: Vec<&String> = subjects.iter().filter(|s| !kept.contains(s)).collect();
         if !missing.is_empty() {
@@ -253,6 +267,7 @@ impl DurableReader {
                 consumer
                     .stream()
                     .max_messages_per_batch(PULL_BATCH)
+                    .max_bytes_per_batch(PULL_BYTES)
                     .heartbeat(Duration::from_secs(5))
                     .messages(),
             )

@@ -212,9 +212,7 @@ impl NatsConfig {
                 }
             }
         }
-        self.endpoint
-            .connecting(options.connect(addresses))
-            .await
+        self.endpoint.connecting(options.connect(addresses)).await
     }
 }
 
