@@ -323,11 +323,26 @@ pub(crate) fn signal(input: &[u8]) -> PResult<'_, SignalKind> {
 #[inline]
 pub(crate) fn plain_payload(input: &[u8]) -> PResult<'_, (SignalKind, Option<u64>)> {
     let not_plain = || Err(nom::Err::Error(Failure::at(input, Expected::Syntax)));
-    let (kind, value) = match input.split_first_chunk::<4>() {
-        Some((b"beat", value)) => (SignalKind::Beat, value),
-        Some((b"stop", [])) => return Ok((&[], (SignalKind::Stop, None))),
-        Some((b"star", [b't', value @ ..])) => (SignalKind::Start, value),
-        Some((b"degr", [b'a', b'd', b'e', b'd', value @ ..])) => (SignalKind::Degraded, value),
+    // Four bytes compared as one `u32`: a match on byte arrays compares byte by byte.
+    const fn word(bytes: &[u8; 4]) -> u32 {
+        u32::from_le_bytes(*bytes)
+    }
+    const BEAT: u32 = word(b"beat");
+    const STOP: u32 = word(b"stop");
+    const STAR: u32 = word(b"star");
+    const DEGR: u32 = word(b"degr");
+    const ADED: u32 = word(b"aded");
+    let Some((head, after)) = input.split_first_chunk::<4>() else {
+        return not_plain();
+    };
+    let (kind, value) = match (word(head), after) {
+        (BEAT, value) => (SignalKind::Beat, value),
+        (STOP, []) => return Ok((&[], (SignalKind::Stop, None))),
+        (STAR, [b't', value @ ..]) => (SignalKind::Start, value),
+        (DEGR, after) => match after.split_first_chunk::<4>() {
+            Some((tail, value)) if word(tail) == ADED => (SignalKind::Degraded, value),
+            _ => return not_plain(),
+        },
         _ => return not_plain(),
     };
     match value.split_first() {
