@@ -320,7 +320,7 @@ pub(crate) fn signal(input: &[u8]) -> PResult<'_, SignalKind> {
 /// the general grammar ([`signal`], [`value`], [`number`]), which reads every form and
 /// says where a payload breaks a rule. The general path costs twice this one, mostly in
 /// building a [`Decimal`] and reading its digits a second time.
-#[inline]
+#[inline(always)]
 pub(crate) fn plain_payload(input: &[u8]) -> PResult<'_, (SignalKind, Option<u64>)> {
     let not_plain = || Err(nom::Err::Error(Failure::at(input, Expected::Syntax)));
     // Four bytes compared as one `u32`: a match on byte arrays compares byte by byte.
