@@ -164,9 +164,9 @@ const DOT: u8 = 2;
 /// that cannot continue the name.
 ///
 /// A name of 9 bytes or more is first checked whole, 16 bytes a step ([`whole_name`]):
-/// names are the bulk of every message, and the chunk check costs a fraction of the
-/// byte loop. When it says no, the byte loop finds where and why, so both paths give the same
-/// answer (the property test `fast_paths_agree` holds them to it).
+/// names are the bulk of every message, and the chunk check costs half the byte loop.
+/// When it says no, the byte loop finds where and why, so both paths give the same
+/// answer (the property tests of `text::fast_properties` hold them to it).
 #[inline]
 pub(crate) fn process(input: &[u8]) -> PResult<'_, &[u8]> {
     if whole_name(input) {
@@ -320,6 +320,11 @@ pub(crate) fn signal(input: &[u8]) -> PResult<'_, SignalKind> {
 /// the general grammar ([`signal`], [`value`], [`number`]), which reads every form and
 /// says where a payload breaks a rule. The general path costs twice this one, mostly in
 /// building a [`Decimal`] and reading its digits a second time.
+///
+/// What it accepts is at most 29 bytes (`degraded/`, 10 digits, a point and 9 digits),
+/// within [`MAX_PAYLOAD_LEN`](super::MAX_PAYLOAD_LEN), so skipping the length check
+/// loses no error. Always inlined into [`Signal::decode`](super::Signal::decode): see
+/// there.
 #[inline(always)]
 pub(crate) fn plain_payload(input: &[u8]) -> PResult<'_, (SignalKind, Option<u64>)> {
     let not_plain = || Err(nom::Err::Error(Failure::at(input, Expected::Syntax)));

@@ -112,8 +112,8 @@ pub enum Signal {
 impl Signal {
     /// Decodes a payload; errors count offsets from its first byte. Never allocates.
     ///
-    /// Always inlined: the common path is short, and a call and a result through memory
-    /// were a tenth of it.
+    /// Always inlined, as are its fast path and the subject's: the calls, and the results
+    /// passed through memory, measured 39 of the 306 instructions of a text decode.
     #[inline(always)]
     pub fn decode(payload: &[u8]) -> Result<Signal, TextError> {
         // The common payloads in one scan; anything else, and every error, through the
