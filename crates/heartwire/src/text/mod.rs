@@ -21,6 +21,8 @@
 //! ```
 
 mod error;
+#[cfg(test)]
+mod fast_properties;
 pub(crate) mod grammar;
 mod json;
 mod name;
