@@ -106,11 +106,19 @@ fn check_cases() {
         assert_eq!(sonic.timestamp, owned.timestamp, "{label}");
         assert_eq!(sonic.memory_usage_mb, owned.memory_usage_mb, "{label}");
         let simd = Simd::new().decode(doc, |b| {
-            (b.instance_id.to_owned(), b.heartbeat_count, b.uptime_seconds)
+            (
+                b.instance_id.to_owned(),
+                b.heartbeat_count,
+                b.uptime_seconds,
+            )
         });
         assert_eq!(
             simd,
-            Some((owned.instance_id, owned.heartbeat_count, owned.uptime_seconds)),
+            Some((
+                owned.instance_id,
+                owned.heartbeat_count,
+                owned.uptime_seconds
+            )),
             "{label}"
         );
     }
