@@ -720,8 +720,14 @@ fn fixed_offsets(text: &[u8]) -> Option<UnixTime> {
         }
         _ => return None,
     };
-    let local = days_from_civil(year, month as u8, day as u8) * 86_400
-        + i64::from(hour * 3600 + minute * 60 + second);
+    // `days_from_civil` in unsigned arithmetic: the year moved on by a whole era of 400
+    // years (146,097 days), so that no quantity is negative, even for January 0000.
+    let shifted = year as u32 + 400 - u32::from(month <= 2);
+    let (era, year_of_era) = (shifted / 400, shifted % 400);
+    let day_of_year = (153 * if month > 2 { month - 3 } else { month + 9 } + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = i64::from(era * 146_097 + day_of_era) - 719_468 - 146_097;
+    let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     Some(UnixTime::new(local - east, nanos))
 }
 

@@ -1169,19 +1169,21 @@ fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
     }
 }
 
-/// Whether every byte is below 0x80: the bytes of 32-byte blocks or-ed together lane by
-/// lane, a loop the compiler makes vector ors (SSE2 on x86-64), then the rest.
+/// Whether every byte is below 0x80: the bytes of 16-byte blocks or-ed together lane by
+/// lane, a loop the compiler makes vector ors (SSE2 on x86-64), the last block
+/// overlapping the one before it rather than leaving bytes to take one at a time.
 #[inline]
 fn is_ascii(bytes: &[u8]) -> bool {
-    let mut lanes = [0u8; 32];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
+    let Some(last) = bytes.last_chunk::<16>() else {
+        return bytes.iter().fold(0, |acc, &b| acc | b) < 0x80;
+    };
+    let mut lanes = *last;
+    for block in bytes.chunks_exact(16) {
         for (lane, &b) in lanes.iter_mut().zip(block) {
             *lane |= b;
         }
     }
-    let rest = blocks.remainder().iter().fold(0, |acc, &b| acc | b);
-    lanes.iter().fold(rest, |acc, &b| acc | b) < 0x80
+    u128::from_le_bytes(lanes) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0
 }
 
 /// Why reading an object or array stopped: a syntax error of the scanner (converted to an
