@@ -260,6 +260,36 @@ mod tests {
         );
     }
 
+    /// The layout by the tables, one byte at a time: the reference of `fits_layout`.
+    fn fits_by_table(bytes: &[u8; UUID_LEN]) -> bool {
+        bytes.iter().zip(LAYOUT).all(|(&b, dash)| {
+            if dash {
+                b == b'-'
+            } else {
+                LOWER_HEX[usize::from(b)]
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+
+        /// The branch-free check agrees with the tables on ids, valid and with one or two
+        /// bytes changed to anything.
+        #[test]
+        fn the_branch_free_check_is_the_table_s(
+            value in proptest::prelude::any::<u128>(),
+            damage in proptest::collection::vec((0..UUID_LEN, proptest::prelude::any::<u8>()), 0..3),
+        ) {
+            let mut bytes = [0u8; UUID_LEN];
+            bytes.copy_from_slice(InstanceId::from_u128(value).as_str().as_bytes());
+            for (at, byte) in damage {
+                bytes[at] = byte;
+            }
+            proptest::prop_assert_eq!(fits_layout(&bytes), fits_by_table(&bytes), "{:?}", bytes);
+        }
+    }
+
     #[test]
     fn numbers() {
         for value in [0, 1, u128::MAX, 0xa1b2c3d4_e5f6_7890_abcd_ef1234567890] {
