@@ -693,16 +693,18 @@ fn fixed_offsets(text: &[u8]) -> Option<UnixTime> {
     }
     let (nanos, offset) = match rest.split_first() {
         Some((b'.', fraction)) => {
-            let len = fraction
-                .iter()
-                .take(10)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let (digits, offset) = fraction.split_at_checked(len)?;
+            // One pass: the value of up to nine digits and how many there are.
+            let (mut value, mut len) = (0u32, 0);
+            for &b in fraction.iter().take(10) {
+                let digit = b.wrapping_sub(b'0');
+                if digit > 9 {
+                    break;
+                }
+                value = value.wrapping_mul(10).wrapping_add(u32::from(digit));
+                len += 1;
+            }
+            let offset = fraction.get(len..)?;
             let scale = *SCALE.get(len).filter(|_| (1..=9).contains(&len))?;
-            let value = digits
-                .iter()
-                .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
             (value * scale, offset)
         }
         _ => (0, rest),
