@@ -1,11 +1,14 @@
-//! Liveness record decoding against two serde_json baselines in the same run: an owned
-//! struct with `String` fields and a `BTreeMap` for the service-specific members (what a
-//! typical consumer writes), and `serde_json::Value` (what a consumer that keeps
-//! everything writes). Target (issue 3): heartwire at least 2x faster than `Value`.
+//! Liveness record decoding against baselines in the same run: two of serde_json, an
+//! owned struct with `String` fields and a `BTreeMap` for the service-specific members
+//! (what a typical consumer writes) and `serde_json::Value` (what a consumer that keeps
+//! everything writes); and the fastest JSON readers, sonic-rs and simd-json, each
+//! decoding into a struct that borrows its strings and skips the service-specific
+//! members. Targets: heartwire at least 2x faster than `Value` (issue 3), and at least as
+//! fast as sonic-rs and simd-json (issue 21).
 //!
-//! `HEARTWIRE_COUNT=heartwire|owned|value|none` runs each codec alone for counting
-//! instructions under callgrind, as for the text benchmark; `HEARTWIRE_CASE=seed|plain`
-//! counts one case only.
+//! `HEARTWIRE_COUNT=heartwire|owned|value|sonic|simd|none` runs each codec alone for
+//! counting instructions under callgrind, as for the text benchmark;
+//! `HEARTWIRE_CASE=seed|plain` counts one case only.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -38,6 +41,49 @@ struct Owned {
     extra: BTreeMap<String, serde_json::Value>,
 }
 
+/// What a consumer writes for the fastest readers: the seven members of a record, the
+/// strings borrowed from the document (none of the benchmark's has an escape), the
+/// service-specific members skipped.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // as `Owned`
+struct Borrowed<'a> {
+    service_name: &'a str,
+    instance_id: &'a str,
+    timestamp: &'a str,
+    uptime_seconds: f64,
+    heartbeat_count: u64,
+    memory_usage_mb: f64,
+    cpu_usage_percent: f64,
+}
+
+/// simd-json's reader with what it reuses between documents: it parses in place, so each
+/// document is first copied into `input`, and `buffers` holds its tape and strings.
+struct Simd {
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+}
+
+impl Simd {
+    fn new() -> Simd {
+        Simd {
+            input: Vec::with_capacity(1024),
+            buffers: simd_json::Buffers::new(1024),
+        }
+    }
+
+    /// Decodes a copy of `doc` into a [`Borrowed`], which `read` looks at.
+    fn decode<R>(&mut self, doc: &[u8], read: impl FnOnce(&Borrowed<'_>) -> R) -> Option<R> {
+        self.input.clear();
+        self.input.extend_from_slice(doc);
+        simd_json::serde::from_slice_with_buffers::<Borrowed<'_>>(
+            black_box(&mut self.input),
+            &mut self.buffers,
+        )
+        .ok()
+        .map(|b| read(&b))
+    }
+}
+
 fn check_cases() {
     for (label, doc) in CASES {
         let record = Record::decode(doc).unwrap_or_else(|e| panic!("{label}: {e}"));
@@ -55,6 +101,26 @@ fn check_cases() {
             Some(7 + record.extras().len()),
             "{label}"
         );
+        let sonic: Borrowed<'_> = sonic_rs::from_slice(doc).expect("sonic-rs decodes it");
+        assert_eq!(sonic.service_name, owned.service_name, "{label}");
+        assert_eq!(sonic.timestamp, owned.timestamp, "{label}");
+        assert_eq!(sonic.memory_usage_mb, owned.memory_usage_mb, "{label}");
+        let simd = Simd::new().decode(doc, |b| {
+            (
+                b.instance_id.to_owned(),
+                b.heartbeat_count,
+                b.uptime_seconds,
+            )
+        });
+        assert_eq!(
+            simd,
+            Some((
+                owned.instance_id,
+                owned.heartbeat_count,
+                owned.uptime_seconds
+            )),
+            "{label}"
+        );
     }
 }
 
@@ -70,6 +136,13 @@ fn decode(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("serde_value", label), doc, |b, doc| {
             b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(doc)).is_ok())
+        });
+        group.bench_with_input(BenchmarkId::new("sonic_borrowed", label), doc, |b, doc| {
+            b.iter(|| sonic_rs::from_slice::<Borrowed<'_>>(black_box(doc)).is_ok())
+        });
+        let mut simd = Simd::new();
+        group.bench_with_input(BenchmarkId::new("simd_borrowed", label), doc, |b, doc| {
+            b.iter(|| simd.decode(doc, |_| ()).is_some())
         });
     }
     group.finish();
@@ -128,13 +201,20 @@ fn count_cases(codec: &str, rounds: usize, cases: [(&str, &[u8]); 2]) {
         "value" => count(rounds, cases, |doc| {
             serde_json::from_slice::<serde_json::Value>(black_box(doc)).is_ok()
         }),
+        "sonic" => count(rounds, cases, |doc| {
+            sonic_rs::from_slice::<Borrowed<'_>>(black_box(doc)).is_ok()
+        }),
+        "simd" => {
+            let mut simd = Simd::new();
+            count(rounds, cases, |doc| simd.decode(doc, |_| ()).is_some())
+        }
         "none" => count(rounds, cases, |doc| !black_box(doc).is_empty()),
-        other => panic!("unknown codec {other}: heartwire, owned, value or none"),
+        other => panic!("unknown codec {other}: heartwire, owned, value, sonic, simd or none"),
     }
 }
 
 /// Runs `decode` over both cases `rounds` times and checks that every one decoded.
-fn count(rounds: usize, cases: [(&str, &[u8]); 2], decode: impl Fn(&[u8]) -> bool) {
+fn count(rounds: usize, cases: [(&str, &[u8]); 2], mut decode: impl FnMut(&[u8]) -> bool) {
     let mut ok = 0usize;
     for _ in 0..rounds {
         for (_, doc) in cases {

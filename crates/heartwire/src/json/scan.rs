@@ -79,9 +79,39 @@ const fn special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 
-/// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`.
+/// The index of the first `"`, `\` or control byte at or after `from`, or `bytes.len()`:
+/// sixteen bytes at a time, in a loop over a fixed block the compiler turns into SIMD
+/// compares and one mask (SSE2 on x86-64), then eight at a time ([`find_special_words`]).
 #[inline(always)]
 pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
+    let mut rest = bytes.get(from..).unwrap_or_default();
+    while let Some((block, after)) = rest.split_first_chunk::<16>() {
+        let hits = block_specials(block);
+        if hits != 0 {
+            return bytes.len() - rest.len() + (hits.trailing_zeros() / 8) as usize;
+        }
+        rest = after;
+    }
+    find_special_words(bytes, bytes.len() - rest.len())
+}
+
+/// 0xff for each byte of `block` that is `"`, `\` or below 0x20, else 0, as one
+/// little-endian number: byte-wise compares the compiler makes SIMD ones (16 at a time
+/// with x86-64's SSE2).
+#[inline(always)]
+fn block_specials(block: &[u8; 16]) -> u128 {
+    let mut hits = [0u8; 16];
+    for (hit, &b) in hits.iter_mut().zip(block) {
+        // `|`, not `||`: no branch per byte, so that the loop becomes vector compares.
+        let special = (b == b'"') | (b == b'\\') | (b < 0x20);
+        *hit = u8::from(special).wrapping_neg();
+    }
+    u128::from_le_bytes(hits)
+}
+
+/// [`find_special`] eight bytes at a time, in plain integer operations.
+#[inline(always)]
+pub(crate) fn find_special_words(bytes: &[u8], from: usize) -> usize {
     let mut rest = bytes.get(from..).unwrap_or_default();
     while let Some((word, after)) = rest.split_first_chunk::<8>() {
         let hits = specials(u64::from_le_bytes(*word));
@@ -93,8 +123,11 @@ pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
     bytes.len() - rest.len() + rest.iter().position(|&b| special(b)).unwrap_or(rest.len())
 }
 
+/// Whether a byte is JSON white space: space, tab, line feed or carriage return, as one
+/// bit of a mask for the bytes up to the space.
 const fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    const MASK: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << b'\r';
+    b <= b' ' && MASK >> b & 1 == 1
 }
 
 /// The open arrays (`false`) and objects (`true`) of a value being skipped, innermost

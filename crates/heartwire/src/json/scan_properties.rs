@@ -205,3 +205,59 @@ proptest! {
         agree(&format!("{{\"m\":{broken}}}"))?;
     }
 }
+
+/// Bytes for the fast paths of the scanner and of the UTF-8 check: mostly plain ASCII,
+/// with every kind of byte they must stop at (quotes, backslashes, control characters,
+/// bytes from 0x80 up, invalid UTF-8 among them) at any position.
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        8 => b'a'..=b'z',
+        1 => Just(b'"'),
+        1 => Just(b'\\'),
+        1 => 0u8..0x20,
+        1 => 0x20u8..0x80,
+        1 => 0x80u8..=0xff,
+    ];
+    let text = "[a-z\"\\\\ \u{e9}\u{65e5}\u{1f600}]{0,80}".prop_map(String::into_bytes);
+    prop_oneof![proptest::collection::vec(byte, 0..80), text]
+}
+
+/// The first `"`, `\` or control byte at or after `from`, one byte at a time.
+fn first_special(bytes: &[u8], from: usize) -> usize {
+    let start = from.min(bytes.len());
+    bytes
+        .iter()
+        .skip(start)
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map_or(bytes.len(), |i| start + i)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// The block search of a string's end (16 bytes at a time) and the word search (8 at a
+    /// time) find the byte a byte-by-byte search finds, from every start.
+    #[test]
+    fn the_block_search_finds_the_first_special_byte(bytes in bytes()) {
+        for from in 0..=bytes.len() + 1 {
+            let expected = first_special(&bytes, from);
+            prop_assert_eq!(super::scan::find_special(&bytes, from), expected, "{:?} from {}", bytes, from);
+            prop_assert_eq!(super::scan::find_special_words(&bytes, from), expected, "{:?} from {}", bytes, from);
+        }
+    }
+
+    /// A document's UTF-8 check (all-ASCII fast path, else std's) says what
+    /// `std::str::from_utf8` says: the same text, or an error at the first invalid byte.
+    #[test]
+    fn the_utf8_check_is_std_s(bytes in bytes(), pad in 0usize..70) {
+        // Padding moves the bytes across the 32-byte blocks of the ASCII check.
+        let mut padded = vec![b' '; pad];
+        padded.extend_from_slice(&bytes);
+        for input in [&bytes[..], &padded[..]] {
+            let ours = super::utf8(input).map_err(|e| (e.class(), e.offset));
+            let std = std::str::from_utf8(input).map_err(|e| ("json.utf8", e.valid_up_to()));
+            prop_assert_eq!(ours, std, "{:?}", input);
+            prop_assert_eq!(super::is_ascii(input), input.is_ascii(), "{:?}", input);
+        }
+    }
+}

@@ -37,7 +37,8 @@ fn subject_text(subject: &[u8]) -> Result<&str, TextError> {
 /// Input the grammar accepted, as text. The grammar accepts ASCII only, so this cannot
 /// fail; it is still checked here rather than assumed, with [`is_ascii`].
 ///
-/// This is the crate's one `unsafe` block, for a measured win (README, Performance):
+/// One of the crate's two `unsafe` blocks (the other, `json::utf8`, is the same for JSON
+/// documents), for a measured win (README, Performance):
 /// `std::str::from_utf8` was about 160 of the 574 instructions of a whole text decode,
 /// because for a short slice its general UTF-8 automaton dominates. [`is_ascii`] reads 16
 /// bytes at a time and is all the check ASCII needs.
