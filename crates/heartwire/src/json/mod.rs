@@ -23,6 +23,7 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
+use crate::ascii::ascii_text;
 use crate::text::TextError;
 use crate::time::{Timestamp, TimestampError};
 
@@ -1153,37 +1154,16 @@ impl<B: Buffer + ?Sized> fmt::Write for Appender<'_, B> {
 
 /// A document as text, or the error at its first byte that is not UTF-8.
 ///
-/// A document is mostly or wholly ASCII, and `is_ascii` proves that in about a third of
-/// the instructions of `std::str::from_utf8` (issue 21); any other document is checked
-/// by `from_utf8`.
+/// A document is mostly or wholly ASCII, and [`ascii_text`] proves that in about a
+/// third of the instructions of `std::str::from_utf8` (issue 21); any other document is
+/// checked by `from_utf8`.
 #[inline]
-#[allow(unsafe_code)]
 fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
-    if is_ascii(bytes) {
-        // SAFETY: every byte is ASCII (checked on the line above), and a sequence of
-        // ASCII bytes is valid UTF-8.
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        std::str::from_utf8(bytes)
-            .map_err(|e| JsonError::new(JsonErrorKind::NotUtf8, e.valid_up_to()))
+    match ascii_text(bytes) {
+        Some(text) => Ok(text),
+        None => std::str::from_utf8(bytes)
+            .map_err(|e| JsonError::new(JsonErrorKind::NotUtf8, e.valid_up_to())),
     }
-}
-
-/// Whether every byte is below 0x80: the bytes of 16-byte blocks or-ed together lane by
-/// lane, a loop the compiler makes vector ors (SSE2 on x86-64), the last block
-/// overlapping the one before it rather than leaving bytes to take one at a time.
-#[inline]
-fn is_ascii(bytes: &[u8]) -> bool {
-    let Some(last) = bytes.last_chunk::<16>() else {
-        return bytes.iter().fold(0, |acc, &b| acc | b) < 0x80;
-    };
-    let mut lanes = *last;
-    for block in bytes.chunks_exact(16) {
-        for (lane, &b) in lanes.iter_mut().zip(block) {
-            *lane |= b;
-        }
-    }
-    u128::from_le_bytes(lanes) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0
 }
 
 /// Why reading an object or array stopped: a syntax error of the scanner (converted to an

@@ -257,7 +257,7 @@ proptest! {
             let ours = super::utf8(input).map_err(|e| (e.class(), e.offset));
             let std = std::str::from_utf8(input).map_err(|e| ("json.utf8", e.valid_up_to()));
             prop_assert_eq!(ours, std, "{:?}", input);
-            prop_assert_eq!(super::is_ascii(input), input.is_ascii(), "{:?}", input);
+            prop_assert_eq!(crate::ascii::is_ascii(input), input.is_ascii(), "{:?}", input);
         }
     }
 }

@@ -7,7 +7,7 @@
 //!   same failure at the same place.
 //! - [`Signal::decode`] (with its one-scan path for common payloads) against
 //!   [`Signal::decode_general`], the general grammar alone: the same signal or error.
-//! - `name::is_ascii`, on which the crate's `unsafe` block rests, against std's.
+//! - `ascii::is_ascii`, on which the crate's `unsafe` block rests, against std's.
 //!
 //! The inputs mix valid names and payloads, the same with one byte changed, and bytes
 //! chosen next to the edges of every byte class (`@`, `[`, `` ` ``, `{`, `/`, `:`, DEL,
@@ -18,8 +18,8 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::grammar::{self, is_token_byte};
-use super::name::is_ascii;
 use super::{Message, Signal, Subject};
+use crate::ascii::is_ascii;
 
 /// How many cases each property runs: `PROPTEST_CASES`, or 4096.
 fn cases() -> u32 {

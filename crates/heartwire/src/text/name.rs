@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use super::grammar::{self, PREFIX};
 use super::{MAX_PROCESS_LEN, MAX_SUBJECT_LEN, Part, TextError};
+use crate::ascii::ascii_text;
 
 /// Checks the length of a raw input before any grammar runs on it (§7).
 pub(crate) const fn check_len(bytes: &[u8], part: Part, max: usize) -> Result<(), TextError> {
@@ -35,52 +36,18 @@ fn subject_text(subject: &[u8]) -> Result<&str, TextError> {
 }
 
 /// Input the grammar accepted, as text. The grammar accepts ASCII only, so this cannot
-/// fail; it is still checked here rather than assumed, with [`is_ascii`].
-///
-/// One of the crate's two `unsafe` blocks (the other, `json::utf8`, is the same for JSON
-/// documents), for a measured win (README, Performance):
-/// `std::str::from_utf8` was about 160 of the 574 instructions of a whole text decode,
-/// because for a short slice its general UTF-8 automaton dominates. [`is_ascii`] reads 16
-/// bytes at a time and is all the check ASCII needs.
+/// fail; it is still checked here rather than assumed ([`ascii_text`], the crate's one
+/// `unsafe` block): `std::str::from_utf8` was about 160 of the 574 instructions of a
+/// whole text decode, because for a short slice its general UTF-8 automaton dominates.
 #[inline]
-#[allow(unsafe_code)]
 fn accepted_text(bytes: &[u8], part: Part) -> Result<&str, TextError> {
-    if is_ascii(bytes) {
-        // SAFETY: every byte is ASCII (checked on the line above: `is_ascii` below ORs
-        // words that together hold every byte, and tests each byte's high bit; the
-        // property test `is_ascii_is_std` holds it to `<[u8]>::is_ascii`), and a
-        // sequence of ASCII bytes is valid UTF-8.
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
+    match ascii_text(bytes) {
+        Some(text) => Ok(text),
+        None => std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
             part,
             offset: e.valid_up_to(),
-        })
+        }),
     }
-}
-
-/// Whether every byte is ASCII, 16 bytes a step: `<[u8]>::is_ascii` goes byte by byte
-/// below 32 bytes, which is most subjects, and cost 80 instructions of a decode there.
-///
-/// The chunks of 16 and the last 16 bytes (or the first and last 8) together hold every
-/// byte, and their OR has a high bit set exactly when one of them has; shorter input is
-/// read byte by byte.
-#[inline]
-pub(super) fn is_ascii(bytes: &[u8]) -> bool {
-    const HIGH: u128 = u128::from_le_bytes([0x80; 16]);
-    let high = if let Some(last) = bytes.last_chunk::<16>() {
-        let (chunks, _) = bytes.as_chunks::<16>();
-        chunks
-            .iter()
-            .fold(u128::from_le_bytes(*last), |acc, chunk| {
-                acc | u128::from_le_bytes(*chunk)
-            })
-    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        u128::from(u64::from_le_bytes(*first) | u64::from_le_bytes(*last))
-    } else {
-        return bytes.iter().all(u8::is_ascii);
-    };
-    high & HIGH == 0
 }
 
 /// A process name that is safe as a subject, topic, channel or routing key on every
