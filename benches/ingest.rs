@@ -38,6 +38,23 @@
 //! has no frame pointers) into `DIR/<label>.data` (both relative to the repository;
 //! the figures of such a run include perf's cost); then
 //! `perf report -i FILE --no-children --sort symbol -g none` gives the top symbols.
+//!
+//! **The cost of durability (issue 22).** In both scenarios, at both rates, the
+//! monitor is also run with `--durable bench --snapshot FILE` (label
+//! `<scenario>/durable/<rate>`), reading `heartbeat.>` through the JetStream stream
+//! `HEARTWIRE` and a durable pull consumer. Only these runs start the server with
+//! JetStream (`-js -sd DIR`), each with a fresh store and snapshot in
+//! `target/tmp/ingest-durable/<label>`, removed afterwards. A durable run brings the
+//! core-NATS monitor run of the same scenario and rate with it, so `-- durable`
+//! measures both and prints beats per CPU-second durable / core. In a durable run what
+//! should reach the monitor is the stream's message count S (`/jsz`), not the server's
+//! delivered count (which includes the JetStream API's and the pull requests'
+//! traffic); the bench waits (bounded) until the consumer has delivered the whole
+//! stream and the monitor has acknowledged all of it (it acknowledges only what a
+//! snapshot it wrote holds), and the silent loss is S - R - L. A stream holding fewer
+//! messages than the generator published (the server took them as core publications
+//! and did not store them all) is printed. The server's CPU seconds over the same span
+//! are read for every run (in a durable one it also writes the stream to disk).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -95,7 +112,7 @@ impl Program {
 }
 
 /// The scenarios the durable monitor is measured in (beside the core one).
-const DURABLE_SCENARIOS: [&str; 1] = ["10k"];
+const DURABLE_SCENARIOS: [&str; 2] = ["10k", "1M"];
 /// The durable consumer's name.
 const CONSUMER: &str = "bench";
 /// The stream `heartwire monitor --durable` makes.
