@@ -38,6 +38,23 @@
 //! has no frame pointers) into `DIR/<label>.data` (both relative to the repository;
 //! the figures of such a run include perf's cost); then
 //! `perf report -i FILE --no-children --sort symbol -g none` gives the top symbols.
+//!
+//! **The cost of durability (issue 22).** In both scenarios, at both rates, the
+//! monitor is also run with `--durable bench --snapshot FILE` (label
+//! `<scenario>/durable/<rate>`), reading `heartbeat.>` through the JetStream stream
+//! `HEARTWIRE` and a durable pull consumer. Only these runs start the server with
+//! JetStream (`-js -sd DIR`), each with a fresh store and snapshot in
+//! `target/tmp/ingest-durable/<label>`, removed afterwards. A durable run brings the
+//! core-NATS monitor run of the same scenario and rate with it, so `-- durable`
+//! measures both and prints beats per CPU-second durable / core. In a durable run what
+//! should reach the monitor is the stream's message count S (`/jsz`), not the server's
+//! delivered count (which includes the JetStream API's and the pull requests'
+//! traffic); the bench waits (bounded) until the consumer has delivered the whole
+//! stream and the monitor has acknowledged all of it (it acknowledges only what a
+//! snapshot it wrote holds), and the silent loss is S - R - L. A stream holding fewer
+//! messages than the generator published (the server took them as core publications
+//! and did not store them all) is printed. The server's CPU seconds over the same span
+//! are read for every run (in a durable one it also writes the stream to disk).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -73,7 +90,10 @@ const EXIT_WITHIN: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Program {
+    /// `heartwire monitor` on a core-NATS subscription.
     Heartwire,
+    /// `heartwire monitor --durable`: through a JetStream stream and durable consumer.
+    Durable,
     Python,
 }
 
@@ -81,10 +101,28 @@ impl Program {
     fn name(self) -> &'static str {
         match self {
             Program::Heartwire => "heartwire",
+            Program::Durable => "durable",
             Program::Python => "python",
         }
     }
+
+    fn is_monitor(self) -> bool {
+        matches!(self, Program::Heartwire | Program::Durable)
+    }
 }
+
+/// The scenarios the durable monitor is measured in (beside the core one).
+const DURABLE_SCENARIOS: [&str; 2] = ["10k", "1M"];
+/// The durable consumer's name.
+const CONSUMER: &str = "bench";
+/// The stream `heartwire monitor --durable` makes.
+const STREAM: &str = "HEARTWIRE";
+/// How long the durable consumer may deliver nothing new before the bench stops
+/// waiting: longer than the monitor's snapshot interval (10 s), after which it
+/// acknowledges, in case delivery waits for acknowledgements.
+const DURABLE_STALL: Duration = Duration::from_secs(15);
+/// How long the bench waits for the monitor to acknowledge the whole stream.
+const ACKED_WITHIN: Duration = Duration::from_secs(30);
 
 /// What one run measured.
 struct Row {
@@ -95,16 +133,38 @@ struct Row {
     /// What the generator achieved, beats per second to its last flush.
     achieved: f64,
     delivered: u64,
+    /// A durable run's: the messages the stream held (what should reach the monitor),
+    /// and the last stream sequence the consumer had acknowledged.
+    stream: Option<Stream>,
     received: u64,
     lost: u64,
     cpu: f64,
+    /// The server's CPU seconds over the same span as `cpu`.
+    server_cpu: f64,
     slow_consumers: u64,
     outages: u64,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Stream {
+    messages: u64,
+    acked: u64,
+}
+
 impl Row {
+    /// What should have reached the program: the stream's messages for a durable run,
+    /// what the server delivered otherwise.
+    fn expected(&self) -> u64 {
+        self.stream.map_or(self.delivered, |s| s.messages)
+    }
+
     fn silent(&self) -> i64 {
-        self.delivered as i64 - self.received as i64 - self.lost as i64
+        self.expected() as i64 - self.received as i64 - self.lost as i64
+    }
+
+    /// Beats per CPU-second of the program and the server together.
+    fn per_cpu_second_with_server(&self) -> f64 {
+        self.received as f64 / (self.cpu + self.server_cpu).max(0.01)
     }
 
     fn per_cpu_second(&self) -> f64 {
@@ -147,7 +207,16 @@ fn main() -> Result<(), Error> {
         Some(bin) => root.join(bin),
         None => build_monitor(&root)?,
     };
-    let python = set_up_python(&root)?;
+    // The venv only when a baseline run is wanted.
+    let python = if SCENARIOS.iter().any(|(scenario, _)| {
+        RATES
+            .iter()
+            .any(|rate| wanted(&label(scenario, Program::Python, *rate)))
+    }) {
+        set_up_python(&root)?
+    } else {
+        PathBuf::new()
+    };
     let baseline = root.join("benches/ingest_baseline.py");
     let ticks = clock_ticks();
     // Relative to the repository (a bench runs in its package's folder).
@@ -160,20 +229,42 @@ fn main() -> Result<(), Error> {
         .build()?;
 
     let mut rows = Vec::new();
+    let mut failed = false;
     for (scenario, processes) in SCENARIOS {
         let subjects: Vec<async_nats::Subject> = (0..processes)
             .map(|i| async_nats::Subject::from(format!("heartbeat.bench.p{i}")))
             .collect();
         for rate in RATES {
-            for program in [Program::Heartwire, Program::Python] {
+            // A durable run brings the core run it is compared with.
+            let durable = DURABLE_SCENARIOS.contains(&scenario)
+                && wanted(&label(scenario, Program::Durable, rate));
+            for program in [Program::Heartwire, Program::Durable, Program::Python] {
                 let label = label(scenario, program, rate);
-                if !wanted(&label) {
+                let run_it = match program {
+                    Program::Heartwire => wanted(&label) || durable,
+                    Program::Durable => durable,
+                    Program::Python => wanted(&label),
+                };
+                if !run_it {
                     continue;
                 }
+                // A fresh JetStream store and snapshot for each durable run.
+                let scratch = match program {
+                    Program::Durable => Some(Scratch::new(
+                        root.join("target/tmp/ingest-durable")
+                            .join(label.replace('/', "-")),
+                    )?),
+                    _ => None,
+                };
                 let command = match program {
-                    Program::Heartwire => {
+                    Program::Heartwire | Program::Durable => {
                         let mut c = Command::new(&heartwire);
-                        c.args(["monitor", "--json", "--exit-after", "600s", "--from"]);
+                        c.args(["monitor", "--json", "--exit-after", "600s"]);
+                        if let Some(scratch) = &scratch {
+                            c.args(["--durable", CONSUMER, "--snapshot"])
+                                .arg(scratch.0.join("monitor.snapshot"));
+                        }
+                        c.arg("--from");
                         c
                     }
                     Program::Python => {
@@ -188,23 +279,37 @@ fn main() -> Result<(), Error> {
                     rate,
                     subjects: &subjects,
                     ticks,
+                    store: scratch.as_ref().map(|s| s.0.join("store")),
                     perf: perf
                         .as_deref()
-                        .filter(|_| program == Program::Heartwire)
+                        .filter(|_| program.is_monitor())
                         .map(|dir| dir.join(format!("{}.data", label.replace('/', "-")))),
                 };
                 println!("{label}: running");
-                let row = run.measure(command, &runtime)?;
+                let row = match run.measure(command, &runtime) {
+                    Ok(row) => row,
+                    Err(e) => {
+                        println!("{label}: failed: {e}");
+                        failed = true;
+                        continue;
+                    }
+                };
+                drop(scratch);
                 println!(
-                    "{label}: published {} at {:.0}/s, delivered {}, received {}, lost {}, silent {}, {:.2} CPU s, {:.0} beats per CPU-second, server slow consumers {}, outages {}",
+                    "{label}: published {} at {:.0}/s, delivered {}, stream {}, received {}, lost {}, silent {}, {:.2} CPU s, {:.0} beats per CPU-second, server {:.2} CPU s, server slow consumers {}, outages {}",
                     row.published,
                     row.achieved,
                     row.delivered,
+                    row.stream.map_or_else(
+                        || "-".to_owned(),
+                        |s| format!("{} (acknowledged to {})", s.messages, s.acked)
+                    ),
                     row.received,
                     row.lost,
                     row.silent(),
                     row.cpu,
                     row.per_cpu_second(),
+                    row.server_cpu,
                     row.slow_consumers,
                     row.outages,
                 );
@@ -213,9 +318,9 @@ fn main() -> Result<(), Error> {
         }
     }
     print_table(&rows);
+    print_durability(&rows);
 
-    let mut failed = false;
-    for row in rows.iter().filter(|r| r.program == Program::Heartwire) {
+    for row in rows.iter().filter(|r| r.program.is_monitor()) {
         let yes = row.silent() == 0;
         println!(
             "{}: zero silent loss: {}; {:.0} beats per CPU-second, target {TARGET} met: {}",
@@ -230,6 +335,16 @@ fn main() -> Result<(), Error> {
         );
         failed |= !yes;
     }
+    for row in rows.iter().filter(|r| r.program == Program::Durable) {
+        if row.stream.is_some_and(|s| s.messages != row.published) {
+            println!(
+                "{}: the stream holds {} of the {} beats published",
+                row.label(),
+                row.expected(),
+                row.published
+            );
+        }
+    }
     for row in rows.iter().filter(|r| r.program == Program::Python) {
         if row.silent() != 0 {
             println!(
@@ -240,7 +355,9 @@ fn main() -> Result<(), Error> {
         }
     }
     if failed {
-        return Err("the monitor lost messages silently (received + lost != delivered)".into());
+        return Err(
+            "a run failed, or the monitor lost messages silently (received + lost != delivered, or != the stream's messages)".into(),
+        );
     }
     Ok(())
 }
@@ -248,12 +365,12 @@ fn main() -> Result<(), Error> {
 fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "| scenario | program | offered /s | achieved /s | delivered (D) | received (R) | reported lost (L) | silent loss (D-R-L) | CPU s | beats per CPU-second | heartwire / python |"
+        "| scenario | program | offered /s | achieved /s | delivered (D) | stream (S) | received (R) | reported lost (L) | silent loss (D-R-L or S-R-L) | CPU s | beats per CPU-second | server CPU s | heartwire / python |"
     );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let ratio = match row.program {
-            Program::Heartwire => rows
+            Program::Heartwire | Program::Durable => rows
                 .iter()
                 .find(|o| {
                     o.program == Program::Python && o.scenario == row.scenario && o.rate == row.rate
@@ -265,21 +382,84 @@ fn print_table(rows: &[Row]) {
             Program::Python => String::new(),
         };
         println!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.2} | {:.0} | {} |",
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {} |",
             row.scenario,
             row.program.name(),
             rate_text(row.rate),
             row.achieved,
             row.delivered,
+            row.stream
+                .map_or_else(|| "-".to_owned(), |s| s.messages.to_string()),
             row.received,
             row.lost,
             row.silent(),
             row.cpu,
             row.per_cpu_second(),
+            row.server_cpu,
             ratio
         );
     }
     println!();
+}
+
+/// The durable monitor against the core one of the same scenario and rate (issue 22).
+fn print_durability(rows: &[Row]) {
+    let pairs: Vec<(&Row, &Row)> = rows
+        .iter()
+        .filter(|r| r.program == Program::Durable)
+        .filter_map(|d| {
+            rows.iter()
+                .find(|c| {
+                    c.program == Program::Heartwire && c.scenario == d.scenario && c.rate == d.rate
+                })
+                .map(|c| (c, d))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    println!("The cost of durability: the durable monitor against the core-NATS one");
+    println!();
+    println!(
+        "| scenario | offered /s | core beats per CPU-s | durable beats per CPU-s | durable / core | core CPU s (monitor + server) | durable CPU s (monitor + server) | with the server's CPU, durable / core | durable R + L = S |"
+    );
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|---|");
+    for (core, durable) in pairs {
+        println!(
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} + {:.2} | {:.2} + {:.2} | {:.2} | {} |",
+            core.scenario,
+            rate_text(core.rate),
+            core.per_cpu_second(),
+            durable.per_cpu_second(),
+            durable.per_cpu_second() / core.per_cpu_second(),
+            core.cpu,
+            core.server_cpu,
+            durable.cpu,
+            durable.server_cpu,
+            durable.per_cpu_second_with_server() / core.per_cpu_second_with_server(),
+            if durable.silent() == 0 { "yes" } else { "no" },
+        );
+    }
+    println!();
+}
+
+/// A scratch folder, made empty, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(dir: PathBuf) -> Result<Scratch, Error> {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Builds the release monitor (a no-op when it is fresh), and gives its path.
@@ -393,18 +573,35 @@ fn signal(pid: u32, name: &str) -> Result<(), Error> {
 
 /// A private nats-server on free ports.
 struct Server {
-    _child: Guard,
+    child: Guard,
     port: u16,
     monitor_port: u16,
 }
 
+/// The stream's and the durable consumer's state (`/jsz`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct JetStreamState {
+    messages: u64,
+    last_seq: u64,
+    /// The last stream sequence the consumer delivered, and acknowledged.
+    delivered: u64,
+    acked: u64,
+    /// Messages the consumer has yet to deliver.
+    pending: u64,
+}
+
 impl Server {
-    fn start() -> Result<Server, Error> {
+    /// With `store`, JetStream on, keeping its streams there.
+    fn start(store: Option<&Path>) -> Result<Server, Error> {
         let mut last = String::new();
         for _ in 0..3 {
             let (port, monitor_port) = (free_port()?, free_port()?);
+            let mut command = Command::new("nats-server");
+            if let Some(store) = store {
+                command.arg("-js").arg("-sd").arg(store);
+            }
             let child = Guard(
-                Command::new("nats-server")
+                command
                     .args(["-a", "127.0.0.1", "-p", &port.to_string()])
                     .args(["-m", &monitor_port.to_string()])
                     .stdout(Stdio::null())
@@ -413,7 +610,7 @@ impl Server {
                     .map_err(|e| format!("cannot start nats-server (is it on PATH?): {e}"))?,
             );
             let server = Server {
-                _child: child,
+                child,
                 port,
                 monitor_port,
             };
@@ -469,6 +666,46 @@ impl Server {
             }
         }
         Ok((published, delivered))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.0.id()
+    }
+
+    /// The stream [`STREAM`] and its consumer [`CONSUMER`] (zeros for what is absent).
+    fn jetstream(&self) -> Result<JetStreamState, Error> {
+        let jsz = self.get("/jsz?accounts=true&streams=true&consumers=true")?;
+        let mut state = JetStreamState {
+            messages: 0,
+            last_seq: 0,
+            delivered: 0,
+            acked: 0,
+            pending: 0,
+        };
+        let accounts = jsz["account_details"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for account in &accounts {
+            let streams = account["stream_detail"].as_array();
+            for stream in streams.into_iter().flatten() {
+                if stream["name"].as_str() != Some(STREAM) {
+                    continue;
+                }
+                state.messages = stream["state"]["messages"].as_u64().unwrap_or(0);
+                state.last_seq = stream["state"]["last_seq"].as_u64().unwrap_or(0);
+                let consumers = stream["consumer_detail"].as_array();
+                for consumer in consumers.into_iter().flatten() {
+                    if consumer["name"].as_str() != Some(CONSUMER) {
+                        continue;
+                    }
+                    state.delivered = consumer["delivered"]["stream_seq"].as_u64().unwrap_or(0);
+                    state.acked = consumer["ack_floor"]["stream_seq"].as_u64().unwrap_or(0);
+                    state.pending = consumer["num_pending"].as_u64().unwrap_or(0);
+                }
+            }
+        }
+        Ok(state)
     }
 
     fn slow_consumers(&self) -> Result<u64, Error> {
@@ -531,8 +768,8 @@ fn drain(rx: &mpsc::Receiver<String>, within: Duration, seen: &mut Vec<String>) 
 }
 
 /// The counts of the monitor's summary line for `url`: received, invalid, lost,
-/// overflow, oversized, dropped, outages.
-fn summary(lines: &[String], url: &str) -> Result<[u64; 7], Error> {
+/// overflow, oversized, dropped, expired, outages.
+fn summary(lines: &[String], url: &str) -> Result<[u64; 8], Error> {
     let prefix = format!("heartwire monitor: {url}: ");
     let line = lines
         .iter()
@@ -559,6 +796,8 @@ struct Run<'a> {
     rate: Option<u64>,
     subjects: &'a [async_nats::Subject],
     ticks: f64,
+    /// A durable run's JetStream store.
+    store: Option<PathBuf>,
     perf: Option<PathBuf>,
 }
 
@@ -568,14 +807,14 @@ impl Run<'_> {
         mut command: Command,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<Row, Error> {
-        let server = Server::start()?;
+        let server = Server::start(self.store.as_deref())?;
         let url = server.url();
         let mut child = Guard(
             command
                 .arg(&url)
                 .stdin(Stdio::null())
                 .stdout(match self.program {
-                    Program::Heartwire => Stdio::null(),
+                    Program::Heartwire | Program::Durable => Stdio::null(),
                     Program::Python => Stdio::piped(),
                 })
                 .stderr(Stdio::piped())
@@ -586,7 +825,7 @@ impl Run<'_> {
         let stderr = lines(child.0.stderr.take().ok_or("no stderr")?);
         let (mut out_seen, mut err_seen) = (Vec::new(), Vec::new());
         match (self.program, &stdout) {
-            (Program::Heartwire, _) => {
+            (Program::Heartwire | Program::Durable, _) => {
                 wait_for(&stderr, "subscribed to", READY_WITHIN, &mut err_seen)?;
             }
             (Program::Python, Some(out)) => {
@@ -608,22 +847,29 @@ impl Run<'_> {
             None => None,
         };
         let cpu_before = cpu_ticks(pid)?;
+        let server_before = cpu_ticks(server.pid())?;
         let (published, elapsed) = runtime.block_on(generate(&url, self.subjects, self.rate))?;
         let achieved = published as f64 / elapsed.as_secs_f64();
 
-        // Delivered: the server's count stops growing (or has every message).
-        let deadline = Instant::now() + DELIVERED_WITHIN;
-        let mut last = server.counts()?.1;
-        let mut still = 0;
-        while Instant::now() < deadline && still < 10 {
-            std::thread::sleep(Duration::from_millis(100));
-            let (_, delivered) = server.counts()?;
-            if delivered >= published {
-                break;
+        let stream = match self.program {
+            Program::Durable => Some(wait_durable(&server, published)?),
+            _ => {
+                // Delivered: the server's count stops growing (or has every message).
+                let deadline = Instant::now() + DELIVERED_WITHIN;
+                let mut last = server.counts()?.1;
+                let mut still = 0;
+                while Instant::now() < deadline && still < 10 {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let (_, delivered) = server.counts()?;
+                    if delivered >= published {
+                        break;
+                    }
+                    still = if delivered == last { still + 1 } else { 0 };
+                    last = delivered;
+                }
+                None
             }
-            still = if delivered == last { still + 1 } else { 0 };
-            last = delivered;
-        }
+        };
         // Idle: the program took what it was given (at most a tick in 250 ms, twice).
         let deadline = Instant::now() + IDLE_WITHIN;
         let mut last = cpu_ticks(pid)?;
@@ -635,6 +881,18 @@ impl Run<'_> {
             last = now;
         }
         let cpu = (cpu_ticks(pid)? - cpu_before) as f64 / self.ticks;
+        let server_cpu = (cpu_ticks(server.pid())? - server_before) as f64 / self.ticks;
+        // The stream's count again: the monitor is idle and so is the generator.
+        let stream = match stream {
+            Some(_) => {
+                let state = server.jetstream()?;
+                Some(Stream {
+                    messages: state.messages,
+                    acked: state.acked,
+                })
+            }
+            None => None,
+        };
         let (server_published, delivered) = server.counts()?;
         if server_published != published {
             return Err(format!(
@@ -663,8 +921,8 @@ impl Run<'_> {
         }
         drain(&stderr, EXIT_WITHIN, &mut err_seen);
         let (received, lost, outages) = match (self.program, &stdout) {
-            (Program::Heartwire, _) => {
-                let [received, _invalid, lost, _, _, _, outages] = summary(&err_seen, &url)?;
+            (Program::Heartwire | Program::Durable, _) => {
+                let [received, _invalid, lost, _, _, _, _, outages] = summary(&err_seen, &url)?;
                 (received, lost, outages)
             }
             (Program::Python, Some(out)) => {
@@ -696,13 +954,64 @@ impl Run<'_> {
             published,
             achieved,
             delivered,
+            stream,
             received,
             lost,
             cpu,
+            server_cpu,
             slow_consumers,
             outages,
         })
     }
+}
+
+/// Waits (bounded) until the stream has taken what the generator published (or stops
+/// growing), the durable consumer has delivered all of it, and the monitor has
+/// acknowledged all of it (which it does once a snapshot it wrote holds it); gives the
+/// last state read. What is not reached within the bounds is printed, not an error: the
+/// counts at exit tell what the monitor received.
+fn wait_durable(server: &Server, published: u64) -> Result<JetStreamState, Error> {
+    let start = Instant::now();
+    let deadline = start + DELIVERED_WITHIN + DURABLE_STALL;
+    let mut state = server.jetstream()?;
+    let mut moved = Instant::now();
+    loop {
+        let delivered_all = state.pending == 0
+            && state.delivered >= state.last_seq
+            && (state.messages >= published || moved.elapsed() >= Duration::from_secs(1));
+        if delivered_all {
+            break;
+        }
+        if Instant::now() > deadline || moved.elapsed() > DURABLE_STALL {
+            println!(
+                "durable: not all delivered after {:.1} s ({:.1} s without progress): {state:?}",
+                start.elapsed().as_secs_f64(),
+                moved.elapsed().as_secs_f64()
+            );
+            return Ok(state);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let now = server.jetstream()?;
+        if now != state {
+            moved = Instant::now();
+        }
+        state = now;
+    }
+    let delivered_at = start.elapsed();
+    // Acknowledged: the monitor has applied everything and a snapshot holds it.
+    let deadline = Instant::now() + ACKED_WITHIN;
+    while state.acked < state.last_seq && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        state = server.jetstream()?;
+    }
+    println!(
+        "durable: all delivered {:.1} s after the generator's last flush, acknowledged to {} of {} after {:.1} s",
+        delivered_at.as_secs_f64(),
+        state.acked,
+        state.last_seq,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(state)
 }
 
 /// Publishes `BEATS` beats round robin over `subjects`, paced to `rate` when there is
