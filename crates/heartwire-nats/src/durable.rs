@@ -302,10 +302,12 @@ impl DurableReader {
     /// waits): connect again from the last position applied.
     pub async fn next_batch(&mut self, max: usize, out: &mut Vec<Kept>) -> Result<(), BrokerError> {
         let first = self.messages.next().await;
-        self.take(first, out)?;
+        // The clock read once per batch: a message's time is capped by it.
+        let now = SystemClock.now();
+        self.take(first, now, out)?;
         while out.len() < max {
             match self.messages.next().now_or_never() {
-                Some(item) => self.take(item, out)?,
+                Some(item) => self.take(item, now, out)?,
                 None => break,
             }
         }
@@ -315,6 +317,7 @@ impl DurableReader {
     fn take(
         &mut self,
         item: Option<Result<jetstream::Message, consumer::pull::MessagesError>>,
+        now: UnixTime,
         out: &mut Vec<Kept>,
     ) -> Result<(), BrokerError> {
         let message = match item {
@@ -332,7 +335,6 @@ impl DurableReader {
             .map_err(|e| self.config.endpoint.failed(Step::Subscribe, &e))?;
         let (sequence, pending) = (info.stream_sequence, info.pending);
         let published = info.published.unix_timestamp_nanos();
-        let now = SystemClock.now();
         let published = match i64::try_from(published.div_euclid(1_000_000_000)) {
             Ok(secs) => UnixTime::new(secs, published.rem_euclid(1_000_000_000) as u32).min(now),
             Err(_) => now,
