@@ -549,12 +549,26 @@ fn a_durable_monitor_on_a_three_node_cluster_survives_the_loss_of_a_node() {
     monitor.changed(&after, "alive", Duration::from_secs(20));
     monitor.changed(&dies, "dead", Duration::from_secs(30));
     let output = monitor.stop();
-    for line in output.lines().filter(|l| l.contains(&steady)) {
+    // `steady` is never convicted. It may be late for a while: a core-NATS publish that
+    // reaches the cluster while the stream elects a new leader is dropped by the server
+    // (seen under a loaded CI), so the stream itself has a gap in its beats. It is
+    // alive again by the end.
+    let changes: Vec<&str> = output
+        .lines()
+        .filter(|l| l.contains(&steady) && l.contains("\"event\":\"changed\""))
+        .collect();
+    for line in &changes {
         assert!(
-            !line.contains("\"new\":\"late\"") && !line.contains("\"new\":\"dead\""),
+            !line.contains("\"new\":\"dead\""),
             "{steady} convicted: {line}"
         );
     }
+    assert!(
+        changes
+            .last()
+            .is_some_and(|l| l.contains("\"new\":\"alive\"")),
+        "{steady} not alive at the end: {changes:?}"
+    );
     drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
 }
