@@ -25,12 +25,8 @@ struct JetStream {
 
 impl JetStream {
     fn start(dir: &Path) -> JetStream {
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
         let mut nats = JetStream {
-            port,
+            port: free_port(),
             store: dir.join("jetstream"),
             child: None,
         };

@@ -243,7 +243,6 @@ fn connect_failed(info: &LinkInfo, error: &str, failures: u32, pause: std::time:
 /// buffer. Returns only when the server asks for what the reader does not speak.
 #[cfg(feature = "nats")]
 async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerError> {
-    use heartwire::transport::{self, Transport};
     use heartwire_broker::Fault;
     use heartwire_nats::{NatsConfig, NatsReader};
 
@@ -272,28 +271,12 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
     loop {
         let batch = reader.next_batch().await;
         let now = SystemClock.now();
-        let mut texts = Vec::with_capacity(batch.len());
-        let mut commands = Vec::new();
-        let mut invalid = Vec::new();
+        let mut sorted = Sorted::with_capacity(batch.len());
         for (subject, payload) in batch.iter() {
-            // A command is rare: one prefix comparison keeps it off the beats' path.
-            if transport::is_command_address(subject) {
-                match transport::decode_command(Transport::Nats, subject, payload) {
-                    Ok(delivery) => commands.push((delivery, now)),
-                    Err(bad) => invalid.push(bad),
-                }
-                continue;
-            }
-            match Message::decode(subject, payload) {
-                Ok(message) => texts.push((message, now)),
-                // The owned form, with the error, for the report.
-                Err(_) => invalid
-                    .extend(transport::decode_subject(Transport::Nats, subject, payload).err()),
-            }
+            sorted.add(subject, payload, now);
         }
         let small = batch.len() < SMALL_BATCH;
-        feeder.feed(now, &texts, commands, invalid);
-        drop(texts);
+        feeder.feed(now, &sorted.texts, sorted.commands, sorted.invalid);
         if small {
             // A trickle: let a millisecond of beats gather in the socket, so that each
             // wake-up, read and lock serves many (a beat is judged in seconds).
@@ -308,7 +291,6 @@ async fn read_nats(feeder: &mut Feeder) -> Result<(), heartwire_broker::BrokerEr
 /// what each written snapshot holds. Never returns.
 #[cfg(feature = "nats")]
 async fn read_durable(feeder: &mut Feeder) {
-    use heartwire::transport::{self, Transport};
     use heartwire_nats::{DurableReader, Kept, NatsConfig};
 
     let info = Arc::clone(&feeder.info);
@@ -358,27 +340,11 @@ async fn read_durable(feeder: &mut Feeder) {
                         }
                         Ok(Ok(())) => {
                             let now = SystemClock.now();
-                            let mut texts = Vec::with_capacity(batch.len());
-                            let mut commands = Vec::new();
-                            let mut invalid = Vec::new();
+                            let mut sorted = Sorted::with_capacity(batch.len());
                             for kept in &batch {
-                                let subject = kept.subject.as_bytes();
-                                if transport::is_command_address(subject) {
-                                    match transport::decode_command(Transport::Nats, subject, &kept.payload) {
-                                        Ok(delivery) => commands.push((delivery, kept.published)),
-                                        Err(bad) => invalid.push(bad),
-                                    }
-                                    continue;
-                                }
-                                match Message::decode(subject, &kept.payload) {
-                                    Ok(message) => texts.push((message, kept.published)),
-                                    Err(_) => invalid.extend(
-                                        transport::decode_subject(Transport::Nats, subject, &kept.payload).err(),
-                                    ),
-                                }
+                                sorted.add(kept.subject.as_bytes(), &kept.payload, kept.published);
                             }
-                            feeder.feed(now, &texts, commands, invalid);
-                            drop(texts);
+                            feeder.feed(now, &sorted.texts, sorted.commands, sorted.invalid);
                             if let Some(last) = batch.last() {
                                 after = Some(last.position.sequence);
                                 if durable.applied(last.position.clone(), batch.len()) {
@@ -401,6 +367,45 @@ async fn read_durable(feeder: &mut Feeder) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A NATS batch's messages by kind, each with the time it is observed at: the beats
+/// decoded in place, the command envelopes, and what did not decode.
+#[cfg(feature = "nats")]
+struct Sorted<'a> {
+    texts: Vec<(Message<'a>, UnixTime)>,
+    commands: Vec<(Delivery, UnixTime)>,
+    invalid: Vec<Invalid>,
+}
+
+#[cfg(feature = "nats")]
+impl<'a> Sorted<'a> {
+    fn with_capacity(beats: usize) -> Sorted<'a> {
+        Sorted {
+            texts: Vec::with_capacity(beats),
+            commands: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, subject: &'a [u8], payload: &'a [u8], at: UnixTime) {
+        use heartwire::transport::{self, Transport};
+        // A command is rare: one prefix comparison keeps it off the beats' path.
+        if transport::is_command_address(subject) {
+            match transport::decode_command(Transport::Nats, subject, payload) {
+                Ok(delivery) => self.commands.push((delivery, at)),
+                Err(bad) => self.invalid.push(bad),
+            }
+            return;
+        }
+        match Message::decode(subject, payload) {
+            Ok(message) => self.texts.push((message, at)),
+            // The owned form, with the error, for the report.
+            Err(_) => self
+                .invalid
+                .extend(transport::decode_subject(Transport::Nats, subject, payload).err()),
         }
     }
 }
