@@ -8,6 +8,8 @@ mod durable;
 mod events;
 mod ingest;
 mod journal;
+#[cfg(feature = "nats")]
+mod replica;
 mod table;
 mod throttle;
 
@@ -108,7 +110,7 @@ pub(crate) struct MonitorArgs {
     /// position is kept in the --snapshot, which it needs, and acknowledged to the
     /// server once a snapshot holds it.
     #[cfg(feature = "nats")]
-    #[arg(long, value_name = "NAME", requires = "snapshot", value_parser = parse_consumer_name)]
+    #[arg(long, value_name = "NAME", value_parser = parse_consumer_name)]
     durable: Option<heartwire_nats::ConsumerName>,
     /// With --durable: how many servers of a NATS cluster keep the stream when the
     /// monitor creates it, 1 to 5 (3 survive the loss of one server). A stream that
@@ -116,6 +118,24 @@ pub(crate) struct MonitorArgs {
     #[cfg(feature = "nats")]
     #[arg(long, value_name = "N", default_value_t = 1, requires = "durable", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=5))]
     durable_replicas: usize,
+    /// With --durable: run as one of several replicas of this monitor, on any machines
+    /// (spec/liveness.md §6.6). One leads: it reads the stream, keeps the state in the
+    /// JetStream key-value bucket HEARTWIRE_STATE_NAME instead of a --snapshot file, and
+    /// alone sends alerts; the others wait, and one takes over within about a --lease
+    /// of the leader's death, from the state it left. Not with --snapshot or --listen.
+    #[cfg(feature = "nats")]
+    #[arg(long, requires = "durable", conflicts_with_all = ["snapshot", "listen"])]
+    replicated: bool,
+    /// With --replicated: how long a leader that stopped renewing (dead, or cut off
+    /// from NATS) still leads, from 1s to 300s; every replica must give the same.
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "DURATION", default_value = "10s", requires = "replicated", value_parser = parse_lease)]
+    lease: Duration,
+    /// With --replicated: the name the other replicas are told leads (default:
+    /// HOST:PID).
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "NAME", requires = "replicated")]
+    replica_name: Option<String>,
     #[command(flatten)]
     alerts: alerts::AlertArgs,
 }
@@ -124,6 +144,18 @@ pub(crate) struct MonitorArgs {
 #[cfg(feature = "nats")]
 fn parse_consumer_name(text: &str) -> Result<heartwire_nats::ConsumerName, String> {
     heartwire_nats::ConsumerName::new(text).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// `--lease`: a duration from 1 s to 300 s.
+#[cfg(feature = "nats")]
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    use heartwire_nats::ReplicaConfig;
+    let lease = duration::parse(text)?;
+    if (ReplicaConfig::MIN_LEASE..=ReplicaConfig::MAX_LEASE).contains(&lease) {
+        Ok(lease)
+    } else {
+        Err(format!("{text:?}: expected from 1s to 300s"))
+    }
 }
 
 /// `--extension-point`: a name of the process-name grammar.
@@ -227,44 +259,34 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         config.tolerance = tolerance;
     }
     config.record_interval = args.record_interval;
+    #[cfg(feature = "nats")]
+    if args.durable.is_some() && args.snapshot.is_none() && !args.replicated {
+        note!(
+            "heartwire monitor: --durable keeps its position in the state: expected --snapshot FILE, or --replicated"
+        );
+        return ExitCode::from(2);
+    }
+    #[cfg(feature = "nats")]
+    if args.replicated {
+        return replica::run(args, links, config, terminated);
+    }
     // The history of every process (spec/http.md 5.11), kept with the snapshot.
     let history = Arc::new(History::new(HistoryLimits::default()));
-    let (mut engine, generation, positions) = match args.snapshot.as_deref().map(read_snapshot) {
-        None | Some(Ok(None)) => (Monitor::new(config), 0, BTreeMap::new()),
-        Some(Ok(Some(saved))) => {
-            history.restore(&saved.history);
-            match Monitor::restore(config, saved.snapshot) {
-                Ok(engine) => (engine, saved.journal, saved.positions),
-                Err(e) => {
-                    note!("heartwire monitor: cannot restore the snapshot: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
+    let saved = match args.snapshot.as_deref().map(read_snapshot) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(saved))) => Some(saved),
         Some(Err(e)) => {
             note!("heartwire monitor: {e}");
             return ExitCode::from(2);
         }
     };
-    #[cfg(feature = "nats")]
-    if let Some(name) = &args.durable {
-        if !links.iter().any(|l| l.broker == Broker::Nats) {
-            note!("heartwire monitor: --durable reads NATS links: expected a nats:// --from");
+    let (mut engine, generation) = match restore(config, saved, &history, &args, &mut links) {
+        Ok(restored) => restored,
+        Err(e) => {
+            note!("heartwire monitor: {e}");
             return ExitCode::from(2);
         }
-        // Held until each has replayed what its stream kept since the state was saved.
-        let since = engine.last_poll().unwrap_or_else(|| SystemClock.now());
-        for info in links.iter_mut().filter(|l| l.broker == Broker::Nats) {
-            let key = durable::DurableLink::key_of(name, &info.shown);
-            let start = positions.get(&key).copied();
-            let config =
-                heartwire_nats::DurableConfig::new(name.clone()).replicas(args.durable_replicas);
-            info.durable = Some(durable::DurableLink::new(config, start));
-            engine.link_replaying(info.link, since);
-        }
-    }
-    #[cfg(not(feature = "nats"))]
-    let _ = positions;
+    };
     let links: Vec<Arc<LinkInfo>> = links.into_iter().map(Arc::new).collect();
     // What the receiver acknowledged after the snapshot, applied again.
     let journal = match &args.snapshot {
@@ -357,9 +379,135 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
     } else {
         View::Table
     };
-    runtime.block_on(watch(
-        args, links, engine, journal, history, view, listening, terminated,
-    ))
+    let store = match &args.snapshot {
+        Some(path) => Store::File(path.clone()),
+        None => Store::Nothing,
+    };
+    let stop_at = args
+        .exit_after
+        .and_then(|after| std::time::Instant::now().checked_add(after));
+    let parts = Parts {
+        links,
+        engine,
+        journal,
+        history,
+        view,
+        listening,
+        terminated,
+        store,
+        ledger: None,
+        stop_at,
+    };
+    match runtime.block_on(watch(&args, parts)) {
+        Ended::Exit(code) => code,
+        #[cfg(feature = "nats")]
+        Ended::Deposed => ExitCode::from(1),
+    }
+}
+
+/// The engine of `saved` (a new one without), its history restored, and its durable
+/// links (`--durable`) held until each has replayed what its stream kept since the
+/// state was saved; the journal generation that follows it.
+fn restore(
+    config: Config,
+    saved: Option<SavedState>,
+    history: &History,
+    args: &MonitorArgs,
+    links: &mut [LinkInfo],
+) -> Result<(Monitor, u64), String> {
+    #[cfg_attr(not(feature = "nats"), allow(unused_mut))]
+    let (mut engine, generation, positions) = match saved {
+        None => (Monitor::new(config), 0, BTreeMap::new()),
+        Some(saved) => {
+            history.restore(&saved.history);
+            let engine = Monitor::restore(config, saved.snapshot)
+                .map_err(|e| format!("cannot restore the snapshot: {e}"))?;
+            (engine, saved.journal, saved.positions)
+        }
+    };
+    #[cfg(feature = "nats")]
+    if let Some(name) = &args.durable {
+        if !links.iter().any(|l| l.broker == Broker::Nats) {
+            return Err("--durable reads NATS links: expected a nats:// --from".to_owned());
+        }
+        let since = engine.last_poll().unwrap_or_else(|| SystemClock.now());
+        for info in links.iter_mut().filter(|l| l.broker == Broker::Nats) {
+            let key = durable::DurableLink::key_of(name, &info.shown);
+            let start = positions.get(&key).copied();
+            let config =
+                heartwire_nats::DurableConfig::new(name.clone()).replicas(args.durable_replicas);
+            info.durable = Some(durable::DurableLink::new(config, start));
+            engine.link_replaying(info.link, since);
+        }
+    }
+    #[cfg(not(feature = "nats"))]
+    let _ = (positions, args, links);
+    Ok((engine, generation))
+}
+
+/// Where the state is kept.
+enum Store {
+    /// Nowhere: a restart begins anew.
+    Nothing,
+    /// In `--snapshot FILE`.
+    File(PathBuf),
+    /// In the replicas' buckets, while this replica leads (`--replicated`).
+    #[cfg(feature = "nats")]
+    Shared(replica::Leading),
+}
+
+impl Store {
+    /// What opens and closes the alert workers' sending: a replica's lease.
+    fn gate(&self) -> Option<Arc<alerts::Gate>> {
+        match self {
+            #[cfg(feature = "nats")]
+            Store::Shared(leading) => Some(leading.gate()),
+            _ => None,
+        }
+    }
+
+    /// Rung when a replica loses its lease.
+    fn lost(&self) -> Option<Arc<Notify>> {
+        match self {
+            #[cfg(feature = "nats")]
+            Store::Shared(leading) => Some(leading.lost()),
+            _ => None,
+        }
+    }
+
+    /// At a clean stop: a replica gives its lease up.
+    async fn release(&self) {
+        #[cfg(feature = "nats")]
+        if let Store::Shared(leading) = self {
+            leading.release().await;
+        }
+    }
+}
+
+/// What the loop is given.
+struct Parts {
+    links: Vec<Arc<LinkInfo>>,
+    engine: Arc<Mutex<Monitor>>,
+    journal: Option<Arc<Mutex<Journal>>>,
+    history: Arc<History>,
+    view: View,
+    listening: Option<String>,
+    terminated: Arc<Notify>,
+    store: Store,
+    /// With `--replicated`: the alerts' ledger the last leader stored (empty if none).
+    ledger: Option<Vec<u8>>,
+    /// When to stop (`--exit-after`).
+    stop_at: Option<std::time::Instant>,
+}
+
+/// How the loop ended.
+enum Ended {
+    /// Stopped (asked to, or stdout unwritable): the monitor's exit status.
+    Exit(ExitCode),
+    /// This replica no longer leads (`--replicated`): what it held is dropped, and it
+    /// waits again as a standby.
+    #[cfg(feature = "nats")]
+    Deposed,
 }
 
 /// How the states are shown.
@@ -369,18 +517,20 @@ enum View {
     Json,
 }
 
-// The parts `run` prepared, each used once to build the loop's state.
-#[allow(clippy::too_many_arguments)]
-async fn watch(
-    args: MonitorArgs,
-    links: Vec<Arc<LinkInfo>>,
-    engine: Arc<Mutex<Monitor>>,
-    journal: Option<Arc<Mutex<Journal>>>,
-    history: Arc<History>,
-    view: View,
-    listening: Option<String>,
-    terminated: Arc<Notify>,
-) -> ExitCode {
+/// The monitor's loop, from the parts `run` prepared (or a replica's leadership).
+async fn watch(args: &MonitorArgs, parts: Parts) -> Ended {
+    let Parts {
+        links,
+        engine,
+        journal,
+        history,
+        view,
+        listening,
+        terminated,
+        store,
+        ledger,
+        stop_at,
+    } = parts;
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
     let wake = Arc::new(Notify::new());
@@ -397,16 +547,23 @@ async fn watch(
         },
         journal: journal.clone(),
     });
-    for info in &links {
-        tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed)));
-    }
-    let alerts = match alerts::Alerts::start(&args.alerts, args.snapshot.as_deref()) {
+    let tasks: Vec<tokio::task::JoinHandle<()>> = links
+        .iter()
+        .map(|info| tokio::spawn(ingest::run(Arc::clone(info), Arc::clone(&feed))))
+        .collect();
+    let kept = match (&store, &ledger) {
+        (_, Some(text)) => alerts::LedgerAt::Shared(text),
+        (Store::File(path), None) => alerts::LedgerAt::File(path),
+        _ => alerts::LedgerAt::Memory,
+    };
+    let alerts = match alerts::Alerts::start(&args.alerts, kept, store.gate()) {
         Ok(alerts) => alerts,
         Err(e) => {
             note!("heartwire monitor: {e}");
-            return ExitCode::from(2);
+            return Ended::Exit(ExitCode::from(2));
         }
     };
+    let lost = store.lost();
     let mut state = Watch {
         engine,
         seen: vec![None; links.len()],
@@ -421,6 +578,9 @@ async fn watch(
         listening,
         screen: (view == View::Table).then(Screen::enter),
         alerts,
+        store,
+        alerts_stored: 0,
+        deposed: false,
     };
     let mut tick = tokio::time::interval(args.refresh);
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -429,13 +589,15 @@ async fn watch(
     let mut save = tokio::time::interval(Duration::from_secs(10));
     let mut events = tokio::time::interval(Duration::from_millis(10));
     events.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A replica stores the alerts' ledger as soon as it changed.
+    let ledger_changed = state
+        .shares()
+        .then(|| state.alerts.as_ref().map(alerts::Alerts::changed))
+        .flatten();
     let mut pending = false;
-    let stop_at = args
-        .exit_after
-        .and_then(|after| tokio::time::Instant::now().checked_add(after));
     let stop = async {
         match stop_at {
-            Some(at) => tokio::time::sleep_until(at).await,
+            Some(at) => tokio::time::sleep_until(at.into()).await,
             None => std::future::pending().await,
         }
     };
@@ -456,29 +618,33 @@ async fn watch(
                 state.poll(now);
                 // A journal past its bound is checkpointed at once, so that a restore
                 // replays a bounded amount whatever the rate of pings.
-                if state.journal_full()
-                    && let Some(path) = &args.snapshot
-                {
-                    state.save(path);
+                if state.journal_full() {
+                    state.save().await;
                 }
             }
-            _ = save.tick() => {
-                if let Some(path) = &args.snapshot {
-                    state.save(path);
-                }
-            }
+            _ = save.tick() => state.save().await,
             // A durable link has applied many messages since the last snapshot.
-            () = save_soon.notified() => {
-                if let Some(path) = &args.snapshot {
-                    state.save(path);
-                }
-            }
+            () = save_soon.notified() => state.save().await,
+            () = wait_for(ledger_changed.as_deref()) => state.share_alerts().await,
+            () = wait_for(lost.as_deref()) => state.deposed = true,
             () = &mut stop => break,
             () = terminated.notified() => break,
         }
-        if state.unwritable.is_some() {
+        if state.unwritable.is_some() || state.deposed {
             break;
         }
+    }
+    for task in &tasks {
+        task.abort();
+    }
+    #[cfg(feature = "nats")]
+    if state.deposed {
+        drop(state.screen.take());
+        if let Some(alerts) = state.alerts.take() {
+            alerts.abandon();
+        }
+        state.summarise();
+        return Ended::Deposed;
     }
     let now = SystemClock.now();
     state.check_links(now);
@@ -488,15 +654,23 @@ async fn watch(
     state.show();
     state.summarise();
     state.finish_alerts();
-    if let Some(path) = &args.snapshot {
-        state.save(path);
-    }
-    match state.unwritable {
+    state.save().await;
+    state.share_alerts().await;
+    state.store.release().await;
+    Ended::Exit(match state.unwritable {
         Some(e) => {
             note!("heartwire monitor: cannot write to stdout ({e}); stopping");
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,
+    })
+}
+
+/// Waits for `notify`, or forever without one.
+async fn wait_for(notify: Option<&Notify>) {
+    match notify {
+        Some(notify) => notify.notified().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -585,6 +759,13 @@ struct Watch {
     screen: Option<Screen>,
     /// The alert targets and their queues (`--alert-*`, spec/alerts.md).
     alerts: Option<alerts::Alerts>,
+    /// Where the state is saved.
+    store: Store,
+    /// The ledger's change count last stored (`--replicated`).
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    alerts_stored: u64,
+    /// Whether this replica found that it no longer leads.
+    deposed: bool,
 }
 
 /// The terminal's alternate screen, left when dropped (also when the monitor stops on
@@ -772,11 +953,15 @@ impl Watch {
         }
     }
 
-    /// Writes the snapshot, the journal's checkpoint: the snapshot is taken and the
-    /// journal moved to its next generation under the engine's lock, so that every
-    /// acknowledged change is in one or the other; the older journals are removed once
-    /// the snapshot saying so is in place.
-    fn save(&self, path: &Path) {
+    /// Saves the state where it is kept (`--snapshot`, or the replicas' bucket), the
+    /// journal's checkpoint: the snapshot is taken and the journal moved to its next
+    /// generation under the engine's lock, so that every acknowledged change is in one
+    /// or the other; the older journals are removed once the snapshot saying so is in
+    /// place, and durable links acknowledge what it holds.
+    async fn save(&mut self) {
+        if matches!(self.store, Store::Nothing) {
+            return;
+        }
         let (snapshot, generation, applied) = {
             let engine = self.engine();
             let snapshot = engine.snapshot();
@@ -805,17 +990,62 @@ impl Watch {
                 .map(|(key, sequence, _)| (key.clone(), *sequence))
                 .collect(),
         };
-        match write_snapshot(path, &saved) {
-            Ok(()) => {
-                if let Some(journal) = &self.journal {
-                    lock_journal(journal).remove_before();
+        let written = match &mut self.store {
+            Store::Nothing => return,
+            Store::File(path) => write_snapshot(path, &saved)
+                .map_err(|e| note!("heartwire monitor: cannot write {}: {e}", path.display()))
+                .is_ok(),
+            #[cfg(feature = "nats")]
+            Store::Shared(leading) => match serde_json::to_vec(&saved) {
+                Ok(bytes) => match leading.store(replica::Blob::State, bytes).await {
+                    replica::Outcome::Written => true,
+                    replica::Outcome::Failed => false,
+                    replica::Outcome::Fenced => {
+                        self.deposed = true;
+                        false
+                    }
+                },
+                Err(e) => {
+                    note!("heartwire monitor: cannot write the state: {e}");
+                    false
                 }
-                // Held by the file now: the server may forget them.
-                for (_, _, saved) in applied {
-                    saved();
-                }
+            },
+        };
+        if written {
+            if let Some(journal) = &self.journal {
+                lock_journal(journal).remove_before();
             }
-            Err(e) => note!("heartwire monitor: cannot write {}: {e}", path.display()),
+            // Held by the file now: the server may forget them.
+            for (_, _, saved) in applied {
+                saved();
+            }
+        }
+    }
+
+    /// Whether this loop shares the alerts' ledger (`--replicated`).
+    fn shares(&self) -> bool {
+        #[cfg(feature = "nats")]
+        {
+            matches!(self.store, Store::Shared(_)) && self.alerts.is_some()
+        }
+        #[cfg(not(feature = "nats"))]
+        false
+    }
+
+    /// A replica: stores the alerts' ledger if it changed since it was last stored.
+    async fn share_alerts(&mut self) {
+        #[cfg(feature = "nats")]
+        if let (Store::Shared(leading), Some(alerts)) = (&mut self.store, &self.alerts)
+            && let Some((changes, text)) = alerts.ledger_since(self.alerts_stored)
+        {
+            match leading
+                .store(replica::Blob::Alerts, text.into_bytes())
+                .await
+            {
+                replica::Outcome::Written => self.alerts_stored = changes,
+                replica::Outcome::Failed => {}
+                replica::Outcome::Fenced => self.deposed = true,
+            }
         }
     }
 

@@ -87,9 +87,11 @@ pub use heartwire_broker::{
     Loss, Step,
 };
 pub use reader::{Batch, MAX_CONTROL_LINE, MAX_MESSAGE, NatsReader};
+pub use replica::{Lease, Loaded, Renewal, ReplicaConfig, SharedState, Stored, Taken};
 
 pub mod durable;
 mod reader;
+pub mod replica;
 mod url;
 
 /// Where and how to connect. Its `Debug` shows the URL without credentials.

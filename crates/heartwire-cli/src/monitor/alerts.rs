@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::events::{event_json, time};
 use super::{View, Watch};
+pub(crate) use deliver::Gate;
 use deliver::{Context, Kind, Outcome, Queued, Report, Target, Worker};
 use ledger::{Entry, Key, Ledger};
 
@@ -162,6 +163,17 @@ pub(crate) fn check(args: &AlertArgs) -> Result<(), String> {
     targets(args).map(|_| ())
 }
 
+/// Where the alerts' ledger is kept.
+pub(crate) enum LedgerAt<'a> {
+    /// In memory only (no `--snapshot`).
+    Memory,
+    /// In `FILE.alerts` beside the snapshot `FILE`.
+    File(&'a Path),
+    /// Shared by replicas (`--replicated`): read from what the last leader stored, and
+    /// stored again by the caller when it changed ([`Alerts::ledger_since`]).
+    Shared(&'a [u8]),
+}
+
 /// The alerts of a running monitor.
 pub(crate) struct Alerts {
     rule: Rule,
@@ -170,6 +182,10 @@ pub(crate) struct Alerts {
     reports: Receiver<Report>,
     sender: SyncSender<Report>,
     host: String,
+    /// Whether the ledger is the replicas' (stored by the caller).
+    shared: bool,
+    /// Rung when the ledger changed.
+    changed: Arc<tokio::sync::Notify>,
 }
 
 fn lock(ledger: &Mutex<Ledger>) -> MutexGuard<'_, Ledger> {
@@ -182,14 +198,26 @@ impl Alerts {
     /// be used, an alerts file that cannot be opened).
     pub(crate) fn start(
         args: &AlertArgs,
-        snapshot: Option<&Path>,
+        kept: LedgerAt<'_>,
+        gate: Option<Arc<Gate>>,
     ) -> Result<Option<Alerts>, String> {
         let targets = targets(args)?;
         if targets.is_empty() {
             return Ok(None);
         }
-        let ledger = match snapshot {
-            Some(snapshot) => {
+        let shared = matches!(kept, LedgerAt::Shared(_));
+        let ledger = match kept {
+            LedgerAt::Shared(text) => {
+                let (ledger, restored) = Ledger::from_text(text);
+                if restored.skipped > 0 {
+                    note!(
+                        "heartwire monitor: the shared alerts ledger: {} lines that do not read were skipped",
+                        restored.skipped
+                    );
+                }
+                ledger
+            }
+            LedgerAt::File(snapshot) => {
                 let path = alerts_path(snapshot);
                 let (ledger, restored) = Ledger::open(&path)
                     .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -202,7 +230,7 @@ impl Alerts {
                 }
                 ledger
             }
-            None => {
+            LedgerAt::Memory => {
                 note!(
                     "heartwire monitor: alerts without --snapshot: those not yet delivered when the monitor stops are lost, and a restart may alert again"
                 );
@@ -212,7 +240,10 @@ impl Alerts {
         let pending = ledger.pending();
         let ledger = Arc::new(Mutex::new(ledger));
         let (sender, reports) = sync_channel(MAX_REPORTS);
+        let changed = Arc::new(tokio::sync::Notify::new());
         let context = Context {
+            changed: Arc::clone(&changed),
+            gate,
             ledger: Arc::clone(&ledger),
             reports: sender.clone(),
             attempts: args.attempts,
@@ -268,7 +299,33 @@ impl Alerts {
             reports,
             sender,
             host: host_name(),
+            shared,
+            changed,
         }))
+    }
+
+    /// How many changes the ledger has had, and (when `since` is another count) what is
+    /// live in it: what a replica shares.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn ledger_since(&self, since: u64) -> Option<(u64, String)> {
+        let ledger = lock(&self.ledger);
+        let changes = ledger.changes();
+        (changes != since).then(|| (changes, ledger.live_text()))
+    }
+
+    /// Rung whenever the ledger changed (an alert queued, a delivery finished).
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn changed(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.changed)
+    }
+
+    /// Stops the workers at once (a replica that no longer leads): what they have not
+    /// sent stays pending in the shared ledger, for the next leader.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn abandon(self) {
+        for worker in &self.workers {
+            worker.stop();
+        }
     }
 
     /// Queues the alerts of `events`; never waits for a delivery.
@@ -295,13 +352,17 @@ impl Alerts {
         let key: Key = (change.source, change.process.clone());
         match decision {
             Decision::Nothing => {}
-            Decision::Mark(entry) => ledger.mark(&id, &key, entry),
+            Decision::Mark(entry) => {
+                ledger.mark(&id, &key, entry);
+                self.changed.notify_one();
+            }
             Decision::Alert { up, entry } => {
                 let body: Arc<str> = Arc::from(body(change, &id, up, &self.host).to_string());
                 let targets: Vec<String> =
                     self.workers.iter().map(|w| w.target().id.clone()).collect();
                 ledger.alert(&id, &key, entry, &targets, &body);
                 drop(ledger);
+                self.changed.notify_one();
                 for worker in &self.workers {
                     let queued = Queued::new(id.clone(), Arc::clone(&body));
                     if let Some(dropped) = worker.push(queued) {
@@ -341,7 +402,7 @@ impl Alerts {
 
     /// Waits (a few seconds at most) for the queues to empty, then stops the workers
     /// and says what was not delivered.
-    pub(crate) fn finish(self) -> Vec<(String, serde_json::Value)> {
+    pub(crate) fn finish(&mut self) -> Vec<(String, serde_json::Value)> {
         let until = Instant::now() + FINISH_GRACE;
         while Instant::now() < until && self.workers.iter().any(|w| w.outstanding() > 0) {
             std::thread::sleep(Duration::from_millis(20));
@@ -350,7 +411,11 @@ impl Alerts {
             worker.stop();
         }
         let left: usize = self.workers.iter().map(Worker::outstanding).sum();
-        if left > 0 {
+        if left > 0 && self.shared {
+            note!(
+                "heartwire monitor: {left} alerts not delivered yet stay pending in the shared ledger, for whoever leads next"
+            );
+        } else if left > 0 {
             match lock(&self.ledger).path() {
                 Some(path) => note!(
                     "heartwire monitor: {left} alerts not delivered yet are kept in {} and sent at the next start",
@@ -361,8 +426,7 @@ impl Alerts {
                 }
             }
         }
-        let mut alerts = self;
-        alerts.take_reports()
+        self.take_reports()
     }
 }
 
@@ -380,7 +444,7 @@ impl Watch {
 
     /// At exit: gives the queues a moment, and says what is left.
     pub(super) fn finish_alerts(&mut self) {
-        if let Some(alerts) = self.alerts.take() {
+        if let Some(alerts) = &mut self.alerts {
             let lines = alerts.finish();
             self.write_alert_lines(lines);
         }
@@ -725,7 +789,7 @@ fn environment(body: &str) -> Vec<(&'static str, String)> {
 }
 
 /// This machine's name, for the body's `host`.
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     #[cfg(unix)]
     if let Ok(name) = nix::unistd::gethostname()
         && let Some(name) = name.to_str()

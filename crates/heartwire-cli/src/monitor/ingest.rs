@@ -87,6 +87,18 @@ impl LinkInfo {
         }
     }
 
+    /// The same link, counted anew (a replica's next leadership).
+    #[cfg(feature = "nats")]
+    pub(crate) fn fresh(&self) -> LinkInfo {
+        LinkInfo::new(self.link, self.broker, self.url.clone())
+    }
+
+    /// The URL as given, with its credentials: for an adapter only, never shown.
+    #[cfg(feature = "nats")]
+    pub(crate) fn secret_url(&self) -> &str {
+        &self.url
+    }
+
     /// Whether it is read through a durable consumer (`spec/liveness.md` §6.5).
     pub(crate) fn is_durable(&self) -> bool {
         #[cfg(feature = "nats")]

@@ -97,6 +97,13 @@ impl Running {
         self.errors.recv_timeout(bound).ok()
     }
 
+    /// Forgets the stderr lines written so far that no wait claimed: the next waits
+    /// see only what comes after.
+    pub(crate) fn forget_errors(&self) {
+        self.unclaimed.borrow_mut().clear();
+        while self.errors.try_recv().is_ok() {}
+    }
+
     /// Waits (20 s at most each) until `count` links say they are subscribed.
     pub(crate) fn wait_subscribed(&self, count: usize) {
         for _ in 0..count {

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -133,6 +134,11 @@ pub(crate) struct Worker {
 /// What every worker shares.
 #[derive(Clone)]
 pub(crate) struct Context {
+    /// Alerts are sent only while it is open: a replica's lease (spec/liveness.md
+    /// §6.6); always open for a monitor alone.
+    pub(crate) gate: Option<Arc<Gate>>,
+    /// Rung when the ledger changed, so that a replica stores it at once.
+    pub(crate) changed: Arc<tokio::sync::Notify>,
     pub(crate) ledger: Arc<Mutex<Ledger>>,
     pub(crate) reports: SyncSender<Report>,
     pub(crate) attempts: u32,
@@ -191,6 +197,51 @@ impl Worker {
     }
 }
 
+/// Whether alerts may be sent now: until an instant that a replica's lease moves on at
+/// each renewal, shared by the workers, which look at it before each attempt.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    base: Instant,
+    /// Nanoseconds after `base` until which it is open.
+    until: AtomicU64,
+}
+
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
+impl Gate {
+    /// Open until `until`.
+    pub(crate) fn new(until: Instant) -> Gate {
+        let gate = Gate {
+            base: Instant::now(),
+            until: AtomicU64::new(0),
+        };
+        gate.open_until(until);
+        gate
+    }
+
+    /// Open until `until` (a lease renewed).
+    pub(crate) fn open_until(&self, until: Instant) {
+        let nanos = until.saturating_duration_since(self.base).as_nanos();
+        self.until
+            .store(u64::try_from(nanos).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Closed from now on (the lease is lost).
+    pub(crate) fn close(&self) {
+        self.until.store(0, Ordering::SeqCst);
+    }
+
+    /// Whether it is open now.
+    pub(crate) fn is_open(&self) -> bool {
+        let now = Instant::now()
+            .saturating_duration_since(self.base)
+            .as_nanos();
+        now < u128::from(self.until.load(Ordering::SeqCst))
+    }
+}
+
+/// How long a worker waits for a closed gate before it looks again.
+const GATE_RECHECK: Duration = Duration::from_millis(100);
+
 /// The worker's loop: the alert due first, one at a time; one that fails goes back on
 /// the queue with its next attempt's time, so that an alert being retried holds up no
 /// other (a receiver refusing one body may take the next). Ends when told to stop.
@@ -229,6 +280,13 @@ fn run(target: &Target, shared: &(Mutex<Queue>, Condvar), context: &Context) {
                     .map_or_else(|e| e.into_inner().0, |(q, _)| q);
             }
         };
+        if context.gate.as_ref().is_some_and(|g| !g.is_open()) {
+            // Not this replica's to send (it may no longer lead): back on the queue,
+            // pending in the ledger for whoever leads.
+            alert.due = Instant::now() + GATE_RECHECK;
+            lock(queue).items.push_back(alert);
+            continue;
+        }
         alert.attempts += 1;
         let attempts = alert.attempts;
         let (outcome, error) = match send(&agent, &target.kind, &alert) {
@@ -258,6 +316,7 @@ fn run(target: &Target, shared: &(Mutex<Queue>, Condvar), context: &Context) {
             }
         };
         lock(&context.ledger).done(&target.id, &alert.id);
+        context.changed.notify_one();
         let _ = context.reports.try_send(Report {
             target: target.shown.clone(),
             id: alert.id,

@@ -78,6 +78,9 @@ pub(crate) struct Ledger {
     seen_order: VecDeque<String>,
     pending: HashMap<(TargetId, String), Pending>,
     order: u64,
+    /// Changes made since the ledger was opened: a replica stores the ledger when it
+    /// moved (spec/liveness.md §6.6).
+    changes: u64,
 }
 
 struct LedgerFile {
@@ -107,7 +110,30 @@ impl Ledger {
             seen_order: VecDeque::new(),
             pending: HashMap::new(),
             order: 0,
+            changes: 0,
         }
+    }
+
+    /// A ledger in memory, read from `text` (what [`Ledger::live_text`] gave a leader
+    /// that shared it with its replicas).
+    pub(crate) fn from_text(text: &[u8]) -> (Ledger, Restored) {
+        let mut ledger = Ledger::in_memory();
+        let mut restored = Restored::default();
+        // Reading memory cannot fail.
+        let _ = read_lines(text, |line| {
+            if ledger.apply(line).is_some() {
+                restored.lines += 1;
+            } else {
+                restored.skipped += 1;
+            }
+        });
+        (ledger, restored)
+    }
+
+    /// How many changes were made since the ledger was opened.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// The ledger in `path`: read back, compacted, and open for appending.
@@ -151,6 +177,7 @@ impl Ledger {
         );
         self.set_entry(key.clone(), entry);
         self.remember(id.to_owned());
+        self.changes += 1;
         self.append(&line);
     }
 
@@ -170,6 +197,7 @@ impl Ledger {
         for target in targets {
             self.add_pending(target.clone(), id.to_owned(), Arc::clone(body));
         }
+        self.changes += 1;
         self.append(&line);
     }
 
@@ -180,6 +208,7 @@ impl Ledger {
             .remove(&(target.to_owned(), id.to_owned()))
             .is_some()
         {
+            self.changes += 1;
             self.append(&format!("done {target} {id}"));
         }
         self.compact_if_due();
@@ -274,9 +303,9 @@ impl Ledger {
         }
     }
 
-    /// Writes what is live to `path` (beside it, then renamed into place) and appends
-    /// to it from then on.
-    fn compact_into(&mut self, path: &Path) -> io::Result<()> {
+    /// What is live, as the lines of a compacted ledger: the ids remembered, every
+    /// process's entry, the alerts pending with their targets.
+    pub(crate) fn live_text(&self) -> String {
         let mut text = String::new();
         for id in &self.seen_order {
             text.push_str("seen ");
@@ -311,6 +340,13 @@ impl Ledger {
             // written above: 0 here.
             text.push_str(&format!("alert 0 {} {body}\n", targets.join(",")));
         }
+        text
+    }
+
+    /// Writes what is live to `path` (beside it, then renamed into place) and appends
+    /// to it from then on.
+    fn compact_into(&mut self, path: &Path) -> io::Result<()> {
+        let text = self.live_text();
         let mut part = path.as_os_str().to_owned();
         part.push(".part");
         let part = PathBuf::from(part);
@@ -427,8 +463,8 @@ fn source_named(name: &str) -> Option<Source> {
 
 /// Every whole line of `file` to `apply`, at most [`MAX_LINE`] bytes each (a longer one
 /// is skipped); a torn last line is left out.
-fn read_lines(file: File, mut apply: impl FnMut(&[u8])) -> io::Result<()> {
-    let mut reader = BufReader::new(file);
+fn read_lines(from: impl Read, mut apply: impl FnMut(&[u8])) -> io::Result<()> {
+    let mut reader = BufReader::new(from);
     let mut line = Vec::new();
     loop {
         line.clear();
