@@ -176,10 +176,13 @@ async fn keep(
             lost.notify_one();
             return;
         }
-        // Bounded by the lease's end: a renewal that answers after it is no use.
+        // Bounded by the lease's end (a renewal that answers after it is no use) and by
+        // the interval, so that a request lost while the cluster elects a leader is
+        // tried again within the lease rather than waited for.
         let left = renewed
             .valid_until()
-            .saturating_duration_since(Instant::now());
+            .saturating_duration_since(Instant::now())
+            .min(every);
         match tokio::time::timeout(left, shared.renew(&mut renewed)).await {
             Ok(Ok(Renewal::Kept)) => {
                 if failing {
