@@ -658,3 +658,113 @@ async fn the_reader_skips_a_message_over_its_limit_and_counts_it() {
     assert_eq!(status.lost(Loss::Oversized), 1, "{status:?}");
     assert_eq!(status.outages, 0, "the connection is kept: {status:?}");
 }
+
+/// Replicas' buckets (`spec/liveness.md` §6.6) on a private JetStream server that wants
+/// a login with a password of every special character: one replica at a time takes the
+/// lease; a blob of several chunks reads back whole; a replica whose lease expired is
+/// told so, and its stale write is fenced off and swept; a released lease is taken at
+/// once; a lease bucket of another duration is refused; the password never shows.
+#[tokio::test]
+async fn replicas_share_one_lease_and_fenced_blobs() {
+    use heartwire_nats::{ConsumerName, Renewal, ReplicaConfig, SharedState, Stored, Taken};
+    let store = std::env::temp_dir().join(unique("heartwire-replica-js"));
+    let json = support::SPECIAL_PASSWORD
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let server = ConfiguredNats::start(&format!(
+        "jetstream {{ store_dir: \"{}\" }}\nauthorization {{ user: alice, password: \"{json}\" }}",
+        store.display()
+    ));
+    let [url, _] =
+        support::special_password_urls("nats", "alice", &format!("127.0.0.1:{}", server.port), "");
+    let config = NatsConfig::new(url.as_str());
+    let name = ConsumerName::new(&unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    let replica = ReplicaConfig::new(name.clone()).lease(Duration::from_secs(1));
+    let a = bounded("a", SharedState::connect(&config, &replica, "replica a"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = bounded("b", SharedState::connect(&config, &replica, "replica-b"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    support::assert_hides_special_password(&format!("{a:?}"));
+
+    let Ok(Taken::Leading(mut lease_a)) = bounded("a leads", a.try_lead()).await else {
+        panic!("the first replica does not lead");
+    };
+    // A name is printable ASCII: the space became `_`.
+    match bounded("b waits", b.try_lead()).await {
+        Ok(Taken::HeldBy(holder)) => assert_eq!(holder, "replica_a"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        bounded("renew", a.renew(&mut lease_a)).await.ok(),
+        Some(Renewal::Kept)
+    );
+
+    // Three chunks, the last one short.
+    let state: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    let written = bounded("store", a.store("state", &state, &lease_a, 1, None)).await;
+    let Ok(Stored::Written(first)) = written else {
+        panic!("{written:?}");
+    };
+    let loaded = bounded("load", b.load("state"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("a state");
+    assert_eq!((loaded.bytes == state, loaded.revision), (true, first));
+
+    // a stops renewing: its key expires, b takes the lease, and a is told it lost it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lease_b = loop {
+        if let Ok(Taken::Leading(lease)) = bounded("b leads", b.try_lead()).await {
+            break lease;
+        }
+        assert!(Instant::now() < deadline, "the lease did not expire");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(lease_b.term() > lease_a.term());
+    assert_eq!(
+        bounded("renew", a.renew(&mut lease_a)).await.ok(),
+        Some(Renewal::Lost)
+    );
+    let newer = b"the new leader's state".to_vec();
+    let written = bounded("store", b.store("state", &newer, &lease_b, 1, Some(first))).await;
+    assert!(matches!(written, Ok(Stored::Written(_))), "{written:?}");
+    // a, deposed without knowing it, writes from the revision it knew: fenced.
+    let stale = bounded("stale", a.store("state", &state, &lease_a, 2, Some(first))).await;
+    assert!(matches!(stale, Ok(Stored::Fenced)), "{stale:?}");
+    let loaded = bounded("load", a.load("state"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("a state");
+    assert_eq!(loaded.bytes, newer);
+    // Its chunks were written before the head refused it: three, swept.
+    assert_eq!(bounded("sweep", b.sweep("state")).await.ok(), Some(3));
+    assert_eq!(bounded("sweep", b.sweep("state")).await.ok(), Some(0));
+
+    // A clean stop gives the lease up: a takes it at once.
+    assert_eq!(
+        bounded("renew", b.renew(&mut lease_b)).await.ok(),
+        Some(Renewal::Kept)
+    );
+    bounded("release", b.release(&lease_b))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        bounded("a leads again", a.try_lead()).await,
+        Ok(Taken::Leading(_))
+    ));
+
+    // Replicas given another lease refuse the bucket, naming both durations.
+    let other = ReplicaConfig::new(name).lease(Duration::from_secs(2));
+    match bounded("other lease", SharedState::connect(&config, &other, "c")).await {
+        Err(e) => {
+            let shown = format!("{e} {e:?}");
+            assert!(shown.contains("1s") && shown.contains("2s"), "{shown}");
+            support::assert_hides_special_password(&shown);
+        }
+        Ok(_) => panic!("a lease bucket of another duration was used"),
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&store);
+}
