@@ -254,6 +254,15 @@ fn a_leader_killed_with_sigkill_is_replaced_and_each_alert_is_sent_once() {
     a1.kill_9();
     let killed = Instant::now();
     let seconds = takeover(&b1, killed, Duration::from_secs(20));
+    let event = b1.next_where("b1 leading", Duration::from_secs(5), |e| {
+        e["event"] == "replica"
+    });
+    assert_eq!(
+        (&event["replica"], &event["state"]),
+        (&"replica-b".into(), &"leading".into()),
+        "{event}"
+    );
+    assert!(event["term"].as_u64().is_some_and(|t| t > 1), "{event}");
     eprintln!("takeover after SIGKILL of the leader: {seconds:.2} s (lease {LEASE})");
     assert!(
         seconds < 2.0 * 2.0 + 2.0,
@@ -370,6 +379,9 @@ fn on_a_cluster_a_lost_node_and_a_cut_off_leader_convict_nobody_falsely_and_aler
     let cut = Instant::now();
     cut_off.error_about("no longer leads", Duration::from_secs(20));
     let stepped_down = cut.elapsed().as_secs_f64();
+    cut_off.next_where("a standby event", Duration::from_secs(10), |e| {
+        e["event"] == "replica" && e["replica"] == holder && e["state"] == "standby"
+    });
     let seconds = takeover(other, cut, Duration::from_secs(40));
     eprintln!(
         "the cut-off leader ({holder}) stepped down after {stepped_down:.2} s; the other led after {seconds:.2} s (lease {lease})"

@@ -5,10 +5,12 @@
 //! its snapshot, and alone sends alerts, while its lease is valid. When the lease is
 //! lost (not renewed in time, or taken), it drops what it held and waits again.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use heartwire::time::{SystemClock, WallClock};
 use heartwire_http::receiver::{History, HistoryLimits};
 use heartwire_liveness::Config;
 use heartwire_nats::{Lease, NatsConfig, Renewal, ReplicaConfig, SharedState, Stored, Taken};
@@ -291,6 +293,7 @@ async fn replicate(
             lease.term(),
             waited.elapsed().as_secs_f64()
         );
+        tell(view, &holder, "leading", Some(lease.term()));
         let (state, ledger) = match load(&shared).await {
             Ok(loaded) => loaded,
             Err(Unread::Unreachable(e)) => {
@@ -346,9 +349,30 @@ async fn replicate(
             Ended::Exit(code) => return code,
             Ended::Deposed => {
                 note!("heartwire monitor: waiting as a standby again");
+                tell(view, &holder, "standby", None);
             }
         }
     }
+}
+
+/// The `replica` event (spec/liveness.md §7.1): this replica leads (in `term`), or
+/// waits again; a JSON line in the JSON view.
+fn tell(view: View, holder: &str, state: &str, term: Option<u64>) {
+    if view != View::Json {
+        return;
+    }
+    let mut event = serde_json::json!({
+        "event": "replica",
+        "replica": holder,
+        "state": state,
+        "at": super::events::time(SystemClock.now()),
+    });
+    if let Some(term) = term {
+        event["term"] = term.into();
+    }
+    let mut out = std::io::stdout().lock();
+    // A stdout that cannot be written is found by the loop's next write.
+    let _ = writeln!(out, "{event}").and_then(|()| out.flush());
 }
 
 /// Waits as a standby until this replica takes the lease; `None` when stopped first.
