@@ -80,8 +80,24 @@ impl Index {
     }
 
     /// The id of `hash` for which `eq` holds.
+    #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
-        self.probe(hash).find(|&id| eq(id))
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let (tag, mask) = (tag(hash), self.mask());
+        let home = self.home(hash);
+        // The table is never full: an empty bucket comes within its length.
+        for i in home..home + self.buckets.len() {
+            let e = self.buckets[i & mask];
+            if e == 0 {
+                return None;
+            }
+            if e & !ID_MASK == tag && eq((e & ID_MASK) as u32) {
+                return Some((e & ID_MASK) as u32);
+            }
+        }
+        None
     }
 
     /// Room for `additional` more entries without growing.
