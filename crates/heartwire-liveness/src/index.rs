@@ -8,6 +8,7 @@
 //! the names again, and a removal shifts the entries after it back (no tombstones).
 //! A hash match is not proof of a name: the caller compares the name.
 
+use crate::huge_pages;
 use crate::monitor::ID_BITS;
 
 const ID_MASK: u64 = (1 << ID_BITS) - 1;
@@ -134,6 +135,8 @@ impl Index {
 
     fn resize(&mut self, n: usize) {
         let old = std::mem::replace(&mut self.buckets, vec![0; n]);
+        // Before the first write, so that the table is faulted in by huge pages.
+        huge_pages::advise(self.buckets.as_ptr(), self.buckets.capacity());
         for e in old.into_iter().filter(|&e| e != 0) {
             self.place(e);
         }

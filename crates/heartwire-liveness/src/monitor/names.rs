@@ -4,6 +4,7 @@
 use std::hash::BuildHasher;
 
 use crate::event::Source;
+use crate::huge_pages;
 #[cfg(doc)]
 use crate::index::Index;
 
@@ -110,6 +111,7 @@ impl Monitor {
 
     fn compact_names(&mut self) {
         let mut names = String::with_capacity(self.names.len() - self.garbage);
+        huge_pages::advise(names.as_ptr(), names.capacity());
         for slot in self.slots.iter_mut().filter(|s| s.state != FREE) {
             let name = name_of(&self.names, slot);
             slot.name = names.len() as u32;
