@@ -33,9 +33,9 @@ fn matches(slots: &[Slot], names: &str, id: u32, source: Source, name: &str) -> 
     })
 }
 
-/// Whether `arena` starts with `name`, compared a word at a time: for the names of up to
-/// 16 bytes most are, two overlapping words, where a call to `memcmp` costs more than
-/// the comparison.
+/// Whether `arena` starts with `name`, compared a word at a time (the last word
+/// overlapping the one before): for names this short a call to `memcmp` costs more
+/// than the comparison.
 #[inline(always)]
 fn starts_with(arena: &[u8], name: &[u8]) -> bool {
     let Some(stored) = arena.get(..name.len()) else {
@@ -48,7 +48,17 @@ fn starts_with(arena: &[u8], name: &[u8]) -> bool {
         0..4 => stored == name,
         4..8 => words::<4>(stored) == words::<4>(name),
         8..=16 => words::<8>(stored) == words::<8>(name),
-        n => words::<8>(stored) == words::<8>(name) && stored[8..n - 8] == name[8..n - 8],
+        _ => {
+            let word = |s: &[u8], i: usize| s.get(i..).and_then(|s| s.first_chunk::<8>().copied());
+            let mut i = 0;
+            while i + 8 < name.len() {
+                if word(stored, i) != word(name, i) {
+                    return false;
+                }
+                i += 8;
+            }
+            stored.last_chunk::<8>() == name.last_chunk::<8>()
+        }
     }
 }
 
