@@ -253,14 +253,18 @@ fn poll(c: &mut Criterion) {
 
 /// `HEARTWIRE_COUNT=one|batch|hashmap`: `rounds` passes of beats over `n` tracked
 /// processes (`HEARTWIRE_PROCESSES`, 1,000,000; in process order, or shuffled with
-/// `HEARTWIRE_ORDER=shuffled`) and nothing else, for counting instructions and cache misses under
-/// `valgrind --tool=callgrind --toggle-collect='*count_beats*'` (see README).
+/// `HEARTWIRE_ORDER=shuffled`, or shuffled with their names in one buffer in arrival
+/// order with `HEARTWIRE_ORDER=arrival`) and nothing else, for counting instructions and
+/// cache misses under `valgrind --tool=callgrind --toggle-collect='*count_beats*'` (see
+/// README).
 fn count(mode: &str, n: usize, rounds: usize) {
     let fleet = Fleet::new(n);
+    let arrived: String;
     let mut messages = fleet.messages();
     let mut monitor = fleet.monitor(&messages);
     let mut baseline = fleet.baseline(&messages);
-    if std::env::var("HEARTWIRE_ORDER").is_ok_and(|o| o == "shuffled") {
+    let order = std::env::var("HEARTWIRE_ORDER").unwrap_or_default();
+    if order == "shuffled" || order == "arrival" {
         // Beats in an order unrelated to the processes' (a fixed Fisher-Yates shuffle),
         // as from many publishers: then the slots and names are not read in sequence.
         let mut x = 0x2545_F491_4F6C_DD1Du64;
@@ -269,6 +273,19 @@ fn count(mode: &str, n: usize, rounds: usize) {
             x ^= x >> 7;
             x ^= x << 17;
             messages.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+    }
+    if order == "arrival" {
+        // The names one after the other, as a receiver's buffer holds the subjects it
+        // read, rather than each where the fleet allocated it: then hashing a beat's
+        // name reads memory in sequence, and only the engine's own reads are random.
+        arrived = messages.iter().map(|m| m.process().as_str()).collect();
+        let mut rest = arrived.as_str();
+        for m in &mut messages {
+            let (name, after) = rest.split_at(m.process().as_str().len());
+            rest = after;
+            let process = Process::new(name).unwrap_or_else(|e| panic!("{e}"));
+            *m = Message::new(process, m.signal());
         }
     }
     let (start, cpu) = (std::time::Instant::now(), cpu_ticks());

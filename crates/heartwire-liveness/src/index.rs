@@ -8,6 +8,7 @@
 //! the names again, and a removal shifts the entries after it back (no tombstones).
 //! A hash match is not proof of a name: the caller compares the name.
 
+use crate::huge_pages;
 use crate::monitor::ID_BITS;
 
 const ID_MASK: u64 = (1 << ID_BITS) - 1;
@@ -80,8 +81,24 @@ impl Index {
     }
 
     /// The id of `hash` for which `eq` holds.
+    #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
-        self.probe(hash).find(|&id| eq(id))
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let (tag, mask) = (tag(hash), self.mask());
+        let home = self.home(hash);
+        // The table is never full: an empty bucket comes within its length.
+        for i in home..home + self.buckets.len() {
+            let e = self.buckets[i & mask];
+            if e == 0 {
+                return None;
+            }
+            if e & !ID_MASK == tag && eq((e & ID_MASK) as u32) {
+                return Some((e & ID_MASK) as u32);
+            }
+        }
+        None
     }
 
     /// Room for `additional` more entries without growing.
@@ -118,6 +135,8 @@ impl Index {
 
     fn resize(&mut self, n: usize) {
         let old = std::mem::replace(&mut self.buckets, vec![0; n]);
+        // Before the first write, so that the table is faulted in by huge pages.
+        huge_pages::advise(self.buckets.as_ptr(), self.buckets.capacity());
         for e in old.into_iter().filter(|&e| e != 0) {
             self.place(e);
         }

@@ -23,7 +23,9 @@
 //! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
 //! number of processes; a poll long after the previous one is a stall of the monitor,
 //! for which nobody is convicted; processes and observations per process per second are
-//! capped; a tracked process costs about 55 bytes besides its name.
+//! capped; a tracked process costs about 55 bytes besides its name. On Linux, tables of
+//! 4 MiB and more are advised for transparent huge pages (`madvise`, a hint the kernel
+//! may ignore), which spares a beat most of its TLB misses with many processes.
 //!
 //! The publishing side (beatit's `Heart`, the record publisher, the schedule runtime) is
 //! the crate `heartwire-publish`.
@@ -69,11 +71,13 @@
 //! ## Supported Rust versions
 //!
 //! The minimum supported Rust version is 1.89 (the `rust-version` of the workspace).
-// `deny`, so that `prefetch` alone can `allow` it: the one `unsafe` of the crate.
+// `deny`, so that `prefetch` and `huge_pages` alone can `allow` it: the two `unsafe` of
+// the crate.
 #![deny(unsafe_code)]
 
 pub mod detector;
 mod event;
+mod huge_pages;
 mod index;
 mod link;
 mod monitor;

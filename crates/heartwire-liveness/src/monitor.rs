@@ -8,6 +8,7 @@ use hashbrown::DefaultHashBuilder;
 
 use crate::detector::{Adaptive, DetectorChoice};
 use crate::event::Event;
+use crate::huge_pages;
 use crate::index::Index;
 use crate::link::Outages;
 use crate::ping::PingProcess;
@@ -113,5 +114,7 @@ impl Monitor {
         self.heap.reserve(additional);
         self.names.reserve(name_bytes);
         self.index.reserve(additional);
+        huge_pages::advise(self.slots.as_ptr(), self.slots.capacity());
+        huge_pages::advise(self.names.as_ptr(), self.names.capacity());
     }
 }

@@ -1066,3 +1066,46 @@ fn a_record_process_shows_its_last_accepted_record() {
             .is_some_and(|f| f.heartbeat_count().is_none())
     );
 }
+
+/// Forgetting most processes compacts the name arena (names move); the processes left
+/// are still found, one at a time and in batches, and can be forgotten in turn.
+#[test]
+fn the_processes_left_are_found_after_the_names_move() {
+    let mut m = Monitor::new(Config {
+        max_processes: 10_000,
+        ..calm_config()
+    });
+    let names: Vec<String> = (0..3000)
+        .map(|i| format!("compaction.a-rather-long-process-name-{i}"))
+        .collect();
+    for name in &names {
+        assert_eq!(text(&mut m, name, "beat/60", 0), Ok(State::Alive));
+    }
+    for name in names.iter().filter(|n| !n.ends_with('7')) {
+        assert!(m.forget(Source::Text, name));
+    }
+    let kept: Vec<&String> = names.iter().filter(|n| n.ends_with('7')).collect();
+    assert_eq!(m.len(), kept.len());
+    for name in &kept {
+        assert!(m.get(Source::Text, name).is_some(), "{name}");
+        assert_eq!(text(&mut m, name, "beat/60", SECS), Ok(State::Alive));
+    }
+    let subjects: Vec<String> = kept.iter().map(|n| format!("heartbeat.{n}")).collect();
+    let batch: Vec<(Message<'_>, UnixTime)> = subjects
+        .iter()
+        .map(|s| {
+            (
+                Message::decode_str(s, b"degraded/60").expect("a valid message"),
+                at(2 * SECS),
+            )
+        })
+        .collect();
+    let mut results = Vec::new();
+    m.observe_texts(&batch, &mut results);
+    assert!(results.iter().all(|r| *r == Ok(State::Degraded)));
+    assert_eq!(m.len(), kept.len());
+    for name in &kept {
+        assert!(m.forget(Source::Text, name));
+    }
+    assert!(m.is_empty());
+}

@@ -3,6 +3,7 @@
 
 use crate::detector::Adaptive;
 use crate::event::{Cap, Event, Source, State};
+use crate::huge_pages;
 
 use super::Monitor;
 use super::deadlines::MAX_PROCESSES;
@@ -116,8 +117,8 @@ impl Monitor {
             return Err(Rejected::TooManyProcesses);
         };
         if self.names.len() + name.len() > self.names.capacity() {
-            self.names
-                .reserve_exact(self.names.len() / 8 + name.len() + 256);
+            let additional = self.names.len() / 8 + name.len() + 256;
+            huge_pages::reserve_exact_str(&mut self.names, additional);
         }
         self.names.push_str(name);
         let second = ((at / NANOS_PER_SEC) & 0xFFFF) as u32;
@@ -141,7 +142,12 @@ impl Monitor {
                 id
             }
             None => {
-                grow(&mut self.slots, Vec::len, Vec::capacity, Vec::reserve_exact);
+                grow(
+                    &mut self.slots,
+                    Vec::len,
+                    Vec::capacity,
+                    huge_pages::reserve_exact,
+                );
                 self.slots.push(slot);
                 (self.slots.len() - 1) as u32
             }
