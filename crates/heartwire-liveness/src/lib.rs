@@ -23,7 +23,7 @@
 //! Deadlines live in an index, so a poll costs in proportion to what is due, not to the
 //! number of processes; a poll long after the previous one is a stall of the monitor,
 //! for which nobody is convicted; processes and observations per process per second are
-//! capped; a tracked process costs about 55 bytes besides its name. On Linux, tables of
+//! capped; a tracked process costs at most 64 bytes besides its name (61 with a million). On Linux, tables of
 //! 4 MiB and more are advised for transparent huge pages (`madvise`, a hint the kernel
 //! may ignore), which spares a beat most of its TLB misses with many processes.
 //!
