@@ -33,7 +33,9 @@
 //! CPU seconds, less but noticeably (run it more than once).
 //!
 //! With `HEARTWIRE_INGEST_BIN=PATH`, the monitor measured is that binary instead (no
-//! build), e.g. one built from another commit. With `HEARTWIRE_INGEST_PERF=DIR`, each
+//! build), e.g. one built from another commit. With `HEARTWIRE_INGEST_ARGS="..."`, the
+//! monitor is given these arguments too (split at spaces), e.g. `--listen 127.0.0.1:0`
+//! to measure it with its HTTP receiver, which keeps every process's history. With `HEARTWIRE_INGEST_PERF=DIR`, each
 //! monitor run is also sampled by `perf record --call-graph dwarf` (the release binary
 //! has no frame pointers) into `DIR/<label>.data` (both relative to the repository;
 //! the figures of such a run include perf's cost); then
@@ -260,6 +262,9 @@ fn main() -> Result<(), Error> {
                     Program::Heartwire | Program::Durable => {
                         let mut c = Command::new(&heartwire);
                         c.args(["monitor", "--json", "--exit-after", "600s"]);
+                        if let Ok(extra) = std::env::var("HEARTWIRE_INGEST_ARGS") {
+                            c.args(extra.split_whitespace());
+                        }
                         if let Some(scratch) = &scratch {
                             c.args(["--durable", CONSUMER, "--snapshot"])
                                 .arg(scratch.0.join("monitor.snapshot"));

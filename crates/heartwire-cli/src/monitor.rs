@@ -397,6 +397,7 @@ pub(crate) fn run(args: MonitorArgs) -> ExitCode {
         store,
         ledger: None,
         stop_at,
+        keeps_history: listen.is_some() || args.snapshot.is_some(),
     };
     match runtime.block_on(watch(&args, parts)) {
         Ended::Exit(code) => code,
@@ -498,6 +499,9 @@ struct Parts {
     ledger: Option<Vec<u8>>,
     /// When to stop (`--exit-after`).
     stop_at: Option<std::time::Instant>,
+    /// Whether state changes go into the history: only where something can read it
+    /// (the HTTP receiver's `/status/<name>`, or a snapshot a later run may serve).
+    keeps_history: bool,
 }
 
 /// How the loop ended.
@@ -530,6 +534,7 @@ async fn watch(args: &MonitorArgs, parts: Parts) -> Ended {
         store,
         ledger,
         stop_at,
+        keeps_history,
     } = parts;
     // Each link's task feeds the engine itself, a batch at a time, and rings the bell;
     // this loop takes the events, checks the links and deadlines, and draws.
@@ -581,6 +586,7 @@ async fn watch(args: &MonitorArgs, parts: Parts) -> Ended {
         store,
         alerts_stored: 0,
         deposed: false,
+        keeps_history,
     };
     let mut tick = tokio::time::interval(args.refresh);
     // Deadlines and links are checked every second whatever --refresh is: a poll later
@@ -766,6 +772,8 @@ struct Watch {
     alerts_stored: u64,
     /// Whether this replica found that it no longer leads.
     deposed: bool,
+    /// Whether the engine's changes go into `history` (see [`Parts`]).
+    keeps_history: bool,
 }
 
 /// The terminal's alternate screen, left when dropped (also when the monitor stops on
@@ -877,8 +885,10 @@ impl Watch {
         if events.is_empty() {
             return;
         }
-        for change in events.iter().filter_map(Event::change) {
-            self.history.change(change);
+        if self.keeps_history {
+            for change in events.iter().filter_map(Event::change) {
+                self.history.change(change);
+            }
         }
         match self.view {
             View::Json => {

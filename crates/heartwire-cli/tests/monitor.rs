@@ -372,6 +372,15 @@ fn a_snapshot_keeps_the_state_across_a_restart() {
     assert!(status.success());
     let saved = std::fs::read_to_string(&file).expect("the snapshot was written");
     assert!(saved.contains(&name), "{saved}");
+    // Without an HTTP receiver the history is kept all the same, for a later run that
+    // serves it: the change is in the snapshot's history (spec/http.md §5.11).
+    let state: Value = serde_json::from_str(&saved).expect("JSON");
+    let kept = state["history"]["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == name.as_str()))
+        .and_then(|p| p["history"].as_array())
+        .is_some_and(|h| h.iter().any(|c| c["new"] == "alive"));
+    assert!(kept, "no history of {name}: {}", state["history"]);
 
     // The second run knows the process without hearing from it, and judges its silence
     // from the beat the first run saw: late 45 s after it, not 45 s after the restart.

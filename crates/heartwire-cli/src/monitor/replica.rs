@@ -344,6 +344,8 @@ async fn replicate(
             store: Store::Shared(leading),
             ledger: Some(ledger.map(|(text, _)| text).unwrap_or_default()),
             stop_at,
+            // Nothing serves it: a replica has no HTTP receiver.
+            keeps_history: false,
         };
         match watch(&args, parts).await {
             Ended::Exit(code) => return code,

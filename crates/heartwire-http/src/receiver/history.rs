@@ -11,8 +11,11 @@
 //! engine forgets loses its history (at once for a `DELETE` or a name registered anew,
 //! at the next sweep otherwise: [`History::retain`]).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use hashbrown::{Equivalent, HashMap};
 
 use heartwire::text::Signal;
 use heartwire::time::{Timestamp, UnixTime};
@@ -94,7 +97,20 @@ impl Trail {
     }
 }
 
-type Key = (Source, Box<str>);
+/// A process: its source and name, the name shared by the map, the age order and the
+/// recent changes (a clone is a count, not a copy).
+type Key = (Source, Arc<str>);
+
+/// A process named without allocating, to look a [`Key`] up: it hashes as the key does
+/// (the source, then the name's bytes).
+#[derive(Hash)]
+struct Named<'a>(Source, &'a str);
+
+impl Equivalent<Key> for Named<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.0 && self.1 == &*key.1
+    }
+}
 
 #[derive(Debug, Default)]
 struct Store {
@@ -194,16 +210,18 @@ impl History {
         };
         let mut store = lock(&self.store);
         let limits = self.limits;
-        let key: Key = (change.source, change.process.as_str().into());
-        push_bounded(&mut store.recent, (key, changed.clone()), RECENT_CHANGES);
-        store.edit(change.source, &change.process, limits, |trail| {
-            push_bounded(&mut trail.changes, changed, limits.per_process);
-        });
+        let recent = changed.clone();
+        let key = store
+            .edit(change.source, &change.process, limits, |trail| {
+                push_bounded(&mut trail.changes, changed, limits.per_process);
+            })
+            .unwrap_or_else(|| (change.source, change.process.as_str().into()));
+        push_bounded(&mut store.recent, (key, recent), RECENT_CHANGES);
     }
 
     /// Drops the history of a process (forgotten by the engine, or registered anew).
     pub fn forget(&self, source: Source, name: &str) {
-        lock(&self.store).remove(&(source, name.into()));
+        lock(&self.store).remove(&Named(source, name));
     }
 
     /// Keeps the histories of the processes `keep` says the engine still has: one pass
@@ -236,7 +254,7 @@ impl History {
     /// entry. A process without history gets empty ones.
     pub fn describe(&self, source: Source, name: &str, entry: &mut Map<String, Value>) {
         let store = lock(&self.store);
-        let trail = store.trails.get(&(source, name.into()));
+        let trail = store.trails.get(&Named(source, name));
         let (history, runs) = trail.map_or_else(Default::default, |t| (t.history(), t.runs()));
         entry.insert("history".into(), Value::Array(history));
         entry.insert("runs".into(), Value::Array(runs));
@@ -360,45 +378,48 @@ impl Store {
 
     /// Runs `edit` on the trail of (source, name), made if need be and marked as the
     /// latest touched; then drops the oldest trails while over the bound (never the one
-    /// just edited).
+    /// just edited). Its key, `None` for a name that cannot be one.
     fn edit(
         &mut self,
         source: Source,
         name: &str,
         limits: HistoryLimits,
         edit: impl FnOnce(&mut Trail),
-    ) {
+    ) -> Option<Key> {
         if name.is_empty() || name.len() > MAX_NAME_LEN {
-            return;
+            return None;
         }
         self.sequence += 1;
         let sequence = self.sequence;
-        let key: Key = (source, name.into());
+        // A known process's key is taken from its place in the age order, where it
+        // moves: the name is allocated once, when the process is new.
+        let touched = self.trails.get(&Named(source, name)).map(|t| t.touched);
+        let key = touched
+            .and_then(|t| self.by_age.remove(&t))
+            .unwrap_or_else(|| (source, name.into()));
         let trail = self.trails.entry(key.clone()).or_default();
         let before = trail.entries();
-        if trail.touched != 0 {
-            self.by_age.remove(&trail.touched);
-        }
         trail.touched = sequence;
         edit(trail);
         let after = trail.entries();
         self.entries = self.entries - before + after;
-        self.by_age.insert(sequence, key);
+        self.by_age.insert(sequence, key.clone());
         // Each trail dropped makes the store smaller: bounded by the number of trails.
         while self.entries > limits.max_entries {
-            let Some((&oldest, _)) = self.by_age.iter().next() else {
-                break;
-            };
-            if oldest == sequence {
-                break;
+            match self.by_age.first_key_value() {
+                Some((&oldest, _)) if oldest != sequence => {}
+                _ => break,
             }
-            if let Some(key) = self.by_age.get(&oldest).cloned() {
-                self.remove(&key);
+            if let Some((_, oldest)) = self.by_age.pop_first()
+                && let Some(trail) = self.trails.remove(&oldest)
+            {
+                self.entries -= trail.entries();
             }
         }
+        Some(key)
     }
 
-    fn remove(&mut self, key: &Key) {
+    fn remove<Q: Hash + Equivalent<Key> + ?Sized>(&mut self, key: &Q) {
         if let Some(trail) = self.trails.remove(key) {
             self.by_age.remove(&trail.touched);
             self.entries -= trail.entries();
@@ -694,6 +715,39 @@ mod tests {
         history.retain(|_, name| name != "p19");
         assert_eq!(history.processes(), 4);
         assert_eq!(history.entries(), 8);
+    }
+
+    #[test]
+    fn a_process_touched_again_is_dropped_after_the_others() {
+        let history = History::new(HistoryLimits {
+            per_process: 5,
+            max_entries: 3,
+        });
+        for name in ["a", "b", "c"] {
+            history.ping(name, PingOutcome::Success, None, at(0));
+        }
+        // `a` is the latest touched now: `b` goes first, then `c`.
+        history.ping("a", PingOutcome::Log, None, at(1));
+        assert_eq!(history.processes(), 2);
+        history.ping("d", PingOutcome::Success, None, at(2));
+        let kept = |name: &str| {
+            described(&history, Source::Ping, name)["history"]
+                .as_array()
+                .map_or(0, Vec::len)
+        };
+        assert_eq!(
+            (kept("a"), kept("b"), kept("c"), kept("d")),
+            (2, 0, 0, 1),
+            "{}",
+            history.save()
+        );
+        // The age order holds every process once, the oldest first.
+        let saved = history.save();
+        let names: Vec<&str> = saved["processes"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|i| i["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["a", "d"]);
     }
 
     #[test]
