@@ -49,7 +49,8 @@ pub enum Step {
     Publish,
     /// Subscribing (or declaring, binding and consuming a queue).
     Subscribe,
-    /// Reading presence keys (Redis).
+    /// Reading what the broker keeps: presence keys (Redis), the replicas' lease and
+    /// shared state (NATS key-value buckets).
     Read,
     /// Disconnecting.
     Close,
@@ -61,7 +62,7 @@ impl fmt::Display for Step {
             Step::Connect => "connecting",
             Step::Publish => "publishing",
             Step::Subscribe => "subscribing",
-            Step::Read => "reading presence keys",
+            Step::Read => "reading stored keys",
             Step::Close => "disconnecting",
         })
     }

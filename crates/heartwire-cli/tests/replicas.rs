@@ -136,14 +136,31 @@ fn alerts(hooks: &Hooks) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Each alert id arrived once.
-fn assert_each_once(hooks: &Hooks) {
+/// Each alert id arrived once; on failure, what the replicas said.
+fn assert_each_once(hooks: &Hooks, outputs: &[String]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (_, _, id) in alerts(hooks) {
         *seen.entry(id).or_default() += 1;
     }
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "alerts sent twice: {:#?}", alerts(hooks));
+    assert!(
+        twice.is_empty(),
+        "alerts sent twice: {:#?}\nthe replicas said:\n{}",
+        alerts(hooks),
+        outputs.join("\n----\n")
+    );
+}
+
+/// `process` turning `new` was alerted `times` times; on failure, what the replicas
+/// said.
+fn assert_alerted(hooks: &Hooks, process: &str, new: &str, times: usize, outputs: &[String]) {
+    assert_eq!(
+        count(hooks, process, new),
+        times,
+        "{process} {new}: {:#?}\nthe replicas said:\n{}",
+        alerts(hooks),
+        outputs.join("\n----\n")
+    );
 }
 
 /// How many alerts of `process` turning `new` arrived.
@@ -311,11 +328,11 @@ fn a_leader_killed_with_sigkill_is_replaced_and_each_alert_is_sent_once() {
     drop(beating);
     let outputs = [a1.stop(), b1.stop(), a2.stop(), b2.stop()];
 
-    assert_eq!(count(&hooks, &early, "dead"), 1, "{:#?}", alerts(&hooks));
-    assert_eq!(count(&hooks, &gap, "dead"), 1, "{:#?}", alerts(&hooks));
-    assert_eq!(count(&hooks, &gone, "dead"), 1, "{:#?}", alerts(&hooks));
-    assert_eq!(count(&hooks, &steady, "dead"), 0, "{:#?}", alerts(&hooks));
-    assert_each_once(&hooks);
+    assert_alerted(&hooks, &early, "dead", 1, &outputs);
+    assert_alerted(&hooks, &gap, "dead", 1, &outputs);
+    assert_alerted(&hooks, &gone, "dead", 1, &outputs);
+    assert_alerted(&hooks, &steady, "dead", 0, &outputs);
+    assert_each_once(&hooks, &outputs);
     for output in &outputs {
         assert_never_dead(output, &steady);
         assert!(
@@ -391,10 +408,10 @@ fn on_a_cluster_a_lost_node_and_a_cut_off_leader_convict_nobody_falsely_and_aler
     drop(beating);
     let outputs = [a.stop(), b.stop()];
 
-    assert_eq!(count(&hooks, &first, "dead"), 1, "{:#?}", alerts(&hooks));
-    assert_eq!(count(&hooks, &second, "dead"), 1, "{:#?}", alerts(&hooks));
-    assert_eq!(count(&hooks, &steady, "dead"), 0, "{:#?}", alerts(&hooks));
-    assert_each_once(&hooks);
+    assert_alerted(&hooks, &first, "dead", 1, &outputs);
+    assert_alerted(&hooks, &second, "dead", 1, &outputs);
+    assert_alerted(&hooks, &steady, "dead", 0, &outputs);
+    assert_each_once(&hooks, &outputs);
     for output in &outputs {
         assert_never_dead(output, &steady);
         assert!(

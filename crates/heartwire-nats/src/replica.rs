@@ -489,9 +489,15 @@ struct Bucket {
 /// an error (a lease bucket whose keys outlive the lease would make takeover wait for
 /// its age).
 ///
-/// The bucket's stream is made here, as a key-value bucket's is (history 1, rollups,
-/// direct reads), rather than by the client's `create_key_value`, which first reads the
-/// account's limits in a form servers before 2.10 do not answer.
+/// The bucket's stream is made here, as a key-value bucket's is (history 1, rollups),
+/// rather than by the client's `create_key_value`, which first reads the account's
+/// limits in a form servers before 2.10 do not answer.
+///
+/// Reads go through the stream's leader, not to any replica ("direct" reads): a new
+/// leader must read the latest head, which a replica still catching up does not have,
+/// and on a cluster that had lost a node and got it back, direct reads went unanswered
+/// for tens of seconds after the loss of a second node (nats-server 2.9.10, seen in
+/// `tests/replicas.rs`) while reads through the leader were answered.
 async fn open_bucket(
     context: &jetstream::Context,
     config: &NatsConfig,
@@ -513,7 +519,7 @@ async fn open_bucket(
                 storage: jetstream::stream::StorageType::File,
                 allow_rollup: true,
                 deny_delete: true,
-                allow_direct: true,
+                allow_direct: false,
                 num_replicas: bucket.replicas,
                 discard: jetstream::stream::DiscardPolicy::New,
                 ..Default::default()

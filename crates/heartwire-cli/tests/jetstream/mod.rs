@@ -141,6 +141,9 @@ impl Beats {
 pub(crate) struct Cluster {
     pub(crate) ports: Vec<u16>,
     routes: Vec<u16>,
+    /// Each node's HTTP monitoring port, whose `/healthz` says whether the node's
+    /// JetStream is current with the cluster.
+    monitors: Vec<u16>,
     dir: PathBuf,
     children: Vec<Option<Child>>,
 }
@@ -157,6 +160,7 @@ impl Cluster {
         let mut cluster = Cluster {
             ports: (0..3).map(|_| free_port()).collect(),
             routes: (0..3).map(|_| free_port()).collect(),
+            monitors: (0..3).map(|_| free_port()).collect(),
             dir: dir.to_owned(),
             children: (0..3).map(|_| None).collect(),
         };
@@ -192,6 +196,7 @@ impl Cluster {
                 &format!("nats://127.0.0.1:{}", self.routes[node]),
             ])
             .args(["--routes", &others.join(",")])
+            .args(["-m", &self.monitors[node].to_string()])
             // Clients reach the nodes they are given, no others: stopping a node cuts
             // off a client given only it, as a partition would.
             .arg("--no_advertise")
@@ -224,10 +229,41 @@ impl Cluster {
         }
     }
 
-    /// Starts a node killed before, and waits until it answers.
+    /// Starts a node killed before, and waits until it answers and has caught up: a
+    /// stream of three replicas survives the loss of one node, not of a second while
+    /// the first is still catching up (on a slow machine, that takes seconds).
     pub(crate) fn resume(&mut self, node: usize) {
         self.spawn(node);
         self.wait_ready(node);
+        self.wait_healthy();
+    }
+
+    /// Waits (60 s at most) until every running node's `/healthz` answers 200: its
+    /// JetStream is current with the meta group and with every stream and consumer it
+    /// holds a replica of.
+    pub(crate) fn wait_healthy(&self) {
+        let started = Instant::now();
+        for node in (0..3).filter(|&n| self.children[n].is_some()) {
+            let addr = format!("127.0.0.1:{}", self.monitors[node]);
+            loop {
+                let answer = crate::running::try_get(&addr, "/healthz");
+                if answer
+                    .as_ref()
+                    .is_some_and(|(status, _)| status.contains(" 200 "))
+                {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "node{node} is not healthy 60 s after it started: {answer:?}"
+                );
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+        eprintln!(
+            "the cluster is healthy after {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
     }
 
     pub(crate) fn url(&self) -> String {
