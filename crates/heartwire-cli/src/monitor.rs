@@ -886,9 +886,8 @@ impl Watch {
             return;
         }
         if self.keeps_history {
-            for change in events.iter().filter_map(Event::change) {
-                self.history.change(change);
-            }
+            self.history
+                .changes(events.iter().filter_map(Event::change));
         }
         match self.view {
             View::Json => {

@@ -30,7 +30,7 @@ mod status;
 mod target;
 mod ui;
 
-pub use history::{History, HistoryLimits, OPEN_RUNS, RECENT_CHANGES};
+pub use history::{History, HistoryLimits, MAX_ENTRIES, OPEN_RUNS, RECENT_CHANGES};
 pub use journal::{Accepted, JournalError, Registration};
 pub use key::{MAX_PING_KEY_LEN, MIN_PING_KEY_LEN, PING_KEY_HEADER, PingKey, PingKeyError};
 pub use limits::{RateLimit, ReceiverConfig};

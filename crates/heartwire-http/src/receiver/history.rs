@@ -11,11 +11,11 @@
 //! engine forgets loses its history (at once for a `DELETE` or a name registered anew,
 //! at the next sweep otherwise: [`History::retain`]).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Mutex;
 
-use hashbrown::{Equivalent, HashMap};
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use heartwire::text::Signal;
 use heartwire::time::{Timestamp, UnixTime};
@@ -27,6 +27,9 @@ use super::lock;
 /// Runs begun (`start` pings) and not yet ended that are remembered per process, the
 /// latest ones: a job whose runs overlap more than that loses the oldest's duration.
 pub const OPEN_RUNS: usize = 8;
+
+/// The largest [`HistoryLimits::max_entries`] taken (a larger one is taken as this).
+pub const MAX_ENTRIES: usize = 1 << 30;
 
 /// Changes across all processes kept for the status page's list of recent changes.
 pub const RECENT_CHANGES: usize = 50;
@@ -87,39 +90,79 @@ struct Trail {
     signals: VecDeque<Signalled>,
     /// Runs begun and not ended: their run id and start, the latest last.
     open: VecDeque<(Option<RunId>, UnixTime)>,
-    /// When it was last written to, in the store's sequence.
-    touched: u64,
 }
 
 impl Trail {
     fn entries(&self) -> usize {
         self.changes.len() + self.signals.len() + self.open.len()
     }
-}
 
-/// A process: its source and name, the name shared by the map, the age order and the
-/// recent changes (a clone is a count, not a copy).
-type Key = (Source, Arc<str>);
-
-/// A process named without allocating, to look a [`Key`] up: it hashes as the key does
-/// (the source, then the name's bytes).
-#[derive(Hash)]
-struct Named<'a>(Source, &'a str);
-
-impl Equivalent<Key> for Named<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        self.0 == key.0 && self.1 == &*key.1
+    /// Empties it for another process, keeping its buffers when they are small (the
+    /// common trail of a change or two), so that a store at its bound, where each new
+    /// process takes the place of the oldest, allocates nothing; a large one's are let
+    /// go, so that what free places hold stays small.
+    fn clear(&mut self) {
+        let held = self.changes.capacity() + self.signals.capacity() + self.open.capacity();
+        if held > KEPT_CAPACITY {
+            *self = Trail::default();
+        } else {
+            self.changes.clear();
+            self.signals.clear();
+            self.open.clear();
+        }
     }
 }
 
-#[derive(Debug, Default)]
+/// Entries a free place keeps room for (see [`Trail::clear`]), and the bytes of a name.
+const KEPT_CAPACITY: usize = 8;
+const KEPT_NAME: usize = 64;
+
+/// Marks the end of the age order.
+const NONE: u32 = u32::MAX;
+
+/// A process's place in the store: its name, its history, and its neighbours in the age
+/// order (a list through the places, so that moving a process to the newest end and
+/// dropping the oldest touch no other memory).
+#[derive(Debug)]
+struct Place {
+    /// The hash of (source, name), kept so that the index never hashes a name again.
+    hash: u64,
+    source: Source,
+    /// Its name; a free place keeps the buffer for the next process.
+    name: String,
+    trail: Trail,
+    older: u32,
+    newer: u32,
+}
+
+/// A process named, to hash: the source, then the name's bytes.
+#[derive(Hash)]
+struct Named<'a>(Source, &'a str);
+
+/// A recent change and whose it was; its name's buffer is reused once it is dropped
+/// from [`RECENT_CHANGES`].
+#[derive(Debug)]
+struct Recent {
+    source: Source,
+    name: String,
+    changed: Changed,
+}
+
+/// The histories, bounded: places in a vector, reused; an index of their numbers by
+/// hash (4 bytes each, so that a lookup that finds nothing, as a new process's does,
+/// costs one read of a small table); the age order as a list through the places.
+#[derive(Debug)]
 struct Store {
-    trails: HashMap<Key, Trail>,
-    /// The processes by when they were last touched, the oldest first.
-    by_age: BTreeMap<u64, Key>,
-    sequence: u64,
+    index: HashTable<u32>,
+    places: Vec<Place>,
+    /// Places no process holds, to be taken before the vector grows.
+    free: Vec<u32>,
+    /// The ends of the age order, the oldest first.
+    oldest: u32,
+    newest: u32,
     entries: usize,
-    recent: VecDeque<(Key, Changed)>,
+    recent: VecDeque<Recent>,
+    hasher: DefaultHashBuilder,
 }
 
 /// The history of every process, shared by the receiver and the program that polls the
@@ -131,12 +174,14 @@ pub struct History {
 }
 
 impl History {
-    /// An empty history kept within `limits` (a `per_process` of 0 is taken as 1).
+    /// An empty history kept within `limits` (a `per_process` of 0 is taken as 1, a
+    /// `max_entries` above [`MAX_ENTRIES`] as that).
     pub fn new(limits: HistoryLimits) -> History {
         History {
             limits: HistoryLimits {
                 per_process: limits.per_process.max(1),
-                max_entries: limits.max_entries.max(1),
+                // Places are numbered with a u32: far more than memory allows anyway.
+                max_entries: limits.max_entries.clamp(1, MAX_ENTRIES),
             },
             store: Mutex::default(),
         }
@@ -201,41 +246,50 @@ impl History {
 
     /// A change of state, as the engine reported it.
     pub fn change(&self, change: &Change) {
-        let changed = Changed {
-            at: change.at,
-            old: change.old,
-            new: change.new,
-            reason: change.reason.as_str(),
-            exit_status: change.reason.exit_status(),
-        };
+        let changed = Changed::of(change);
         let mut store = lock(&self.store);
         let limits = self.limits;
         let recent = changed.clone();
-        let key = store
-            .edit(change.source, &change.process, limits, |trail| {
+        store.edit(change.source, &change.process, limits, |trail| {
+            push_bounded(&mut trail.changes, changed, limits.per_process);
+        });
+        store.push_recent(change.source, &change.process, recent);
+    }
+
+    /// The changes of one poll of the engine, under one lock.
+    pub fn changes<'a>(&self, changes: impl IntoIterator<Item = &'a Change>) {
+        let mut store = lock(&self.store);
+        let limits = self.limits;
+        for change in changes {
+            let changed = Changed::of(change);
+            let recent = changed.clone();
+            store.edit(change.source, &change.process, limits, |trail| {
                 push_bounded(&mut trail.changes, changed, limits.per_process);
-            })
-            .unwrap_or_else(|| (change.source, change.process.as_str().into()));
-        push_bounded(&mut store.recent, (key, recent), RECENT_CHANGES);
+            });
+            store.push_recent(change.source, &change.process, recent);
+        }
     }
 
     /// Drops the history of a process (forgotten by the engine, or registered anew).
     pub fn forget(&self, source: Source, name: &str) {
-        lock(&self.store).remove(&Named(source, name));
+        let mut store = lock(&self.store);
+        if let Some(place) = store.find(source, name) {
+            store.remove(place);
+        }
     }
 
     /// Keeps the histories of the processes `keep` says the engine still has: one pass
     /// over the histories (at most [`HistoryLimits::max_entries`]).
     pub fn retain(&self, mut keep: impl FnMut(Source, &str) -> bool) {
         let mut store = lock(&self.store);
-        let gone: Vec<Key> = store
-            .trails
-            .keys()
-            .filter(|(source, name)| !keep(*source, name))
-            .cloned()
-            .collect();
-        for key in &gone {
-            store.remove(key);
+        let mut at = store.oldest;
+        while at != NONE {
+            let place = &store.places[at as usize];
+            let newer = place.newer;
+            if !keep(place.source, &place.name) {
+                store.remove(at);
+            }
+            at = newer;
         }
     }
 
@@ -246,7 +300,7 @@ impl History {
 
     /// Processes with a history.
     pub fn processes(&self) -> usize {
-        lock(&self.store).trails.len()
+        lock(&self.store).index.len()
     }
 
     /// Adds `history` (changes, pings and beats, oldest first) and `runs` (the ended
@@ -254,7 +308,9 @@ impl History {
     /// entry. A process without history gets empty ones.
     pub fn describe(&self, source: Source, name: &str, entry: &mut Map<String, Value>) {
         let store = lock(&self.store);
-        let trail = store.trails.get(&Named(source, name));
+        let trail = store
+            .find(source, name)
+            .map(|at| &store.places[at as usize].trail);
         let (history, runs) = trail.map_or_else(Default::default, |t| (t.history(), t.runs()));
         entry.insert("history".into(), Value::Array(history));
         entry.insert("runs".into(), Value::Array(runs));
@@ -273,29 +329,34 @@ impl History {
     pub fn save(&self) -> Value {
         let store = lock(&self.store);
         let processes: Vec<Value> = store
-            .by_age
-            .values()
-            .filter_map(|key| store.trails.get(key).map(|t| (key, t)))
-            .map(|((source, name), trail)| {
-                let mut item = Map::new();
-                item.insert("name".into(), (**name).into());
-                item.insert("source".into(), source.as_str().into());
-                item.insert("history".into(), Value::Array(trail.history()));
-                let open: Vec<Value> = trail
-                    .open
-                    .iter()
-                    .map(|(rid, at)| {
-                        let mut run = Map::new();
-                        run.insert("started".into(), time(*at).into());
-                        if let Some(rid) = rid {
-                            run.insert("rid".into(), rid.as_str().into());
-                        }
-                        Value::Object(run)
-                    })
-                    .collect();
-                item.insert("open".into(), Value::Array(open));
-                Value::Object(item)
-            })
+            .by_age()
+            .map(
+                |Place {
+                     source,
+                     name,
+                     trail,
+                     ..
+                 }| {
+                    let mut item = Map::new();
+                    item.insert("name".into(), name.as_str().into());
+                    item.insert("source".into(), source.as_str().into());
+                    item.insert("history".into(), Value::Array(trail.history()));
+                    let open: Vec<Value> = trail
+                        .open
+                        .iter()
+                        .map(|(rid, at)| {
+                            let mut run = Map::new();
+                            run.insert("started".into(), time(*at).into());
+                            if let Some(rid) = rid {
+                                run.insert("rid".into(), rid.as_str().into());
+                            }
+                            Value::Object(run)
+                        })
+                        .collect();
+                    item.insert("open".into(), Value::Array(open));
+                    Value::Object(item)
+                },
+            )
             .collect();
         let recent = store.recent_json();
         serde_json::json!({"version": 1, "processes": processes, "changes": recent})
@@ -337,26 +398,37 @@ impl History {
             });
         }
         // A trail left empty (nothing read) is not kept.
-        let empty: Vec<Key> = store
-            .trails
-            .iter()
-            .filter(|(_, t)| t.entries() == 0)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in &empty {
-            store.remove(key);
+        let mut at = store.oldest;
+        while at != NONE {
+            let place = &store.places[at as usize];
+            let newer = place.newer;
+            if place.trail.entries() == 0 {
+                store.remove(at);
+            }
+            at = newer;
         }
         let recent = saved["changes"].as_array().map_or(&[][..], Vec::as_slice);
         for item in &recent[recent.len().saturating_sub(RECENT_CHANGES)..] {
             if let (Some((source, name)), Some(changed)) = (key_of(item), Changed::read(item)) {
-                push_bounded(
-                    &mut store.recent,
-                    ((source, name.into()), changed),
-                    RECENT_CHANGES,
-                );
+                store.push_recent(source, name, changed);
             }
         }
         store.entries
+    }
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store {
+            index: HashTable::new(),
+            places: Vec::new(),
+            free: Vec::new(),
+            oldest: NONE,
+            newest: NONE,
+            entries: 0,
+            recent: VecDeque::new(),
+            hasher: DefaultHashBuilder::default(),
+        }
     }
 }
 
@@ -366,64 +438,173 @@ impl Store {
     fn recent_json(&self) -> Vec<Value> {
         self.recent
             .iter()
-            .map(|((source, name), c)| {
+            .map(|r| {
                 let mut item = Map::new();
-                item.insert("name".into(), (**name).into());
-                item.insert("source".into(), source.as_str().into());
-                c.write(&mut item);
+                item.insert("name".into(), r.name.as_str().into());
+                item.insert("source".into(), r.source.as_str().into());
+                r.changed.write(&mut item);
                 Value::Object(item)
             })
             .collect()
     }
 
+    /// Adds a change to the recent ones, reusing the buffer of the one it drops.
+    fn push_recent(&mut self, source: Source, name: &str, changed: Changed) {
+        let mut recent = if self.recent.len() >= RECENT_CHANGES {
+            self.recent.pop_front()
+        } else {
+            None
+        }
+        .unwrap_or(Recent {
+            source,
+            name: String::new(),
+            changed: changed.clone(),
+        });
+        recent.source = source;
+        recent.name.clear();
+        recent.name.push_str(name);
+        recent.changed = changed;
+        self.recent.push_back(recent);
+    }
+
+    /// The places that hold a process, the oldest touched first.
+    fn by_age(&self) -> impl Iterator<Item = &Place> {
+        let mut at = self.oldest;
+        std::iter::from_fn(move || {
+            let place = self.places.get(at as usize)?;
+            at = place.newer;
+            Some(place)
+        })
+    }
+
+    fn hash(&self, source: Source, name: &str) -> u64 {
+        self.hasher.hash_one(Named(source, name))
+    }
+
+    /// The place of (source, name), if it has one.
+    fn find(&self, source: Source, name: &str) -> Option<u32> {
+        let hash = self.hash(source, name);
+        let places = &self.places;
+        self.index
+            .find(hash, |&at| {
+                let place = &places[at as usize];
+                place.hash == hash && place.source == source && place.name == name
+            })
+            .copied()
+    }
+
+    /// Takes `at` out of the age order.
+    fn unlink(&mut self, at: u32) {
+        let (older, newer) = {
+            let place = &self.places[at as usize];
+            (place.older, place.newer)
+        };
+        match self.places.get_mut(older as usize) {
+            Some(place) => place.newer = newer,
+            None => self.oldest = newer,
+        }
+        match self.places.get_mut(newer as usize) {
+            Some(place) => place.older = older,
+            None => self.newest = older,
+        }
+    }
+
+    /// Puts `at` at the newest end of the age order.
+    fn link_newest(&mut self, at: u32) {
+        let older = self.newest;
+        {
+            let place = &mut self.places[at as usize];
+            place.older = older;
+            place.newer = NONE;
+        }
+        match self.places.get_mut(older as usize) {
+            Some(place) => place.newer = at,
+            None => self.oldest = at,
+        }
+        self.newest = at;
+    }
+
+    /// A place for a new process, linked nowhere yet: a free one if there is one.
+    fn take_place(&mut self, hash: u64, source: Source, name: &str) -> u32 {
+        let at = match self.free.pop() {
+            Some(at) => at,
+            None => {
+                self.places.push(Place {
+                    hash,
+                    source,
+                    name: String::new(),
+                    trail: Trail::default(),
+                    older: NONE,
+                    newer: NONE,
+                });
+                // At most one place per entry kept, and one being edited: the bound
+                // keeps this far from u32::MAX.
+                u32::try_from(self.places.len() - 1).unwrap_or(NONE)
+            }
+        };
+        let place = &mut self.places[at as usize];
+        place.hash = hash;
+        place.source = source;
+        place.name.clear();
+        place.name.push_str(name);
+        let places = &self.places;
+        self.index
+            .insert_unique(hash, at, |&i| places[i as usize].hash);
+        at
+    }
+
     /// Runs `edit` on the trail of (source, name), made if need be and marked as the
     /// latest touched; then drops the oldest trails while over the bound (never the one
-    /// just edited). Its key, `None` for a name that cannot be one.
+    /// just edited). False for a name that cannot be one.
     fn edit(
         &mut self,
         source: Source,
         name: &str,
         limits: HistoryLimits,
         edit: impl FnOnce(&mut Trail),
-    ) -> Option<Key> {
+    ) -> bool {
         if name.is_empty() || name.len() > MAX_NAME_LEN {
-            return None;
+            return false;
         }
-        self.sequence += 1;
-        let sequence = self.sequence;
-        // A known process's key is taken from its place in the age order, where it
-        // moves: the name is allocated once, when the process is new.
-        let touched = self.trails.get(&Named(source, name)).map(|t| t.touched);
-        let key = touched
-            .and_then(|t| self.by_age.remove(&t))
-            .unwrap_or_else(|| (source, name.into()));
-        let trail = self.trails.entry(key.clone()).or_default();
+        let at = match self.find(source, name) {
+            Some(at) => {
+                self.unlink(at);
+                at
+            }
+            None => {
+                let hash = self.hash(source, name);
+                self.take_place(hash, source, name)
+            }
+        };
+        self.link_newest(at);
+        let trail = &mut self.places[at as usize].trail;
         let before = trail.entries();
-        trail.touched = sequence;
         edit(trail);
         let after = trail.entries();
         self.entries = self.entries - before + after;
-        self.by_age.insert(sequence, key.clone());
         // Each trail dropped makes the store smaller: bounded by the number of trails.
-        while self.entries > limits.max_entries {
-            match self.by_age.first_key_value() {
-                Some((&oldest, _)) if oldest != sequence => {}
-                _ => break,
-            }
-            if let Some((_, oldest)) = self.by_age.pop_first()
-                && let Some(trail) = self.trails.remove(&oldest)
-            {
-                self.entries -= trail.entries();
-            }
+        while self.entries > limits.max_entries && self.oldest != at {
+            self.remove(self.oldest);
         }
-        Some(key)
+        true
     }
 
-    fn remove<Q: Hash + Equivalent<Key> + ?Sized>(&mut self, key: &Q) {
-        if let Some(trail) = self.trails.remove(key) {
-            self.by_age.remove(&trail.touched);
-            self.entries -= trail.entries();
+    /// Drops the process at `at`: out of the index and the age order, its place free.
+    fn remove(&mut self, at: u32) {
+        let hash = self.places[at as usize].hash;
+        if let Ok(entry) = self.index.find_entry(hash, |&i| i == at) {
+            entry.remove();
         }
+        self.unlink(at);
+        let place = &mut self.places[at as usize];
+        self.entries -= place.trail.entries();
+        place.trail.clear();
+        if place.name.capacity() > KEPT_NAME {
+            place.name = String::new();
+        }
+        place.older = NONE;
+        place.newer = NONE;
+        self.free.push(at);
     }
 }
 
@@ -532,6 +713,16 @@ impl Signalled {
 }
 
 impl Changed {
+    fn of(change: &Change) -> Changed {
+        Changed {
+            at: change.at,
+            old: change.old,
+            new: change.new,
+            reason: change.reason.as_str(),
+            exit_status: change.reason.exit_status(),
+        }
+    }
+
     fn write(&self, item: &mut Map<String, Value>) {
         item.insert("at".into(), time(self.at).into());
         item.insert("old".into(), self.old.map(State::as_str).into());
@@ -781,5 +972,171 @@ mod tests {
             {"name": "x", "source": "nowhere", "history": []},
             {"name": "y", "source": "ping", "history": [{"at": "never", "ping": "start"}]}]});
         assert_eq!(History::default().restore(&odd), 0);
+    }
+
+    /// What the store should hold, kept the plain way: trails in age order, the oldest
+    /// first, each as (source, name, changes, signals, open runs).
+    #[derive(Default)]
+    struct Model {
+        trails: Vec<(Source, String, usize, usize, usize)>,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Ping(u8, PingOutcome),
+        Beat(u8),
+        Change(u8, bool),
+        Forget(u8, bool),
+        Retain(u8),
+    }
+
+    fn name(n: u8) -> String {
+        format!("p{}", n % 12)
+    }
+
+    fn source(ping: bool) -> Source {
+        if ping { Source::Ping } else { Source::Text }
+    }
+
+    impl Model {
+        fn edit(
+            &mut self,
+            limits: HistoryLimits,
+            source: Source,
+            name: &str,
+            f: impl Fn(&mut (Source, String, usize, usize, usize)),
+        ) {
+            let mut trail = match self
+                .trails
+                .iter()
+                .position(|t| t.0 == source && t.1 == name)
+            {
+                Some(i) => self.trails.remove(i),
+                None => (source, name.to_owned(), 0, 0, 0),
+            };
+            f(&mut trail);
+            self.trails.push(trail);
+            while self.entries() > limits.max_entries && self.trails.len() > 1 {
+                self.trails.remove(0);
+            }
+        }
+
+        fn entries(&self) -> usize {
+            self.trails.iter().map(|t| t.2 + t.3 + t.4).sum()
+        }
+    }
+
+    fn apply(history: &History, model: &mut Model, op: &Op) {
+        let limits = history.limits();
+        let per = limits.per_process;
+        match op {
+            Op::Ping(n, outcome) => {
+                history.ping(&name(*n), *outcome, None, at(0));
+                model.edit(limits, Source::Ping, &name(*n), |t| {
+                    t.3 = (t.3 + 1).min(per);
+                    match outcome {
+                        PingOutcome::Start => t.4 = 1,
+                        PingOutcome::Log => {}
+                        _ => t.4 = 0,
+                    }
+                });
+            }
+            Op::Beat(n) => {
+                let signal = Signal::parse("beat/5").expect("a signal");
+                history.beat(&name(*n), signal, at(0));
+                model.edit(limits, Source::Text, &name(*n), |t| {
+                    t.3 = (t.3 + 1).min(per)
+                });
+            }
+            Op::Change(n, ping) => {
+                history.change(&Change {
+                    process: name(*n).as_str().into(),
+                    source: source(*ping),
+                    old: None,
+                    new: State::Alive,
+                    reason: heartwire_liveness::Reason::Beat,
+                    at: at(0),
+                });
+                model.edit(limits, source(*ping), &name(*n), |t| {
+                    t.2 = (t.2 + 1).min(per)
+                });
+            }
+            Op::Forget(n, ping) => {
+                history.forget(source(*ping), &name(*n));
+                model
+                    .trails
+                    .retain(|t| !(t.0 == source(*ping) && t.1 == name(*n)));
+            }
+            Op::Retain(modulus) => {
+                let keep = |name: &str| name.len().is_multiple_of(usize::from(modulus % 3 + 1));
+                history.retain(|_, n| keep(n));
+                model.trails.retain(|t| keep(&t.1));
+            }
+        }
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let outcome = prop_oneof![
+            Just(PingOutcome::Start),
+            Just(PingOutcome::Log),
+            Just(PingOutcome::Success),
+            Just(PingOutcome::Fail),
+        ];
+        prop_oneof![
+            4 => (any::<u8>(), outcome).prop_map(|(n, o)| Op::Ping(n, o)),
+            3 => any::<u8>().prop_map(Op::Beat),
+            4 => (any::<u8>(), any::<bool>()).prop_map(|(n, p)| Op::Change(n, p)),
+            1 => (any::<u8>(), any::<bool>()).prop_map(|(n, p)| Op::Forget(n, p)),
+            1 => any::<u8>().prop_map(Op::Retain),
+        ]
+    }
+
+    proptest::proptest! {
+        /// On random operations, the store holds what the plain model says: the same
+        /// processes in the same age order, each with as many entries, and the same
+        /// totals; places freed and taken again never mix two processes' histories.
+        #[test]
+        fn the_store_agrees_with_a_plain_model(
+            per_process in 1usize..4,
+            max_entries in 1usize..16,
+            ops in proptest::collection::vec(op(), 0..200),
+        ) {
+            let history = History::new(HistoryLimits { per_process, max_entries });
+            let mut model = Model::default();
+            for op in &ops {
+                apply(&history, &mut model, op);
+                proptest::prop_assert_eq!(history.entries(), model.entries(), "{:?}", op);
+                proptest::prop_assert_eq!(history.processes(), model.trails.len());
+            }
+            let saved = history.save();
+            let got: Vec<(String, String, usize, usize)> = saved["processes"]
+                .as_array()
+                .map(|p| {
+                    p.iter()
+                        .map(|i| {
+                            (
+                                i["source"].as_str().unwrap_or("?").to_owned(),
+                                i["name"].as_str().unwrap_or("?").to_owned(),
+                                i["history"].as_array().map_or(0, Vec::len),
+                                i["open"].as_array().map_or(0, Vec::len),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let want: Vec<(String, String, usize, usize)> = model
+                .trails
+                .iter()
+                .map(|t| (t.0.as_str().to_owned(), t.1.clone(), t.2 + t.3, t.4))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+            // Every process's own history is found by name, and holds only its own.
+            for t in &model.trails {
+                let entry = described(&history, t.0, &t.1);
+                let items = entry["history"].as_array().map_or(0, Vec::len);
+                proptest::prop_assert_eq!(items, t.2 + t.3);
+            }
+        }
     }
 }
