@@ -729,7 +729,24 @@ async fn replicas_share_one_lease_and_fenced_blobs() {
     );
     let newer = b"the new leader's state".to_vec();
     let written = bounded("store", b.store("state", &newer, &lease_b, 1, Some(first))).await;
-    assert!(matches!(written, Ok(Stored::Written(_))), "{written:?}");
+    let Ok(Stored::Written(mut revision)) = written else {
+        panic!("{written:?}");
+    };
+    // Each store removes the generation it replaced, messages and all: the bucket holds
+    // the head and one chunk however often the state is stored.
+    for counter in 2..6 {
+        assert_eq!(bounded("stored", b.stored_messages()).await.ok(), Some(2));
+        let written = bounded(
+            "store",
+            b.store("state", &newer, &lease_b, counter, Some(revision)),
+        )
+        .await;
+        let Ok(Stored::Written(next)) = written else {
+            panic!("{written:?}");
+        };
+        revision = next;
+    }
+    assert_eq!(bounded("stored", b.stored_messages()).await.ok(), Some(2));
     // a, deposed without knowing it, writes from the revision it knew: fenced.
     let stale = bounded("stale", a.store("state", &state, &lease_a, 2, Some(first))).await;
     assert!(matches!(stale, Ok(Stored::Fenced)), "{stale:?}");
@@ -738,9 +755,11 @@ async fn replicas_share_one_lease_and_fenced_blobs() {
         .unwrap_or_else(|e| panic!("{e}"))
         .expect("a state");
     assert_eq!(loaded.bytes, newer);
-    // Its chunks were written before the head refused it: three, swept.
-    assert_eq!(bounded("sweep", b.sweep("state")).await.ok(), Some(3));
+    // Its three chunks were written before the head refused it: one generation, swept.
+    assert_eq!(bounded("stored", b.stored_messages()).await.ok(), Some(5));
+    assert_eq!(bounded("sweep", b.sweep("state")).await.ok(), Some(1));
     assert_eq!(bounded("sweep", b.sweep("state")).await.ok(), Some(0));
+    assert_eq!(bounded("stored", b.stored_messages()).await.ok(), Some(2));
 
     // A clean stop gives the lease up: a takes it at once.
     assert_eq!(

@@ -188,6 +188,18 @@ fn wait_alert(hooks: &Hooks, process: &str, new: &str, bound: Duration, replicas
     }
 }
 
+/// Whether `done` turns true within `bound`.
+fn wait_for(bound: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + bound;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
 /// No change of `process` to dead in `output`.
 fn assert_never_dead(output: &str, process: &str) {
     for line in output.lines() {
@@ -403,7 +415,14 @@ fn on_a_cluster_a_lost_node_and_a_cut_off_leader_convict_nobody_falsely_and_aler
     eprintln!(
         "the cut-off leader ({holder}) stepped down after {stepped_down:.2} s; the other led after {seconds:.2} s (lease {lease})"
     );
-    wait_alert(&hooks, &second, "dead", Duration::from_secs(30), &[&a, &b]);
+    if count(&hooks, &second, "dead") == 0
+        && !wait_for(Duration::from_secs(30), || {
+            count(&hooks, &second, "dead") > 0
+        })
+    {
+        eprintln!("the cluster's streams:\n{}", cluster.describe());
+    }
+    wait_alert(&hooks, &second, "dead", Duration::from_secs(1), &[&a, &b]);
     std::thread::sleep(Duration::from_secs(2));
     drop(beating);
     let outputs = [a.stop(), b.stop()];

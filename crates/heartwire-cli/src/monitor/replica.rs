@@ -441,7 +441,9 @@ async fn load(
             .await
             .map_err(Unread::Unreachable)?;
     if swept > 0 {
-        note!("heartwire monitor: {swept} chunks a previous leader left unfinished are removed");
+        note!(
+            "heartwire monitor: {swept} generations of chunks a previous leader left unfinished are removed"
+        );
     }
     let state = match shared
         .load(Blob::State.key())

@@ -141,9 +141,6 @@ impl Beats {
 pub(crate) struct Cluster {
     pub(crate) ports: Vec<u16>,
     routes: Vec<u16>,
-    /// Each node's HTTP monitoring port, whose `/healthz` says whether the node's
-    /// JetStream is current with the cluster.
-    monitors: Vec<u16>,
     dir: PathBuf,
     children: Vec<Option<Child>>,
 }
@@ -160,7 +157,6 @@ impl Cluster {
         let mut cluster = Cluster {
             ports: (0..3).map(|_| free_port()).collect(),
             routes: (0..3).map(|_| free_port()).collect(),
-            monitors: (0..3).map(|_| free_port()).collect(),
             dir: dir.to_owned(),
             children: (0..3).map(|_| None).collect(),
         };
@@ -196,7 +192,6 @@ impl Cluster {
                 &format!("nats://127.0.0.1:{}", self.routes[node]),
             ])
             .args(["--routes", &others.join(",")])
-            .args(["-m", &self.monitors[node].to_string()])
             // Clients reach the nodes they are given, no others: stopping a node cuts
             // off a client given only it, as a partition would.
             .arg("--no_advertise")
@@ -238,32 +233,38 @@ impl Cluster {
         self.wait_healthy();
     }
 
-    /// Waits (60 s at most) until every running node's `/healthz` answers 200: its
-    /// JetStream is current with the meta group and with every stream and consumer it
-    /// holds a replica of.
+    /// Waits (60 s at most) until every stream and every consumer has a leader and
+    /// all its copies are current, as the JetStream API says through each running node.
     pub(crate) fn wait_healthy(&self) {
         let started = Instant::now();
         for node in (0..3).filter(|&n| self.children[n].is_some()) {
-            let addr = format!("127.0.0.1:{}", self.monitors[node]);
+            let beats = Beats::connect(&format!("nats://127.0.0.1:{}", self.ports[node]));
             loop {
-                let answer = crate::running::try_get(&addr, "/healthz");
-                if answer
-                    .as_ref()
-                    .is_some_and(|(status, _)| status.contains(" 200 "))
-                {
+                let groups = groups(&beats);
+                if groups.as_ref().is_some_and(|g| g.iter().all(Group::whole)) {
                     break;
                 }
                 assert!(
                     started.elapsed() < Duration::from_secs(60),
-                    "node{node} is not healthy 60 s after it started: {answer:?}"
+                    "node{node} does not see the cluster whole 60 s after it started: {groups:?}"
                 );
                 std::thread::sleep(Duration::from_millis(250));
             }
         }
         eprintln!(
-            "the cluster is healthy after {:.2} s",
+            "the cluster is whole after {:.2} s",
             started.elapsed().as_secs_f64()
         );
+    }
+
+    /// What a running node says of every stream's and consumer's group, to tell on a
+    /// failure whether the cluster was whole.
+    pub(crate) fn describe(&self) -> String {
+        let Some(node) = (0..3).find(|&n| self.children[n].is_some()) else {
+            return "no node runs".into();
+        };
+        let beats = Beats::connect(&format!("nats://127.0.0.1:{}", self.ports[node]));
+        format!("through node{node}: {:#?}", groups(&beats))
     }
 
     pub(crate) fn url(&self) -> String {
@@ -288,4 +289,73 @@ impl Drop for Cluster {
             self.kill_9(node);
         }
     }
+}
+
+/// A stream's or a consumer's group of copies, as the JetStream API lists it.
+#[derive(Debug)]
+#[allow(dead_code)] // Its fields are read through `Debug`, in failure messages.
+struct Group {
+    name: String,
+    leader: String,
+    /// The other copies: name, current, offline.
+    replicas: Vec<(String, bool, bool)>,
+}
+
+impl Group {
+    fn read(name: String, cluster: &Value) -> Group {
+        let replicas = cluster["replicas"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|c| {
+                        (
+                            c["name"].as_str().unwrap_or("?").to_owned(),
+                            c["current"].as_bool().unwrap_or(false),
+                            c["offline"].as_bool().unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Group {
+            name,
+            leader: cluster["leader"].as_str().unwrap_or("").to_owned(),
+            replicas,
+        }
+    }
+
+    /// A leader, and every other copy current and online.
+    fn whole(&self) -> bool {
+        !self.leader.is_empty()
+            && self
+                .replicas
+                .iter()
+                .all(|(_, current, offline)| *current && !offline)
+    }
+}
+
+/// Every stream's and consumer's group, `None` if the API does not answer in full (a
+/// stream without a leader is listed as missing).
+fn groups(beats: &Beats) -> Option<Vec<Group>> {
+    let list = beats.try_api("STREAM.LIST", "")?;
+    if list.get("error").is_some() || list["missing"].as_array().is_some_and(|m| !m.is_empty()) {
+        return None;
+    }
+    let mut groups = Vec::new();
+    for stream in list["streams"].as_array()? {
+        let name = stream["config"]["name"].as_str()?.to_owned();
+        groups.push(Group::read(name.clone(), &stream["cluster"]));
+        let consumers = beats.try_api(&format!("CONSUMER.LIST.{name}"), "")?;
+        if consumers.get("error").is_some() {
+            return None;
+        }
+        for consumer in consumers["consumers"].as_array()? {
+            let consumer_name = consumer["name"].as_str().unwrap_or("?");
+            groups.push(Group::read(
+                format!("{name} > {consumer_name}"),
+                &consumer["cluster"],
+            ));
+        }
+    }
+    Some(groups)
 }
