@@ -622,6 +622,10 @@ async fn watch(args: &MonitorArgs, parts: Parts) -> Ended {
                 let now = SystemClock.now();
                 state.check_links(now);
                 state.poll(now);
+                // A ledger whose store failed (the bucket's stream electing a leader) is
+                // stored again within a second, not at its next change: until it is, a
+                // takeover would send again what was delivered.
+                state.share_alerts().await;
                 // A journal past its bound is checkpointed at once, so that a restore
                 // replays a bounded amount whatever the rate of pings.
                 if state.journal_full() {

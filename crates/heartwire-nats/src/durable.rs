@@ -238,10 +238,31 @@ impl DurableReader {
                 ),
             ));
         }
-        // Absent is fine: the first run.
-        let _ = endpoint
-            .bounded(Step::Subscribe, stream.delete_consumer(name.as_str()))
-            .await;
+        // Absent is fine: the first run. Any other failure (the consumer's group
+        // electing a leader after a server's loss) ends this try: the consumer left as
+        // it is would be taken over with the position it had delivered to, and what it
+        // delivered and nobody acknowledged would come again only after ACK_WAIT.
+        let deleted = endpoint
+            .bounded(Step::Subscribe, async {
+                Ok::<_, BrokerError>(stream.delete_consumer(name.as_str()).await)
+            })
+            .await?;
+        if let Err(e) = deleted {
+            let absent = matches!(
+                e.kind(),
+                stream::ConsumerErrorKind::JetStream(j)
+                    if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND
+            );
+            if !absent {
+                return Err(endpoint.failed(
+                    Step::Subscribe,
+                    &format!(
+                        "removing the consumer {} to read again from the stored position: {e}",
+                        name.as_str()
+                    ),
+                ));
+            }
+        }
         let deliver_policy = match after {
             Some(sequence) => consumer::DeliverPolicy::ByStartSequence {
                 start_sequence: sequence.saturating_add(1),
