@@ -246,14 +246,7 @@ impl History {
 
     /// A change of state, as the engine reported it.
     pub fn change(&self, change: &Change) {
-        let changed = Changed::of(change);
-        let mut store = lock(&self.store);
-        let limits = self.limits;
-        let recent = changed.clone();
-        store.edit(change.source, &change.process, limits, |trail| {
-            push_bounded(&mut trail.changes, changed, limits.per_process);
-        });
-        store.push_recent(change.source, &change.process, recent);
+        self.changes(std::iter::once(change));
     }
 
     /// The changes of one poll of the engine, under one lock.
@@ -282,15 +275,7 @@ impl History {
     /// over the histories (at most [`HistoryLimits::max_entries`]).
     pub fn retain(&self, mut keep: impl FnMut(Source, &str) -> bool) {
         let mut store = lock(&self.store);
-        let mut at = store.oldest;
-        while at != NONE {
-            let place = &store.places[at as usize];
-            let newer = place.newer;
-            if !keep(place.source, &place.name) {
-                store.remove(at);
-            }
-            at = newer;
-        }
+        store.remove_where(|place| !keep(place.source, &place.name));
     }
 
     /// Entries kept in all.
@@ -398,15 +383,7 @@ impl History {
             });
         }
         // A trail left empty (nothing read) is not kept.
-        let mut at = store.oldest;
-        while at != NONE {
-            let place = &store.places[at as usize];
-            let newer = place.newer;
-            if place.trail.entries() == 0 {
-                store.remove(at);
-            }
-            at = newer;
-        }
+        store.remove_where(|place| place.trail.entries() == 0);
         let recent = saved["changes"].as_array().map_or(&[][..], Vec::as_slice);
         for item in &recent[recent.len().saturating_sub(RECENT_CHANGES)..] {
             if let (Some((source, name)), Some(changed)) = (key_of(item), Changed::read(item)) {
@@ -587,6 +564,18 @@ impl Store {
             self.remove(self.oldest);
         }
         true
+    }
+
+    /// Drops the processes whose place `gone` says: one pass along the age order.
+    fn remove_where(&mut self, mut gone: impl FnMut(&Place) -> bool) {
+        let mut at = self.oldest;
+        while let Some(place) = self.places.get(at as usize) {
+            let newer = place.newer;
+            if gone(place) {
+                self.remove(at);
+            }
+            at = newer;
+        }
     }
 
     /// Drops the process at `at`: out of the index and the age order, its place free.
